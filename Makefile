@@ -1,0 +1,52 @@
+# `make run` and `make test` work from a fresh clone with only Python 3.11 and make.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+PYTEST_ARGS ?=
+export DEBUG ?= 1
+
+.PHONY: run test test-browser sysdeps messages vendor bench clean
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(PY) -m pip install -q -r requirements-test.txt
+	touch $@
+
+sysdeps:
+	@bash scripts/sysdeps.sh
+
+run: $(VENV)/.installed
+	-@bash scripts/sysdeps.sh
+	$(PY) manage.py migrate --no-input -v0
+	$(PY) manage.py demo
+	@echo "Fangxian on http://127.0.0.1:$(PORT)/"
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.installed-test sysdeps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-browser: $(VENV)/.installed-test sysdeps
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+# Rebuild the Chinese catalogue after changing strings (needs gettext).
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "bench/*"
+	$(PY) manage.py compilemessages -l zh_Hans
+
+# Re-vendor the front-end libraries named in package.json as built files.
+vendor:
+	cd $$(mktemp -d) && npm pack htmx.org@$$(node -p "require('$(CURDIR)/package.json').dependencies['htmx.org']") --silent \
+	  && tar xzf htmx.org-*.tgz && cp package/dist/htmx.min.js $(CURDIR)/fangxian/static/vendor/htmx.min.js
+
+bench: $(VENV)/.installed-test
+	$(PY) bench/import_residents.py
+	$(PY) bench/pages.py
+
+clean:
+	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache

@@ -1,0 +1,31 @@
+"""Writing the audit log: who did what to whose data, when, and from where."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the production proxy the first X-Forwarded-For hop is the client; the proxy
+    # (gunicorn behind nginx, see docs/deploy.md) overwrites any value a client sends.
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+
+
+def record(request: HttpRequest | None, action: str, target=None, community_id=None, user=None, **detail) -> AuditEvent:
+    user = user or (request.user if request is not None else None)
+    if target is not None and community_id is None:
+        community_id = getattr(target, "community_id", None)
+    return AuditEvent.objects.create(
+        user=user if user is not None and user.is_authenticated else None,
+        username=user.get_username() if user is not None and user.is_authenticated else "",
+        action=action,
+        community_id=community_id,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=str(target.pk) if target is not None else "",
+        detail=detail,
+        ip=client_ip(request) if request is not None else None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else "",
+    )

@@ -1,0 +1,136 @@
+"""Staff roles scoped to one place in the territory, API tokens, and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangxian.places.models import City, Community, District, Grid, ScopePath, Street
+
+
+class Role(models.Model):
+    class Kind(models.TextChoices):
+        CITY_ADMIN = "city_admin", _("city administrator")
+        DISTRICT_ADMIN = "district_admin", _("district administrator")
+        STREET_ADMIN = "street_admin", _("street administrator")
+        SECRETARY = "secretary", _("community secretary")
+        COMMUNITY_WORKER = "community_worker", _("community worker")
+        GRID_WORKER = "grid_worker", _("grid worker")
+        GATE_KEEPER = "gate_keeper", _("gate keeper")
+        HEALTH_WORKER = "health_worker", _("health worker")
+        VOLUNTEER = "volunteer", _("volunteer")
+        LIAISON = "liaison", _("department liaison")
+
+    # Which level of the territory each kind of role is scoped to.
+    LEVELS = {
+        Kind.CITY_ADMIN: "city",
+        Kind.DISTRICT_ADMIN: "district",
+        Kind.STREET_ADMIN: "street",
+        Kind.SECRETARY: "community",
+        Kind.COMMUNITY_WORKER: "community",
+        Kind.GRID_WORKER: "grid",
+        Kind.GATE_KEEPER: "community",
+        Kind.HEALTH_WORKER: "community",
+        Kind.VOLUNTEER: "community",
+        Kind.LIAISON: "street",
+    }
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="roles")
+    kind = models.CharField(_("role"), max_length=30, choices=Kind.choices)
+    city = models.ForeignKey(City, models.CASCADE, null=True, blank=True)
+    district = models.ForeignKey(District, models.CASCADE, null=True, blank=True)
+    street = models.ForeignKey(Street, models.CASCADE, null=True, blank=True)
+    community = models.ForeignKey(Community, models.CASCADE, null=True, blank=True)
+    grid = models.ForeignKey(Grid, models.CASCADE, null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("role")
+        verbose_name_plural = _("roles")
+        constraints = [
+            models.CheckConstraint(
+                name="role_scoped_to_exactly_one_place",
+                condition=(
+                    models.Q(city__isnull=False, district=None, street=None, community=None, grid=None)
+                    | models.Q(city=None, district__isnull=False, street=None, community=None, grid=None)
+                    | models.Q(city=None, district=None, street__isnull=False, community=None, grid=None)
+                    | models.Q(city=None, district=None, street=None, community__isnull=False, grid=None)
+                    | models.Q(city=None, district=None, street=None, community=None, grid__isnull=False)
+                ),
+            )
+        ]
+
+    @property
+    def place(self):
+        return getattr(self, self.LEVELS[self.kind])
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.place}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        level = self.LEVELS.get(self.kind)
+        set_levels = [lvl for lvl in ("city", "district", "street", "community", "grid") if getattr(self, f"{lvl}_id")]
+        if set_levels != [level]:
+            raise ValidationError(_("A %(role)s is scoped to one %(level)s.") % {"role": self.get_kind_display(), "level": level})
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """Only the digest is stored: a leaked database does not leak usable tokens."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    @classmethod
+    def issue(cls, user) -> str:
+        token = "fx_" + secrets.token_urlsafe(32)
+        now = timezone.now()
+        cls.objects.create(
+            user=user,
+            digest=token_digest(token),
+            created_at=now,
+            expires_at=now + timezone.timedelta(days=settings.API_TOKEN_DAYS),
+        )
+        return token
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        REVEAL_ID = "reveal_id", _("revealed an ID number")
+        REVEAL_PHONE = "reveal_phone", _("revealed a phone number")
+        EXPORT = "export", _("exported a list")
+        IMPORT = "import", _("imported a file")
+        PURGE = "purge", _("anonymised personal data")
+        LOGIN = "login", _("logged in")
+        TOKEN = "token", _("took an API token")
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
+    username = models.CharField(max_length=150)  # kept when the account is deleted
+    action = models.CharField(max_length=20, choices=Action.choices)
+    community = models.ForeignKey(Community, models.SET_NULL, null=True, blank=True)
+    target_type = models.CharField(max_length=50, blank=True)
+    target_id = models.CharField(max_length=50, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    SCOPE = ScopePath(community="community_id")
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+

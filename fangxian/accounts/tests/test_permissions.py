@@ -1,0 +1,184 @@
+"""The permission matrix: every page and API endpoint, every actor, one test per case.
+
+Targets belong to Xiangchang Road, building 1 (grid G1). Statuses not listed for an endpoint
+follow its `default`. `test_every_route_is_in_the_matrix` keeps new routes from escaping."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from fangxian.api import api
+from fangxian.people.models import ImportBatch
+
+ACTORS = [
+    "secretary", "community_worker", "grid_worker", "gate_keeper", "health_worker", "volunteer",
+    "liaison", "street_admin", "district_admin", "city_admin", "outsider", "nobody",
+]
+SEES_PLACE = {"secretary", "community_worker", "grid_worker", "gate_keeper", "health_worker", "volunteer",
+              "liaison", "street_admin", "district_admin", "city_admin"}
+SEES_RESIDENTS = {"secretary", "community_worker", "grid_worker", "health_worker", "street_admin", "district_admin", "city_admin"}
+EDITS = {"secretary", "community_worker", "grid_worker"}
+KEEPS_COMMUNITY = {"secretary", "community_worker"}
+
+
+def statuses(default: int, **groups) -> dict[str, int]:
+    """statuses(404, ok=(200, SEES_PLACE)) → every actor 404 except those given."""
+    table = {actor: default for actor in ACTORS}
+    for status, actors in groups.values():
+        table.update({a: status for a in actors})
+    return table
+
+
+@dataclass
+class Case:
+    name: str
+    method: str
+    path: Callable  # (targets) -> str
+    expect: dict[str, int]
+    body: Callable | None = None  # (targets, actor) -> dict
+    api: bool = False
+    anonymous: int = 302
+    routes: tuple[str, ...] = field(default=())
+
+
+def targets_for(world) -> dict:
+    resident = world.resident(world.xiangchang, "1")
+    resident.photo.save("p.jpg", ContentFile(b"\xff\xd8jpeg"), save=True)
+    batch = ImportBatch.objects.create(community=world.xiangchang, kind="residents", filename="a.csv",
+                                       data="楼号,单元,房号,姓名,证件号码\n".encode(), status="invalid", report={})
+    return {
+        "community": world.xiangchang, "building": world.building(world.xiangchang, "1"),
+        "dwelling": world.dwelling(world.xiangchang, "1"), "resident": resident, "batch": batch,
+    }
+
+
+PAGE_CASES = [
+    Case("home", "get", lambda t: "/", statuses(200)),
+    Case("places:communities", "get", lambda t: "/places/", statuses(200)),
+    Case("places:community", "get", lambda t: f"/places/communities/{t['community'].id}/", statuses(404, ok=(200, SEES_PLACE))),
+    Case("places:building", "get", lambda t: f"/places/buildings/{t['building'].id}/", statuses(404, ok=(200, SEES_PLACE))),
+    Case("places:dwellings", "get", lambda t: "/places/dwellings/", statuses(200)),
+    Case("places:businesses", "get", lambda t: "/places/businesses/", statuses(200)),
+    Case("people:residents", "get", lambda t: "/people/residents/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
+    Case("people:resident", "get", lambda t: f"/people/residents/{t['resident'].id}/", statuses(404, ok=(200, SEES_RESIDENTS))),
+    Case("people:resident_photo", "get", lambda t: f"/people/residents/{t['resident'].id}/photo/", statuses(404, ok=(200, SEES_RESIDENTS))),
+    Case("people:resident_edit", "get", lambda t: f"/people/residents/{t['resident'].id}/edit/",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, EDITS))),
+    Case("people:resident_new", "get", lambda t: "/people/residents/new/", statuses(403, ok=(200, EDITS | {"outsider"}))),
+    Case("people:resident_move_out", "post", lambda t: f"/people/residents/{t['resident'].id}/move-out/",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(302, EDITS)), body=lambda t, a: {"moved_on": "2020-02-01"}),
+    Case("people:reveal/id", "post", lambda t: f"/people/residents/{t['resident'].id}/reveal/id_number/",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, KEEPS_COMMUNITY)), routes=("people:reveal",)),
+    Case("people:reveal/phone", "post", lambda t: f"/people/residents/{t['resident'].id}/reveal/phone/",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, EDITS | {"health_worker"})), routes=("people:reveal",)),
+    Case("people:household", "get", lambda t: f"/people/households/{t['dwelling'].id}/",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, SEES_RESIDENTS))),
+    Case("people:import", "get", lambda t: "/people/import/", statuses(403, ok=(200, KEEPS_COMMUNITY | {"outsider"}))),
+    Case("people:import_preview", "get", lambda t: f"/people/import/{t['batch'].id}/", statuses(404, ok=(200, KEEPS_COMMUNITY))),
+    Case("people:import_confirm", "post", lambda t: f"/people/import/{t['batch'].id}/confirm/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
+    Case("people:import_errors", "get", lambda t: f"/people/import/{t['batch'].id}/errors.xlsx", statuses(404, ok=(200, KEEPS_COMMUNITY))),
+    Case("people:import_template", "get", lambda t: "/people/import/template/residents.xlsx", statuses(200)),
+    Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
+]
+
+
+def building_body(t, actor):
+    return {"community_id": t["community"].id, "number": f"new-{actor}", "floors": 6}
+
+
+def dwelling_body(t, actor):
+    return {"building_id": t["building"].id, "entrance": 1, "floor": 1, "room": f"r{ACTORS.index(actor)}"}
+
+
+def resident_body(t, actor):
+    from fangxian.lib import idnumber
+    import datetime
+
+    number = idnumber.make("110102", datetime.date(1990, 1, 1), 900 + ACTORS.index(actor), "F")
+    return {"dwelling_id": t["dwelling"].id, "name": "王芳", "id_number": number, "phone": "13900001111"}
+
+
+API_CASES = [
+    Case("GET /communities", "get", lambda t: "/api/v1/communities", statuses(200), api=True),
+    Case("GET /communities/{community_id}", "get", lambda t: f"/api/v1/communities/{t['community'].id}", statuses(404, ok=(200, SEES_PLACE)), api=True),
+    Case("GET /buildings", "get", lambda t: "/api/v1/buildings", statuses(200), api=True),
+    Case("GET /buildings/{building_id}", "get", lambda t: f"/api/v1/buildings/{t['building'].id}", statuses(404, ok=(200, SEES_PLACE)), api=True),
+    Case("POST /buildings", "post", lambda t: "/api/v1/buildings", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)), body=building_body, api=True),
+    Case("PATCH /buildings/{building_id}", "patch", lambda t: f"/api/v1/buildings/{t['building'].id}",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY)), body=lambda t, a: {"name": "一号楼"}, api=True),
+    Case("GET /dwellings", "get", lambda t: "/api/v1/dwellings", statuses(200), api=True),
+    Case("GET /dwellings/{dwelling_id}", "get", lambda t: f"/api/v1/dwellings/{t['dwelling'].id}", statuses(404, ok=(200, SEES_PLACE)), api=True),
+    Case("POST /dwellings", "post", lambda t: "/api/v1/dwellings", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)), body=dwelling_body, api=True),
+    Case("GET /residents", "get", lambda t: "/api/v1/residents", statuses(200), api=True),
+    Case("GET /residents/{resident_id}", "get", lambda t: f"/api/v1/residents/{t['resident'].id}", statuses(404, ok=(200, SEES_RESIDENTS)), api=True),
+    Case("POST /residents", "post", lambda t: "/api/v1/residents", statuses(404, no=(403, SEES_PLACE), ok=(201, EDITS)), body=resident_body, api=True),
+    Case("PATCH /residents/{resident_id}", "patch", lambda t: f"/api/v1/residents/{t['resident'].id}",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, EDITS)), body=lambda t, a: {"phone": "13700001111"}, api=True),
+    Case("POST /residents/{resident_id}/reveal", "post", lambda t: f"/api/v1/residents/{t['resident'].id}/reveal",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, KEEPS_COMMUNITY)), body=lambda t, a: {"field": "id_number"}, api=True),
+]
+CASES = PAGE_CASES + API_CASES
+
+
+def send(client, case: Case, targets: dict, actor: str):
+    path = case.path(targets)
+    body = case.body(targets, actor) if case.body else {}
+    if case.api:
+        return getattr(client, case.method)(path, data=json.dumps(body), content_type="application/json") if case.method != "get" else client.get(path)
+    return client.post(path, body) if case.method == "post" else client.get(path)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_permission_matrix(world, client_for, api_for, case: Case, actor: str):
+    client = api_for(actor) if case.api else client_for(actor)
+    response = send(client, case, targets_for(world), actor)
+    assert response.status_code == case.expect[actor], response.content[:300]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_anonymous_is_sent_to_log_in(world, client, case: Case):
+    response = send(client, case, targets_for(world), "nobody")
+    if case.api:
+        assert response.status_code == 401
+    else:
+        assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+PUBLIC_ROUTES = {"login", "logout", "set_language", "api:api-root", "api:openapi-json", "api:openapi-view", "api:take_token"}
+
+
+def named_routes(resolver=None, prefix="") -> set[str]:
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.app_name == "admin":
+                continue
+            ns = f"{prefix}{pattern.namespace}:" if pattern.namespace and pattern.namespace != "api" else prefix
+            if pattern.namespace == "api":
+                continue
+            names |= named_routes(pattern, ns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(prefix + pattern.name)
+    return names
+
+
+def api_operations() -> set[str]:
+    schema = api.get_openapi_schema()
+    return {f"{method.upper()} {path.removeprefix('/api/v1')}" for path, ops in schema["paths"].items() for method in ops} - {"POST /auth/token"}
+
+
+def test_every_route_is_in_the_matrix():
+    covered = {c.name for c in PAGE_CASES} | {r for c in PAGE_CASES for r in c.routes}
+    assert named_routes() - covered - PUBLIC_ROUTES == set()
+    assert api_operations() - {c.name for c in API_CASES} == set()
+
+
+def test_admin_is_for_data_stewards_only(world, client_for):
+    assert client_for("city_admin").get("/admin/").status_code == 302

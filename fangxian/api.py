@@ -1,0 +1,39 @@
+"""The JSON API: one NinjaAPI, each app's router mounted here, OpenAPI at /api/v1/openapi.json."""
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from fangxian.accounts.api import router as accounts_router
+from fangxian.accounts.apikit import BearerAuth
+from fangxian.people.api import router as people_router
+from fangxian.places.api import router as places_router
+
+api = NinjaAPI(title="Fangxian", version="1", urls_namespace="api", auth=BearerAuth())
+api.add_router("", accounts_router)
+api.add_router("", places_router)
+api.add_router("", people_router)
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request, exc):
+    return api.create_response(request, {"detail": _("Log in first: send Authorization: Bearer <token>.")}, status=401)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": _("Not found, or not yours to see.")}, status=404)
+
+
+@api.exception_handler(ValidationError)
+def invalid(request, exc: ValidationError):
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(IntegrityError)
+def conflict(request, exc):
+    return api.create_response(request, {"detail": _("This conflicts with a record that already exists.")}, status=409)

@@ -1,0 +1,185 @@
+"""Loads the seed's own territory: Xiangchang Road Community and the 7 other communities of
+Tianqiao Street whose residents use its vegetable market, plus one community of another street
+so that the walls between communities can be seen. Loads once; --reset reloads."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from faker import Faker
+
+from fangxian.accounts.models import Role
+from fangxian.lib import idnumber
+from fangxian.lib.pinyin import initials
+from fangxian.people.models import Emergency, Resident, Tag
+from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
+
+PASSWORD = "fangxian-demo"
+XICHENG = "110102"
+TIANQIAO_COMMUNITIES = [
+    ("香厂路社区", "Xiangchang Road Community"),
+    ("永安路社区", "Yong'an Road Community"),
+    ("福长街社区", "Fuchang Street Community"),
+    ("天桥小区社区", "Tianqiao Estate Community"),
+    ("留学路社区", "Liuxue Road Community"),
+    ("先农坛社区", "Xiannongtan Community"),
+    ("禄长街社区", "Luchang Street Community"),
+    ("太平街社区", "Taiping Street Community"),
+]
+OTHER_COMMUNITY = ("琉璃厂西街社区", "Liulichang West Street Community")
+ACCOUNTS = [
+    ("demo-secretary", "secretary of Xiangchang Road Community", Role.Kind.SECRETARY),
+    ("demo-grid", "grid worker, grid 1 of Xiangchang Road", Role.Kind.GRID_WORKER),
+    ("demo-gate", "gate keeper, Xiangchang Road", Role.Kind.GATE_KEEPER),
+    ("demo-health", "health worker, Xiangchang Road", Role.Kind.HEALTH_WORKER),
+    ("demo-street", "Tianqiao Street administrator", Role.Kind.STREET_ADMIN),
+    ("demo-other", "secretary of Liulichang West Street (Chunshu Street)", Role.Kind.SECRETARY),
+]
+BUSINESSES = ["香厂路便民菜站", "天桥便利店", "福长街理发店", "永安药房", "留学路快递驿站", "先农坛小吃店"]
+
+
+def print_logins(write) -> None:
+    write(f"Demo logins (password: {PASSWORD}):")
+    for username, what, _kind in ACCOUNTS:
+        write(f"  {username:16} {what}")
+
+
+class Command(BaseCommand):
+    help = "Load the demo territory, residents and staff (once; --reset reloads)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--reset", action="store_true", help="delete the demo and load it again")
+        parser.add_argument("--residents", type=int, default=300, help="residents per community (about)")
+        parser.add_argument("--seed", type=int, default=2020)
+
+    def handle(self, *args, reset: bool, residents: int, seed: int, **options):
+        loaded = City.objects.filter(code="110000").exists()
+        if loaded and not reset:
+            self.stdout.write("The demo is already loaded (use --reset to reload it).")
+            print_logins(self.stdout.write)
+            return
+        with transaction.atomic():
+            if loaded:
+                delete_demo()
+            build_demo(random.Random(seed), seeded_faker(seed), residents)
+        self.stdout.write(self.style.SUCCESS("Demo loaded."))
+        print_logins(self.stdout.write)
+
+
+def seeded_faker(seed: int) -> Faker:
+    fake = Faker("zh_CN")
+    fake.seed_instance(seed)
+    return fake
+
+
+def delete_demo() -> None:
+    communities = Community.objects.filter(street__district__city__code="110000")
+    Resident.objects.filter(community__in=communities).delete()
+    get_user_model().objects.filter(username__startswith="demo-").delete()
+    communities.delete()
+    Emergency.objects.filter(city__code="110000").delete()
+    Street.objects.filter(district__city__code="110000").delete()
+    District.objects.filter(city__code="110000").delete()
+    City.objects.filter(code="110000").delete()
+
+
+def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) -> None:
+    city = City.objects.create(code="110000", name_zh="北京市", name_en="Beijing")
+    district = District.objects.create(city=city, code=XICHENG, name_zh="西城区", name_en="Xicheng District")
+    tianqiao = Street.objects.create(district=district, code="110102015", name_zh="天桥街道", name_en="Tianqiao Street")
+    chunshu = Street.objects.create(district=district, code="110102011", name_zh="椿树街道", name_en="Chunshu Street")
+    Emergency.objects.create(city=city, name="新冠肺炎疫情防控 2020", opened_on=datetime.date(2020, 1, 24))
+    communities = [
+        Community.objects.create(street=tianqiao, code=f"110102015{i + 1:03d}", name_zh=zh, name_en=en)
+        for i, (zh, en) in enumerate(TIANQIAO_COMMUNITIES)
+    ]
+    other = Community.objects.create(street=chunshu, code="110102011001", name_zh=OTHER_COMMUNITY[0], name_en=OTHER_COMMUNITY[1])
+    for community in communities + [other]:
+        fill_community(community, rng, fake, residents_per_community)
+    make_accounts(communities[0], tianqiao, other)
+
+
+def fill_community(community: Community, rng: random.Random, fake: Faker, target: int) -> None:
+    grids = [
+        Grid.objects.create(community=community, code=f"G{n}", name_zh=f"第{n}网格", name_en=f"Grid {n}")
+        for n in (1, 2)
+    ]
+    buildings = []
+    for number in range(1, 6):
+        kind = Building.Kind.MIXED if number == 5 else Building.Kind.RESIDENTIAL
+        buildings.append(Building.objects.create(
+            community=community, grid=grids[0] if number <= 3 else grids[1], number=str(number),
+            kind=kind, floors=6, entrances=2,
+        ))
+    dwellings = Dwelling.objects.bulk_create([
+        Dwelling(community=community, building=b, entrance=e, floor=f, room=f"{f}0{r}")
+        for b in buildings for e in (1, 2) for f in range(1, 7) for r in (1, 2)
+    ])
+    Business.objects.bulk_create([
+        Business(community=community, building=buildings[4], name=name, address=f"5号楼底商{i + 1}号",
+                 contact_name=fake.name(), contact_phone=fake.phone_number(), staff_count=rng.randint(2, 30))
+        for i, name in enumerate(rng.sample(BUSINESSES, 2))
+    ])
+    emergency = Emergency.open_for(community)
+    rows = []
+    sequence = 0
+    for dwelling in dwellings:
+        if rng.random() < 0.08:
+            continue  # vacant
+        size = 1 if rng.random() < 0.2 else rng.randint(2, 4)
+        for position in range(size):
+            sequence += 1
+            rows.append(make_resident(community, dwelling, emergency, rng, fake, sequence, alone=size == 1, head=position == 0))
+        if len(rows) >= target:
+            break
+    Resident.objects.bulk_create(rows)
+
+
+def make_resident(community, dwelling, emergency, rng, fake, sequence: int, alone: bool, head: bool) -> Resident:
+    sex = rng.choice("MF")
+    name = fake.name_male() if sex == "M" else fake.name_female()
+    age = rng.randint(70, 92) if alone else rng.randint(1, 85)
+    birth = datetime.date(2020 - age, rng.randint(1, 12), rng.randint(1, 28))
+    tags = []
+    if alone and age >= 70:
+        tags.append(Tag.ELDERLY_ALONE)
+    if rng.random() < 0.1:
+        tags.append(Tag.PARTY_MEMBER)
+    if age > 60 and rng.random() < 0.15:
+        tags.append(Tag.CHRONIC)
+    if rng.random() < 0.01:
+        tags.append(Tag.DIALYSIS)
+    if rng.random() < 0.02:
+        tags.append(Tag.DISABLED)
+    if sex == "F" and 22 <= age <= 40 and rng.random() < 0.05:
+        tags.append(Tag.PREGNANT)
+    resident = Resident(
+        community=community, dwelling=dwelling, name=name, name_initials=initials(name), sex=sex,
+        id_number=idnumber.make(XICHENG, birth, sequence, sex), birth_date=birth,
+        phone=f"1{rng.choice('3589')}{rng.randint(0, 999_999_999):09d}",
+        relation=Resident.Relation.HEAD if head else rng.choice([Resident.Relation.SPOUSE, Resident.Relation.CHILD, Resident.Relation.PARENT]),
+        residence=Resident.Residence.LIVING_ELSEWHERE if rng.random() < 0.06 else Resident.Residence.HERE,
+        emergency=emergency,
+    )
+    resident.tag_list = tags
+    return resident
+
+
+def make_accounts(xiangchang: Community, tianqiao: Street, other: Community) -> None:
+    User = get_user_model()
+    grid = xiangchang.grids.get(code="G1")
+    places = {
+        "demo-secretary": {"community": xiangchang},
+        "demo-grid": {"grid": grid},
+        "demo-gate": {"community": xiangchang},
+        "demo-health": {"community": xiangchang},
+        "demo-street": {"street": tianqiao},
+        "demo-other": {"community": other},
+    }
+    for username, _what, kind in ACCOUNTS:
+        user = User.objects.create_user(username=username, password=PASSWORD)
+        Role.objects.create(user=user, kind=kind, **places[username])

@@ -1,0 +1,128 @@
+"""Residents under /api/v1/: masked by default, revealed one field at a time and audited."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils.translation import gettext as _
+from ninja import Body, Field, Router, Schema
+from ninja.pagination import paginate
+
+from fangxian.accounts import audit
+from fangxian.accounts.apikit import error
+from fangxian.accounts.models import AuditEvent
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
+from fangxian.places.models import Dwelling
+
+from .models import Resident
+from .registry import clean_resident, save_resident
+from .search import search_residents
+
+router = Router(tags=["residents"])
+
+
+class ResidentOut(Schema):
+    id: int
+    community_id: int
+    dwelling_id: int
+    dwelling: str = Field(..., alias="dwelling.label")
+    name: str
+    sex: str
+    id_type: str
+    id_number: str = Field(..., alias="masked_id_number")
+    birth_date: datetime.date | None
+    phone: str = Field(..., alias="masked_phone")
+    relation: str
+    residence: str
+    tags: list[str] = Field(..., alias="tag_list")
+    moved_out_on: datetime.date | None
+
+
+class ResidentIn(Schema):
+    dwelling_id: int
+    name: str = Field(..., max_length=50)
+    sex: str | None = None
+    id_type: str = Resident.IdType.MAINLAND
+    id_number: str = Field(..., max_length=40)
+    birth_date: str | None = None
+    phone: str = Field("", max_length=30)
+    relation: str | None = None
+    residence: str | None = None
+    tags: list[str] = []
+
+
+class RevealIn(Schema):
+    field: str
+
+
+class RevealOut(Schema):
+    value: str
+
+
+def residents_seen_by(user):
+    return visible(user, Can.VIEW_RESIDENTS, Resident.objects.select_related("dwelling__building"))
+
+
+@router.get("/residents", response=list[ResidentOut])
+@paginate
+def list_residents(request, q: str = "", dwelling_id: int | None = None, tag: str = "", moved_out: bool = False):
+    residents = residents_seen_by(request.user)
+    residents = residents.exclude(moved_out_on=None) if moved_out else residents.current()
+    if dwelling_id is not None:
+        residents = residents.filter(dwelling_id=dwelling_id)
+    if tag:
+        residents = residents.with_tag(tag)
+    return search_residents(residents, q)
+
+
+@router.get("/residents/{resident_id}", response=ResidentOut)
+def get_resident(request, resident_id: int):
+    return get_visible_or_404(request.user, Can.VIEW_RESIDENTS, residents_seen_by(request.user), pk=resident_id)
+
+
+def editable_dwelling(request, dwelling_id: int) -> Dwelling:
+    dwelling = get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building", "community"), pk=dwelling_id)
+    if not can(request.user, Can.EDIT_REGISTRY, dwelling):
+        error(_("Your role may not register residents here."), 403)
+    return dwelling
+
+
+@router.post("/residents", response={201: ResidentOut})
+def create_resident(request, data: ResidentIn):
+    dwelling = editable_dwelling(request, data.dwelling_id)
+    values = clean_resident(data.dict())
+    return 201, save_resident(values, dwelling, request.user)
+
+
+@router.patch("/residents/{resident_id}", response=ResidentOut)
+def update_resident(request, resident_id: int, data: dict = Body(...)):
+    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, residents_seen_by(request.user), pk=resident_id)
+    if not can(request.user, Can.EDIT_REGISTRY, resident):
+        error(_("Your role may not change this resident."), 403)
+    current = {
+        "name": resident.name, "sex": resident.sex, "id_type": resident.id_type, "id_number": resident.id_number,
+        "birth_date": resident.birth_date, "phone": resident.phone, "relation": resident.relation,
+        "residence": resident.residence, "tags": resident.tag_list, "dwelling_id": resident.dwelling_id,
+    }
+    unknown = set(data) - set(current)
+    if unknown:
+        error(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}, 422)
+    merged = current | data
+    dwelling = editable_dwelling(request, merged["dwelling_id"])
+    values = clean_resident(merged, instance=resident)
+    return save_resident(values, dwelling, request.user, instance=resident)
+
+
+@router.post("/residents/{resident_id}/reveal", response=RevealOut)
+def reveal(request, resident_id: int, data: RevealIn):
+    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.all(), pk=resident_id)
+    capability, action = {
+        "id_number": (Can.REVEAL_ID, AuditEvent.Action.REVEAL_ID),
+        "phone": (Can.REVEAL_PHONE, AuditEvent.Action.REVEAL_PHONE),
+    }.get(data.field, (None, None))
+    if capability is None:
+        error(_("Only id_number or phone can be revealed."), 422)
+    if not can(request.user, capability, resident):
+        error(_("Your role may not see this in full."), 403)
+    audit.record(request, action, resident, via="api")
+    return {"value": getattr(resident, data.field)}

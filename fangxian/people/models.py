@@ -1,0 +1,199 @@
+"""Residents and their households (the people living in one dwelling now), with history."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangxian.lib.masking import mask_id_number, mask_phone
+from fangxian.places.models import City, Community, Dwelling, ScopePath
+
+
+class Emergency(models.Model):
+    """An outbreak response. Personal data collected for it is anonymised once it has been
+    closed for FANGXIAN_RETENTION_DAYS (see `manage.py purge_personal_data`)."""
+
+    city = models.ForeignKey(City, models.PROTECT, related_name="emergencies", verbose_name=_("city"))
+    name = models.CharField(_("name"), max_length=200)
+    opened_on = models.DateField(_("opened on"), default=timezone.localdate)
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    purged_at = models.DateTimeField(_("personal data anonymised at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on"]
+        verbose_name = _("emergency")
+        verbose_name_plural = _("emergencies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def open_for(cls, community: Community) -> Emergency | None:
+        return cls.objects.filter(city_id=community.street.district.city_id, closed_on=None).first()
+
+
+class Tag(models.TextChoices):
+    ELDERLY_ALONE = "elderly_alone", _("elderly living alone")
+    DISABLED = "disabled", _("disabled")
+    PREGNANT = "pregnant", _("pregnant")
+    DIALYSIS = "dialysis", _("dialysis")
+    CHRONIC = "chronic", _("chronic illness")
+    PARTY_MEMBER = "party_member", _("party member")
+
+
+class ResidentQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(moved_out_on=None)
+
+    def with_tag(self, tag: str):
+        # Tags are stored as ",a,b," so one LIKE finds a tag on SQLite and PostgreSQL alike.
+        return self.filter(tags__contains=f",{tag},")
+
+
+class Resident(models.Model):
+    class Sex(models.TextChoices):
+        MALE = "M", _("male")
+        FEMALE = "F", _("female")
+
+    class IdType(models.TextChoices):
+        MAINLAND = "mainland", _("resident ID card")
+        PASSPORT = "passport", _("passport")
+        HK_MACAO = "hk_macao", _("Hong Kong/Macao permit")
+        TAIWAN = "taiwan", _("Taiwan permit")
+        OTHER = "other", _("other document")
+
+    class Relation(models.TextChoices):
+        HEAD = "head", _("head of household")
+        SPOUSE = "spouse", _("spouse")
+        CHILD = "child", _("child")
+        PARENT = "parent", _("parent")
+        GRANDCHILD = "grandchild", _("grandchild")
+        SIBLING = "sibling", _("sibling")
+        TENANT = "tenant", _("tenant")
+        OTHER = "other", _("other")
+
+    class Residence(models.TextChoices):
+        HERE = "here", _("registered and living here")
+        LIVING_ELSEWHERE = "living_elsewhere", _("registered here, living elsewhere")
+        REGISTERED_ELSEWHERE = "registered_elsewhere", _("living here, registered elsewhere")
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="residents", verbose_name=_("community"))
+    dwelling = models.ForeignKey(Dwelling, models.PROTECT, related_name="residents", verbose_name=_("dwelling"))
+    name = models.CharField(_("name"), max_length=50)
+    name_initials = models.CharField(max_length=50, db_index=True, editable=False)
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    id_type = models.CharField(_("ID document"), max_length=20, choices=IdType.choices, default=IdType.MAINLAND)
+    id_number = models.CharField(_("ID number"), max_length=40, blank=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    relation = models.CharField(_("relation to household"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
+    residence = models.CharField(_("residence"), max_length=30, choices=Residence.choices, default=Residence.HERE)
+    tags = models.CharField(_("tags"), max_length=200, default=",", blank=True)
+    photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
+    emergency = models.ForeignKey(Emergency, models.SET_NULL, null=True, blank=True, related_name="residents")
+    moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
+    anonymised = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ResidentQuerySet.as_manager()
+    SCOPE = ScopePath(community="community_id", grid="dwelling__building__grid_id")
+
+    class Meta:
+        ordering = ["dwelling_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "id_type", "id_number"],
+                condition=~models.Q(id_number=""),
+                name="one_resident_per_document_per_community",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["community", "name"]),
+            models.Index(fields=["community", "phone"]),
+        ]
+        verbose_name = _("resident")
+        verbose_name_plural = _("residents")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+    @tag_list.setter
+    def tag_list(self, values) -> None:
+        self.tags = "," + "".join(f"{t}," for t in sorted(set(values)))
+
+    def tag_labels(self) -> list[str]:
+        return [str(Tag(t).label) for t in self.tag_list if t in Tag.values]
+
+    @property
+    def masked_id_number(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+class Move(models.Model):
+    """Moving keeps history: the resident row stays, and each move is recorded."""
+
+    resident = models.ForeignKey(Resident, models.CASCADE, related_name="moves")
+    from_dwelling = models.ForeignKey(Dwelling, models.SET_NULL, null=True, related_name="+")
+    to_dwelling = models.ForeignKey(Dwelling, models.SET_NULL, null=True, blank=True, related_name="+")
+    moved_on = models.DateField(_("date"), default=timezone.localdate)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-moved_on", "-recorded_at"]
+
+
+class ImportBatch(models.Model):
+    """An uploaded spreadsheet between preview and confirmation; kept as the import's record."""
+
+    class Kind(models.TextChoices):
+        BUILDINGS = "buildings", _("buildings")
+        DWELLINGS = "dwellings", _("dwellings")
+        RESIDENTS = "residents", _("residents")
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("checked, waiting for confirmation")
+        INVALID = "invalid", _("has errors, nothing imported")
+        APPLIED = "applied", _("imported")
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="imports")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    filename = models.CharField(max_length=200)
+    data = models.BinaryField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)  # {"errors": [...], "preview": [...], "header": [...]}
+    summary = models.JSONField(default=dict)  # {"created": n, "updated": n, "unchanged": n}
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    SCOPE = ScopePath(community="community_id")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Tally(models.Model):
+    """Aggregate counts kept when an emergency's personal data is anonymised."""
+
+    emergency = models.ForeignKey(Emergency, models.CASCADE, related_name="tallies")
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    counts = models.JSONField(default=dict)
+    made_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["emergency", "community"], name="one_tally_per_community")]

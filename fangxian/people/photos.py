@@ -1,0 +1,31 @@
+"""Resident photos: checked to be an image, turned upright, shrunk, and stripped of metadata
+(EXIF can carry GPS positions and the phone's serial number)."""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+MAX_SIDE = 600
+Image.MAX_IMAGE_PIXELS = 40_000_000  # refuses decompression bombs long before memory runs out
+
+
+def normalise_photo(upload) -> ContentFile:
+    if upload.size > settings.PHOTO_MAX_BYTES:
+        raise ValidationError(_("The photo is larger than %(mb)s MB.") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)})
+    try:
+        image = Image.open(upload)
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise ValidationError(_("This file is not a photo (JPEG, PNG or WebP).")) from None
+    image = ImageOps.exif_transpose(image).convert("RGB")
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    out = io.BytesIO()
+    # A fresh save without exif= writes no metadata at all.
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return ContentFile(out.getvalue(), name="photo.jpg")

@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "people"
+urlpatterns = [
+    path("residents/", views.resident_list, name="residents"),
+    path("residents/new/", views.resident_edit, name="resident_new"),
+    path("residents/<int:pk>/", views.resident_detail, name="resident"),
+    path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
+    path("residents/<int:pk>/move-out/", views.resident_move_out, name="resident_move_out"),
+    path("residents/<int:pk>/reveal/<str:field>/", views.reveal, name="reveal"),
+    path("residents/<int:pk>/photo/", views.resident_photo, name="resident_photo"),
+    path("households/<int:pk>/", views.household, name="household"),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:pk>/", views.import_preview, name="import_preview"),
+    path("import/<int:pk>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/<int:pk>/errors.xlsx", views.import_errors, name="import_errors"),
+    path("import/template/<str:kind>.xlsx", views.import_template, name="import_template"),
+]

@@ -1,0 +1,297 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fangxian.accounts import audit
+from fangxian.accounts.exports import export_list, wants_xlsx, xlsx_response
+from fangxian.accounts.models import AuditEvent
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
+from fangxian.lib.masking import mask_id_number, mask_phone
+from fangxian.lib.tabular import TableError, read_table, write_xlsx
+from fangxian.places.models import Building, Community, Dwelling, Grid
+
+from . import importing
+from .forms import ImportForm, MoveOutForm, ResidentForm
+from .models import ImportBatch, Move, Resident, Tag
+from .registry import move_out, save_resident
+from .search import search_residents
+
+PAGE_SIZE = 50
+
+
+def residents_of(user, capability: Can = Can.VIEW_RESIDENTS):
+    return visible(user, capability, Resident.objects.select_related("dwelling__building"))
+
+
+def require(user, capability: Can, obj=None) -> None:
+    if not can(user, capability, obj):
+        raise PermissionDenied
+
+
+@login_required
+def resident_list(request: HttpRequest) -> HttpResponse:
+    require(request.user, Can.VIEW_RESIDENTS)
+    rows = residents_of(request.user)
+    params = request.GET
+    rows = rows.exclude(moved_out_on=None) if params.get("status") == "moved_out" else rows.current()
+    if params.get("community", "").isdigit():
+        rows = rows.filter(community_id=params["community"])
+    if params.get("building", "").isdigit():
+        rows = rows.filter(dwelling__building_id=params["building"])
+    if params.get("grid", "").isdigit():
+        rows = rows.filter(dwelling__building__grid_id=params["grid"])
+    if params.get("tag") in Tag.values:
+        rows = rows.with_tag(params["tag"])
+    if params.get("residence") in Resident.Residence.values:
+        rows = rows.filter(residence=params["residence"])
+    rows = search_residents(rows, params.get("q", ""))
+    if wants_xlsx(request):
+        return export_residents(request, rows)
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    context = {
+        "page": page,
+        "query": params.urlencode(),
+        "tags": Tag.choices,
+        "residences": Resident.Residence.choices,
+        "buildings": visible(request.user, Can.VIEW_PLACES, Building.objects.all()),
+        "grids": visible(request.user, Can.VIEW_PLACES, Grid.objects.all()),
+        "can_edit": can(request.user, Can.EDIT_REGISTRY),
+        "can_export": can(request.user, Can.EXPORT),
+    }
+    template = "people/_resident_rows.html" if request.headers.get("HX-Request") else "people/residents.html"
+    return render(request, template, context)
+
+
+def export_residents(request: HttpRequest, rows) -> HttpResponse:
+    """Exported in the import template's layout, so an edited export imports straight back.
+    Full numbers only for rows the user may reveal; every export is audited."""
+    require(request.user, Can.EXPORT)
+    rows = rows.filter(id__in=visible(request.user, Can.EXPORT, Resident.objects.all()).values("id"))
+    full_ids = set(visible(request.user, Can.REVEAL_ID, rows).values_list("id", flat=True))
+    full_phones = set(visible(request.user, Can.REVEAL_PHONE, rows).values_list("id", flat=True))
+    headers = [importing.column_label(c) for c in importing.RESIDENT_COLUMNS]
+    data = [
+        [
+            r.dwelling.building.number, r.dwelling.entrance, r.dwelling.room, r.name, r.get_sex_display(),
+            r.get_id_type_display(), r.id_number if r.id in full_ids else mask_id_number(r.id_number),
+            r.birth_date.isoformat() if r.birth_date else "",
+            r.phone if r.id in full_phones else mask_phone(r.phone),
+            r.get_relation_display(), r.get_residence_display(), "、".join(r.tag_labels()),
+        ]
+        for r in rows
+    ]
+    return export_list(request, "residents", headers, data, full_ids=len(full_ids), full_phones=len(full_phones))
+
+
+@login_required
+def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, residents_of(request.user), pk=pk)
+    context = {
+        "resident": resident,
+        "moves": resident.moves.select_related("from_dwelling__building", "to_dwelling__building"),
+        "can_edit": can(request.user, Can.EDIT_REGISTRY, resident),
+        "can_reveal_id": can(request.user, Can.REVEAL_ID, resident),
+        "can_reveal_phone": can(request.user, Can.REVEAL_PHONE, resident),
+        "move_out_form": MoveOutForm(initial={"moved_on": timezone.localdate()}),
+    }
+    return render(request, "people/resident.html", context)
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.all(), pk=pk)
+    capability, action = {
+        "id_number": (Can.REVEAL_ID, AuditEvent.Action.REVEAL_ID),
+        "phone": (Can.REVEAL_PHONE, AuditEvent.Action.REVEAL_PHONE),
+    }.get(field, (None, None))
+    if capability is None:
+        raise Http404
+    require(request.user, capability, resident)
+    audit.record(request, action, resident)
+    return render(request, "people/_revealed.html", {"value": getattr(resident, field), "field": field})
+
+
+@login_required
+def resident_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    # Photos are personal data: served through the scoping layer, never from a public URL.
+    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.all(), pk=pk)
+    if not resident.photo:
+        raise Http404
+    response = FileResponse(resident.photo.open("rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+def editable_buildings(user):
+    return visible(user, Can.EDIT_REGISTRY, Building.objects.select_related("community"))
+
+
+@login_required
+def resident_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    resident = None
+    if pk is not None:
+        resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, residents_of(request.user), pk=pk)
+        require(request.user, Can.EDIT_REGISTRY, resident)
+    else:
+        require(request.user, Can.EDIT_REGISTRY)
+    buildings = editable_buildings(request.user)
+    initial = {}
+    dwelling_id = request.GET.get("dwelling", "")
+    if resident is None and dwelling_id.isdigit():
+        dwelling = visible(request.user, Can.EDIT_REGISTRY, Dwelling.objects.all()).filter(pk=dwelling_id).first()
+        if dwelling is not None:
+            initial = {"building": dwelling.building_id, "entrance": dwelling.entrance, "room": dwelling.room}
+    form = ResidentForm(request.POST or None, request.FILES or None, buildings=buildings, instance=resident, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_resident(form.cleaned_data["values"], form.cleaned_data["dwelling"], request.user, instance=resident)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            photo = form.cleaned_data.get("photo")
+            if photo:
+                saved.photo.save(f"{saved.pk}.jpg", photo)
+            messages.success(request, _("Saved."))
+            return redirect("people:resident", pk=saved.pk)
+    return render(request, "people/resident_form.html", {"form": form, "resident": resident})
+
+
+@login_required
+@require_POST
+def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
+    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.current(), pk=pk)
+    require(request.user, Can.EDIT_REGISTRY, resident)
+    form = MoveOutForm(request.POST)
+    if form.is_valid():
+        if form.cleaned_data["moved_on"] > timezone.localdate():
+            messages.error(request, _("The move-out date is in the future."))
+        else:
+            move_out(resident, request.user, form.cleaned_data["moved_on"], form.cleaned_data["reason"])
+            messages.success(request, _("Moved out; the record is kept in the history."))
+    else:
+        messages.error(request, _("Give the date of the move."))
+    return redirect("people:resident", pk=pk)
+
+
+@login_required
+def household(request: HttpRequest, pk: int) -> HttpResponse:
+    dwelling = get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building", "community"), pk=pk)
+    require(request.user, Can.VIEW_RESIDENTS, dwelling)
+    residents = residents_of(request.user).filter(dwelling=dwelling)
+    moves = Move.objects.filter(Q(from_dwelling=dwelling) | Q(to_dwelling=dwelling)).select_related("resident")
+    context = {
+        "dwelling": dwelling,
+        "current": [r for r in residents if r.moved_out_on is None],
+        "moves": moves,
+        "can_edit": can(request.user, Can.EDIT_REGISTRY, dwelling),
+    }
+    return render(request, "people/household.html", context)
+
+
+def importable_communities(user):
+    return visible(user, Can.IMPORT, Community.objects.all())
+
+
+@login_required
+def import_upload(request: HttpRequest) -> HttpResponse:
+    communities = importable_communities(request.user)
+    if not communities.exists():
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, communities=communities, max_bytes=settings.IMPORT_MAX_BYTES)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read()
+        community, kind = form.cleaned_data["community"], form.cleaned_data["kind"]
+        report = importing.run_import(kind, community, data, apply=False)
+        batch = ImportBatch.objects.create(
+            community=community, kind=kind, filename=form.cleaned_data["file"].name[:200], data=data,
+            status=ImportBatch.Status.PREVIEWED if report.ok else ImportBatch.Status.INVALID,
+            row_count=report.rows, error_count=len(report.errors), report=report.as_json(), uploaded_by=request.user,
+        )
+        return redirect("people:import_preview", pk=batch.pk)
+    recent = visible(request.user, Can.IMPORT, ImportBatch.objects.defer("data", "report"))[:10]
+    return render(request, "people/import_upload.html", {"form": form, "recent": recent, "kinds": ImportBatch.Kind.choices})
+
+
+def import_batch(request: HttpRequest, pk: int) -> ImportBatch:
+    batch = get_visible_or_404(request.user, Can.IMPORT, ImportBatch.objects.select_related("community"), pk=pk)
+    if not holds_community(request.user, Can.IMPORT, batch.community_id):
+        raise Http404
+    return batch
+
+
+@login_required
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = import_batch(request, pk)
+    errors = batch.report.get("errors", [])
+    context = {
+        "batch": batch,
+        "file_error": batch.report.get("file_error"),
+        "header": batch.report.get("header", []),
+        "preview": batch.report.get("preview", []),
+        "errors": errors[: importing.MAX_ERRORS_SHOWN],
+        "more_errors": max(len(errors) - importing.MAX_ERRORS_SHOWN, 0),
+        "error_lines": len({e[0] for e in errors}),
+    }
+    return render(request, "people/import_preview.html", context)
+
+
+@login_required
+@require_POST
+def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = import_batch(request, pk)
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        messages.error(request, _("This file has already been imported, or has errors."))
+        return redirect("people:import_preview", pk=pk)
+    # Checked again: the registry may have changed since the preview.
+    report = importing.run_import(batch.kind, batch.community, bytes(batch.data), apply=True)
+    batch.report = report.as_json()
+    batch.error_count = len(report.errors)
+    if report.ok:
+        batch.status = ImportBatch.Status.APPLIED
+        batch.summary = report.summary
+        batch.applied_at = timezone.now()
+        audit.record(request, AuditEvent.Action.IMPORT, batch, community_id=batch.community_id,
+                     kind=batch.kind, filename=batch.filename, **report.summary)
+        messages.success(request, _("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % report.summary)
+    else:
+        batch.status = ImportBatch.Status.INVALID
+        messages.error(request, _("Nothing was imported: the file has errors now."))
+    batch.save()
+    return redirect("people:import_preview", pk=pk)
+
+
+@login_required
+def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    """The file as uploaded with one more column saying what is wrong with each row."""
+    batch = import_batch(request, pk)
+    try:
+        table = read_table(bytes(batch.data))
+    except TableError:
+        raise Http404 from None
+    problems: dict[int, list[str]] = {}
+    for line, column, message in batch.report.get("errors", []):
+        problems.setdefault(line, []).append(f"{column}: {message}")
+    rows = [cells + ["；".join(problems.get(line, []))] for line, cells in enumerate(table[1:], start=2)]
+    data = write_xlsx(table[0] + [importing.ERRORS_HEADER[0]], rows, sheet_title="errors")
+    return xlsx_response(data, f"errors-{batch.pk}.xlsx")
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    if kind not in ImportBatch.Kind.values:
+        raise Http404
+    headers, examples = importing.template_rows(kind)
+    return xlsx_response(write_xlsx(headers, examples, sheet_title=kind), f"fangxian-{kind}-template.xlsx")

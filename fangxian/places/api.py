@@ -1,0 +1,173 @@
+"""Communities, buildings and dwellings: readable by every role that sees the territory,
+writable by the roles that keep the registry, scoped like the pages."""
+
+from __future__ import annotations
+
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+
+from fangxian.accounts.apikit import error, not_found
+from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
+
+from .models import Building, Community, Dwelling, Grid
+
+router = Router(tags=["territory"])
+
+
+class CommunityOut(Schema):
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    street: str = Field(..., alias="street.name_zh")
+    buildings: int = Field(0, alias="building_count")
+    dwellings: int = Field(0, alias="dwelling_count")
+
+
+class BuildingIn(Schema):
+    community_id: int
+    number: str = Field(..., min_length=1, max_length=30)
+    name: str = Field("", max_length=100)
+    kind: Building.Kind = Building.Kind.RESIDENTIAL
+    floors: int = Field(..., ge=1, le=200)
+    entrances: int = Field(1, ge=1, le=50)
+    grid_id: int | None = None
+
+
+class BuildingPatch(Schema):
+    number: str | None = Field(None, min_length=1, max_length=30)
+    name: str | None = Field(None, max_length=100)
+    kind: Building.Kind | None = None
+    floors: int | None = Field(None, ge=1, le=200)
+    entrances: int | None = Field(None, ge=1, le=50)
+    grid_id: int | None = None
+
+
+class BuildingOut(Schema):
+    id: int
+    community_id: int
+    grid_id: int | None
+    number: str
+    name: str
+    kind: str
+    floors: int
+    entrances: int
+
+
+class DwellingIn(Schema):
+    building_id: int
+    entrance: int = Field(1, ge=1, le=50)
+    floor: int = Field(..., ge=-5, le=200)
+    room: str = Field(..., min_length=1, max_length=20)
+
+
+class DwellingOut(Schema):
+    id: int
+    community_id: int
+    building_id: int
+    entrance: int
+    floor: int
+    room: str
+    label: str
+
+
+@router.get("/communities", response=list[CommunityOut])
+@paginate
+def list_communities(request):
+    return visible(request.user, Can.VIEW_PLACES, Community.objects.select_related("street")).annotate(
+        building_count=Count("buildings", distinct=True), dwelling_count=Count("dwellings", distinct=True)
+    )
+
+
+@router.get("/communities/{community_id}", response=CommunityOut)
+def get_community(request, community_id: int):
+    communities = Community.objects.select_related("street").annotate(
+        building_count=Count("buildings", distinct=True), dwelling_count=Count("dwellings", distinct=True)
+    )
+    return get_visible_or_404(request.user, Can.VIEW_PLACES, communities, pk=community_id)
+
+
+@router.get("/buildings", response=list[BuildingOut])
+@paginate
+def list_buildings(request, community_id: int | None = None, grid_id: int | None = None):
+    buildings = visible(request.user, Can.VIEW_PLACES, Building.objects.all())
+    if community_id is not None:
+        buildings = buildings.filter(community_id=community_id)
+    if grid_id is not None:
+        buildings = buildings.filter(grid_id=grid_id)
+    return buildings
+
+
+@router.get("/buildings/{building_id}", response=BuildingOut)
+def get_building(request, building_id: int):
+    return get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=building_id)
+
+
+def editable_community(request, community_id: int) -> Community:
+    community = visible(request.user, Can.VIEW_PLACES, Community.objects.all()).filter(pk=community_id).first()
+    if community is None:
+        not_found()
+    if not holds_community(request.user, Can.EDIT_REGISTRY, community.id):
+        error(_("Your role may not change this community's buildings."), 403)
+    return community
+
+
+def check_grid(community: Community, grid_id: int | None) -> None:
+    if grid_id is not None and not Grid.objects.filter(pk=grid_id, community=community).exists():
+        error(_("That grid is not in this community."), 422)
+
+
+@router.post("/buildings", response={201: BuildingOut})
+def create_building(request, data: BuildingIn):
+    community = editable_community(request, data.community_id)
+    check_grid(community, data.grid_id)
+    if Building.objects.filter(community=community, number=data.number).exists():
+        error(_("Building %(number)s already exists in this community.") % {"number": data.number}, 409)
+    return 201, Building.objects.create(**data.dict())
+
+
+@router.patch("/buildings/{building_id}", response=BuildingOut)
+def update_building(request, building_id: int, data: BuildingPatch):
+    building = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=building_id)
+    editable_community(request, building.community_id)
+    changes = data.dict(exclude_unset=True)
+    check_grid(building.community, changes.get("grid_id"))
+    if "number" in changes and Building.objects.filter(community_id=building.community_id, number=changes["number"]).exclude(pk=building.pk).exists():
+        error(_("Building %(number)s already exists in this community.") % {"number": changes["number"]}, 409)
+    for key, value in changes.items():
+        setattr(building, key, value)
+    building.save()
+    return building
+
+
+@router.get("/dwellings", response=list[DwellingOut])
+@paginate
+def list_dwellings(request, building_id: int | None = None, community_id: int | None = None, room: str | None = None):
+    dwellings = visible(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building"))
+    if building_id is not None:
+        dwellings = dwellings.filter(building_id=building_id)
+    if community_id is not None:
+        dwellings = dwellings.filter(community_id=community_id)
+    if room:
+        dwellings = dwellings.filter(room=room)
+    return dwellings
+
+
+@router.get("/dwellings/{dwelling_id}", response=DwellingOut)
+def get_dwelling(request, dwelling_id: int):
+    return get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building"), pk=dwelling_id)
+
+
+@router.post("/dwellings", response={201: DwellingOut})
+def create_dwelling(request, data: DwellingIn):
+    building = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=data.building_id)
+    editable_community(request, building.community_id)
+    if data.entrance > building.entrances or data.floor > building.floors:
+        error(_("%(building)s has %(e)s entrances and %(f)s floors.") % {"building": building.label, "e": building.entrances, "f": building.floors}, 422)
+    if Dwelling.objects.filter(building=building, entrance=data.entrance, room=data.room).exists():
+        error(_("This room already exists in this entrance."), 409)
+    dwelling = Dwelling(building=building, **data.dict(exclude={"building_id"}))
+    dwelling.save()
+    return 201, dwelling

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "places"
+urlpatterns = [
+    path("", views.communities, name="communities"),
+    path("communities/<int:pk>/", views.community, name="community"),
+    path("buildings/<int:pk>/", views.building, name="building"),
+    path("dwellings/", views.dwellings, name="dwellings"),
+    path("businesses/", views.businesses, name="businesses"),
+]

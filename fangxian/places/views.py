@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+
+from fangxian.accounts.exports import export_list, wants_xlsx
+from fangxian.accounts.scoping import Can, get_visible_or_404, visible
+
+from .models import Building, Business, Community, Dwelling
+
+PAGE_SIZE = 50
+# Reverse lookups by name keep this app free of imports from people, which sits above it.
+CURRENT_RESIDENTS = Count("residents", filter=Q(residents__moved_out_on=None))
+
+
+def page_of(request: HttpRequest, rows):
+    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def communities(request: HttpRequest) -> HttpResponse:
+    rows = visible(request.user, Can.VIEW_PLACES, Community.objects.select_related("street")).annotate(
+        building_count=Count("buildings", distinct=True),
+    )
+    if wants_xlsx(request):
+        headers = [_("code"), _("community"), _("street"), _("buildings")]
+        data = [[c.code, c.name, c.street.name, c.building_count] for c in rows]
+        return export_list(request, "communities", headers, data)
+    return render(request, "places/communities.html", {"communities": rows})
+
+
+@login_required
+def community(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_visible_or_404(request.user, Can.VIEW_PLACES, Community.objects.select_related("street"), pk=pk)
+    buildings = visible(request.user, Can.VIEW_PLACES, place.buildings.select_related("grid")).annotate(
+        dwelling_count=Count("dwellings")
+    )
+    grids = visible(request.user, Can.VIEW_PLACES, place.grids.annotate(building_count=Count("buildings")))
+    return render(request, "places/community.html", {"community": place, "buildings": buildings, "grids": grids})
+
+
+@login_required
+def building(request: HttpRequest, pk: int) -> HttpResponse:
+    """The building as workers draw it: entrances side by side, top floor first."""
+    place = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.select_related("community", "grid"), pk=pk)
+    dwellings = place.dwellings.annotate(people=CURRENT_RESIDENTS).order_by("entrance", "-floor", "room")
+    floors: dict[int, dict[int, list]] = {}
+    for dwelling in dwellings:
+        floors.setdefault(dwelling.floor, {}).setdefault(dwelling.entrance, []).append(dwelling)
+    entrances = list(range(1, place.entrances + 1))
+    rows = [(floor, [floors[floor].get(e, []) for e in entrances]) for floor in sorted(floors, reverse=True)]
+    return render(request, "places/building.html", {"building": place, "entrances": entrances, "rows": rows})
+
+
+@login_required
+def dwellings(request: HttpRequest) -> HttpResponse:
+    rows = visible(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building")).annotate(
+        people=CURRENT_RESIDENTS
+    ).order_by("building_id", "entrance", "floor", "room")
+    community_id = request.GET.get("community", "")
+    if community_id.isdigit():
+        rows = rows.filter(community_id=community_id)
+    building_id = request.GET.get("building", "")
+    if building_id.isdigit():
+        rows = rows.filter(building_id=building_id)
+    room = request.GET.get("room", "").strip()
+    if room:
+        rows = rows.filter(room=room)
+    if request.GET.get("empty") == "1":
+        rows = rows.filter(people=0)
+    if wants_xlsx(request):
+        headers = [_("building number"), _("entrance"), _("floor"), _("room"), _("residents")]
+        data = [[d.building.number, d.entrance, d.floor, d.room, d.people] for d in rows]
+        return export_list(request, "dwellings", headers, data)
+    page = page_of(request, rows)
+    template = "places/_dwelling_rows.html" if request.headers.get("HX-Request") else "places/dwellings.html"
+    return render(request, template, {"page": page, "query": request.GET.urlencode()})
+
+
+@login_required
+def businesses(request: HttpRequest) -> HttpResponse:
+    rows = visible(request.user, Can.VIEW_PLACES, Business.objects.select_related("community", "building"))
+    if wants_xlsx(request):
+        headers = [_("name"), _("community"), _("address in the community"), _("contact"), _("staff")]
+        data = [[b.name, b.community.name, b.address, b.contact_name, b.staff_count] for b in rows]
+        return export_list(request, "businesses", headers, data)
+    return render(request, "places/businesses.html", {"page": page_of(request, rows)})

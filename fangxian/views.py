@@ -1,0 +1,71 @@
+"""The home page: for each role, the counts that matter to it. It sits above every app."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from fangxian.accounts.models import Role
+from fangxian.accounts.scoping import Can, can, roles_of, visible
+from fangxian.people.models import ImportBatch, Resident, Tag
+from fangxian.places.models import Building, Business, Community, Dwelling
+
+OFFICES = {Role.Kind.CITY_ADMIN, Role.Kind.DISTRICT_ADMIN, Role.Kind.STREET_ADMIN}
+WATCHED_TAGS = [Tag.ELDERLY_ALONE, Tag.DIALYSIS, Tag.DISABLED, Tag.PREGNANT, Tag.CHRONIC]
+
+
+def tag_counts() -> dict:
+    return {tag.value: Count("id", filter=Q(tags__contains=f",{tag.value},")) for tag in WATCHED_TAGS}
+
+
+def registry_counts(user) -> dict:
+    residents = visible(user, Can.VIEW_RESIDENTS, Resident.objects.current())
+    counts = residents.aggregate(
+        residents=Count("id"),
+        households=Count("dwelling_id", distinct=True),
+        living_elsewhere=Count("id", filter=Q(residence=Resident.Residence.LIVING_ELSEWHERE)),
+        **tag_counts(),
+    )
+    counts["tags"] = [(Tag(t).label, counts.pop(t.value), t.value) for t in WATCHED_TAGS]
+    return counts
+
+
+def community_table(user) -> list[dict]:
+    """Every community in an office's view side by side, in two grouped queries."""
+    communities = list(visible(user, Can.VIEW_PLACES, Community.objects.select_related("street")))
+    ids = [c.id for c in communities]
+    per_community = {
+        row["community_id"]: row
+        for row in Resident.objects.current().filter(community_id__in=ids).values("community_id").annotate(
+            residents=Count("id"), households=Count("dwelling_id", distinct=True), **tag_counts()
+        )
+    }
+    dwellings = dict(Dwelling.objects.filter(community_id__in=ids).values_list("community_id").annotate(n=Count("id")))
+    return [
+        {"community": c, "dwellings": dwellings.get(c.id, 0), **per_community.get(c.id, {})}
+        for c in communities
+    ]
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    roles = roles_of(user)
+    context: dict = {"roles": roles}
+    context["places"] = {
+        "communities": visible(user, Can.VIEW_PLACES, Community.objects.all()).count(),
+        "buildings": visible(user, Can.VIEW_PLACES, Building.objects.all()).count(),
+        "dwellings": visible(user, Can.VIEW_PLACES, Dwelling.objects.all()).count(),
+        "businesses": visible(user, Can.VIEW_PLACES, Business.objects.all()).count(),
+    }
+    if can(user, Can.VIEW_RESIDENTS):
+        context["registry"] = registry_counts(user)
+    if user.is_superuser or any(r.kind in OFFICES for r in roles):
+        context["community_table"] = community_table(user)
+    if can(user, Can.IMPORT):
+        context["pending_imports"] = visible(user, Can.IMPORT, ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED)).count()
+    context["can_import"] = can(user, Can.IMPORT)
+    context["can_audit"] = can(user, Can.VIEW_AUDIT)
+    return render(request, "home.html", context)
