@@ -37,7 +37,7 @@ test-browser: $(VENV)/.installed-test sysdeps
 # Rebuild the Chinese catalogue after changing strings (needs gettext).
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "bench/*"
-	$(PY) manage.py compilemessages -l zh_Hans
+	$(PY) manage.py compilemessages -l zh_Hans -i ".venv"
 
 # Re-vendor the front-end libraries named in package.json as built files.
 vendor:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import translation
 
 from fangxian.accounts.models import ApiToken, Role
 from fangxian.lib import idnumber
@@ -67,6 +68,14 @@ def fill(community: Community, grids: list[Grid]) -> None:
                 for room in (1, 2):
                     dwelling = Dwelling.objects.create(building=building, entrance=entrance, floor=floor, room=f"{floor}0{room}")
                     add_resident(dwelling, f"{community.name_zh[:2]}{number}{entrance}{floor}{room}")
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default():
+    # A request in English leaves English active in the thread; each test starts in Chinese.
+    translation.activate("zh-hans")
+    yield
+    translation.activate("zh-hans")
 
 
 @pytest.fixture(scope="session")

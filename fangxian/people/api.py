@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Router, Schema
+from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangxian.accounts import audit
@@ -91,7 +91,7 @@ def editable_dwelling(request, dwelling_id: int) -> Dwelling:
 def create_resident(request, data: ResidentIn):
     dwelling = editable_dwelling(request, data.dwelling_id)
     values = clean_resident(data.dict())
-    return 201, save_resident(values, dwelling, request.user)
+    return Status(201, save_resident(values, dwelling, request.user))
 
 
 @router.patch("/residents/{resident_id}", response=ResidentOut)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Count
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangxian.accounts.apikit import error, not_found
@@ -125,7 +125,7 @@ def create_building(request, data: BuildingIn):
     check_grid(community, data.grid_id)
     if Building.objects.filter(community=community, number=data.number).exists():
         error(_("Building %(number)s already exists in this community.") % {"number": data.number}, 409)
-    return 201, Building.objects.create(**data.dict())
+    return Status(201, Building.objects.create(**data.dict()))
 
 
 @router.patch("/buildings/{building_id}", response=BuildingOut)
@@ -170,4 +170,4 @@ def create_dwelling(request, data: DwellingIn):
         error(_("This room already exists in this entrance."), 409)
     dwelling = Dwelling(building=building, **data.dict(exclude={"building_id"}))
     dwelling.save()
-    return 201, dwelling
+    return Status(201, dwelling)

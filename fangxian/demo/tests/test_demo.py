@@ -1,0 +1,46 @@
+import io
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from fangxian.people.models import Resident
+from fangxian.places.models import Community
+
+
+@pytest.fixture
+def demo(db):
+    # The demo builds its own Beijing; the shared test world would collide with its codes.
+    from fangxian.demo.management.commands.demo import delete_demo
+
+    delete_demo()
+    call_command("demo", "--residents", "40", stdout=io.StringIO())
+
+
+def login(username: str) -> Client:
+    client = Client()
+    assert client.login(username=username, password="fangxian-demo")
+    return client
+
+
+def test_the_demo_loads_once_and_resets_on_request(demo):
+    count = Resident.objects.count()
+    out = io.StringIO()
+    call_command("demo", stdout=out)
+    assert "already loaded" in out.getvalue() and Resident.objects.count() == count
+    call_command("demo", "--reset", "--residents", "40", stdout=io.StringIO())
+    assert Resident.objects.count() == count
+    assert Community.objects.filter(street__code="110102015").count() == 8
+
+
+def test_each_demo_account_sees_exactly_its_part(demo):
+    xiangchang = Community.objects.get(name_zh="香厂路社区")
+    assert {r.community for r in login("demo-secretary").get("/people/residents/").context["page"]} == {xiangchang}
+    street = login("demo-street").get("/").context["community_table"]
+    assert len(street) == 8
+    other = login("demo-other").get("/people/residents/").context["page"]
+    assert {r.community.name_zh for r in other} == {"琉璃厂西街社区"}
+    grid = login("demo-grid").get("/people/residents/").context["page"]
+    assert {r.dwelling.building.grid.code for r in grid} == {"G1"}
+    assert login("demo-gate").get("/people/residents/").status_code == 403
+    assert login("demo-health").get("/").context["registry"]["residents"] == Resident.objects.filter(community=xiangchang).count()

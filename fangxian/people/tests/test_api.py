@@ -1,0 +1,114 @@
+import json
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from fangxian.accounts.models import ApiToken, AuditEvent
+from fangxian.people.models import Move, Resident
+
+
+def post(client, path, body):
+    return client.post(path, data=json.dumps(body), content_type="application/json")
+
+
+def test_a_token_is_issued_for_good_credentials_only(world, client):
+    good = post(client, "/api/v1/auth/token", {"username": "secretary", "password": "test-password-1"})
+    assert good.status_code == 200 and good.json()["token"].startswith("fx_")
+    bad = post(client, "/api/v1/auth/token", {"username": "secretary", "password": "nope"})
+    assert bad.status_code == 401 and bad.json()["detail"] == "用户名或密码错误。"
+    authed = Client(headers={"Authorization": f"Bearer {good.json()['token']}"})
+    assert authed.get("/api/v1/residents").status_code == 200
+
+
+def test_an_expired_or_unknown_token_is_refused(world):
+    token = ApiToken.issue(world.users["secretary"])
+    ApiToken.objects.update(expires_at=timezone.now())
+    assert Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/residents").status_code == 401
+    assert Client(headers={"Authorization": "Bearer fx_made_up"}).get("/api/v1/residents").status_code == 401
+
+
+def test_residents_come_masked_and_searchable(world, api_for):
+    body = api_for("secretary").get("/api/v1/residents", {"q": "101"}).json()
+    assert body["count"] == 4
+    item = body["items"][0]
+    assert "*" in item["id_number"] and item["phone"] == "138****5678"
+
+
+@pytest.mark.parametrize(
+    "changes, field, words",
+    [
+        ({"id_number": "110102194912310021"}, "id_number", "校验码"),
+        ({"phone": "1390000111"}, "phone", "11 位"),
+        ({"id_type": "passport", "id_number": "E1", "sex": "F", "birth_date": "2999-01-01"}, "birth_date", "晚于今天"),
+        ({"name": ""}, "name", "必填"),
+        ({"tags": ["vip"]}, "tags", "未知标签"),
+    ],
+)
+def test_bad_resident_input_gets_a_422_naming_the_field(world, api_for, changes, field, words):
+    body = {"dwelling_id": world.dwelling(world.xiangchang).id, "name": "王芳", "id_number": "110102194912310020"} | changes
+    response = post(api_for("secretary"), "/api/v1/residents", body)
+    assert response.status_code == 422
+    assert words in " ".join(response.json()["detail"][field])
+
+
+def test_a_resident_registered_twice_is_a_conflict_not_a_duplicate(world, api_for):
+    existing = world.resident(world.xiangchang)
+    response = post(api_for("secretary"), "/api/v1/residents", {"dwelling_id": existing.dwelling_id, "name": "重复", "id_number": existing.id_number})
+    assert response.status_code == 422 and "已登记" in response.json()["detail"]["id_number"][0]
+
+
+def test_patching_the_dwelling_records_a_move(world, api_for):
+    resident = world.resident(world.xiangchang)
+    target = world.dwelling(world.xiangchang, "1", 1, "102")
+    response = api_for("secretary").patch(f"/api/v1/residents/{resident.id}", data=json.dumps({"dwelling_id": target.id}), content_type="application/json")
+    assert response.status_code == 200 and response.json()["dwelling_id"] == target.id
+    assert Move.objects.get(resident=resident).to_dwelling == target
+
+
+def test_a_resident_cannot_be_patched_into_another_community(world, api_for):
+    resident = world.resident(world.xiangchang)
+    elsewhere = world.dwelling(world.yongan)
+    response = api_for("secretary").patch(f"/api/v1/residents/{resident.id}", data=json.dumps({"dwelling_id": elsewhere.id}), content_type="application/json")
+    assert response.status_code == 404
+
+
+def test_unknown_patch_fields_are_refused(world, api_for):
+    resident = world.resident(world.xiangchang)
+    response = api_for("secretary").patch(f"/api/v1/residents/{resident.id}", data=json.dumps({"community_id": 1}), content_type="application/json")
+    assert response.status_code == 422
+
+
+def test_api_reveal_is_audited(world, api_for):
+    resident = world.resident(world.xiangchang)
+    response = post(api_for("community_worker"), f"/api/v1/residents/{resident.id}/reveal", {"field": "phone"})
+    assert response.json() == {"value": "13812345678"}
+    assert AuditEvent.objects.filter(action="reveal_phone", username="community_worker", detail__via="api").exists()
+
+
+@pytest.mark.parametrize("raw", [b"{", b"[]", b'{"dwelling_id": "x"}', b'{"dwelling_id": 99999999, "name": "a", "id_number": "b"}', "😀".encode()])
+def test_garbage_bodies_get_4xx_never_5xx(world, api_for, raw):
+    response = api_for("secretary").post("/api/v1/residents", data=raw, content_type="application/json")
+    assert 400 <= response.status_code < 500
+
+
+def test_building_numbers_are_unique_per_community(world, api_for):
+    body = {"community_id": world.xiangchang.id, "number": "1", "floors": 6}
+    assert post(api_for("secretary"), "/api/v1/buildings", body).status_code == 409
+
+
+def test_a_dwelling_must_fit_its_building(world, api_for):
+    body = {"building_id": world.building(world.xiangchang).id, "entrance": 1, "floor": 9, "room": "901"}
+    response = post(api_for("secretary"), "/api/v1/dwellings", body)
+    assert response.status_code == 422 and "3 层" in response.json()["detail"]
+
+
+def test_openapi_is_published(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/residents" in schema["paths"] and "/api/v1/auth/token" in schema["paths"]
+
+
+def test_the_api_answers_in_english_when_asked(world, client):
+    response = post(Client(headers={"Accept-Language": "en"}), "/api/v1/auth/token", {"username": "x", "password": "y"})
+    assert response.json()["detail"] == "Wrong username or password."
+    assert Resident.objects.exists()
