@@ -1,0 +1,55 @@
+import os
+
+from conftest import PASSWORD
+from fangxian.accounts.models import AuditEvent
+from fangxian.people.models import Resident
+
+SHOTS = os.environ.get("FANGXIAN_SCREENSHOTS")  # a folder to keep screenshots in, for a look by eye
+
+
+def shot(page, name):
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+def log_in(page, base: str, username: str) -> None:
+    page.goto(f"{base}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"{base}/")
+
+
+def test_a_secretary_finds_a_resident_by_initials_and_reveals_the_id(live_server, world, phone):
+    target = world.resident(world.xiangchang)
+    target.name, target.name_initials = "欧阳修", "oyx"
+    target.save()
+    log_in(phone, live_server.url, "secretary")
+    assert "今日" in phone.content() and "居民" in phone.content()
+    shot(phone, "home")
+    phone.click("text=查找居民")
+    phone.fill("input[name=q]", "oyx")
+    phone.wait_for_function("document.querySelector('#rows').innerText.includes('1 位居民')")
+    shot(phone, "search")
+    phone.click("text=欧阳修")
+    assert target.masked_id_number in phone.inner_text("#id-number")
+    phone.click("#id-number + button")
+    phone.wait_for_function(f"document.querySelector('#id-number').innerText.includes('{target.id_number}')")
+    shot(phone, "resident")
+    assert AuditEvent.objects.filter(action="reveal_id", username="secretary", target_id=str(target.id)).exists()
+
+
+def test_a_grid_worker_registers_a_resident_and_sees_the_error_first(live_server, world, phone):
+    log_in(phone, live_server.url, "grid_worker")
+    phone.goto(f"{live_server.url}/people/residents/new/")
+    phone.select_option("select[name=building]", label="1号楼")
+    phone.fill("input[name=room]", "101")
+    phone.fill("input[name=name]", "王芳")
+    phone.fill("input[name=id_number]", "110102194912310021")
+    phone.click("button.primary")
+    assert "校验码" in phone.content()
+    shot(phone, "form-error")
+    phone.fill("input[name=id_number]", "110102194912310020")
+    phone.click("button.primary")
+    phone.wait_for_url("**/people/residents/*/")
+    assert Resident.objects.get(name="王芳").sex == "F"
