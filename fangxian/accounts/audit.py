@@ -9,7 +9,7 @@ from .models import AuditEvent
 
 def client_ip(request: HttpRequest) -> str | None:
     # Behind the production proxy the first X-Forwarded-For hop is the client; the proxy
-    # (gunicorn behind nginx, see docs/deploy.md) overwrites any value a client sends.
+    # (gunicorn behind nginx, see docs/operations.md) overwrites any value a client sends.
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
     return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
 
