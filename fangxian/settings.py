@@ -56,6 +56,8 @@ if not SECRET_KEY:
     SECRET_KEY = "fangxian-insecure-development-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# True only behind a proxy that overwrites X-Forwarded-For (the audit log's "from where").
+BEHIND_PROXY = env_bool("FANGXIAN_BEHIND_PROXY", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from .models import AuditEvent
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    # Behind the production proxy the first X-Forwarded-For hop is the client; the proxy
-    # (gunicorn behind nginx, see docs/operations.md) overwrites any value a client sends.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return (forwarded.split(",")[0].strip() or request.META.get("REMOTE_ADDR")) or None
+    # X-Forwarded-For is believed only behind our own proxy (docs/operations.md), which
+    # overwrites it; otherwise any client could write someone else's address into the log.
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[0].strip()
+        if forwarded:
+            return forwarded
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def record(request: HttpRequest | None, action: str, target=None, community_id=None, user=None, **detail) -> AuditEvent:

@@ -127,3 +127,9 @@ def test_the_resident_page_shows_masked_numbers(world, client_for):
 def test_the_building_view_shows_entrances_floors_and_rooms(world, client_for):
     page = client_for("gate_keeper").get(f"/places/buildings/{world.building(world.xiangchang).id}/").content.decode()
     assert "2单元" in page and "302" in page
+
+
+def test_a_forged_forwarded_for_header_does_not_reach_the_audit_log(world, client_for):
+    resident = world.resident(world.xiangchang)
+    client_for("secretary").post(f"/people/residents/{resident.id}/reveal/phone/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="1.1.1.1")
+    assert AuditEvent.objects.get(action="reveal_phone").ip == "10.1.2.3"
