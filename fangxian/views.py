@@ -68,4 +68,5 @@ def home(request: HttpRequest) -> HttpResponse:
         context["pending_imports"] = visible(user, Can.IMPORT, ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED)).count()
     context["can_import"] = can(user, Can.IMPORT)
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
+    context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
     return render(request, "home.html", context)

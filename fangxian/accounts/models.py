@@ -115,6 +115,8 @@ class AuditEvent(models.Model):
         PURGE = "purge", _("anonymised personal data")
         LOGIN = "login", _("logged in")
         TOKEN = "token", _("took an API token")
+        GRANT = "grant", _("gave a role")
+        REVOKE = "revoke", _("removed a role")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)

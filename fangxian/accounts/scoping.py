@@ -13,7 +13,7 @@ from enum import StrEnum
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from fangxian.places.models import Community, Grid
+from fangxian.places.models import City, Community, District, Grid, Street
 
 from .models import Role
 
@@ -27,17 +27,20 @@ class Can(StrEnum):
     REVEAL_PHONE = "reveal_phone"
     REVEAL_ID = "reveal_id"
     VIEW_AUDIT = "view_audit"
+    MANAGE_STAFF = "manage_staff"
+    MANAGE_TERRITORY = "manage_territory"
 
 
 K = Role.Kind
-OVERSIGHT = {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EXPORT, Can.VIEW_AUDIT}
+OVERSIGHT = {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EXPORT, Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY}
 CAPABILITIES: dict[str, frozenset[Can]] = {
     # Offices above a community oversee and count; they do not need to ring residents.
     K.CITY_ADMIN: frozenset(OVERSIGHT),
     K.DISTRICT_ADMIN: frozenset(OVERSIGHT),
     K.STREET_ADMIN: frozenset(OVERSIGHT),
-    K.SECRETARY: frozenset(Can),
-    K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT},
+    # Streets and districts set up communities; a community keeps its own grids and buildings.
+    K.SECRETARY: frozenset(Can) - {Can.MANAGE_TERRITORY},
+    K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY},
     # A grid worker keeps their households' records and phones them; ID numbers stay masked.
     K.GRID_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE}),
     K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE}),
@@ -46,6 +49,40 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     K.VOLUNTEER: frozenset({Can.VIEW_PLACES}),
     K.LIAISON: frozenset({Can.VIEW_PLACES}),
 }
+
+
+LEVEL_MODELS = {"city": City, "district": District, "street": Street, "community": Community, "grid": Grid}
+# From a row of one level, the lookup to the id of each level above it (and itself).
+PATHS = {
+    "city": {"city": "id"},
+    "district": {"district": "id", "city": "city_id"},
+    "street": {"street": "id", "district": "district_id", "city": "district__city_id"},
+    "community": {"community": "id", "street": "street_id", "district": "street__district_id", "city": "street__district__city_id"},
+    "grid": {"grid": "id", "community": "community_id", "street": "community__street_id",
+             "district": "community__street__district_id", "city": "community__street__district__city_id"},
+}
+
+
+def within(level: str, container: Role) -> Q | None:
+    """A condition on rows of `level` that lie inside the container role's place."""
+    container_level = Role.LEVELS[container.kind]
+    lookup = PATHS[level].get(container_level)
+    if lookup is None:
+        return None
+    return Q(**{lookup: getattr(container, f"{container_level}_id")})
+
+
+def holds_place(user, capability: Can, level: str, pk: int) -> bool:
+    """Whether a role granting the capability sits at this place or above it."""
+    if user.is_authenticated and user.is_superuser:
+        return True
+    model = LEVEL_MODELS[level]
+    for role in roles_of(user):
+        if capability in CAPABILITIES.get(role.kind, ()):
+            inside = within(level, role)
+            if inside is not None and model.objects.filter(inside, pk=pk).exists():
+                return True
+    return False
 
 
 def roles_of(user) -> list[Role]:
@@ -105,14 +142,8 @@ def scope_for(user, capability: Can) -> Scope:
             continue
         if role.grid_id:
             grid_ids.add(role.grid_id)
-        elif role.community_id:
-            conditions.append(Q(id=role.community_id))
-        elif role.street_id:
-            conditions.append(Q(street_id=role.street_id))
-        elif role.district_id:
-            conditions.append(Q(street__district_id=role.district_id))
-        elif role.city_id:
-            conditions.append(Q(street__district__city_id=role.city_id))
+        else:
+            conditions.append(within("community", role))
     communities = None
     for condition in conditions:
         communities = condition if communities is None else communities | condition
@@ -132,12 +163,9 @@ def can(user, capability: Can, obj=None) -> bool:
 
 
 def holds_community(user, capability: Can, community_id: int) -> bool:
-    """Whether the capability covers the whole community, not just one of its grids:
-    what adding buildings or importing a community's spreadsheet needs."""
-    scope = scope_for(user, capability)
-    if scope.everything:
-        return True
-    return scope.communities is not None and Community.objects.filter(scope.communities, pk=community_id).exists()
+    """The capability over the whole community, not just one of its grids: what adding
+    buildings or importing a community's spreadsheet needs."""
+    return holds_place(user, capability, "community", community_id)
 
 
 def get_visible_or_404(user, capability: Can, queryset: QuerySet, **lookup):

@@ -7,4 +7,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_log, name="audit"),
+    path("staff/", views.staff_list, name="staff"),
+    path("staff/roles/<int:pk>/remove/", views.revoke_role, name="revoke_role"),
 ]

@@ -9,9 +9,9 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from fangxian.accounts.apikit import error, not_found
-from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
+from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, holds_place, visible
 
-from .models import Building, Community, Dwelling, Grid
+from .models import Building, Community, Dwelling, Grid, Street
 
 router = Router(tags=["territory"])
 
@@ -24,6 +24,33 @@ class CommunityOut(Schema):
     street: str = Field(..., alias="street.name_zh")
     buildings: int = Field(0, alias="building_count")
     dwellings: int = Field(0, alias="dwelling_count")
+
+
+class CommunityIn(Schema):
+    street_id: int
+    code: str = Field(..., min_length=1, max_length=20)
+    name_zh: str = Field(..., min_length=1, max_length=100)
+    name_en: str = Field("", max_length=100)
+
+
+class CommunityPatch(Schema):
+    name_zh: str | None = Field(None, min_length=1, max_length=100)
+    name_en: str | None = Field(None, max_length=100)
+
+
+class GridIn(Schema):
+    community_id: int
+    code: str = Field(..., min_length=1, max_length=20)
+    name_zh: str = Field(..., min_length=1, max_length=100)
+    name_en: str = Field("", max_length=100)
+
+
+class GridOut(Schema):
+    id: int
+    community_id: int
+    code: str
+    name_zh: str
+    name_en: str
 
 
 class BuildingIn(Schema):
@@ -73,20 +100,57 @@ class DwellingOut(Schema):
     label: str
 
 
+def annotated_communities():
+    return Community.objects.select_related("street").annotate(
+        building_count=Count("buildings", distinct=True), dwelling_count=Count("dwellings", distinct=True)
+    )
+
+
 @router.get("/communities", response=list[CommunityOut])
 @paginate
 def list_communities(request):
-    return visible(request.user, Can.VIEW_PLACES, Community.objects.select_related("street")).annotate(
-        building_count=Count("buildings", distinct=True), dwelling_count=Count("dwellings", distinct=True)
-    )
+    return visible(request.user, Can.VIEW_PLACES, annotated_communities())
 
 
 @router.get("/communities/{community_id}", response=CommunityOut)
 def get_community(request, community_id: int):
-    communities = Community.objects.select_related("street").annotate(
-        building_count=Count("buildings", distinct=True), dwelling_count=Count("dwellings", distinct=True)
-    )
-    return get_visible_or_404(request.user, Can.VIEW_PLACES, communities, pk=community_id)
+    return get_visible_or_404(request.user, Can.VIEW_PLACES, annotated_communities(), pk=community_id)
+
+
+@router.post("/communities", response={201: CommunityOut})
+def create_community(request, data: CommunityIn):
+    if not Street.objects.filter(pk=data.street_id).exists() or not holds_place(request.user, Can.MANAGE_TERRITORY, "street", data.street_id):
+        error(_("Your role may not add communities to this street."), 403)
+    if Community.objects.filter(code=data.code).exists():
+        error(_("Community code %(code)s is taken.") % {"code": data.code}, 409)
+    community = Community.objects.create(**data.dict())
+    return Status(201, annotated_communities().get(pk=community.pk))
+
+
+@router.patch("/communities/{community_id}", response=CommunityOut)
+def update_community(request, community_id: int, data: CommunityPatch):
+    community = get_visible_or_404(request.user, Can.VIEW_PLACES, Community.objects.all(), pk=community_id)
+    if not holds_place(request.user, Can.MANAGE_TERRITORY, "community", community.pk):
+        error(_("Your role may not rename this community."), 403)
+    for key, value in data.dict(exclude_unset=True).items():
+        setattr(community, key, value)
+    community.save()
+    return annotated_communities().get(pk=community.pk)
+
+
+@router.get("/grids", response=list[GridOut])
+@paginate
+def list_grids(request, community_id: int | None = None):
+    grids = visible(request.user, Can.VIEW_PLACES, Grid.objects.all())
+    return grids if community_id is None else grids.filter(community_id=community_id)
+
+
+@router.post("/grids", response={201: GridOut})
+def create_grid(request, data: GridIn):
+    community = editable_community(request, data.community_id)
+    if Grid.objects.filter(community=community, code__iexact=data.code).exists():
+        error(_("This community already has a grid with this code."), 409)
+    return Status(201, Grid.objects.create(**data.dict()))
 
 
 @router.get("/buildings", response=list[BuildingOut])
@@ -110,7 +174,7 @@ def editable_community(request, community_id: int) -> Community:
     if community is None:
         not_found()
     if not holds_community(request.user, Can.EDIT_REGISTRY, community.id):
-        error(_("Your role may not change this community's buildings."), 403)
+        error(_("Your role may not change this community's grids and buildings."), 403)
     return community
 
 

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.communities, name="communities"),
     path("communities/<int:pk>/", views.community, name="community"),
     path("buildings/<int:pk>/", views.building, name="building"),
+    path("buildings/<int:pk>/edit/", views.building_edit, name="building_edit"),
     path("dwellings/", views.dwellings, name="dwellings"),
     path("businesses/", views.businesses, name="businesses"),
 ]

@@ -1,15 +1,18 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from fangxian.accounts.exports import export_list, wants_xlsx
-from fangxian.accounts.scoping import Can, get_visible_or_404, visible
+from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
 
+from .forms import BuildingForm, GridForm
 from .models import Building, Business, Community, Dwelling
 
 PAGE_SIZE = 50
@@ -39,8 +42,35 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
     buildings = visible(request.user, Can.VIEW_PLACES, place.buildings.select_related("grid")).annotate(
         dwelling_count=Count("dwellings")
     )
+    if wants_xlsx(request):
+        headers = [_("building number"), _("building name"), _("kind"), _("floors"), _("entrances"), _("grid"), _("dwellings")]
+        data = [[b.number, b.name, b.get_kind_display(), b.floors, b.entrances, b.grid.code if b.grid else "", b.dwelling_count] for b in buildings]
+        return export_list(request, "buildings", headers, data, community_id=place.id)
     grids = visible(request.user, Can.VIEW_PLACES, place.grids.annotate(building_count=Count("buildings")))
-    return render(request, "places/community.html", {"community": place, "buildings": buildings, "grids": grids})
+    keeps = holds_community(request.user, Can.EDIT_REGISTRY, place.id)
+    form = GridForm(request.POST or None, community=place) if keeps else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("Grid added."))
+            return redirect("places:community", pk=place.pk)
+    context = {"community": place, "buildings": buildings, "grids": grids, "grid_form": form}
+    return render(request, "places/community.html", context)
+
+
+@login_required
+def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    place = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.select_related("community"), pk=pk)
+    if not holds_community(request.user, Can.EDIT_REGISTRY, place.community_id):
+        raise PermissionDenied
+    form = BuildingForm(request.POST or None, instance=place)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("places:building", pk=place.pk)
+    return render(request, "places/building_form.html", {"building": place, "form": form})
 
 
 @login_required
@@ -53,7 +83,9 @@ def building(request: HttpRequest, pk: int) -> HttpResponse:
         floors.setdefault(dwelling.floor, {}).setdefault(dwelling.entrance, []).append(dwelling)
     entrances = list(range(1, place.entrances + 1))
     rows = [(floor, [floors[floor].get(e, []) for e in entrances]) for floor in sorted(floors, reverse=True)]
-    return render(request, "places/building.html", {"building": place, "entrances": entrances, "rows": rows})
+    context = {"building": place, "entrances": entrances, "rows": rows,
+               "can_edit": holds_community(request.user, Can.EDIT_REGISTRY, place.community_id)}
+    return render(request, "places/building.html", context)
 
 
 @login_required

@@ -22,6 +22,7 @@ ACTORS = [
 ]
 SEES_PLACE = {"secretary", "community_worker", "grid_worker", "gate_keeper", "health_worker", "volunteer",
               "liaison", "street_admin", "district_admin", "city_admin"}
+OFFICES = {"street_admin", "district_admin", "city_admin"}
 SEES_RESIDENTS = {"secretary", "community_worker", "grid_worker", "health_worker", "street_admin", "district_admin", "city_admin"}
 EDITS = {"secretary", "community_worker", "grid_worker"}
 KEEPS_COMMUNITY = {"secretary", "community_worker"}
@@ -53,6 +54,7 @@ def targets_for(world) -> dict:
     batch = ImportBatch.objects.create(community=world.xiangchang, kind="residents", filename="a.csv",
                                        data="楼号,单元,房号,姓名,证件号码\n".encode(), status="invalid", report={})
     return {
+        "gate_role": world.users["gate_keeper"].roles.get(),
         "community": world.xiangchang, "building": world.building(world.xiangchang, "1"),
         "dwelling": world.dwelling(world.xiangchang, "1"), "resident": resident, "batch": batch,
     }
@@ -63,6 +65,9 @@ PAGE_CASES = [
     Case("places:communities", "get", lambda t: "/places/", statuses(200)),
     Case("places:community", "get", lambda t: f"/places/communities/{t['community'].id}/", statuses(404, ok=(200, SEES_PLACE))),
     Case("places:building", "get", lambda t: f"/places/buildings/{t['building'].id}/", statuses(404, ok=(200, SEES_PLACE))),
+    Case("places:building_edit", "get", lambda t: f"/places/buildings/{t['building'].id}/edit/", statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY))),
+    Case("places:community/add-grid", "post", lambda t: f"/places/communities/{t['community'].id}/",
+         statuses(404, no=(403, SEES_PLACE), ok=(302, KEEPS_COMMUNITY)), body=lambda t, a: {"code": f"N{ACTORS.index(a)}", "name_zh": "新网格"}),
     Case("places:dwellings", "get", lambda t: "/places/dwellings/", statuses(200)),
     Case("places:businesses", "get", lambda t: "/places/businesses/", statuses(200)),
     Case("people:residents", "get", lambda t: "/people/residents/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
@@ -84,6 +89,8 @@ PAGE_CASES = [
     Case("people:import_confirm", "post", lambda t: f"/people/import/{t['batch'].id}/confirm/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
     Case("people:import_errors", "get", lambda t: f"/people/import/{t['batch'].id}/errors.xlsx", statuses(404, ok=(200, KEEPS_COMMUNITY))),
     Case("people:import_template", "get", lambda t: "/people/import/template/residents.xlsx", statuses(200)),
+    Case("staff", "get", lambda t: "/staff/", statuses(403, ok=(200, OFFICES | {"secretary", "outsider"}))),
+    Case("revoke_role", "post", lambda t: f"/staff/roles/{t['gate_role'].id}/remove/", statuses(404, ok=(302, OFFICES | {"secretary"}))),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
 ]
 
@@ -107,6 +114,13 @@ def resident_body(t, actor):
 API_CASES = [
     Case("GET /communities", "get", lambda t: "/api/v1/communities", statuses(200), api=True),
     Case("GET /communities/{community_id}", "get", lambda t: f"/api/v1/communities/{t['community'].id}", statuses(404, ok=(200, SEES_PLACE)), api=True),
+    Case("POST /communities", "post", lambda t: "/api/v1/communities", statuses(403, ok=(201, OFFICES)),
+         body=lambda t, a: {"street_id": t["community"].street_id, "code": f"9{ACTORS.index(a):03d}", "name_zh": "新社区"}, api=True),
+    Case("PATCH /communities/{community_id}", "patch", lambda t: f"/api/v1/communities/{t['community'].id}",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, OFFICES)), body=lambda t, a: {"name_en": "Xiangchang"}, api=True),
+    Case("GET /grids", "get", lambda t: "/api/v1/grids", statuses(200), api=True),
+    Case("POST /grids", "post", lambda t: "/api/v1/grids", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"community_id": t["community"].id, "code": f"N{ACTORS.index(a)}", "name_zh": "新网格"}, api=True),
     Case("GET /buildings", "get", lambda t: "/api/v1/buildings", statuses(200), api=True),
     Case("GET /buildings/{building_id}", "get", lambda t: f"/api/v1/buildings/{t['building'].id}", statuses(404, ok=(200, SEES_PLACE)), api=True),
     Case("POST /buildings", "post", lambda t: "/api/v1/buildings", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)), body=building_body, api=True),

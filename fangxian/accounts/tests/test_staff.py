@@ -1,0 +1,64 @@
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from fangxian.accounts.models import AuditEvent, Role
+
+
+def grant(client, **data):
+    return client.post("/staff/", {"username": "new-grid", "full_name": "刘网格", "password": "a-long-password-9", **data})
+
+
+def test_a_secretary_makes_a_grid_worker_who_can_log_in_and_see_the_grid(world, client_for):
+    response = grant(client_for("secretary"), kind="grid_worker", place=f"grid:{world.grid2.id}")
+    assert response.status_code == 302
+    role = Role.objects.get(user__username="new-grid")
+    assert (role.kind, role.grid) == ("grid_worker", world.grid2)
+    assert AuditEvent.objects.filter(action="grant", username="secretary", community=world.xiangchang).exists()
+    client = Client()
+    assert client.login(username="new-grid", password="a-long-password-9")
+    residents = client.get("/people/residents/").context["page"]
+    assert {r.dwelling.building.grid_id for r in residents} == {world.grid2.id}
+
+
+def test_a_secretary_cannot_make_another_secretary(world, client_for):
+    form = client_for("secretary").get("/staff/").context["form"]
+    assert "secretary" not in dict(form.fields["kind"].choices)
+    response = grant(client_for("secretary"), kind="secretary", place=f"community:{world.xiangchang.id}")
+    assert response.status_code == 200 and not Role.objects.filter(user__username="new-grid").exists()
+
+
+def test_a_secretary_cannot_give_roles_in_another_community(world, client_for):
+    response = grant(client_for("secretary"), kind="gate_keeper", place=f"community:{world.yongan.id}")
+    assert response.status_code == 200 and not get_user_model().objects.filter(username="new-grid").exists()
+
+
+def test_a_street_administrator_makes_secretaries_only_in_their_street(world, client_for):
+    client = client_for("street_admin")
+    assert grant(client, username="sec-yongan", kind="secretary", place=f"community:{world.yongan.id}").status_code == 302
+    assert grant(client, username="sec-liuli", kind="secretary", place=f"community:{world.liulichang.id}").status_code == 200
+    assert not get_user_model().objects.filter(username="sec-liuli").exists()
+
+
+def test_an_existing_account_gets_another_role_and_keeps_its_password(world, client_for):
+    grant(client_for("secretary"), username="health_worker", password="", kind="volunteer", place=f"community:{world.xiangchang.id}")
+    assert set(Role.objects.filter(user__username="health_worker").values_list("kind", flat=True)) == {"health_worker", "volunteer"}
+    assert Client().login(username="health_worker", password="test-password-1")
+
+
+def test_a_new_account_needs_a_password_that_is_not_weak(world, client_for):
+    response = grant(client_for("secretary"), password="123", kind="gate_keeper", place=f"community:{world.xiangchang.id}")
+    assert response.status_code == 200 and "password" in response.context["form"].errors
+    assert not get_user_model().objects.filter(username="new-grid").exists()
+
+
+def test_nobody_removes_their_own_role(world, client_for):
+    own = world.users["secretary"].roles.get()
+    client_for("secretary").post(f"/staff/roles/{own.id}/remove/")
+    assert Role.objects.filter(pk=own.pk).exists()
+
+
+def test_removing_a_role_is_audited(world, client_for):
+    gate = world.users["gate_keeper"].roles.get()
+    client_for("secretary").post(f"/staff/roles/{gate.id}/remove/")
+    assert not Role.objects.filter(pk=gate.pk).exists()
+    assert AuditEvent.objects.filter(action="revoke", detail__username="gate_keeper").exists()

@@ -1,0 +1,47 @@
+import json
+
+from fangxian.places.models import Building, Community, Grid
+
+
+def test_a_secretary_adds_a_grid_and_moves_a_building_into_it(world, client_for):
+    client = client_for("secretary")
+    client.post(f"/places/communities/{world.xiangchang.id}/", {"code": "G3", "name_zh": "第3网格"})
+    grid = Grid.objects.get(community=world.xiangchang, code="G3")
+    building = world.building(world.xiangchang, "2")
+    data = {"number": "2", "name": "", "kind": "residential", "floors": 3, "entrances": 2, "grid": grid.id}
+    assert client.post(f"/places/buildings/{building.id}/edit/", data).status_code == 302
+    assert Building.objects.get(pk=building.pk).grid == grid
+
+
+def test_a_duplicate_grid_code_is_refused(world, client_for):
+    response = client_for("secretary").post(f"/places/communities/{world.xiangchang.id}/", {"code": "g1", "name_zh": "重复"})
+    assert response.status_code == 200 and "已有" in response.content.decode()
+
+
+def test_a_building_cannot_shrink_below_its_dwellings(world, client_for):
+    building = world.building(world.xiangchang)
+    data = {"number": "1", "name": "", "kind": "residential", "floors": 2, "entrances": 1, "grid": world.grid1.id}
+    response = client_for("secretary").post(f"/places/buildings/{building.id}/edit/", data)
+    errors = response.context["form"].errors
+    assert "floors" in errors and "entrances" in errors
+
+
+def test_a_building_cannot_join_another_communitys_grid(world, client_for):
+    other = Grid.objects.create(community=world.yongan, code="Y1", name_zh="永安1")
+    building = world.building(world.xiangchang)
+    data = {"number": "1", "name": "", "kind": "residential", "floors": 3, "entrances": 2, "grid": other.id}
+    assert "grid" in client_for("secretary").post(f"/places/buildings/{building.id}/edit/", data).context["form"].errors
+
+
+def test_a_street_administrator_adds_a_community_to_their_street_only(world, api_for):
+    client = api_for("street_admin")
+    body = {"street_id": world.tianqiao.id, "code": "110102015009", "name_zh": "新社区"}
+    assert client.post("/api/v1/communities", json.dumps(body), content_type="application/json").status_code == 201
+    body = {"street_id": world.chunshu.id, "code": "110102011009", "name_zh": "别的街道"}
+    assert client.post("/api/v1/communities", json.dumps(body), content_type="application/json").status_code == 403
+    assert not Community.objects.filter(code="110102011009").exists()
+
+
+def test_the_buildings_list_exports(world, client_for):
+    response = client_for("gate_keeper").get(f"/places/communities/{world.xiangchang.id}/?format=xlsx")
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
