@@ -19,10 +19,10 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	touch $@
 
 sysdeps:
-	@bash scripts/sysdeps.sh
+	@bash scripts/sysdeps.sh test
 
 run: $(VENV)/.installed
-	-@bash scripts/sysdeps.sh
+	-@bash scripts/sysdeps.sh run
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py demo
 	@echo "Fangxian on http://127.0.0.1:$(PORT)/"

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -252,11 +253,22 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     batch = import_batch(request, pk)
-    if batch.status != ImportBatch.Status.PREVIEWED:
-        messages.error(request, _("This file has already been imported, or has errors."))
-        return redirect("people:import_preview", pk=pk)
-    # Checked again: the registry may have changed since the preview.
-    report = importing.run_import(batch.kind, batch.community, bytes(batch.data), apply=True)
+    try:
+        with transaction.atomic():
+            # Locked, so that two taps on "import now" (or two staff) import the file once.
+            batch = ImportBatch.objects.select_for_update().select_related("community").get(pk=batch.pk)
+            if batch.status != ImportBatch.Status.PREVIEWED:
+                messages.error(request, _("This file has already been imported, or has errors."))
+                return redirect("people:import_preview", pk=pk)
+            # Checked again: the registry may have changed since the preview.
+            report = importing.run_import(batch.kind, batch.community, bytes(batch.data), apply=True)
+            apply_report(request, batch, report)
+    except IntegrityError:
+        messages.error(request, _("The registry changed while importing; nothing was imported. Check the file again."))
+    return redirect("people:import_preview", pk=pk)
+
+
+def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Report) -> None:
     batch.report = report.as_json()
     batch.error_count = len(report.errors)
     if report.ok:
@@ -270,7 +282,6 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         batch.status = ImportBatch.Status.INVALID
         messages.error(request, _("Nothing was imported: the file has errors now."))
     batch.save()
-    return redirect("people:import_preview", pk=pk)
 
 
 @login_required

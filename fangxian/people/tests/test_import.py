@@ -4,6 +4,9 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
@@ -187,3 +190,14 @@ def test_a_workbook_made_by_libreoffice_round_trips(world, tmp_path):
     assert report.summary["created"] == 3
     assert Resident.objects.get(name="John Smith").phone == "010-87654321"
     assert Dwelling.objects.filter(building__number="9").count() == 3
+
+
+cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=25)
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(cells, min_size=12, max_size=12), min_size=1, max_size=5))
+def test_any_cells_get_a_report_and_never_an_exception(world, rows):
+    text = "\n".join(",".join('"' + c.replace('"', '""') + '"' for c in row) for row in [RESIDENTS.splitlines()[0].split(",")] + rows)
+    report = run_import("residents", world.xiangchang, text.encode(), apply=False)
+    assert report.file_error or report.rows > 0
