@@ -9,6 +9,7 @@ from ninja.errors import AuthenticationError
 
 from fangxian.accounts.api import router as accounts_router
 from fangxian.accounts.apikit import BearerAuth
+from fangxian.gate.api import router as gate_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
 
@@ -16,6 +17,7 @@ api = NinjaAPI(title="Fangxian", version="1", urls_namespace="api", auth=BearerA
 api.add_router("", accounts_router)
 api.add_router("", places_router)
 api.add_router("", people_router)
+api.add_router("", gate_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "fangxian.places",
     "fangxian.accounts",
     "fangxian.people",
+    "fangxian.gate",
     "fangxian.demo",
 ]
 
@@ -156,6 +157,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # Personal data of a closed emergency is anonymised this many days after it closes.
 RETENTION_DAYS = env_int("FANGXIAN_RETENTION_DAYS", 30)
+# Fever: at or above this temperature (°C × 10, so 373 is 37.3 °C); configurable per city later.
+FEVER_AT_TENTHS = env_int("FANGXIAN_FEVER_AT_TENTHS", 373, minimum=350)
+# A scan dated further ahead than this (clock drift of a gate phone) is refused.
+SCAN_FUTURE_TOLERANCE_SECONDS = env_int("FANGXIAN_SCAN_FUTURE_TOLERANCE_SECONDS", 300)
 API_TOKEN_DAYS = env_int("FANGXIAN_API_TOKEN_DAYS", 30, minimum=1)
 
 SESSION_COOKIE_AGE = 12 * 3600  # one long watch

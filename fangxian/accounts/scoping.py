@@ -106,7 +106,8 @@ class Scope:
     def empty(self) -> bool:
         return not self.everything and self.communities is None and not self.grid_ids
 
-    def _whole(self) -> QuerySet:
+    def whole_communities(self) -> QuerySet:
+        """Ids of the communities in view as a whole, not through one grid."""
         if self.communities is None:
             return Community.objects.none().values("id")
         return Community.objects.filter(self.communities).values("id")
@@ -116,13 +117,13 @@ class Scope:
         if self.everything:
             return Community.objects.values("id")
         grid_communities = Grid.objects.filter(id__in=self.grid_ids).values("community_id")
-        return Community.objects.filter(Q(id__in=self._whole()) | Q(id__in=grid_communities)).values("id")
+        return Community.objects.filter(Q(id__in=self.whole_communities()) | Q(id__in=grid_communities)).values("id")
 
     def filter(self, queryset: QuerySet) -> QuerySet:
         if self.everything:
             return queryset
         path = queryset.model.SCOPE
-        condition = Q(**{f"{path.community}__in": self._whole()}) if self.communities is not None else Q(pk__in=[])
+        condition = Q(**{f"{path.community}__in": self.whole_communities()}) if self.communities is not None else Q(pk__in=[])
         if self.grid_ids:
             if path.grid is None:
                 grid_communities = Grid.objects.filter(id__in=self.grid_ids).values("community_id")

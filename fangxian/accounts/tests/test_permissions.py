@@ -53,7 +53,15 @@ def targets_for(world) -> dict:
     resident.photo.save("p.jpg", ContentFile(b"\xff\xd8jpeg"), save=True)
     batch = ImportBatch.objects.create(community=world.xiangchang, kind="residents", filename="a.csv",
                                        data="楼号,单元,房号,姓名,证件号码\n".encode(), status="invalid", report={})
+    from fangxian.gate import permits
+    from fangxian.gate.models import Gate
+
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    gate.accepts.add(world.xiangchang)
+    gate.keepers.add(world.users["gate_keeper"])
     return {
+        "gate": gate,
+        "permit": permits.issue(resident, None),
         "gate_role": world.users["gate_keeper"].roles.get(),
         "community": world.xiangchang, "building": world.building(world.xiangchang, "1"),
         "dwelling": world.dwelling(world.xiangchang, "1"), "resident": resident, "batch": batch,
@@ -136,6 +144,28 @@ API_CASES = [
          statuses(404, no=(403, SEES_RESIDENTS), ok=(200, EDITS)), body=lambda t, a: {"phone": "13700001111"}, api=True),
     Case("POST /residents/{resident_id}/reveal", "post", lambda t: f"/api/v1/residents/{t['resident'].id}/reveal",
          statuses(404, no=(403, SEES_RESIDENTS), ok=(200, KEEPS_COMMUNITY)), body=lambda t, a: {"field": "id_number"}, api=True),
+]
+def scan_body(t, actor):
+    import uuid
+
+    from django.utils import timezone
+
+    return {"gate_id": t["gate"].id, "code": t["permit"].code, "temperature": 36.5, "client_id": str(uuid.uuid4()),
+            "scanned_at": timezone.now().isoformat()}
+
+
+GATE_USERS = {"gate_keeper", "secretary", "community_worker"}
+API_CASES += [
+    Case("GET /gates", "get", lambda t: "/api/v1/gates", statuses(200), api=True),
+    Case("POST /gate/scans", "post", lambda t: "/api/v1/gate/scans", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), body=scan_body, api=True),
+    # A batch answers 200 and refuses each scan the caller may not make, in its own slot.
+    Case("POST /gate/scans/batch", "post", lambda t: "/api/v1/gate/scans/batch", statuses(200), body=lambda t, a: {"scans": [scan_body(t, a)]}, api=True),
+    Case("POST /gate/visitors", "post", lambda t: "/api/v1/gate/visitors", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)),
+         body=lambda t, a: scan_body(t, a) | {"name": "访客"}, api=True),
+    Case("POST /permits", "post", lambda t: "/api/v1/permits", statuses(404, no=(403, SEES_RESIDENTS), ok=(201, EDITS)),
+         body=lambda t, a: {"resident_id": t["resident"].id}, api=True),
+    Case("POST /permits/{permit_id}/revoke", "post", lambda t: f"/api/v1/permits/{t['permit'].id}/revoke",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, EDITS)), body=lambda t, a: {"reason": "lost"}, api=True),
 ]
 CASES = PAGE_CASES + API_CASES
 

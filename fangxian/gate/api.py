@@ -1,0 +1,268 @@
+"""Gates, permits and passes under /api/v1/. A scan is stored once per client_id, however
+often a gate phone sends it."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema, Status
+
+from fangxian.accounts.apikit import error, not_found
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
+from fangxian.people.models import Resident
+
+from . import checking, permits
+from .models import Gate, Pass, Permit, Verdict
+
+router = Router(tags=["gate"])
+MAX_BATCH = 5000
+TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
+
+
+def usable_gates(user):
+    """Gates a keeper is posted to, and every gate of a community the user keeps as a whole."""
+    keeps = scope_for(user, Can.EDIT_REGISTRY)
+    condition = Q(keepers=user)
+    if keeps.everything:
+        condition = Q()
+    elif keeps.communities is not None:
+        condition |= Q(community_id__in=keeps.whole_communities())
+    return Gate.objects.filter(condition).distinct()
+
+
+class GateOut(Schema):
+    id: int
+    name: str
+    community_id: int
+    direction: str
+
+
+class ScanIn(Schema):
+    gate_id: int
+    code: str = Field(..., max_length=2000)
+    temperature: float | None = None
+    client_id: uuid.UUID
+    scanned_at: datetime.datetime
+
+
+class ScanOut(Schema):
+    client_id: uuid.UUID
+    verdict: str
+    pass_id: int
+    holder: dict
+    reasons: list[str]
+
+
+class BatchIn(Schema):
+    scans: list[dict]
+
+
+class VisitorIn(Schema):
+    gate_id: int
+    kind: str = Pass.Kind.VISITOR
+    name: str = Field(..., min_length=1, max_length=50)
+    phone: str = Field("", max_length=30)
+    reason: str = Field("", max_length=200)
+    dwelling_id: int | None = None
+    temperature: float | None = None
+    client_id: uuid.UUID
+    scanned_at: datetime.datetime
+
+
+class PassOut(Schema):
+    id: int
+    kind: str
+    verdict: str
+    holder: str
+    temperature: Decimal | None
+    scanned_at: datetime.datetime
+
+
+class PermitIn(Schema):
+    resident_id: int
+
+
+class PermitOut(Schema):
+    id: int
+    resident_id: int
+    code: str
+    valid_from: datetime.datetime
+    valid_until: datetime.datetime
+    revoked_at: datetime.datetime | None
+    revoke_reason: str
+
+
+class RevokeIn(Schema):
+    reason: str = Permit.RevokeReason.LOST
+
+
+@router.get("/gates", response=list[GateOut])
+def list_gates(request):
+    return usable_gates(request.user)
+
+
+def gate_for(request, gate_id: int) -> Gate:
+    gate = usable_gates(request.user).filter(pk=gate_id).first()
+    if gate is None:
+        if visible(request.user, Can.VIEW_PLACES, Gate.objects.filter(pk=gate_id)).exists():
+            error(_("You are not posted to this gate."), 403)
+        not_found()
+    return gate
+
+
+def clean_temperature(value: float | None) -> Decimal | None:
+    """36.6 only: 3.66, 366 and "36,6" are typing slips, refused rather than guessed."""
+    if value is None:
+        return None
+    temperature = Decimal(str(value)).quantize(Decimal("0.1"))
+    if not TEMPERATURE_RANGE[0] <= temperature <= TEMPERATURE_RANGE[1]:
+        raise ValueError(_("A temperature is between 34.0 and 43.0 °C, like 36.6."))
+    return temperature
+
+
+def clean_time(at: datetime.datetime) -> datetime.datetime:
+    if timezone.is_naive(at):
+        raise ValueError(_("The scan time needs its time zone, like 2020-02-01T08:00:00+08:00."))
+    if at > timezone.now() + datetime.timedelta(seconds=settings.SCAN_FUTURE_TOLERANCE_SECONDS):
+        raise ValueError(_("The scan time is in the future: check the phone's clock."))
+    return at
+
+
+def existing_passes(client_ids) -> dict:
+    return {p.client_id: p for p in Pass.objects.filter(client_id__in=client_ids).select_related("permit")}
+
+
+def result(p: Pass, finding: checking.Finding | None = None) -> dict:
+    holder = finding.holder if finding else ({"permit_id": p.claimed_permit_id, "name": p.holder, "issuer": p.issuer_code} if p.permit_id else {})
+    return {"client_id": p.client_id, "verdict": p.verdict, "pass_id": p.pk, "holder": holder, "reasons": p.reasons}
+
+
+def record_scans(request, gate: Gate, scans: list[ScanIn]) -> list[dict]:
+    """Judges and stores scans of one gate; scans already stored answer as they were."""
+    known = existing_passes([s.client_id for s in scans])
+    fresh = [s for s in scans if s.client_id not in known]
+    parsed = [checking.parse(s.code) for s in fresh]
+    rows = checking.permit_rows(parsed)
+    accepted = set(gate.accepts.values_list("id", flat=True))
+    new, findings = [], {}
+    for scan, item in zip(fresh, parsed):
+        temperature = clean_temperature(scan.temperature)
+        finding = checking.judge(item, accepted, temperature, scan.scanned_at.timestamp(), rows)
+        holder = finding.holder
+        findings[scan.client_id] = finding
+        new.append(Pass(
+            gate=gate, kind=Pass.Kind.PERMIT, verdict=finding.verdict, reasons=finding.reasons, direction=gate.direction,
+            temperature=temperature, permit_id=finding.permit_row["id"] if finding.permit_row else None,
+            claimed_permit_id=holder.get("permit_id"), issuer_code=holder.get("issuer", ""), holder=holder.get("name", ""),
+            scanned_at=scan.scanned_at, keeper=request.user, client_id=scan.client_id,
+        ))
+    try:
+        with transaction.atomic():
+            Pass.objects.bulk_create(new)
+    except IntegrityError:
+        # Another request stored some of these client_ids in the meantime: store the rest.
+        taken = set(Pass.objects.filter(client_id__in=[p.client_id for p in new]).values_list("client_id", flat=True))
+        Pass.objects.bulk_create([p for p in new if p.client_id not in taken])
+    stored = existing_passes([s.client_id for s in scans])
+    return [result(stored[s.client_id], findings.get(s.client_id)) for s in scans]
+
+
+@router.post("/gate/scans", response=ScanOut)
+def scan(request, data: ScanIn):
+    gate = gate_for(request, data.gate_id)
+    try:
+        clean_time(data.scanned_at)
+        clean_temperature(data.temperature)
+    except ValueError as exc:
+        error(str(exc), 422)
+    return record_scans(request, gate, [data])[0]
+
+
+@router.post("/gate/scans/batch")
+def scan_batch(request, data: BatchIn):
+    """Up to 5,000 scans, answered in order; a bad scan gets its own error and the good ones
+    in the same batch are stored."""
+    if len(data.scans) > MAX_BATCH:
+        error(_("At most %(n)s scans in one batch.") % {"n": MAX_BATCH}, 422)
+    slots: list[dict | None] = [None] * len(data.scans)
+    by_gate: dict[int, list[tuple[int, ScanIn]]] = {}
+    gates: dict[int, Gate | str] = {}
+    for index, raw in enumerate(data.scans):
+        try:
+            item = ScanIn.model_validate(raw)
+            clean_time(item.scanned_at)
+            clean_temperature(item.temperature)
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+            slots[index] = {"client_id": raw.get("client_id") if isinstance(raw, dict) else None, "error": short(exc)}
+            continue
+        if item.gate_id not in gates:
+            gate = usable_gates(request.user).filter(pk=item.gate_id).first()
+            gates[item.gate_id] = gate if gate is not None else _("You are not posted to this gate.")
+        if isinstance(gates[item.gate_id], str):
+            slots[index] = {"client_id": str(item.client_id), "error": gates[item.gate_id]}
+            continue
+        by_gate.setdefault(item.gate_id, []).append((index, item))
+    for gate_id, items in by_gate.items():
+        for (index, _item), answer in zip(items, record_scans(request, gates[gate_id], [i for _, i in items])):
+            slots[index] = answer
+    return {"results": slots}
+
+
+def short(exc: Exception) -> str:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors())
+    return str(exc)
+
+
+@router.post("/gate/visitors", response=PassOut)
+def visitor(request, data: VisitorIn):
+    gate = gate_for(request, data.gate_id)
+    if data.kind not in (Pass.Kind.VISITOR, Pass.Kind.COURIER):
+        error(_("A visitor is kind visitor or courier."), 422)
+    try:
+        temperature = clean_temperature(data.temperature)
+        clean_time(data.scanned_at)
+    except ValueError as exc:
+        error(str(exc), 422)
+    dwelling = None
+    if data.dwelling_id is not None:
+        dwelling = gate.community.dwellings.filter(pk=data.dwelling_id).first()
+        if dwelling is None:
+            error(_("That dwelling is not in this gate's community."), 422)
+    existing = Pass.objects.filter(client_id=data.client_id).first()
+    if existing is not None:
+        return existing
+    verdict = Verdict.FEVER if checking.is_fever(temperature) else Verdict.ADMIT
+    return Pass.objects.create(
+        gate=gate, kind=data.kind, verdict=verdict, reasons=[verdict] if verdict == Verdict.FEVER else [],
+        direction=gate.direction, temperature=temperature, holder=data.name, phone=data.phone, reason=data.reason,
+        visiting=dwelling, scanned_at=data.scanned_at, keeper=request.user, client_id=data.client_id,
+    )
+
+
+@router.post("/permits", response={201: PermitOut})
+def issue_permit(request, data: PermitIn):
+    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.select_related("community", "dwelling__building"), pk=data.resident_id)
+    if not can(request.user, Can.EDIT_REGISTRY, resident):
+        error(_("Your role may not issue permits."), 403)
+    if resident.moved_out_on is not None:
+        error(_("This resident has moved out."), 422)
+    return Status(201, permits.issue(resident, request.user))
+
+
+@router.post("/permits/{permit_id}/revoke", response=PermitOut)
+def revoke_permit(request, permit_id: int, data: RevokeIn):
+    row = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Permit.objects.all(), pk=permit_id)
+    if not can(request.user, Can.EDIT_REGISTRY, row):
+        error(_("Your role may not revoke permits."), 403)
+    if data.reason not in Permit.RevokeReason.values:
+        error(_("Unknown reason."), 422)
+    return permits.revoke(row, data.reason)

@@ -1,0 +1,114 @@
+"""The verdict on a scanned code, the same words for the API and the gate page.
+
+Order of seriousness: forged, unknown_issuer, not_accepted_here, revoked, expired, fever,
+admit. `reasons` lists every finding, so a revoked permit carried by someone with a fever
+reports both."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+
+from fangxian.lib import permit as codec
+
+from .keys import public_key
+from .models import Permit, SigningKey, Verdict
+
+ORDER = [Verdict.FORGED, Verdict.UNKNOWN_ISSUER, Verdict.NOT_ACCEPTED_HERE, Verdict.REVOKED, Verdict.EXPIRED, Verdict.FEVER]
+KEY_CACHE_SECONDS = 60
+
+
+@dataclass
+class Finding:
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+    envelope: codec.Envelope | None = None
+    permit_row: dict | None = None
+
+    @property
+    def holder(self) -> dict:
+        if self.envelope is None:
+            return {}
+        p = self.envelope.permit
+        return {"permit_id": p.permit_id, "name": p.name, "dwelling": p.dwelling, "issuer": p.issuer,
+                "valid_until": p.valid_until, "photo_sha256": p.photo_sha256.hex()}
+
+
+class KeyRing:
+    """Public keys by kid, kept in memory: a scan must not wait on the database for keys.
+    Unknown kids are looked up once; every entry is refreshed after a minute so that a
+    retired key stops verifying everywhere within that time."""
+
+    def __init__(self):
+        self.entries: dict[bytes, tuple[float, tuple | None]] = {}
+
+    def get(self, kid: bytes):
+        now = time.monotonic()
+        cached = self.entries.get(kid)
+        if cached is None or now - cached[0] > KEY_CACHE_SECONDS:
+            row = SigningKey.objects.filter(kid=kid, retired_at=None).select_related("community").first()
+            value = (row.community_id, row.community.code, public_key(bytes(row.public_key))) if row else None
+            self.entries[kid] = (now, value)
+            return value
+        return cached[1]
+
+
+KEYS = KeyRing()
+
+
+def is_fever(temperature: Decimal | None) -> bool:
+    return temperature is not None and temperature * 10 >= settings.FEVER_AT_TENTHS
+
+
+def parse(code: str) -> codec.Envelope | codec.PermitError:
+    try:
+        return codec.parse(code)
+    except codec.PermitError as exc:
+        return exc
+
+
+def permit_rows(parsed: list) -> dict[int, dict]:
+    """The issued permits named by well-formed codes, in one query for a whole batch."""
+    ids = {p.permit.permit_id for p in parsed if isinstance(p, codec.Envelope)}
+    return {row["id"]: row for row in Permit.objects.filter(pk__in=ids).values("id", "community_id", "revoked_at")}
+
+
+def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, rows: dict[int, dict]) -> Finding:
+    """`accepted`: ids of the communities whose permits the gate accepts; `at`: Unix time."""
+    findings: list[str] = []
+    reasons: list[str] = []
+    row = None
+    if isinstance(parsed, codec.PermitError):
+        findings.append(Verdict.FORGED)
+        reasons.append(f"malformed:{parsed.reason}")
+    else:
+        key = KEYS.get(parsed.kid)
+        if key is None:
+            findings.append(Verdict.UNKNOWN_ISSUER)
+        else:
+            community_id, community_code, public = key
+            row = rows.get(parsed.permit.permit_id)
+            if not parsed.verify(public) or parsed.permit.issuer != community_code:
+                findings.append(Verdict.FORGED)
+                reasons.append("signature")
+            elif row is None or row["community_id"] != community_id:
+                findings.append(Verdict.FORGED)
+                reasons.append("not_issued")
+            else:
+                if community_id not in accepted:
+                    findings.append(Verdict.NOT_ACCEPTED_HERE)
+                if row["revoked_at"] is not None:
+                    findings.append(Verdict.REVOKED)
+                if not parsed.permit.valid_from <= at <= parsed.permit.valid_until:
+                    findings.append(Verdict.EXPIRED)
+    if is_fever(temperature):
+        findings.append(Verdict.FEVER)
+    verdict = next((v for v in ORDER if v in findings), Verdict.ADMIT)
+    trusted = verdict != Verdict.FORGED and verdict != Verdict.UNKNOWN_ISSUER
+    return Finding(
+        str(verdict), [str(f) for f in ORDER if f in findings] + reasons,
+        parsed if trusted else None, row if trusted else None,
+    )

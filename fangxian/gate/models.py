@@ -1,0 +1,151 @@
+"""Signed entry permits, the gates that check them, and every pass through a gate."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangxian.people.models import Resident
+from fangxian.places.models import Community, Dwelling, ScopePath
+
+from . import keys
+
+
+class SigningKey(models.Model):
+    community = models.ForeignKey(Community, models.CASCADE, related_name="signing_keys")
+    kid = models.BinaryField(max_length=4, unique=True)
+    public_key = models.BinaryField(max_length=32)
+    private_key_encrypted = models.BinaryField()
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    SCOPE = ScopePath(community="community_id")
+
+    class Meta:
+        ordering = ["community", "-created_at"]
+
+    @classmethod
+    def create_for(cls, community: Community) -> SigningKey:
+        encrypted, public = keys.new_key_pair()
+        for _attempt in range(5):
+            try:
+                with transaction.atomic():
+                    return cls.objects.create(community=community, kid=keys.new_kid(), public_key=public, private_key_encrypted=encrypted)
+            except IntegrityError:  # a 4-byte kid collided; draw another
+                continue
+        raise RuntimeError("could not draw a unique key id")
+
+    @classmethod
+    def current(cls, community: Community) -> SigningKey:
+        """The newest key still in service; a community's first permit makes its first key."""
+        key = cls.objects.filter(community=community, retired_at=None).order_by("-created_at").first()
+        return key or cls.create_for(community)
+
+    @cached_property
+    def private(self):
+        return keys.private_key(bytes(self.private_key_encrypted))
+
+    @property
+    def kid_hex(self) -> str:
+        return bytes(self.kid).hex()
+
+
+class Permit(models.Model):
+    class RevokeReason(models.TextChoices):
+        LOST = "lost", _("lost")
+        MOVED_OUT = "moved_out", _("moved out")
+        MISUSE = "misuse", _("misuse")
+        REISSUED = "reissued", _("replaced by a new permit")
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="permits")
+    resident = models.ForeignKey(Resident, models.CASCADE, related_name="permits")
+    key = models.ForeignKey(SigningKey, models.PROTECT, related_name="permits")
+    valid_from = models.DateTimeField()
+    valid_until = models.DateTimeField()
+    photo_sha256 = models.CharField(max_length=64, blank=True)
+    code = models.TextField()
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoke_reason = models.CharField(max_length=20, choices=RevokeReason.choices, blank=True)
+
+    SCOPE = ScopePath(community="community_id", grid="resident__dwelling__building__grid_id")
+
+    class Meta:
+        ordering = ["-issued_at"]
+        indexes = [models.Index(fields=["community", "revoked_at"])]
+
+
+class Gate(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("in")
+        OUT = "out", _("out")
+        BOTH = "both", _("in and out")
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="gates")
+    name = models.CharField(_("name"), max_length=100)
+    direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.BOTH)
+    accepts = models.ManyToManyField(Community, related_name="accepted_at", verbose_name=_("accepted issuers"))
+    keepers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="gates", blank=True, verbose_name=_("keepers posted here"))
+
+    SCOPE = ScopePath(community="community_id")
+
+    class Meta:
+        ordering = ["community", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Verdict(models.TextChoices):
+    ADMIT = "admit", _("admit")
+    FEVER = "fever", _("fever")
+    FORGED = "forged", _("forged")
+    UNKNOWN_ISSUER = "unknown_issuer", _("unknown issuer")
+    NOT_ACCEPTED_HERE = "not_accepted_here", _("not accepted here")
+    REVOKED = "revoked", _("revoked")
+    EXPIRED = "expired", _("expired")
+    UNDER_OBSERVATION = "under_observation", _("under observation")
+    REFUSED = "refused", _("refused")
+
+
+class Pass(models.Model):
+    class Kind(models.TextChoices):
+        PERMIT = "permit", _("permit")
+        VISITOR = "visitor", _("visitor")
+        COURIER = "courier", _("courier")
+        REFUSAL = "refusal", _("refusal")
+
+    class Refusal(models.TextChoices):
+        NO_PERMIT = "no_permit", _("no permit")
+        NO_MASK = "no_mask", _("no mask")
+        WOULD_NOT_STOP = "would_not_stop", _("would not stop")
+
+    gate = models.ForeignKey(Gate, models.CASCADE, related_name="passes")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    verdict = models.CharField(max_length=20, choices=Verdict.choices)
+    reasons = models.JSONField(default=list, blank=True)
+    direction = models.CharField(max_length=4, choices=Gate.Direction.choices)
+    temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    permit = models.ForeignKey(Permit, models.SET_NULL, null=True, blank=True, related_name="passes")
+    claimed_permit_id = models.BigIntegerField(null=True, blank=True)  # as read, even from a forged code
+    issuer_code = models.CharField(max_length=20, blank=True)
+    holder = models.CharField(max_length=50, blank=True)  # masked name, or the visitor's name
+    phone = models.CharField(max_length=20, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    visiting = models.ForeignKey(Dwelling, models.SET_NULL, null=True, blank=True, related_name="+")
+    refusal = models.CharField(max_length=20, choices=Refusal.choices, blank=True)
+    scanned_at = models.DateTimeField()
+    received_at = models.DateTimeField(default=timezone.now)
+    keeper = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    client_id = models.UUIDField(unique=True)
+
+    SCOPE = ScopePath(community="gate__community_id")
+
+    class Meta:
+        ordering = ["-scanned_at"]
+        indexes = [models.Index(fields=["gate", "scanned_at"]), models.Index(fields=["phone"])]
