@@ -18,7 +18,7 @@ from fangxian.accounts.apikit import error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
 
-from . import checking, permits
+from . import bundle, checking, permits
 from .models import Gate, Pass, Permit, Verdict
 
 router = Router(tags=["gate"])
@@ -106,6 +106,12 @@ class RevokeIn(Schema):
 @router.get("/gates", response=list[GateOut])
 def list_gates(request):
     return usable_gates(request.user)
+
+
+@router.get("/gates/{gate_id}/bundle")
+def trust_bundle(request, gate_id: int):
+    """Downloaded by the gate page for offline use; `version` changes when its content does."""
+    return bundle.build(gate_for(request, gate_id))
 
 
 def gate_for(request, gate_id: int) -> Gate:

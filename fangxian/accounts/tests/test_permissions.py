@@ -157,6 +157,7 @@ def scan_body(t, actor):
 GATE_USERS = {"gate_keeper", "secretary", "community_worker"}
 API_CASES += [
     Case("GET /gates", "get", lambda t: "/api/v1/gates", statuses(200), api=True),
+    Case("GET /gates/{gate_id}/bundle", "get", lambda t: f"/api/v1/gates/{t['gate'].id}/bundle", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), api=True),
     Case("POST /gate/scans", "post", lambda t: "/api/v1/gate/scans", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), body=scan_body, api=True),
     # A batch answers 200 and refuses each scan the caller may not make, in its own slot.
     Case("POST /gate/scans/batch", "post", lambda t: "/api/v1/gate/scans/batch", statuses(200), body=lambda t, a: {"scans": [scan_body(t, a)]}, api=True),
