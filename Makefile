@@ -43,6 +43,8 @@ messages: $(VENV)/.installed
 vendor:
 	cd $$(mktemp -d) && npm pack htmx.org@$$(node -p "require('$(CURDIR)/package.json').dependencies['htmx.org']") --silent \
 	  && tar xzf htmx.org-*.tgz && cp package/dist/htmx.min.js $(CURDIR)/fangxian/static/vendor/htmx.min.js
+	cd $$(mktemp -d) && npm pack jsqr@$$(node -p "require('$(CURDIR)/package.json').dependencies['jsqr']") --silent \
+	  && tar xzf jsqr-*.tgz && cp package/dist/jsQR.js $(CURDIR)/fangxian/static/vendor/jsQR.js
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/import_residents.py

@@ -5,6 +5,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
+from ninja.security import django_auth
 from ninja.errors import AuthenticationError
 
 from fangxian.accounts.api import router as accounts_router
@@ -13,7 +14,8 @@ from fangxian.gate.api import router as gate_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
 
-api = NinjaAPI(title="Fangxian", version="1", urls_namespace="api", auth=BearerAuth())
+# Bearer tokens for devices and scripts; the session (with its CSRF token) for our own pages.
+api = NinjaAPI(title="Fangxian", version="1", urls_namespace="api", auth=[BearerAuth(), django_auth])
 api.add_router("", accounts_router)
 api.add_router("", places_router)
 api.add_router("", people_router)

@@ -161,6 +161,8 @@ RETENTION_DAYS = env_int("FANGXIAN_RETENTION_DAYS", 30)
 FEVER_AT_TENTHS = env_int("FANGXIAN_FEVER_AT_TENTHS", 373, minimum=350)
 # A scan dated further ahead than this (clock drift of a gate phone) is refused.
 SCAN_FUTURE_TOLERANCE_SECONDS = env_int("FANGXIAN_SCAN_FUTURE_TOLERANCE_SECONDS", 300)
+# A gate page warns when its offline trust bundle is older than this.
+BUNDLE_STALE_HOURS = env_int("FANGXIAN_BUNDLE_STALE_HOURS", 12, minimum=1)
 API_TOKEN_DAYS = env_int("FANGXIAN_API_TOKEN_DAYS", 30, minimum=1)
 
 SESSION_COOKIE_AGE = 12 * 3600  # one long watch

@@ -76,6 +76,14 @@ class VisitorIn(Schema):
     scanned_at: datetime.datetime
 
 
+class RefusalIn(Schema):
+    gate_id: int
+    refusal: str
+    note: str = Field("", max_length=200)
+    client_id: uuid.UUID
+    scanned_at: datetime.datetime
+
+
 class PassOut(Schema):
     id: int
     kind: str
@@ -252,6 +260,42 @@ def visitor(request, data: VisitorIn):
         direction=gate.direction, temperature=temperature, holder=data.name, phone=data.phone, reason=data.reason,
         visiting=dwelling, scanned_at=data.scanned_at, keeper=request.user, client_id=data.client_id,
     )
+
+
+@router.post("/gate/refusals", response=PassOut)
+def refusal(request, data: RefusalIn):
+    """Someone would not show a permit, wear a mask or stop: two taps at the gate."""
+    gate = gate_for(request, data.gate_id)
+    if data.refusal not in Pass.Refusal.values:
+        error(_("Unknown refusal."), 422)
+    try:
+        clean_time(data.scanned_at)
+    except ValueError as exc:
+        error(str(exc), 422)
+    existing = Pass.objects.filter(client_id=data.client_id).first()
+    if existing is not None:
+        return existing
+    return Pass.objects.create(
+        gate=gate, kind=Pass.Kind.REFUSAL, verdict=Verdict.REFUSED, reasons=[data.refusal], refusal=data.refusal,
+        reason=data.note, direction=gate.direction, scanned_at=data.scanned_at, keeper=request.user, client_id=data.client_id,
+    )
+
+
+class RecallOut(Schema):
+    name: str = Field(..., alias="holder")
+    phone: str
+    reason: str
+    kind: str
+
+
+@router.get("/gate/visitors/recall", response={200: RecallOut, 404: dict})
+def recall_visitor(request, gate_id: int, phone: str):
+    """A returning visitor's last registration at this gate, found by phone number."""
+    gate = gate_for(request, gate_id)
+    last = Pass.objects.filter(gate=gate, phone=phone.strip(), kind__in=[Pass.Kind.VISITOR, Pass.Kind.COURIER]).order_by("-scanned_at").first()
+    if last is None:
+        not_found()
+    return last
 
 
 @router.post("/permits", response={201: PermitOut})

@@ -9,6 +9,13 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+SHOTS = os.environ.get("FANGXIAN_SCREENSHOTS")  # a folder to keep screenshots in, for a look by eye
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 
@@ -29,6 +36,28 @@ def browser():
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def camera_browser():
+    """A browser whose camera shows the given clip; one launch per clip (Chromium's flag)."""
+    from playwright.sync_api import sync_playwright
+
+    launched = []
+    with sync_playwright() as p:
+        def launch(clip):
+            args = ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"]
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+            launched.append(browser)
+            context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+            context.grant_permissions(["camera"])
+            page = context.new_page()
+            page.set_default_timeout(15_000)
+            return page
+
+        yield launch
+        for browser in launched:
+            browser.close()
 
 
 @pytest.fixture

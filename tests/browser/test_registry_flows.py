@@ -1,15 +1,8 @@
-import os
-
 from conftest import PASSWORD
 from fangxian.accounts.models import AuditEvent
 from fangxian.people.models import Resident
 
-SHOTS = os.environ.get("FANGXIAN_SCREENSHOTS")  # a folder to keep screenshots in, for a look by eye
-
-
-def shot(page, name):
-    if SHOTS:
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+from .conftest import shot
 
 
 def log_in(page, base: str, username: str) -> None:

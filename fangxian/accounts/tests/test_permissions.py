@@ -26,6 +26,7 @@ OFFICES = {"street_admin", "district_admin", "city_admin"}
 SEES_RESIDENTS = {"secretary", "community_worker", "grid_worker", "health_worker", "street_admin", "district_admin", "city_admin"}
 EDITS = {"secretary", "community_worker", "grid_worker"}
 KEEPS_COMMUNITY = {"secretary", "community_worker"}
+GATE_USERS = {"gate_keeper", "secretary", "community_worker"}
 
 
 def statuses(default: int, **groups) -> dict[str, int]:
@@ -99,6 +100,9 @@ PAGE_CASES = [
     Case("people:import_template", "get", lambda t: "/people/import/template/residents.xlsx", statuses(200)),
     Case("staff", "get", lambda t: "/staff/", statuses(403, ok=(200, OFFICES | {"secretary", "outsider"}))),
     Case("revoke_role", "post", lambda t: f"/staff/roles/{t['gate_role'].id}/remove/", statuses(404, ok=(302, OFFICES | {"secretary"}))),
+    Case("gate:gates", "get", lambda t: "/gate/", statuses(200)),
+    Case("gate:scan", "get", lambda t: f"/gate/{t['gate'].id}/", statuses(404, ok=(200, GATE_USERS))),
+    Case("gate:permit_photo", "get", lambda t: f"/gate/permits/{t['permit'].id}/photo/", statuses(404, ok=(200, GATE_USERS))),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
 ]
 
@@ -154,7 +158,6 @@ def scan_body(t, actor):
             "scanned_at": timezone.now().isoformat()}
 
 
-GATE_USERS = {"gate_keeper", "secretary", "community_worker"}
 API_CASES += [
     Case("GET /gates", "get", lambda t: "/api/v1/gates", statuses(200), api=True),
     Case("GET /gates/{gate_id}/bundle", "get", lambda t: f"/api/v1/gates/{t['gate'].id}/bundle", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), api=True),
@@ -163,6 +166,11 @@ API_CASES += [
     Case("POST /gate/scans/batch", "post", lambda t: "/api/v1/gate/scans/batch", statuses(200), body=lambda t, a: {"scans": [scan_body(t, a)]}, api=True),
     Case("POST /gate/visitors", "post", lambda t: "/api/v1/gate/visitors", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)),
          body=lambda t, a: scan_body(t, a) | {"name": "访客"}, api=True),
+    Case("POST /gate/refusals", "post", lambda t: "/api/v1/gate/refusals", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)),
+         body=lambda t, a: scan_body(t, a) | {"refusal": "no_mask"}, api=True),
+    # No visitor has come by this phone yet, so even those who may ask hear 404.
+    Case("GET /gate/visitors/recall", "get", lambda t: f"/api/v1/gate/visitors/recall?gate_id={t['gate'].id}&phone=13900000000",
+         statuses(404, no=(403, SEES_PLACE - GATE_USERS)), api=True),
     Case("POST /permits", "post", lambda t: "/api/v1/permits", statuses(404, no=(403, SEES_RESIDENTS), ok=(201, EDITS)),
          body=lambda t, a: {"resident_id": t["resident"].id}, api=True),
     Case("POST /permits/{permit_id}/revoke", "post", lambda t: f"/api/v1/permits/{t['permit'].id}/revoke",
@@ -196,7 +204,8 @@ def test_anonymous_is_sent_to_log_in(world, client, case: Case):
         assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-PUBLIC_ROUTES = {"login", "logout", "set_language", "api:api-root", "api:openapi-json", "api:openapi-view", "api:take_token"}
+# The service worker script holds no data; the browser fetches it without a session at times.
+PUBLIC_ROUTES = {"gate:service_worker", "login", "logout", "set_language", "api:api-root", "api:openapi-json", "api:openapi-view", "api:take_token"}
 
 
 def named_routes(resolver=None, prefix="") -> set[str]:

@@ -1,0 +1,441 @@
+// The gate page: judges permits on the phone (offline too) with the trust bundle and
+// WebCrypto Ed25519, keeps every pass in IndexedDB, and syncs each exactly once by its
+// client_id. The verdict rules mirror fangxian/gate/checking.py; the code format is
+// docs/permit-format.md.
+(function () {
+  "use strict";
+  const root = document.getElementById("gate");
+  const GATE_ID = Number(root.dataset.gate);
+  const STALE_MS = Number(root.dataset.staleHours) * 3600 * 1000;
+  const CSRF = root.dataset.csrf;
+  const WORDS = JSON.parse(document.getElementById("verdict-words").textContent);
+  const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "expired", "fever"];
+  const STOPS = new Set(["forged", "unknown_issuer", "not_accepted_here", "revoked", "expired", "under_observation"]);
+  const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+  const SAME_CODE_PAUSE_MS = 4000;
+  const BATCH = 5000;
+  const $ = (id) => document.getElementById(id);
+
+  // ---------- storage: IndexedDB keeps the queue and the bundle across reloads and offline
+  const dbReady = new Promise((resolve, reject) => {
+    const open = indexedDB.open("fangxian-gate", 1);
+    open.onupgradeneeded = () => {
+      open.result.createObjectStore("queue", { keyPath: "client_id" });
+      open.result.createObjectStore("state");
+    };
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+
+  function store(name, mode, work) {
+    return dbReady.then((db) => new Promise((resolve, reject) => {
+      const tx = db.transaction(name, mode);
+      const request = work(tx.objectStore(name));
+      tx.oncomplete = () => resolve(request ? request.result : undefined);
+      tx.onerror = () => reject(tx.error);
+    }));
+  }
+  const queueAll = () => store("queue", "readonly", (s) => s.getAll());
+  const queuePut = (item) => store("queue", "readwrite", (s) => s.put(item));
+  const queueDelete = (ids) => store("queue", "readwrite", (s) => { ids.forEach((id) => s.delete(id)); return null; });
+  const stateGet = (key) => store("state", "readonly", (s) => s.get(key));
+  const statePut = (key, value) => store("state", "readwrite", (s) => s.put(value, key));
+
+  // ---------- the permit code: base45, CBOR, COSE_Sign1
+  function base45(text) {
+    const out = [];
+    for (let i = 0; i < text.length; i += 3) {
+      const chunk = text.slice(i, i + 3);
+      const v = Array.from(chunk, (c) => B45.indexOf(c));
+      if (v.includes(-1) || chunk.length === 1) throw new Error("encoding");
+      const n = v[0] + v[1] * 45 + (chunk.length === 3 ? v[2] * 2025 : 0);
+      if (chunk.length === 3) {
+        if (n > 0xffff) throw new Error("encoding");
+        out.push(n >> 8, n & 255);
+      } else {
+        if (n > 0xff) throw new Error("encoding");
+        out.push(n);
+      }
+    }
+    return new Uint8Array(out);
+  }
+
+  function cbor(bytes) {
+    let pos = 0;
+    const need = (n) => { if (pos + n > bytes.length) throw new Error("structure"); };
+    function uint(size) {
+      need(size);
+      let n = 0;
+      for (let i = 0; i < size; i++) n = n * 256 + bytes[pos++];
+      return n;
+    }
+    function item(depth) {
+      if (depth > 8) throw new Error("structure");
+      need(1);
+      const first = bytes[pos++];
+      const major = first >> 5;
+      const info = first & 31;
+      const n = info < 24 ? info : info === 24 ? uint(1) : info === 25 ? uint(2) : info === 26 ? uint(4) : info === 27 ? uint(8) : -1;
+      if (n < 0) throw new Error("structure");
+      switch (major) {
+        case 0: return n;
+        case 1: return -1 - n;
+        case 2: { need(n); const v = bytes.slice(pos, pos + n); pos += n; return v; }
+        case 3: { need(n); const v = new TextDecoder("utf-8", { fatal: true }).decode(bytes.slice(pos, pos + n)); pos += n; return v; }
+        case 4: { const a = []; for (let i = 0; i < n; i++) a.push(item(depth + 1)); return a; }
+        case 5: { const m = new Map(); for (let i = 0; i < n; i++) { const k = item(depth + 1); m.set(k, item(depth + 1)); } return m; }
+        case 6: return { tag: n, value: item(depth + 1) };
+        default: throw new Error("structure");
+      }
+    }
+    const value = item(0);
+    if (pos !== bytes.length) throw new Error("structure");
+    return value;
+  }
+
+  function bstrHead(length) {
+    return length < 24 ? [0x40 | length] : length < 256 ? [0x58, length] : [0x59, length >> 8, length & 255];
+  }
+
+  function sigStructure(protectedBytes, payload) {
+    const label = new TextEncoder().encode("Signature1");
+    return new Uint8Array([0x84, 0x60 | label.length, ...label, ...bstrHead(protectedBytes.length), ...protectedBytes,
+      0x40, ...bstrHead(payload.length), ...payload]);
+  }
+
+  const hex = (bytes) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+  function parse(code) {
+    code = code.trim();
+    if (code.length > 1000) throw new Error("too_long");
+    if (!code.startsWith("FX1:")) throw new Error("prefix");
+    let top = cbor(base45(code.slice(4)));
+    if (top && top.tag !== undefined) {
+      if (top.tag !== 18) throw new Error("structure");
+      top = top.value;
+    }
+    if (!Array.isArray(top) || top.length !== 4) throw new Error("structure");
+    const [prot, unprotectedHeader, payload, signature] = top;
+    if (!(prot instanceof Uint8Array && payload instanceof Uint8Array && signature instanceof Uint8Array) || signature.length !== 64) throw new Error("structure");
+    if (!(unprotectedHeader instanceof Map) || unprotectedHeader.size !== 0) throw new Error("structure");
+    const header = cbor(prot);
+    if (!(header instanceof Map)) throw new Error("structure");
+    if (header.get(1) !== -8) throw new Error("algorithm");
+    const kid = header.get(4);
+    if (!(kid instanceof Uint8Array)) throw new Error("structure");
+    let fields;
+    try { fields = cbor(payload); } catch (e) { throw new Error("payload"); }
+    if (!(fields instanceof Map)) throw new Error("payload");
+    const permit = { id: fields.get(1), issuer: fields.get(2), name: fields.get(3), dwelling: fields.get(4), from: fields.get(5), until: fields.get(6) };
+    const types = [typeof permit.id, typeof permit.issuer, typeof permit.name, typeof permit.dwelling, typeof permit.from, typeof permit.until];
+    if (types.join() !== "number,string,string,string,number,number") throw new Error("payload");
+    return { kid: hex(kid), protected: prot, payload, signature, permit };
+  }
+
+  // ---------- the trust bundle
+  let trust = null; // {keys: Map(kid -> {issuer, accepted, key}), revoked: Set, feverAt, issuedAt, version}
+
+  function unb64(text) {
+    const s = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((text.length + 3) % 4));
+    return Uint8Array.from(s, (c) => c.charCodeAt(0));
+  }
+
+  async function applyBundle(bundle) {
+    const keys = new Map();
+    for (const k of bundle.keys) {
+      const key = await crypto.subtle.importKey("raw", unb64(k.public_key), { name: "Ed25519" }, false, ["verify"]);
+      keys.set(k.kid, { issuer: k.issuer, accepted: k.accepted, key });
+    }
+    trust = { keys, revoked: new Set(bundle.revoked), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
+    showBundleState();
+  }
+
+  async function loadBundle() {
+    if (navigator.onLine) {
+      try {
+        const response = await fetch(`/api/v1/gates/${GATE_ID}/bundle`, { credentials: "same-origin" });
+        if (response.ok) {
+          const bundle = await response.json();
+          await statePut("bundle", bundle);
+          return applyBundle(bundle);
+        }
+      } catch (e) { /* offline after all: use the stored bundle */ }
+    }
+    const stored = await stateGet("bundle");
+    if (stored) return applyBundle(stored);
+    $("nobundle").hidden = false;
+  }
+
+  function showBundleState() {
+    $("nobundle").hidden = !!trust;
+    $("stale").hidden = !trust || Date.now() - trust.issuedAt < STALE_MS;
+  }
+
+  // ---------- the verdict, the same words and order as the server
+  async function judge(code, temperature) {
+    const found = [];
+    const reasons = [];
+    let holder = null;
+    try {
+      const env = parse(code);
+      const signer = trust && trust.keys.get(env.kid);
+      if (!signer) {
+        found.push("unknown_issuer");
+      } else {
+        const ok = await crypto.subtle.verify("Ed25519", signer.key, env.signature, sigStructure(env.protected, env.payload));
+        if (!ok || env.permit.issuer !== signer.issuer) {
+          found.push("forged");
+          reasons.push("signature");
+        } else {
+          holder = env.permit;
+          if (!signer.accepted) found.push("not_accepted_here");
+          if (trust.revoked.has(env.permit.id)) found.push("revoked");
+          const now = Date.now() / 1000;
+          if (now < env.permit.from || now > env.permit.until) found.push("expired");
+        }
+      }
+    } catch (e) {
+      found.push("forged");
+      reasons.push("malformed:" + e.message);
+    }
+    if (temperature !== null && trust && temperature >= trust.feverAt) found.push("fever");
+    const verdict = ORDER.find((v) => found.includes(v)) || "admit";
+    return { verdict, reasons: ORDER.filter((v) => found.includes(v)).concat(reasons), holder };
+  }
+
+  // ---------- temperature: one tap for the common values, a keypad for the rest
+  let temperature = null;
+  function pickTemperature(value) {
+    temperature = value;
+    document.querySelectorAll(".temp").forEach((b) => b.classList.toggle("selected", Number(b.dataset.t) === value));
+  }
+  document.querySelectorAll(".temp[data-t]").forEach((b) => b.addEventListener("click", () => {
+    const value = Number(b.dataset.t);
+    pickTemperature(temperature === value ? null : value);
+  }));
+  $("keypad-open").addEventListener("click", () => { $("keypad").hidden = !$("keypad").hidden; $("keypad-value").value = "36."; });
+  $("keypad").addEventListener("click", (event) => {
+    const k = event.target.dataset.k;
+    if (!k) return;
+    const out = $("keypad-value");
+    out.value = k === "back" ? out.value.slice(0, -1) : (out.value + k).slice(0, 4);
+  });
+  $("keypad-ok").addEventListener("click", () => {
+    const value = Number($("keypad-value").value);
+    if (value >= 34 && value <= 43) { pickTemperature(Math.round(value * 10) / 10); $("keypad").hidden = true; }
+  });
+
+  // ---------- counters for this watch
+  let counts = { admit: 0, stopped: 0, fever: 0, visitor: 0 };
+  async function count(kind) {
+    counts[kind] += 1;
+    await statePut("counts", counts);
+    showCounts();
+  }
+  function showCounts() {
+    for (const k of Object.keys(counts)) $("n-" + k).textContent = counts[k];
+  }
+  $("new-watch").addEventListener("click", async () => { counts = { admit: 0, stopped: 0, fever: 0, visitor: 0 }; await statePut("counts", counts); showCounts(); });
+
+  // ---------- recording: every pass goes to the queue first, then to the server
+  const now = () => new Date().toISOString();
+
+  async function record(item) {
+    await queuePut(Object.assign({ client_id: crypto.randomUUID(), gate_id: GATE_ID, scanned_at: now() }, item));
+    showQueued();
+    sync();
+  }
+
+  let lastCode = "";
+  let lastAt = 0;
+  let showing = false;
+
+  async function check(code, fromCamera) {
+    if (showing) return;
+    if (fromCamera && code === lastCode && Date.now() - lastAt < SAME_CODE_PAUSE_MS) return;
+    lastCode = code;
+    lastAt = Date.now();
+    const t = temperature;
+    const started = performance.now();
+    const result = await judge(code, t);
+    result.ms = performance.now() - started;
+    window.fangxianGate.last = result;
+    pickTemperature(null);
+    await record({ kind: "permit", code, temperature: t });
+    await count(result.verdict === "admit" ? "admit" : result.verdict === "fever" ? "fever" : "stopped");
+    showVerdict(result, t);
+  }
+
+  function showVerdict(result, t) {
+    const box = $("verdict");
+    box.className = "verdict " + (result.verdict === "admit" ? "v-admit" : result.verdict === "fever" ? "v-fever" : "v-stop");
+    box.dataset.verdict = result.verdict;
+    $("verdict-word").textContent = WORDS[result.verdict] || result.verdict;
+    const h = result.holder;
+    $("verdict-holder").textContent = h ? `${h.name} · ${h.dwelling} · ${h.issuer}` : "";
+    $("verdict-temp").textContent = t === null ? "" : `${t.toFixed(1)} °C`;
+    const photo = $("verdict-photo");
+    photo.hidden = true;
+    if (h && navigator.onLine) {
+      photo.onload = () => { photo.hidden = false; };
+      photo.src = `/gate/permits/${h.id}/photo/`;
+    }
+    box.hidden = false;
+    showing = true;
+    const close = () => { box.hidden = true; showing = false; };
+    box.onclick = close;
+    setTimeout(close, result.verdict === "admit" ? 2500 : 6000);
+  }
+
+  $("manual").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const code = $("code").value.trim();
+    $("code").value = "";
+    if (code) check(code, false);
+  });
+
+  // ---------- visitors, couriers and refusals
+  const sheet = (id, open) => { $(id).hidden = !open; };
+  $("visitor-open").addEventListener("click", () => sheet("visitor", true));
+  $("refusal-open").addEventListener("click", () => sheet("refusal", true));
+  document.querySelectorAll(".sheet .close").forEach((b) => b.addEventListener("click", () => { b.closest(".sheet").hidden = true; }));
+  const visitorForm = $("visitor");
+  visitorForm.phone.addEventListener("change", async () => {
+    const phone = visitorForm.phone.value.trim();
+    if (!phone || !navigator.onLine) return;
+    try {
+      const r = await fetch(`/api/v1/gate/visitors/recall?gate_id=${GATE_ID}&phone=${encodeURIComponent(phone)}`, { credentials: "same-origin" });
+      if (r.ok) {
+        const last = await r.json();
+        if (!visitorForm.name.value) visitorForm.name.value = last.name;
+        if (!visitorForm.reason.value) visitorForm.reason.value = last.reason;
+      }
+    } catch (e) { /* offline: the keeper types it */ }
+  });
+  visitorForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const f = visitorForm;
+    const reason = [f.reason.value.trim(), f.whom.value.trim()].filter(Boolean).join(" · ");
+    await record({ kind: f.courier.checked ? "courier" : "visitor", name: f.name.value.trim(), phone: f.phone.value.trim(), reason, temperature });
+    await count(trust && temperature !== null && temperature >= trust.feverAt ? "fever" : "visitor");
+    pickTemperature(null);
+    f.reset();
+    sheet("visitor", false);
+  });
+  document.querySelectorAll(".refusal").forEach((b) => b.addEventListener("click", async () => {
+    await record({ kind: "refusal", refusal: b.dataset.r });
+    await count("stopped");
+    sheet("refusal", false);
+  }));
+
+  // ---------- sync: the batch endpoint for scans, one request per visitor or refusal;
+  // an item leaves the queue only once the server has answered for it
+  let syncing = false;
+
+  async function post(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
+  }
+
+  async function sync() {
+    if (syncing || !navigator.onLine) return;
+    syncing = true;
+    try {
+      const items = await queueAll();
+      const scans = items.filter((i) => i.kind === "permit").slice(0, BATCH);
+      if (scans.length) {
+        const response = await post("/api/v1/gate/scans/batch", {
+          scans: scans.map((s) => ({ gate_id: s.gate_id, code: s.code, temperature: s.temperature, client_id: s.client_id, scanned_at: s.scanned_at })),
+        });
+        if (response.ok) {
+          const body = await response.json();
+          await queueDelete(body.results.map((r, i) => scans[i].client_id));
+        }
+      }
+      for (const item of items.filter((i) => i.kind !== "permit")) {
+        const url = item.kind === "refusal" ? "/api/v1/gate/refusals" : "/api/v1/gate/visitors";
+        const body = Object.assign({}, item);
+        delete body.kind;
+        if (item.kind !== "refusal") body.kind = item.kind;
+        const response = await post(url, body);
+        // 401/403: logged out or moved off the gate; keep the pass until someone can send it.
+        if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403)) {
+          await queueDelete([item.client_id]);
+        }
+      }
+    } catch (e) {
+      /* the network went away mid-sync: everything unanswered stays queued */
+    } finally {
+      syncing = false;
+      showQueued();
+    }
+  }
+
+  async function showQueued() {
+    const items = await queueAll();
+    $("queued").textContent = items.length;
+    $("queued").classList.toggle("offline", items.length > 0);
+  }
+
+  function showNetwork() {
+    const net = $("net");
+    net.textContent = navigator.onLine ? root.dataset.online : root.dataset.offline;
+    net.className = "chip " + (navigator.onLine ? "online" : "offline");
+  }
+  window.addEventListener("online", () => { showNetwork(); loadBundle(); sync(); });
+  window.addEventListener("offline", showNetwork);
+  setInterval(sync, 15000);
+  setInterval(() => { if (navigator.onLine) loadBundle(); else showBundleState(); }, 300000);
+
+  // ---------- the camera
+  const video = $("video");
+  const canvas = $("frame");
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+
+  async function startCamera() {
+    if (!navigator.mediaDevices || !window.jsQR) { $("camera-off").hidden = false; return; }
+    try {
+      video.srcObject = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+      await video.play();
+      scanFrames();
+    } catch (e) {
+      $("camera-off").hidden = false;
+      video.hidden = true;
+    }
+  }
+
+  function scanFrames() {
+    if (video.readyState >= 2 && !showing) {
+      canvas.width = video.videoWidth;
+      canvas.height = video.videoHeight;
+      context.drawImage(video, 0, 0);
+      const image = context.getImageData(0, 0, canvas.width, canvas.height);
+      const found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
+      if (found && found.data) check(found.data, true);
+    }
+    setTimeout(scanFrames, 120);
+  }
+
+  // ---------- offline install: the service worker, and this page's files in its cache
+  async function installOffline() {
+    if (!("serviceWorker" in navigator)) return;
+    await navigator.serviceWorker.register(root.dataset.sw, { scope: "/gate/" });
+    await navigator.serviceWorker.ready;
+    const files = [location.pathname];
+    document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=manifest]").forEach((el) => files.push(el.getAttribute("src") || el.getAttribute("href")));
+    const cache = await caches.open("fangxian-gate");
+    await cache.addAll(files);
+  }
+
+  window.fangxianGate = { judge, parse, sync, ready: false, last: null };
+  (async function start() {
+    showNetwork();
+    counts = (await stateGet("counts")) || counts;
+    showCounts();
+    await loadBundle();
+    await showQueued();
+    startCamera();
+    try { await installOffline(); } catch (e) { /* the page still works online */ }
+    window.fangxianGate.ready = true;
+    sync();
+  })();
+})();

@@ -1,0 +1,97 @@
+import pytest
+
+from conftest import PASSWORD
+from fangxian.gate import permits
+from fangxian.gate.models import Gate, Pass
+from fangxian.lib import base45
+from fangxian.people.models import Resident
+
+from .camera import qr_clip
+from .conftest import shot
+
+
+@pytest.fixture
+def gate(world):
+    gate = Gate.objects.create(community=world.xiangchang, name="菜市场门")
+    gate.accepts.add(world.xiangchang, world.yongan)
+    gate.keepers.add(world.users["gate_keeper"])
+    return gate
+
+
+def keeper_on_gate(page, base: str, gate) -> None:
+    page.goto(f"{base}/login/?next=/gate/{gate.id}/")
+    page.fill("input[name=username]", "gate_keeper")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"**/gate/{gate.id}/")
+    page.wait_for_function("window.fangxianGate && window.fangxianGate.ready && navigator.serviceWorker.controller")
+
+
+def tampered(code: str) -> str:
+    raw = bytearray(base45.decode(code[4:]))
+    raw[-10] ^= 0x01  # inside the signature
+    return "FX1:" + base45.encode(bytes(raw))
+
+
+def test_a_printed_permit_on_camera_is_admitted_and_a_tampered_copy_is_forged(live_server, world, gate, camera_browser, tmp_path):
+    code = permits.issue(world.resident(world.xiangchang), world.users["secretary"]).code
+    page = camera_browser(qr_clip(code, tmp_path / "permit.y4m"))
+    keeper_on_gate(page, live_server.url, gate)
+    page.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")
+    assert "放行" in page.inner_text("#verdict-word")
+    shot(page, "gate-admit")
+    page = camera_browser(qr_clip(tampered(code), tmp_path / "forged.y4m"))
+    keeper_on_gate(page, live_server.url, gate)
+    page.wait_for_selector("#verdict[data-verdict=forged]:not([hidden])")
+    assert "伪造" in page.inner_text("#verdict-word")
+    page.wait_for_function("document.getElementById('queued').textContent === '0'")
+    assert sorted(Pass.objects.values_list("verdict", flat=True)) == ["admit", "forged"]
+
+
+def test_twenty_offline_scans_sync_exactly_once_despite_a_cut_and_a_reload(live_server, world, gate, phone):
+    codes = [permits.issue(r, None).code for r in Resident.objects.filter(community__in=[world.xiangchang, world.yongan])[:20]]
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.context.set_offline(True)
+    for code in codes:
+        phone.fill("#code", code)
+        phone.click("#manual button")
+        phone.wait_for_selector("#verdict:not([hidden])")
+        phone.click("#verdict")
+    assert phone.inner_text("#queued") == "20"
+    assert Pass.objects.count() == 0
+    shot(phone, "gate-offline")
+    phone.reload()  # offline: the service worker serves the page, IndexedDB keeps the queue
+    phone.wait_for_function("window.fangxianGate && window.fangxianGate.ready")
+    assert phone.inner_text("#queued") == "20"
+    cut = []
+
+    def store_then_cut(route):
+        route.fetch()  # the server stores the batch...
+        cut.append(True)
+        route.abort()  # ...and the answer never reaches the phone
+
+    phone.route("**/api/v1/gate/scans/batch", store_then_cut)
+    phone.context.set_offline(False)
+    phone.wait_for_function("() => true")
+    phone.evaluate("window.fangxianGate.sync()")
+    phone.wait_for_timeout(500)
+    assert cut and Pass.objects.count() == 20
+    assert phone.inner_text("#queued") == "20"  # unanswered, so still queued
+    phone.unroute("**/api/v1/gate/scans/batch")
+    phone.reload()
+    phone.wait_for_function("document.getElementById('queued').textContent === '0'")
+    assert Pass.objects.count() == 20
+    assert Pass.objects.filter(verdict="admit").count() == 20
+
+
+def test_in_browser_verification_takes_under_5_ms(live_server, world, gate, phone):
+    code = permits.issue(world.resident(world.xiangchang), None).code
+    keeper_on_gate(phone, live_server.url, gate)
+    ms = phone.evaluate(
+        """async (code) => { const n = 200; const t0 = performance.now();
+           for (let i = 0; i < n; i++) { const r = await window.fangxianGate.judge(code, null); if (r.verdict !== 'admit') throw new Error(r.verdict); }
+           return (performance.now() - t0) / n; }""",
+        code,
+    )
+    print(f"in-browser decode + verify: {ms:.3f} ms per code")
+    assert ms < 5
