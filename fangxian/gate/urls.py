@@ -8,4 +8,10 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("<int:pk>/", views.scan_page, name="scan"),
     path("permits/<int:pk>/photo/", views.permit_photo, name="permit_photo"),
+    path("permits/", views.permit_list, name="permits"),
+    path("permits/issue/", views.issue_bulk, name="issue_bulk"),
+    path("residents/<int:pk>/issue/", views.issue_one, name="issue_one"),
+    path("permits/<int:pk>/<str:action>/", views.permit_action, name="permit_action"),
+    path("permits/print.pdf", views.print_cards, name="print_cards"),
+    path("permits/<int:pk>/qr.<str:kind>", views.permit_qr, name="permit_qr"),
 ]

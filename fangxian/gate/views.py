@@ -1,13 +1,29 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
+from fangxian.people.models import Resident
+from fangxian.people.search import search_residents
+from fangxian.places.models import Building
+
+from . import permits, printing
 from .api import usable_gates
 from .models import Pass, Permit, Verdict
+
+MAX_CARDS = 500  # about 50 A4 pages: one building's worth
 
 
 @login_required
@@ -46,3 +62,115 @@ def permit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     response = FileResponse(row.resident.photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
     return response
+
+
+def permit_status(resident_permits: list[Permit]) -> Permit | None:
+    """The permit a resident carries now: the newest one neither revoked nor expired."""
+    now = timezone.now()
+    return next((p for p in resident_permits if p.revoked_at is None and p.valid_until > now), None)
+
+
+def valid_permits():
+    return Permit.objects.filter(revoked_at=None, valid_until__gt=timezone.now())
+
+
+@login_required
+def permit_list(request: HttpRequest) -> HttpResponse:
+    """Residents of a building or entrance with their permits: issue, revoke, reissue, print."""
+    if not can(request.user, Can.EDIT_REGISTRY):
+        raise PermissionDenied
+    residents = visible(request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community"))
+    buildings = visible(request.user, Can.EDIT_REGISTRY, Building.objects.select_related("community"))
+    building_id = request.GET.get("building", "")
+    entrance = request.GET.get("entrance", "")
+    if building_id.isdigit():
+        residents = residents.filter(dwelling__building_id=building_id)
+    if entrance.isdigit():
+        residents = residents.filter(dwelling__entrance=entrance)
+    residents = search_residents(residents, request.GET.get("q", ""))
+    residents = residents.prefetch_related(Prefetch("permits", queryset=Permit.objects.order_by("-issued_at")))
+    page = Paginator(residents, 50).get_page(request.GET.get("page"))
+    rows = [(r, permit_status(list(r.permits.all()))) for r in page]
+    context = {"page": page, "rows": rows, "buildings": buildings, "query": request.GET.urlencode(),
+               "reasons": Permit.RevokeReason.choices, "filtered": building_id.isdigit()}
+    return render(request, "gate/permits.html", context)
+
+
+def residents_for_bulk(request: HttpRequest):
+    if not can(request.user, Can.EDIT_REGISTRY):
+        raise PermissionDenied
+    residents = visible(request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community"))
+    building_id, entrance = request.POST.get("building", ""), request.POST.get("entrance", "")
+    if not building_id.isdigit():
+        raise Http404
+    residents = residents.filter(dwelling__building_id=building_id)
+    if entrance.isdigit():
+        residents = residents.filter(dwelling__entrance=entrance)
+    return residents
+
+
+@login_required
+@require_POST
+def issue_bulk(request: HttpRequest) -> HttpResponse:
+    """Every resident of the building (or entrance) without a valid permit gets one."""
+    residents = residents_for_bulk(request).exclude(id__in=valid_permits().values("resident_id"))
+    made = [permits.issue(r, request.user) for r in residents]
+    messages.success(request, _("%(n)s permits issued.") % {"n": len(made)})
+    return redirect(f"{reverse('gate:permits')}?{request.POST.get('query', '')}")
+
+
+def back_to_list(request: HttpRequest) -> HttpResponse:
+    messages.success(request, _("Done."))
+    return redirect(f"{reverse('gate:permits')}?{request.POST.get('query', '')}")
+
+
+@login_required
+@require_POST
+def issue_one(request: HttpRequest, pk: int) -> HttpResponse:
+    permits.issue(get_visible_or_404(request.user, Can.EDIT_REGISTRY, Resident.objects.current(), pk=pk), request.user)
+    return back_to_list(request)
+
+
+@login_required
+@require_POST
+def permit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ("revoke", "reissue"):
+        raise Http404
+    row = get_visible_or_404(request.user, Can.EDIT_REGISTRY, Permit.objects.select_related("resident"), pk=pk)
+    if action == "revoke":
+        reason = request.POST.get("reason", Permit.RevokeReason.LOST)
+        permits.revoke(row, reason if reason in Permit.RevokeReason.values else Permit.RevokeReason.LOST)
+    else:
+        permits.reissue(row, request.user)
+    return back_to_list(request)
+
+
+@login_required
+def print_cards(request: HttpRequest) -> HttpResponse:
+    """A4 sheets of the valid permits of a building or entrance, or of one permit."""
+    rows = visible(request.user, Can.EDIT_REGISTRY, valid_permits())
+    rows = rows.select_related("resident__dwelling__building", "community")
+    if request.GET.get("permit", "").isdigit():
+        rows = rows.filter(pk=request.GET["permit"])
+    elif request.GET.get("building", "").isdigit():
+        rows = rows.filter(resident__dwelling__building_id=request.GET["building"], resident__moved_out_on=None)
+        if request.GET.get("entrance", "").isdigit():
+            rows = rows.filter(resident__dwelling__entrance=request.GET["entrance"])
+    else:
+        raise Http404
+    rows = list(rows.order_by("resident__dwelling__entrance", "resident__dwelling__floor", "resident__dwelling__room")[:MAX_CARDS])
+    if not rows:
+        raise Http404
+    response = HttpResponse(printing.cards_pdf(rows), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="permits.pdf"'
+    return response
+
+
+@login_required
+def permit_qr(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    row = get_visible_or_404(request.user, Can.EDIT_REGISTRY, Permit.objects.all(), pk=pk)
+    if kind == "png":
+        return HttpResponse(printing.qr_png(row.code), content_type="image/png")
+    if kind == "svg":
+        return HttpResponse(printing.qr_svg(row.code), content_type="image/svg+xml")
+    raise Http404

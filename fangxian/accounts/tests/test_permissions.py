@@ -103,6 +103,12 @@ PAGE_CASES = [
     Case("gate:gates", "get", lambda t: "/gate/", statuses(200)),
     Case("gate:scan", "get", lambda t: f"/gate/{t['gate'].id}/", statuses(404, ok=(200, GATE_USERS))),
     Case("gate:permit_photo", "get", lambda t: f"/gate/permits/{t['permit'].id}/photo/", statuses(404, ok=(200, GATE_USERS))),
+    Case("gate:permits", "get", lambda t: "/gate/permits/", statuses(403, ok=(200, EDITS | {"outsider"}))),
+    Case("gate:issue_bulk", "post", lambda t: "/gate/permits/issue/", statuses(403, ok=(302, EDITS | {"outsider"})), body=lambda t, a: {"building": t["building"].id}),
+    Case("gate:issue_one", "post", lambda t: f"/gate/residents/{t['resident'].id}/issue/", statuses(404, ok=(302, EDITS))),
+    Case("gate:permit_action", "post", lambda t: f"/gate/permits/{t['permit'].id}/revoke/", statuses(404, ok=(302, EDITS))),
+    Case("gate:print_cards", "get", lambda t: f"/gate/permits/print.pdf?permit={t['permit'].id}", statuses(404, ok=(200, EDITS))),
+    Case("gate:permit_qr", "get", lambda t: f"/gate/permits/{t['permit'].id}/qr.png", statuses(404, ok=(200, EDITS))),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
 ]
 
