@@ -87,7 +87,7 @@ class Gate(models.Model):
         BOTH = "both", _("in and out")
 
     community = models.ForeignKey(Community, models.CASCADE, related_name="gates")
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("gate name"), max_length=100)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.BOTH)
     accepts = models.ManyToManyField(Community, related_name="accepted_at", verbose_name=_("accepted issuers"))
     keepers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="gates", blank=True, verbose_name=_("keepers posted here"))

@@ -29,23 +29,34 @@ def photo_digest(resident: Resident) -> str:
         return hashlib.sha256(photo.read()).hexdigest()
 
 
-@transaction.atomic
 def issue(resident: Resident, user, days: int = VALID_DAYS, now: datetime.datetime | None = None) -> Permit:
     """A new permit for a resident living here; the community's current key signs it."""
+    return issue_many([resident], user, days, now)[0]
+
+
+@transaction.atomic
+def issue_many(residents: list[Resident], user, days: int = VALID_DAYS, now: datetime.datetime | None = None) -> list[Permit]:
+    """Permits for many residents in one insert and one update: a building at a time."""
     now = now or timezone.now()
-    key = SigningKey.current(resident.community)
-    row = Permit.objects.create(
-        community_id=resident.community_id, resident=resident, key=key, valid_from=now,
-        valid_until=now + datetime.timedelta(days=days), photo_sha256=photo_digest(resident), issued_by=user,
-    )
-    payload = codec.Permit(
-        permit_id=row.pk, issuer=resident.community.code, name=mask_name(resident.name),
-        dwelling=compact_dwelling(resident), valid_from=int(row.valid_from.timestamp()),
-        valid_until=int(row.valid_until.timestamp()), photo_sha256=bytes.fromhex(row.photo_sha256),
-    )
-    row.code = codec.encode(payload, bytes(key.kid), key.private)
-    row.save(update_fields=["code"])
-    return row
+    keys: dict[int, SigningKey] = {}
+    for resident in residents:
+        if resident.community_id not in keys:
+            keys[resident.community_id] = SigningKey.current(resident.community)
+    rows = Permit.objects.bulk_create([
+        Permit(community_id=r.community_id, resident=r, key=keys[r.community_id], valid_from=now,
+               valid_until=now + datetime.timedelta(days=days), photo_sha256=photo_digest(r), issued_by=user)
+        for r in residents
+    ])
+    for row, resident in zip(rows, residents):
+        key = keys[resident.community_id]
+        payload = codec.Permit(
+            permit_id=row.pk, issuer=resident.community.code, name=mask_name(resident.name),
+            dwelling=compact_dwelling(resident), valid_from=int(row.valid_from.timestamp()),
+            valid_until=int(row.valid_until.timestamp()), photo_sha256=bytes.fromhex(row.photo_sha256),
+        )
+        row.code = codec.encode(payload, bytes(key.kid), key.private)
+    Permit.objects.bulk_update(rows, ["code"], batch_size=1000)
+    return rows
 
 
 @transaction.atomic

@@ -14,14 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
 from fangxian.people.search import search_residents
-from fangxian.places.models import Building
+from fangxian.places.models import Building, Community
 
 from . import permits, printing
+from .forms import GateForm
 from .api import usable_gates
-from .models import Pass, Permit, Verdict
+from .models import Gate, Pass, Permit, Verdict
 
 MAX_CARDS = 500  # about 50 A4 pages: one building's worth
 
@@ -114,7 +115,7 @@ def residents_for_bulk(request: HttpRequest):
 def issue_bulk(request: HttpRequest) -> HttpResponse:
     """Every resident of the building (or entrance) without a valid permit gets one."""
     residents = residents_for_bulk(request).exclude(id__in=valid_permits().values("resident_id"))
-    made = [permits.issue(r, request.user) for r in residents]
+    made = permits.issue_many(list(residents), request.user)
     messages.success(request, _("%(n)s permits issued.") % {"n": len(made)})
     return redirect(f"{reverse('gate:permits')}?{request.POST.get('query', '')}")
 
@@ -174,3 +175,35 @@ def permit_qr(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind == "svg":
         return HttpResponse(printing.qr_svg(row.code), content_type="image/svg+xml")
     raise Http404
+
+
+def keepable_communities(user):
+    """Communities whose gates the user runs: those they keep as a whole (not via one grid)."""
+    scope = scope_for(user, Can.EDIT_REGISTRY)
+    return Community.objects.all() if scope.everything else Community.objects.filter(id__in=scope.whole_communities())
+
+
+@login_required
+def manage_gates(request: HttpRequest) -> HttpResponse:
+    communities = keepable_communities(request.user)
+    if not communities.exists():
+        raise PermissionDenied
+    gates = Gate.objects.filter(community__in=communities).select_related("community").prefetch_related("accepts", "keepers")
+    return render(request, "gate/manage.html", {"gates": gates, "communities": communities})
+
+
+@login_required
+def edit_gate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    communities = keepable_communities(request.user)
+    if pk is None:
+        community = get_visible_or_404(request.user, Can.EDIT_REGISTRY, communities, pk=request.GET.get("community") or 0)
+        gate = None
+    else:
+        gate = get_visible_or_404(request.user, Can.VIEW_PLACES, Gate.objects.filter(community__in=communities), pk=pk)
+        community = gate.community
+    form = GateForm(request.POST or None, instance=gate, community=community)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Saved."))
+        return redirect("gate:manage")
+    return render(request, "gate/gate_form.html", {"form": form, "community": community, "gate": gate})

@@ -169,7 +169,7 @@ class Business(models.Model):
     building = models.ForeignKey(
         Building, models.SET_NULL, null=True, blank=True, related_name="businesses", verbose_name=_("building")
     )
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("business name"), max_length=200)
     address = models.CharField(_("address in the community"), max_length=200)
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)

@@ -13,6 +13,8 @@ from django.db import transaction
 from faker import Faker
 
 from fangxian.accounts.models import Role
+from fangxian.gate import permits
+from fangxian.gate.models import Gate, Permit, SigningKey
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, Resident, Tag
@@ -34,7 +36,7 @@ OTHER_COMMUNITY = ("琉璃厂西街社区", "Liulichang West Street Community")
 ACCOUNTS = [
     ("demo-secretary", "secretary of Xiangchang Road Community", Role.Kind.SECRETARY),
     ("demo-grid", "grid worker, grid 1 of Xiangchang Road", Role.Kind.GRID_WORKER),
-    ("demo-gate", "gate keeper, Xiangchang Road", Role.Kind.GATE_KEEPER),
+    ("demo-gate", "gate keeper at the Xiangchang Road market gate (accepts all 8 communities)", Role.Kind.GATE_KEEPER),
     ("demo-health", "health worker, Xiangchang Road", Role.Kind.HEALTH_WORKER),
     ("demo-street", "Tianqiao Street administrator", Role.Kind.STREET_ADMIN),
     ("demo-other", "secretary of Liulichang West Street (Chunshu Street)", Role.Kind.SECRETARY),
@@ -78,6 +80,9 @@ def seeded_faker(seed: int) -> Faker:
 
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
+    Gate.objects.filter(community__in=communities).delete()
+    Permit.objects.filter(community__in=communities).delete()
+    SigningKey.objects.filter(community__in=communities).delete()
     Resident.objects.filter(community__in=communities).delete()
     get_user_model().objects.filter(username__startswith="demo-").delete()
     communities.delete()
@@ -101,6 +106,21 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     for community in communities + [other]:
         fill_community(community, rng, fake, residents_per_community)
     make_accounts(communities[0], tianqiao, other)
+    make_gates(communities[0], communities)
+    residents = Resident.objects.select_related("community", "dwelling__building")
+    permits.issue_many(list(residents), None)
+
+
+def make_gates(xiangchang: Community, neighbours: list[Community]) -> None:
+    """The vegetable market's gate trusts all 8 communities that shop there; the compound's
+    own gate only its residents."""
+    keeper = get_user_model().objects.get(username="demo-gate")
+    market = Gate.objects.create(community=xiangchang, name="香厂路菜市场入口", direction=Gate.Direction.BOTH)
+    market.accepts.set(neighbours)
+    south = Gate.objects.create(community=xiangchang, name="香厂路社区南门", direction=Gate.Direction.BOTH)
+    south.accepts.set([xiangchang])
+    for gate in (market, south):
+        gate.keepers.add(keeper)
 
 
 def fill_community(community: Community, rng: random.Random, fake: Faker, target: int) -> None:
