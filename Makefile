@@ -45,6 +45,8 @@ vendor:
 	  && tar xzf htmx.org-*.tgz && cp package/dist/htmx.min.js $(CURDIR)/fangxian/static/vendor/htmx.min.js
 	cd $$(mktemp -d) && npm pack jsqr@$$(node -p "require('$(CURDIR)/package.json').dependencies['jsqr']") --silent \
 	  && tar xzf jsqr-*.tgz && cp package/dist/jsQR.js $(CURDIR)/fangxian/static/vendor/jsQR.js
+	cd $$(mktemp -d) && npm pack echarts@$$(node -p "require('$(CURDIR)/package.json').dependencies['echarts']") --silent \
+	  && tar xzf echarts-*.tgz && cp package/dist/echarts.min.js $(CURDIR)/fangxian/static/vendor/echarts.min.js
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/import_residents.py

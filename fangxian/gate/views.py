@@ -1,20 +1,26 @@
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import ExtractHour
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangxian.accounts.exports import export_list, wants_xlsx
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
+from fangxian.lib.masking import mask_phone
 from fangxian.people.models import Resident
 from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community
@@ -207,3 +213,56 @@ def edit_gate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         messages.success(request, _("Saved."))
         return redirect("gate:manage")
     return render(request, "gate/gate_form.html", {"form": form, "community": community, "gate": gate})
+
+
+def passes_seen_by(user):
+    return visible(user, Can.VIEW_RESIDENTS, Pass.objects.select_related("gate", "permit__resident__dwelling__building", "visiting__building"))
+
+
+@login_required
+def records(request: HttpRequest) -> HttpResponse:
+    """Every pass, searchable when a case turns up: by person, dwelling, gate and time."""
+    if not can(request.user, Can.VIEW_RESIDENTS):
+        raise PermissionDenied
+    rows = passes_seen_by(request.user)
+    gates = visible(request.user, Can.VIEW_RESIDENTS, Gate.objects.all())
+    params = request.GET
+    if params.get("gate", "").isdigit():
+        rows = rows.filter(gate_id=params["gate"])
+    who = params.get("who", "").strip()
+    if who:
+        person = Q(holder__contains=who) | Q(permit__resident__name__contains=who)
+        rows = rows.filter(person | Q(phone__endswith=who) if who.isdigit() else person)
+    room = params.get("room", "").strip()
+    if room:
+        rows = rows.filter(Q(permit__resident__dwelling__room=room) | Q(visiting__room=room))
+    if params.get("verdict") in Verdict.values:
+        rows = rows.filter(verdict=params["verdict"])
+    day = parse_date(params.get("day", "")) or timezone.localdate()
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+    rows = rows.filter(scanned_at__gte=start, scanned_at__lt=start + datetime.timedelta(days=1))
+    if wants_xlsx(request):
+        if not can(request.user, Can.EXPORT):
+            raise PermissionDenied
+        headers = [_("time"), _("gate"), _("kind"), _("verdict"), _("who"), _("dwelling"), _("temperature"), _("phone"), _("reason")]
+        data = [[timezone.localtime(p.scanned_at).strftime("%Y-%m-%d %H:%M:%S"), p.gate.name, p.get_kind_display(), p.get_verdict_display(),
+                 p.holder, dwelling_of(p), p.temperature, mask_phone(p.phone), p.reason or p.get_refusal_display()] for p in rows]
+        return export_list(request, "passes", headers, data, day=day.isoformat())
+    hourly = hourly_counts(rows)
+    context = {"page": Paginator(rows, 50).get_page(params.get("page")), "gates": gates, "day": day, "hourly": hourly,
+               "verdicts": Verdict.choices, "query": params.urlencode(), "can_export": can(request.user, Can.EXPORT)}
+    return render(request, "gate/records.html", context)
+
+
+def dwelling_of(p: Pass) -> str:
+    dwelling = p.permit.resident.dwelling if p.permit_id else p.visiting
+    return dwelling.label if dwelling else ""
+
+
+def hourly_counts(rows) -> dict:
+    """Passes a hour by kind, for the chart: one grouped query."""
+    series = {kind: [0] * 24 for kind in Pass.Kind.values}
+    for row in rows.annotate(hour=ExtractHour("scanned_at")).values("hour", "kind").annotate(n=Count("id")).order_by():
+        series[row["kind"]][row["hour"]] = row["n"]
+    return {"hours": [f"{h:02d}" for h in range(24)],
+            "series": [{"name": str(Pass.Kind(k).label), "data": v} for k, v in series.items()]}

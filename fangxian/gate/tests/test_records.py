@@ -1,0 +1,47 @@
+import datetime
+import io
+import uuid
+
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from fangxian.accounts.models import AuditEvent
+from fangxian.gate import permits
+from fangxian.gate.models import Gate, Pass
+
+
+def add_pass(gate, hour, **fields):
+    at = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(hour, 5)))
+    values = {"kind": "visitor", "verdict": "admit", "direction": "both", "scanned_at": at, "client_id": uuid.uuid4()} | fields
+    return Pass.objects.create(gate=gate, **values)
+
+
+def test_passes_are_found_by_person_room_and_gate_and_charted_by_hour(world, client_for):
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    resident = world.resident(world.xiangchang)
+    row = permits.issue(resident, None)
+    add_pass(gate, 8, kind="permit", permit=row, holder="张*明")
+    add_pass(gate, 8, holder="王师傅", phone="13900001234", visiting=world.dwelling(world.xiangchang, room="202"))
+    add_pass(gate, 19, kind="refusal", verdict="refused", refusal="no_mask")
+    client = client_for("secretary")
+    assert client.get("/gate/records/", {"who": "王师傅"}).context["page"].paginator.count == 1
+    assert client.get("/gate/records/", {"who": "1234"}).context["page"].paginator.count == 1
+    assert client.get("/gate/records/", {"room": resident.dwelling.room}).context["page"].paginator.count == 1
+    hourly = client.get("/gate/records/", {"gate": gate.id}).context["hourly"]
+    by_name = {s["name"]: s["data"] for s in hourly["series"]}
+    assert by_name["出入证"][8] == 1 and by_name["访客"][8] == 1 and by_name["拒绝配合"][19] == 1
+
+
+def test_the_export_is_audited_and_masks_phones(world, client_for):
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    add_pass(gate, 9, holder="王师傅", phone="13900001234")
+    content = client_for("secretary").get("/gate/records/", {"format": "xlsx"}).content
+    rows = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))
+    assert rows[1][4] == "王师傅" and rows[1][7] == "139****1234"
+    assert AuditEvent.objects.filter(action="export", detail__list="passes").exists()
+
+
+def test_an_outsider_sees_no_passes_of_another_community(world, client_for):
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    add_pass(gate, 9, holder="王师傅")
+    assert client_for("outsider").get("/gate/records/").context["page"].paginator.count == 0
