@@ -9,6 +9,7 @@ from django.shortcuts import render
 
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, roles_of, visible
+from fangxian.gate.api import usable_gates
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
 
@@ -69,4 +70,5 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_import"] = can(user, Can.IMPORT)
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
     context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
+    context["gates"] = list(usable_gates(user)[:2])
     return render(request, "home.html", context)

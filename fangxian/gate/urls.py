@@ -8,6 +8,7 @@ urlpatterns = [
     path("sw.js", views.service_worker, name="service_worker"),
     path("manage/", views.manage_gates, name="manage"),
     path("records/", views.records, name="records"),
+    path("fevers/", views.fever_alerts, name="fevers"),
     path("manage/new/", views.edit_gate, name="gate_new"),
     path("manage/<int:pk>/", views.edit_gate, name="gate_edit"),
     path("<int:pk>/", views.scan_page, name="scan"),

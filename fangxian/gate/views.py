@@ -266,3 +266,12 @@ def hourly_counts(rows) -> dict:
         series[row["kind"]][row["hour"]] = row["n"]
     return {"hours": [f"{h:02d}" for h in range(24)],
             "series": [{"name": str(Pass.Kind(k).label), "data": v} for k, v in series.items()]}
+
+
+@login_required
+def fever_alerts(request: HttpRequest) -> HttpResponse:
+    """Today's fevers at the gates of the user's communities; the home page polls it, so the
+    health worker sees a fever within half a minute of the scan reaching the server."""
+    start = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+    fevers = passes_seen_by(request.user).filter(verdict=Verdict.FEVER, scanned_at__gte=start)
+    return render(request, "gate/_fevers.html", {"fevers": fevers[:20], "count": fevers.count()})

@@ -107,6 +107,7 @@ PAGE_CASES = [
     Case("gate:gate_new", "get", lambda t: f"/gate/manage/new/?community={t['community'].id}", statuses(404, ok=(200, KEEPS_COMMUNITY))),
     Case("gate:gate_edit", "get", lambda t: f"/gate/manage/{t['gate'].id}/", statuses(404, ok=(200, KEEPS_COMMUNITY))),
     Case("gate:records", "get", lambda t: "/gate/records/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
+    Case("gate:fevers", "get", lambda t: "/gate/fevers/", statuses(200)),
     Case("gate:permits", "get", lambda t: "/gate/permits/", statuses(403, ok=(200, EDITS | {"outsider"}))),
     Case("gate:issue_bulk", "post", lambda t: "/gate/permits/issue/", statuses(403, ok=(302, EDITS | {"outsider"})), body=lambda t, a: {"building": t["building"].id}),
     Case("gate:issue_one", "post", lambda t: f"/gate/residents/{t['resident'].id}/issue/", statuses(404, ok=(302, EDITS))),

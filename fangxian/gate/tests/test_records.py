@@ -45,3 +45,12 @@ def test_an_outsider_sees_no_passes_of_another_community(world, client_for):
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
     add_pass(gate, 9, holder="王师傅")
     assert client_for("outsider").get("/gate/records/").context["page"].paginator.count == 0
+
+
+def test_a_fever_at_the_gate_reaches_the_health_workers_home_page(world, client_for):
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    add_pass(gate, 0, verdict="fever", holder="李*", temperature="38.2")
+    page = client_for("health_worker").get("/gate/fevers/").content.decode()
+    assert "38.2" in page and "南门" in page
+    assert 'hx-get="/gate/fevers/"' in client_for("health_worker").get("/").content.decode()
+    assert "38.2" not in client_for("outsider").get("/gate/fevers/").content.decode()
