@@ -49,8 +49,10 @@ vendor:
 	  && tar xzf echarts-*.tgz && cp package/dist/echarts.min.js $(CURDIR)/fangxian/static/vendor/echarts.min.js
 
 bench: $(VENV)/.installed-test
+	@bash scripts/sysdeps.sh bench
 	$(PY) bench/import_residents.py
 	$(PY) bench/pages.py
+	$(PY) bench/gate.py
 
 clean:
 	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache

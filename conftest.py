@@ -71,6 +71,19 @@ def fill(community: Community, grids: list[Grid]) -> None:
 
 
 @pytest.fixture(autouse=True)
+def fresh_gate_caches():
+    # Rolled-back tests reuse row ids on SQLite; a cache keyed by id must not outlive its test.
+    from fangxian.gate.api import POSTS
+    from fangxian.gate.checking import KEYS
+
+    from fangxian.accounts.apikit import BearerAuth
+
+    POSTS.clear()
+    KEYS.entries.clear()
+    BearerAuth.cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def chinese_by_default():
     # A request in English leaves English active in the thread; each test starts in Chinese.
     translation.activate("zh-hans")

@@ -8,6 +8,9 @@ need=()
 fc-list 2>/dev/null | grep -q "Noto Sans CJK" || need+=(fonts-noto-cjk)
 # WeasyPrint (permit cards, PDFs) draws text with Pango.
 ldconfig -p 2>/dev/null | grep -q "libpangoft2-1.0.so.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
+if [ "${1:-test}" = bench ]; then
+  command -v wrk >/dev/null 2>&1 || need+=(wrk)
+fi
 if [ "${1:-test}" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
