@@ -95,3 +95,18 @@ def test_in_browser_verification_takes_under_5_ms(live_server, world, gate, phon
     )
     print(f"in-browser decode + verify: {ms:.3f} ms per code")
     assert ms < 5
+
+
+def test_a_typed_permit_number_is_checked_online_and_refused_offline(live_server, world, gate, phone):
+    row = permits.issue(world.resident(world.xiangchang), None)
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.fill("#code", str(row.id))
+    phone.click("#manual button")
+    phone.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")
+    phone.click("#verdict")
+    phone.context.set_offline(True)
+    phone.fill("#code", str(row.id))
+    phone.click("#manual button")
+    phone.wait_for_selector("#verdict:not([hidden])")
+    assert "联网" in phone.inner_text("#verdict-word")
+    assert Pass.objects.filter(permit=row).count() == 1

@@ -179,3 +179,12 @@ def test_a_batch_from_someone_not_posted_stores_nothing(world, gate, api_for):
     body = {"scans": [{"gate_id": gate.id, "code": issued(world).code, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}]}
     results = api_for("health_worker").post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json").json()["results"]
     assert "error" in results[0] and not Pass.objects.exists()
+
+
+def test_a_typed_permit_number_is_judged_from_the_stored_code(world, gate, api_for):
+    row = issued(world)
+    body = {"gate_id": gate.id, "permit_id": row.id, "temperature": 36.5, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    answer = api_for("gate_keeper").post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()
+    assert answer["verdict"] == "admit" and answer["holder"]["permit_id"] == row.id
+    body["permit_id"], body["client_id"] = 999999, str(uuid.uuid4())
+    assert api_for("gate_keeper").post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()["verdict"] == "forged"
