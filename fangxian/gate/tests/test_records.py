@@ -54,3 +54,20 @@ def test_a_fever_at_the_gate_reaches_the_health_workers_home_page(world, client_
     assert "38.2" in page and "南门" in page
     assert 'hx-get="/gate/fevers/"' in client_for("health_worker").get("/").content.decode()
     assert "38.2" not in client_for("outsider").get("/gate/fevers/").content.decode()
+
+
+def test_visitor_details_are_purged_with_the_emergency(world, settings):
+    from django.core.management import call_command
+
+    from fangxian.people.models import Emergency
+
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    visit = add_pass(gate, 9, holder="王师傅", phone="13900001234", reason="送菜", scanned_at=timezone.now() - datetime.timedelta(days=60))
+    emergency = Emergency.objects.get()
+    emergency.closed_on = timezone.localdate() - datetime.timedelta(days=40)
+    emergency.save()
+    settings.RETENTION_DAYS = 30
+    call_command("purge_personal_data", stdout=io.StringIO())
+    visit.refresh_from_db()
+    assert (visit.holder, visit.phone, visit.reason, visit.verdict) == ("", "", "", "admit")
+    assert AuditEvent.objects.get(action="purge").detail["fangxian.gate.retention"] == 1

@@ -5,6 +5,8 @@ Run daily from cron or a systemd timer (docs/operations.md)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -28,6 +30,11 @@ def tally_counts(residents) -> dict:
     )
 
 
+# Apps above this one (the gate's visitor records, later the watch's reports) register here
+# what they keep of people during an emergency; it is purged in the same transaction.
+PURGE_HOOKS: list[Callable[[Emergency], int]] = []
+
+
 @transaction.atomic
 def purge(emergency: Emergency) -> int:
     residents = Resident.objects.filter(emergency=emergency, anonymised=False)
@@ -43,9 +50,10 @@ def purge(emergency: Emergency) -> int:
         name=Concat(Value("#"), Cast("id", CharField())), name_initials="", id_number="", phone="", photo="",
         birth_date=TruncYear("birth_date"), anonymised=True,
     )
+    others = {hook.__module__: hook(emergency) for hook in PURGE_HOOKS}
     emergency.purged_at = timezone.now()
     emergency.save(update_fields=["purged_at"])
-    audit.record(None, AuditEvent.Action.PURGE, emergency, residents=count)
+    audit.record(None, AuditEvent.Action.PURGE, emergency, residents=count, **others)
     return count
 
 
