@@ -222,8 +222,10 @@ def store(passes: list[Pass]) -> dict:
         if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint, so that a conflict spoils nothing around it
                 Pass.objects.bulk_create(passes)
+        elif len(passes) == 1:
+            passes[0].save(force_insert=True)  # one INSERT; bulk_create would add BEGIN and COMMIT
         else:
-            Pass.objects.bulk_create(passes)  # one INSERT is atomic by itself
+            Pass.objects.bulk_create(passes)
         return {p.client_id: p for p in passes}
     except IntegrityError:
         taken = set(Pass.objects.filter(client_id__in=[p.client_id for p in passes]).values_list("client_id", flat=True))
