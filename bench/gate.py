@@ -7,7 +7,7 @@
    batch-synced scans/s; and in the same run PostgreSQL's own single-row insert rate into
    a table of the pass table's shape (pgbench), the floor our work sits on.
 
-    .venv/bin/python bench/gate.py [--seconds 3] [--http-seconds 15] [--workers 3]
+    .venv/bin/python bench/gate.py [--seconds 3] [--http-seconds 15] [--workers 4] [--skip-http]
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--http-seconds", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args()
     qr = segno.make_qr(CODE, error="m")
