@@ -188,3 +188,15 @@ def test_a_typed_permit_number_is_judged_from_the_stored_code(world, gate, api_f
     assert answer["verdict"] == "admit" and answer["holder"]["permit_id"] == row.id
     body["permit_id"], body["client_id"] = 999999, str(uuid.uuid4())
     assert api_for("gate_keeper").post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()["verdict"] == "forged"
+
+
+def test_a_steward_rotates_and_retires_keys_in_the_admin(world, gate, api_for, admin_client):
+    old = issued(world)
+    admin_client.post("/admin/gate/signingkey/", {"action": "add_key", "_selected_action": [old.key_id]})
+    assert SigningKey.objects.filter(community=world.xiangchang).count() == 2
+    new = issued(world)
+    assert new.key_id != old.key_id
+    admin_client.post("/admin/gate/signingkey/", {"action": "retire", "_selected_action": [old.key_id]})
+    KEYS.entries.clear()
+    assert scan(api_for("gate_keeper"), gate, old.code).json()["verdict"] == "unknown_issuer"
+    assert scan(api_for("gate_keeper"), gate, new.code).json()["verdict"] == "admit"
