@@ -215,6 +215,28 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
     return [result(stored[s.client_id], findings.get(s.client_id)) for s in scans]
 
 
+PASS_FIELDS = [f for f in Pass._meta.concrete_fields if not f.primary_key]
+INSERT_SQL: dict[str, str] = {}
+
+
+def insert_one(p: Pass) -> None:
+    """One pass in one INSERT ... RETURNING, with no BEGIN/COMMIT around it. The statement
+    is built once per process (the ORM rebuilt it for every scan: 0.56 ms of a scan's ~2);
+    each field still prepares its own value, as the ORM would."""
+    if connection.vendor not in INSERT_SQL:
+        columns = ", ".join(connection.ops.quote_name(f.column) for f in PASS_FIELDS)
+        placeholders = ", ".join(["%s"] * len(PASS_FIELDS))
+        INSERT_SQL[connection.vendor] = (
+            f"INSERT INTO {connection.ops.quote_name(Pass._meta.db_table)} ({columns}) VALUES ({placeholders}) RETURNING id"
+        )
+    params = [f.get_db_prep_save(f.pre_save(p, add=True), connection) for f in PASS_FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_SQL[connection.vendor], params)
+        p.pk = cursor.fetchone()[0]
+    p._state.adding = False
+    p._state.db = connection.alias
+
+
 def store(passes: list[Pass]) -> dict:
     """Inserts the passes; any whose client_id another request stored meanwhile is left out
     (the caller looks those up). One statement in the common case."""
@@ -222,8 +244,8 @@ def store(passes: list[Pass]) -> dict:
         if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint, so that a conflict spoils nothing around it
                 Pass.objects.bulk_create(passes)
-        elif len(passes) == 1:
-            passes[0].save(force_insert=True)  # one INSERT; bulk_create would add BEGIN and COMMIT
+        elif len(passes) == 1 and connection.features.can_return_columns_from_insert:
+            insert_one(passes[0])
         else:
             Pass.objects.bulk_create(passes)
         return {p.client_id: p for p in passes}

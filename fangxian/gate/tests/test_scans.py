@@ -200,3 +200,31 @@ def test_a_steward_rotates_and_retires_keys_in_the_admin(world, gate, api_for, a
     KEYS.entries.clear()
     assert scan(api_for("gate_keeper"), gate, old.code).json()["verdict"] == "unknown_issuer"
     assert scan(api_for("gate_keeper"), gate, new.code).json()["verdict"] == "admit"
+
+
+def test_a_pass_inserted_on_the_fast_path_reads_back_exactly(world, gate):
+    from decimal import Decimal
+
+    from fangxian.gate.api import insert_one
+
+    row = issued(world)
+    client_id = uuid.uuid4()
+    at = timezone.now().replace(microsecond=123456)
+    p = Pass(gate=gate, kind="permit", verdict="fever", reasons=["fever", "x"], direction="both", temperature=Decimal("37.4"),
+             permit=row, claimed_permit_id=row.id, issuer_code="110102015001", holder="张*明", scanned_at=at,
+             keeper=world.users["gate_keeper"], client_id=client_id)
+    insert_one(p)
+    back = Pass.objects.get(pk=p.pk)
+    assert (back.client_id, back.reasons, back.temperature, back.scanned_at, back.permit, back.holder) == (
+        client_id, ["fever", "x"], Decimal("37.4"), at, row, "张*明")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_resent_scan_is_still_one_pass(world, gate, api_for):
+    # Production runs in autocommit, where a single scan takes the one-INSERT path and a
+    # duplicate client_id surfaces as a conflict on that INSERT.
+    client_id = uuid.uuid4()
+    code = issued(world).code
+    first = scan(api_for("gate_keeper"), gate, code, client_id=client_id).json()
+    second = scan(api_for("gate_keeper"), gate, code, client_id=client_id).json()
+    assert first["pass_id"] == second["pass_id"] and Pass.objects.filter(client_id=client_id).count() == 1
