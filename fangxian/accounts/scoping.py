@@ -175,3 +175,11 @@ def get_visible_or_404(user, capability: Can, queryset: QuerySet, **lookup):
         return visible(user, capability, queryset).get(**lookup)
     except queryset.model.DoesNotExist:
         raise Http404 from None
+
+
+def navigation(request) -> dict:
+    """Template context: which menu entries this user can open (the one layer decides)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_residents": can(user, Can.VIEW_RESIDENTS)}

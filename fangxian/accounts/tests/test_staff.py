@@ -62,3 +62,8 @@ def test_removing_a_role_is_audited(world, client_for):
     client_for("secretary").post(f"/staff/roles/{gate.id}/remove/")
     assert not Role.objects.filter(pk=gate.pk).exists()
     assert AuditEvent.objects.filter(action="revoke", detail__username="gate_keeper").exists()
+
+
+def test_the_menu_offers_residents_only_to_roles_that_may_see_them(world, client_for):
+    assert 'href="/people/residents/"' in client_for("secretary").get("/places/").content.decode()
+    assert 'href="/people/residents/"' not in client_for("gate_keeper").get("/places/").content.decode()
