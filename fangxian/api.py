@@ -13,6 +13,7 @@ from fangxian.accounts.apikit import BearerAuth
 from fangxian.gate.api import router as gate_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
+from fangxian.watch.api import router as watch_router
 
 # Bearer tokens for devices and scripts; the session (with its CSRF token) for our own pages.
 api = NinjaAPI(title="Fangxian", version="1", urls_namespace="api", auth=[BearerAuth(), django_auth])
@@ -20,6 +21,7 @@ api.add_router("", accounts_router)
 api.add_router("", places_router)
 api.add_router("", people_router)
 api.add_router("", gate_router)
+api.add_router("", watch_router)
 
 
 @api.exception_handler(AuthenticationError)

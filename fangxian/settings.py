@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "fangxian.accounts",
     "fangxian.people",
     "fangxian.gate",
+    "fangxian.watch",
     "fangxian.demo",
 ]
 

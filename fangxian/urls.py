@@ -10,6 +10,7 @@ urlpatterns = [
     path("places/", include("fangxian.places.urls")),
     path("people/", include("fangxian.people.urls")),
     path("gate/", include("fangxian.gate.urls")),
+    path("watch/", include("fangxian.watch.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -29,6 +29,7 @@ class Can(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
     MANAGE_TERRITORY = "manage_territory"
+    WATCH = "watch"  # start and release observations
 
 
 K = Role.Kind
@@ -42,8 +43,8 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     K.SECRETARY: frozenset(Can) - {Can.MANAGE_TERRITORY},
     K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY},
     # A grid worker keeps their households' records and phones them; ID numbers stay masked.
-    K.GRID_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE}),
-    K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE}),
+    K.GRID_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE, Can.WATCH}),
+    K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),
     # Gates check permits, not the registry; volunteers and departments see the territory only.
     K.GATE_KEEPER: frozenset({Can.VIEW_PLACES}),
     K.VOLUNTEER: frozenset({Can.VIEW_PLACES}),

@@ -2,7 +2,8 @@
 
 The keys of the issuers it accepts, and of every other community of its district (so an
 offline gate can still tell "not accepted here" from "unknown issuer"), the revoked permits
-of accepted issuers that have not yet expired, the fever threshold, a version that changes
+of accepted issuers that have not yet expired, the permits of residents under observation,
+the fever threshold, a version that changes
 whenever any of that changes, and an Ed25519 signature by the gate's own community."""
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def build(gate: Gate) -> dict:
     keys = SigningKey.objects.filter(retired_at=None).filter(
         Q(community_id__in=accepted) | Q(community__street__district_id=district_id)
     ).select_related("community").order_by("id")
-    revoked = Permit.objects.filter(community_id__in=accepted, revoked_at__isnull=False, valid_until__gt=timezone.now())
+    now = timezone.now()
+    revoked = Permit.objects.filter(community_id__in=accepted, revoked_at__isnull=False, valid_until__gt=now)
+    # By permit id only: the bundle names no one.
+    observed = Permit.objects.filter(community_id__in=accepted, revoked_at=None, valid_until__gt=now, resident__under_observation=True)
     body = {
         "gate": {"id": gate.pk, "name": gate.name, "community": gate.community.code, "direction": gate.direction},
         "fever_at": settings.FEVER_AT_TENTHS / 10,
@@ -41,6 +45,7 @@ def build(gate: Gate) -> dict:
             for k in keys
         ],
         "revoked": sorted(revoked.values_list("id", flat=True)),
+        "observed": sorted(observed.values_list("id", flat=True)),
     }
     body["version"] = hashlib.sha256(canonical(body)).hexdigest()[:16]
     body["issued_at"] = timezone.now().isoformat()

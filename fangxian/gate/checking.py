@@ -1,7 +1,7 @@
 """The verdict on a scanned code, the same words for the API and the gate page.
 
-Order of seriousness: forged, unknown_issuer, not_accepted_here, revoked, expired, fever,
-admit. `reasons` lists every finding, so a revoked permit carried by someone with a fever
+Order of seriousness: forged, unknown_issuer, not_accepted_here, revoked, expired,
+under_observation, fever, admit. `reasons` lists every finding, so a revoked permit carried by someone with a fever
 reports both."""
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ from django.db import connection
 from fangxian.lib import permit as codec
 
 from .keys import public_key
+from fangxian.people.models import Resident
+
 from .models import Permit, SigningKey, Verdict
 
-ORDER = [Verdict.FORGED, Verdict.UNKNOWN_ISSUER, Verdict.NOT_ACCEPTED_HERE, Verdict.REVOKED, Verdict.EXPIRED, Verdict.FEVER]
+ORDER = [Verdict.FORGED, Verdict.UNKNOWN_ISSUER, Verdict.NOT_ACCEPTED_HERE, Verdict.REVOKED, Verdict.EXPIRED,
+         Verdict.UNDER_OBSERVATION, Verdict.FEVER]
 KEY_CACHE_SECONDS = 60
 
 
@@ -79,11 +82,19 @@ def permit_rows(parsed: list) -> dict[int, dict]:
     ids = sorted({p.permit.permit_id for p in parsed if isinstance(p, codec.Envelope)})
     if not ids:
         return {}
-    table = connection.ops.quote_name(Permit._meta.db_table)
+    permits = connection.ops.quote_name(Permit._meta.db_table)
+    residents = connection.ops.quote_name(Resident._meta.db_table)
     placeholders = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, community_id, revoked_at FROM {table} WHERE id IN ({placeholders})", ids)
-        return {row[0]: {"id": row[0], "community_id": row[1], "revoked_at": row[2]} for row in cursor.fetchall()}
+        cursor.execute(
+            f"SELECT p.id, p.community_id, p.revoked_at, r.under_observation FROM {permits} p "
+            f"JOIN {residents} r ON r.id = p.resident_id WHERE p.id IN ({placeholders})",
+            ids,
+        )
+        return {
+            row[0]: {"id": row[0], "community_id": row[1], "revoked_at": row[2], "under_observation": bool(row[3])}
+            for row in cursor.fetchall()
+        }
 
 
 def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, rows: dict[int, dict]) -> Finding:
@@ -114,6 +125,8 @@ def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, ro
                     findings.append(Verdict.REVOKED)
                 if not parsed.permit.valid_from <= at <= parsed.permit.valid_until:
                     findings.append(Verdict.EXPIRED)
+                if row["under_observation"]:
+                    findings.append(Verdict.UNDER_OBSERVATION)
     if is_fever(temperature):
         findings.append(Verdict.FEVER)
     verdict = next((v for v in ORDER if v in findings), Verdict.ADMIT)

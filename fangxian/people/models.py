@@ -95,6 +95,8 @@ class Resident(models.Model):
     emergency = models.ForeignKey(Emergency, models.SET_NULL, null=True, blank=True, related_name="residents")
     moved_out_on = models.DateField(_("moved out on"), null=True, blank=True)
     anonymised = models.BooleanField(default=False)
+    # Kept by the watch app while an observation runs; the gate reads it (watch is not below gate).
+    under_observation = models.BooleanField(_("under observation"), default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

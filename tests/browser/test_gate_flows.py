@@ -110,3 +110,19 @@ def test_a_typed_permit_number_is_checked_online_and_refused_offline(live_server
     phone.wait_for_selector("#verdict:not([hidden])")
     assert "联网" in phone.inner_text("#verdict-word")
     assert Pass.objects.filter(permit=row).count() == 1
+
+
+def test_an_offline_gate_stops_a_resident_under_observation(live_server, world, gate, phone):
+    from django.utils import timezone
+
+    from fangxian.watch import observations
+
+    resident = world.resident(world.xiangchang)
+    code = permits.issue(resident, None).code
+    observations.start(resident, "home", timezone.localdate(), None)
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.context.set_offline(True)
+    phone.fill("#code", code)
+    phone.click("#manual button")
+    phone.wait_for_selector("#verdict[data-verdict=under_observation]:not([hidden])")
+    assert "居家观察中" in phone.inner_text("#verdict-word")

@@ -12,6 +12,7 @@ from typing import Callable
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from fangxian.api import api
 from fangxian.people.models import ImportBatch
@@ -23,6 +24,7 @@ ACTORS = [
 SEES_PLACE = {"secretary", "community_worker", "grid_worker", "gate_keeper", "health_worker", "volunteer",
               "liaison", "street_admin", "district_admin", "city_admin"}
 OFFICES = {"street_admin", "district_admin", "city_admin"}
+WATCHERS = {"secretary", "community_worker", "grid_worker", "health_worker"}
 SEES_RESIDENTS = {"secretary", "community_worker", "grid_worker", "health_worker", "street_admin", "district_admin", "city_admin"}
 EDITS = {"secretary", "community_worker", "grid_worker"}
 KEEPS_COMMUNITY = {"secretary", "community_worker"}
@@ -60,7 +62,12 @@ def targets_for(world) -> dict:
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
     gate.accepts.add(world.xiangchang)
     gate.keepers.add(world.users["gate_keeper"])
+    from fangxian.watch import observations
+
+    other = world.resident(world.xiangchang, "1").dwelling.residents.exclude(pk=resident.pk).first() or \
+        world.dwelling(world.xiangchang, "1", 1, "102").residents.first()
     return {
+        "observation": observations.start(other, "home", timezone.localdate(), None),
         "gate": gate,
         "permit": permits.issue(resident, None),
         "gate_role": world.users["gate_keeper"].roles.get(),
@@ -114,6 +121,11 @@ PAGE_CASES = [
     Case("gate:permit_action", "post", lambda t: f"/gate/permits/{t['permit'].id}/revoke/", statuses(404, ok=(302, EDITS))),
     Case("gate:print_cards", "get", lambda t: f"/gate/permits/print.pdf?permit={t['permit'].id}", statuses(404, ok=(200, EDITS))),
     Case("gate:permit_qr", "get", lambda t: f"/gate/permits/{t['permit'].id}/qr.png", statuses(404, ok=(200, EDITS))),
+    Case("watch:observations", "get", lambda t: "/watch/observations/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
+    Case("watch:start", "post", lambda t: f"/watch/observations/start/{t['resident'].id}/", statuses(404, ok=(302, WATCHERS)),
+         body=lambda t, a: {"kind": "home"}),
+    Case("watch:release", "post", lambda t: f"/watch/observations/{t['observation'].id}/release/", statuses(404, ok=(302, WATCHERS)),
+         body=lambda t, a: {"reason": "test"}),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
 ]
 
@@ -170,6 +182,11 @@ def scan_body(t, actor):
 
 
 API_CASES += [
+    Case("GET /observations", "get", lambda t: "/api/v1/observations", statuses(200), api=True),
+    Case("POST /observations", "post", lambda t: "/api/v1/observations", statuses(404, no=(403, SEES_RESIDENTS), ok=(201, WATCHERS)),
+         body=lambda t, a: {"resident_id": t["resident"].id, "start": str(timezone.localdate())}, api=True),
+    Case("POST /observations/{observation_id}/release", "post", lambda t: f"/api/v1/observations/{t['observation'].id}/release",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, WATCHERS)), body=lambda t, a: {"reason": "test"}, api=True),
     Case("GET /gates", "get", lambda t: "/api/v1/gates", statuses(200), api=True),
     Case("GET /gates/{gate_id}/bundle", "get", lambda t: f"/api/v1/gates/{t['gate'].id}/bundle", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), api=True),
     Case("POST /gate/scans", "post", lambda t: "/api/v1/gate/scans", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), body=scan_body, api=True),

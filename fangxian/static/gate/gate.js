@@ -9,8 +9,7 @@
   const STALE_MS = Number(root.dataset.staleHours) * 3600 * 1000;
   const CSRF = root.dataset.csrf;
   const WORDS = JSON.parse(document.getElementById("verdict-words").textContent);
-  const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "expired", "fever"];
-  const STOPS = new Set(["forged", "unknown_issuer", "not_accepted_here", "revoked", "expired", "under_observation"]);
+  const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "expired", "under_observation", "fever"];
   const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
   const SAME_CODE_PAUSE_MS = 4000;
   const BATCH = 5000;
@@ -146,7 +145,7 @@
       const key = await crypto.subtle.importKey("raw", unb64(k.public_key), { name: "Ed25519" }, false, ["verify"]);
       keys.set(k.kid, { issuer: k.issuer, accepted: k.accepted, key });
     }
-    trust = { keys, revoked: new Set(bundle.revoked), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
+    trust = { keys, revoked: new Set(bundle.revoked), observed: new Set(bundle.observed || []), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
     showBundleState();
   }
 
@@ -192,6 +191,7 @@
           if (trust.revoked.has(env.permit.id)) found.push("revoked");
           const now = Date.now() / 1000;
           if (now < env.permit.from || now > env.permit.until) found.push("expired");
+          if (trust.observed.has(env.permit.id)) found.push("under_observation");
         }
       }
     } catch (e) {

@@ -15,6 +15,8 @@ from faker import Faker
 from fangxian.accounts.models import Role
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey
+from fangxian.watch import observations
+from fangxian.watch.models import Observation, Policy
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, Resident, Tag
@@ -86,6 +88,8 @@ def delete_demo() -> None:
     Resident.objects.filter(community__in=communities).delete()
     get_user_model().objects.filter(username__startswith="demo-").delete()
     communities.delete()
+    Observation.objects.filter(resident__community__in=communities).delete()
+    Policy.objects.filter(city__code="110000").delete()
     Emergency.objects.filter(city__code="110000").delete()
     Street.objects.filter(district__city__code="110000").delete()
     District.objects.filter(city__code="110000").delete()
@@ -109,6 +113,9 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     make_gates(communities[0], communities)
     residents = Resident.objects.select_related("community", "dwelling__building")
     permits.issue_many(list(residents), None)
+    # A returnee on day 4 of home observation: the market gate stops them.
+    returnee = Resident.objects.filter(community=communities[0]).select_related("community__street__district").order_by("id")[5]
+    observations.start(returnee, Observation.Kind.HOME, datetime.date.today() - datetime.timedelta(days=3), None)
 
 
 def make_gates(xiangchang: Community, neighbours: list[Community]) -> None:
