@@ -1,0 +1,14 @@
+from fangxian.people.models import Resident
+
+
+def test_an_offices_totals_match_its_communities(world, client_for):
+    context = client_for("street_admin").get("/").context
+    in_street = Resident.objects.current().filter(community__street=world.tianqiao)
+    assert context["registry"]["residents"] == in_street.count()
+    assert context["registry"]["households"] == in_street.values("dwelling_id").distinct().count()
+    assert sum(row["residents"] for row in context["community_table"]) == in_street.count()
+
+
+def test_a_secretarys_totals_are_their_community(world, client_for):
+    registry = client_for("secretary").get("/").context["registry"]
+    assert registry["residents"] == Resident.objects.current().filter(community=world.xiangchang).count()
