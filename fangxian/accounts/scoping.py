@@ -113,13 +113,6 @@ class Scope:
             return Community.objects.none().values("id")
         return Community.objects.filter(self.communities).values("id")
 
-    def community_ids(self) -> QuerySet:
-        """Communities in view: wholly, or through one of their grids."""
-        if self.everything:
-            return Community.objects.values("id")
-        grid_communities = Grid.objects.filter(id__in=self.grid_ids).values("community_id")
-        return Community.objects.filter(Q(id__in=self.whole_communities()) | Q(id__in=grid_communities)).values("id")
-
     def filter(self, queryset: QuerySet) -> QuerySet:
         if self.everything:
             return queryset

@@ -44,10 +44,6 @@ def grantable_places(user, kind: str) -> QuerySet:
     return model.objects.filter(condition)
 
 
-def may_grant(user, kind: str, place) -> bool:
-    return grantable_places(user, kind).filter(pk=place.pk).exists()
-
-
 def roles_in_view(user) -> QuerySet:
     """The roles a manager looks after: those at places inside their own, of lower rank."""
     roles = Role.objects.select_related("user", "city", "district", "street", "community", "grid")
