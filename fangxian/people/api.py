@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Body, Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts import audit
 from fangxian.accounts.apikit import error
-from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
 from fangxian.places.models import Dwelling
 
 from .models import Resident
+from . import registry
 from .registry import clean_resident, save_resident
 from .search import search_residents
 
@@ -116,13 +116,9 @@ def update_resident(request, resident_id: int, data: dict = Body(...)):
 @router.post("/residents/{resident_id}/reveal", response=RevealOut)
 def reveal(request, resident_id: int, data: RevealIn):
     resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.all(), pk=resident_id)
-    capability, action = {
-        "id_number": (Can.REVEAL_ID, AuditEvent.Action.REVEAL_ID),
-        "phone": (Can.REVEAL_PHONE, AuditEvent.Action.REVEAL_PHONE),
-    }.get(data.field, (None, None))
-    if capability is None:
+    try:
+        return {"value": registry.reveal(request, resident, data.field, via="api")}
+    except KeyError:
         error(_("Only id_number or phone can be revealed."), 422)
-    if not can(request.user, capability, resident):
+    except PermissionDenied:
         error(_("Your role may not see this in full."), 403)
-    audit.record(request, action, resident, via="api")
-    return {"value": getattr(resident, data.field)}

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts import audit
+from fangxian.accounts.models import AuditEvent
+from fangxian.accounts.scoping import Can, can
 from fangxian.lib.pinyin import initials
 from fangxian.places.models import Dwelling
 
@@ -101,3 +104,19 @@ def move_out(resident: Resident, user, on=None, reason: str = "") -> None:
     Move.objects.create(resident=resident, from_dwelling_id=resident.dwelling_id, to_dwelling=None, moved_on=on, reason=reason, recorded_by=user)
     resident.moved_out_on = on
     resident.save(update_fields=["moved_out_on", "updated_at"])
+
+
+REVEALS = {
+    "id_number": (Can.REVEAL_ID, AuditEvent.Action.REVEAL_ID),
+    "phone": (Can.REVEAL_PHONE, AuditEvent.Action.REVEAL_PHONE),
+}
+
+
+def reveal(request, resident: Resident, field: str, **detail) -> str:
+    """One field of one resident in full, written to the audit log. KeyError for a field that
+    is never revealed; PermissionDenied for a role that may not see it."""
+    capability, action = REVEALS[field]
+    if not can(request.user, capability, resident):
+        raise PermissionDenied
+    audit.record(request, action, resident, **detail)
+    return getattr(resident, field)

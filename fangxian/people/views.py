@@ -24,6 +24,7 @@ from fangxian.places.models import Building, Community, Dwelling, Grid
 from . import importing
 from .forms import ImportForm, MoveOutForm, ResidentForm
 from .models import ImportBatch, Move, Resident, Tag
+from . import registry
 from .registry import move_out, save_resident
 from .search import search_residents
 
@@ -112,15 +113,11 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reveal(request: HttpRequest, pk: int, field: str) -> HttpResponse:
     resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.all(), pk=pk)
-    capability, action = {
-        "id_number": (Can.REVEAL_ID, AuditEvent.Action.REVEAL_ID),
-        "phone": (Can.REVEAL_PHONE, AuditEvent.Action.REVEAL_PHONE),
-    }.get(field, (None, None))
-    if capability is None:
-        raise Http404
-    require(request.user, capability, resident)
-    audit.record(request, action, resident)
-    return render(request, "people/_revealed.html", {"value": getattr(resident, field), "field": field})
+    try:
+        value = registry.reveal(request, resident, field)
+    except KeyError:
+        raise Http404 from None
+    return render(request, "people/_revealed.html", {"value": value, "field": field})
 
 
 @login_required
