@@ -256,6 +256,11 @@ def store(passes: list[Pass]) -> dict:
         return {p.client_id: p for p in rest}
 
 
+def keep(p: Pass) -> Pass:
+    """Stores one pass; if its client_id was stored before (a resend), answers that one."""
+    return store([p]).get(p.client_id) or Pass.objects.get(client_id=p.client_id)
+
+
 @router.post("/gate/scans", response=ScanOut)
 def scan(request, data: ScanIn):
     post = post_for(request, data.gate_id)
@@ -321,15 +326,12 @@ def visitor(request, data: VisitorIn):
         dwelling = gate.community.dwellings.filter(pk=data.dwelling_id).first()
         if dwelling is None:
             error(_("That dwelling is not in this gate's community."), 422)
-    existing = Pass.objects.filter(client_id=data.client_id).first()
-    if existing is not None:
-        return existing
     verdict = Verdict.FEVER if checking.is_fever(temperature) else Verdict.ADMIT
-    return Pass.objects.create(
+    return keep(Pass(
         gate=gate, kind=data.kind, verdict=verdict, reasons=[verdict] if verdict == Verdict.FEVER else [],
         direction=gate.direction, temperature=temperature, holder=data.name, phone=data.phone, reason=data.reason,
         visiting=dwelling, scanned_at=data.scanned_at, keeper=request.user, client_id=data.client_id,
-    )
+    ))
 
 
 @router.post("/gate/refusals", response=PassOut)
@@ -342,13 +344,10 @@ def refusal(request, data: RefusalIn):
         clean_time(data.scanned_at)
     except ValueError as exc:
         error(str(exc), 422)
-    existing = Pass.objects.filter(client_id=data.client_id).first()
-    if existing is not None:
-        return existing
-    return Pass.objects.create(
+    return keep(Pass(
         gate=gate, kind=Pass.Kind.REFUSAL, verdict=Verdict.REFUSED, reasons=[data.refusal], refusal=data.refusal,
         reason=data.note, direction=gate.direction, scanned_at=data.scanned_at, keeper=request.user, client_id=data.client_id,
-    )
+    ))
 
 
 class RecallOut(Schema):

@@ -228,3 +228,13 @@ def test_outside_a_transaction_a_resent_scan_is_still_one_pass(world, gate, api_
     first = scan(api_for("gate_keeper"), gate, code, client_id=client_id).json()
     second = scan(api_for("gate_keeper"), gate, code, client_id=client_id).json()
     assert first["pass_id"] == second["pass_id"] and Pass.objects.filter(client_id=client_id).count() == 1
+
+
+def test_a_resent_visitor_or_refusal_is_one_pass(world, gate, api_for):
+    visitor = {"gate_id": gate.id, "name": "王师傅", "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    refusal = {"gate_id": gate.id, "refusal": "no_mask", "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    for path, body in (("/api/v1/gate/visitors", visitor), ("/api/v1/gate/refusals", refusal)):
+        first = api_for("gate_keeper").post(path, json.dumps(body), content_type="application/json").json()
+        again = api_for("gate_keeper").post(path, json.dumps(body), content_type="application/json").json()
+        assert first["id"] == again["id"]
+    assert Pass.objects.count() == 2
