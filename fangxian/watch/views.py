@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -38,7 +40,8 @@ def observation_list(request: HttpRequest) -> HttpResponse:
 def start_observation(request: HttpRequest, resident_id: int) -> HttpResponse:
     resident = get_visible_or_404(request.user, Can.WATCH, Resident.objects.select_related("community__street__district"), pk=resident_id)
     try:
-        begins = timezone.datetime.fromisoformat(request.POST.get("start", "")).date() if request.POST.get("start") else timezone.localdate()
+        raw = request.POST.get("start", "")
+        begins = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
         observations.start(resident, request.POST.get("kind", Observation.Kind.HOME), begins, request.user,
                            facility=request.POST.get("facility", "")[:100], room=request.POST.get("room", "")[:20])
     except ValueError:
