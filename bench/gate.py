@@ -84,6 +84,12 @@ function request()
 end
 """
 
+# A gate phone waits between scans while the next person steps up; wrk calls delay() before
+# each request of a connection. Jittered so that the 50 devices do not fire in step.
+PACED_LUA = """
+function delay() return math.random(%(low)d, %(high)d) end
+"""
+
 
 def http_world(residents: int = 2000) -> dict:
     from django.contrib.auth import get_user_model
@@ -159,7 +165,7 @@ def pg_floor(database_url: str, seconds: int) -> float:
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
-def http_bench(seconds: int, workers: int) -> None:
+def http_bench(seconds: int, workers: int, threads: int) -> None:
     import os
     import re
     import subprocess
@@ -179,25 +185,32 @@ def http_bench(seconds: int, workers: int) -> None:
     (folder / "scan.lua").write_text(LUA % {"codes": folder / "codes.txt", "gate": world["gate"].pk, "token": world["token"], "at": at})
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench", ALLOWED_HOSTS="127.0.0.1", DEBUG="false")
     port = 18123
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "fangxian.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "fangxian.wsgi", "-w", str(workers), *(["--threads", str(threads)] if threads else []), "-b", f"127.0.0.1:{port}",
                                "--chdir", str(common.ROOT)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/login/")
         subprocess.run(["wrk", "-t2", "-c50", "-d2s", "-s", str(folder / "scan.lua"), base + "/api/v1/gate/scans"], capture_output=True)  # warm-up
         # Devices that send back to back (closed loop): with 50 of them a scan waits behind the
-        # others, so the latency there is about 50 / throughput; 8 shows the latency of one scan.
-        for devices in (50, 8):
+        # others, so the latency there is about 50 / throughput whatever the server does;
+        # 8 shows the latency of one scan.
+        # Paced: 50 devices that each pause 36-60 ms between scans (a person every ~55 ms, 18 scans/s
+        # per phone, far busier than any real gate) offer over 800 scans/s without queueing
+        # behind each other, which is what the goal's latency is about.
+        (folder / "paced.lua").write_text((folder / "scan.lua").read_text() + PACED_LUA % {"low": 36, "high": 60})
+        runs = [("50 devices back to back", 50, "scan.lua"), ("8 devices back to back", 8, "scan.lua"),
+                ("50 devices pausing 36-60 ms between scans", 50, "paced.lua")]
+        for label, devices, script in runs:
             Pass.objects.all().delete()
-            out = subprocess.run(["wrk", "-t2", f"-c{devices}", f"-d{seconds}s", "--latency", "-s", str(folder / "scan.lua"), base + "/api/v1/gate/scans"],
+            out = subprocess.run(["wrk", "-t2", f"-c{devices}", f"-d{seconds}s", "--latency", "-s", str(folder / script), base + "/api/v1/gate/scans"],
                                  capture_output=True, text=True, check=True).stdout
             found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-            if devices == 50:
+            if script == "scan.lua" and devices == 50:
                 rate = float(found.group(1))
             p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
             p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
             bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-            print(f"single scans, {devices} devices back to back, {workers} gunicorn workers: {float(found.group(1)):,.0f} scans/s, "
+            print(f"single scans, {label}, {workers} gunicorn workers: {float(found.group(1)):,.0f} scans/s, "
                   f"p50 {p50}, p99 {p99}, non-2xx {bad.group(1) if bad else 0}, passes stored {Pass.objects.count():,} "
                   f"(goal >= 800/s, p99 <= 50 ms)")
 
@@ -226,6 +239,7 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--http-seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=0, help="gthread workers with this many threads (0: sync workers)")
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args()
     qr = segno.make_qr(CODE, error="m")
@@ -235,4 +249,4 @@ if __name__ == "__main__":
         codec = on_cores(codec_rate, args.seconds, cores)
         print(f"{cores} core(s): raw Ed25519 verify {raw:,.0f}/s; decode + verify {codec:,.0f}/s = {codec / raw:.0%} of raw (goal >= 80%)")
     if not args.skip_http:
-        http_bench(args.http_seconds, args.workers)
+        http_bench(args.http_seconds, args.workers, args.threads)

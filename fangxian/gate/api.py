@@ -12,10 +12,12 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
+from ninja.responses import NinjaJSONEncoder
 
 from fangxian.accounts.apikit import error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
@@ -269,7 +271,8 @@ def scan(request, data: ScanIn):
         clean_temperature(data.temperature)
     except ValueError as exc:
         error(str(exc), 422)
-    return record_scans(request, post, [data])[0]
+    # The answer is built here in ScanOut's shape; validating it again costs a tenth of a scan.
+    return JsonResponse(record_scans(request, post, [data])[0], encoder=NinjaJSONEncoder)
 
 
 @router.post("/gate/scans/batch")
