@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("fangxian.accounts.urls")),
     path("places/", include("fangxian.places.urls")),
     path("people/", include("fangxian.people.urls")),
+    path("gate/sw.js", views.service_worker, {"scope": "gate"}, name="gate_service_worker"),
+    path("watch/sw.js", views.service_worker, {"scope": "watch"}, name="watch_service_worker"),
     path("gate/", include("fangxian.gate.urls")),
     path("watch/", include("fangxian.watch.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,12 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, roles_of, visible
 from fangxian.gate.api import usable_gates
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
+from fangxian.watch import observations
+from fangxian.watch.models import Campaign, Observation
 
 OFFICES = {Role.Kind.CITY_ADMIN, Role.Kind.DISTRICT_ADMIN, Role.Kind.STREET_ADMIN}
 WATCHED_TAGS = [Tag.ELDERLY_ALONE, Tag.DIALYSIS, Tag.DISABLED, Tag.PREGNANT, Tag.CHRONIC]
@@ -84,4 +87,15 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
     context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
     context["gates"] = list(usable_gates(user)[:2])
+    if can(user, Can.WATCH):
+        # The grid worker's and health worker's morning: who has a fever, who has not reported.
+        context["alerts"] = observations.alerts(visible(user, Can.WATCH, Observation.objects.all()))[:30]
+    context["campaigns"] = list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
     return render(request, "home.html", context)
+
+
+def service_worker(request: HttpRequest, scope: str) -> HttpResponse:
+    """Served from /<scope>/ so that it covers every page there (the gate, the census walk)."""
+    response = HttpResponse(render_to_string("sw.js", {"scope": scope}), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

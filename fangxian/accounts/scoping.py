@@ -29,7 +29,9 @@ class Can(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
     MANAGE_TERRITORY = "manage_territory"
-    WATCH = "watch"  # start and release observations
+    WATCH = "watch"  # arrivals, observations, health reports, releases
+    CENSUS = "census"  # knock on doors of a campaign and record what was found
+    RUN_CENSUS = "run_census"  # start, assign, close and reopen campaigns
 
 
 K = Role.Kind
@@ -43,11 +45,12 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     K.SECRETARY: frozenset(Can) - {Can.MANAGE_TERRITORY},
     K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY},
     # A grid worker keeps their households' records and phones them; ID numbers stay masked.
-    K.GRID_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE, Can.WATCH}),
+    K.GRID_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE, Can.WATCH, Can.CENSUS}),
     K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),
     # Gates check permits, not the registry; volunteers and departments see the territory only.
     K.GATE_KEEPER: frozenset({Can.VIEW_PLACES}),
-    K.VOLUNTEER: frozenset({Can.VIEW_PLACES}),
+    # A volunteer team knocks on the doors it is given (census lists only, not the registry).
+    K.VOLUNTEER: frozenset({Can.VIEW_PLACES, Can.CENSUS}),
     K.LIAISON: frozenset({Can.VIEW_PLACES}),
 }
 

@@ -22,13 +22,13 @@ from ninja.responses import NinjaJSONEncoder
 from fangxian.accounts.apikit import error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
+from fangxian.people.temperature import clean_temperature, is_fever
 
 from . import bundle, checking, permits
 from .models import Gate, Pass, Permit, Verdict
 
 router = Router(tags=["gate"])
 MAX_BATCH = 5000
-TEMPERATURE_RANGE = (Decimal("34.0"), Decimal("43.0"))
 
 
 def usable_gates(user):
@@ -161,16 +161,6 @@ def post_for(request, gate_id: int) -> GatePost:
     post = GatePost(gate.pk, gate.direction, frozenset(gate.accepts.values_list("id", flat=True)))
     POSTS[key] = (time.monotonic(), post)
     return post
-
-
-def clean_temperature(value: float | None) -> Decimal | None:
-    """36.6 only: 3.66, 366 and "36,6" are typing slips, refused rather than guessed."""
-    if value is None:
-        return None
-    temperature = Decimal(str(value)).quantize(Decimal("0.1"))
-    if not TEMPERATURE_RANGE[0] <= temperature <= TEMPERATURE_RANGE[1]:
-        raise ValueError(_("A temperature is between 34.0 and 43.0 °C, like 36.6."))
-    return temperature
 
 
 def clean_time(at: datetime.datetime) -> datetime.datetime:
@@ -329,7 +319,7 @@ def visitor(request, data: VisitorIn):
         dwelling = gate.community.dwellings.filter(pk=data.dwelling_id).first()
         if dwelling is None:
             error(_("That dwelling is not in this gate's community."), 422)
-    verdict = Verdict.FEVER if checking.is_fever(temperature) else Verdict.ADMIT
+    verdict = Verdict.FEVER if is_fever(temperature) else Verdict.ADMIT
     return keep(Pass(
         gate=gate, kind=data.kind, verdict=verdict, reasons=[verdict] if verdict == Verdict.FEVER else [],
         direction=gate.direction, temperature=temperature, holder=data.name, phone=data.phone, reason=data.reason,

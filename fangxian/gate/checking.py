@@ -10,13 +10,13 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import connection
 
 from fangxian.lib import permit as codec
 
 from .keys import public_key
 from fangxian.people.models import Resident
+from fangxian.people.temperature import is_fever
 
 from .models import Permit, SigningKey, Verdict
 
@@ -61,10 +61,6 @@ class KeyRing:
 
 
 KEYS = KeyRing()
-
-
-def is_fever(temperature: Decimal | None) -> bool:
-    return temperature is not None and temperature * 10 >= settings.FEVER_AT_TENTHS
 
 
 def parse(code: str) -> codec.Envelope | codec.PermitError:

@@ -5,7 +5,6 @@ from . import views
 app_name = "gate"
 urlpatterns = [
     path("", views.gates, name="gates"),
-    path("sw.js", views.service_worker, name="service_worker"),
     path("manage/", views.manage_gates, name="manage"),
     path("records/", views.records, name="records"),
     path("fevers/", views.fever_alerts, name="fevers"),

@@ -11,7 +11,6 @@ from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractHour
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
@@ -51,13 +50,6 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
         "common_temperatures": ["36.2", "36.4", "36.5", "36.6", "36.8", "37.0"],
     }
     return render(request, "gate/scan.html", context)
-
-
-def service_worker(request: HttpRequest) -> HttpResponse:
-    # Served from /gate/ so that its scope covers every gate page.
-    response = HttpResponse(render_to_string("gate/sw.js"), content_type="application/javascript")
-    response["Cache-Control"] = "no-cache"
-    return response
 
 
 @login_required

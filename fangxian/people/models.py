@@ -41,6 +41,11 @@ class Tag(models.TextChoices):
     DIALYSIS = "dialysis", _("dialysis")
     CHRONIC = "chronic", _("chronic illness")
     PARTY_MEMBER = "party_member", _("party member")
+    # Set by the health authorities' tracing; the epidemic map paints them first.
+    CONFIRMED_CASE = "confirmed_case", _("confirmed case")
+    CLOSE_CONTACT = "close_contact", _("close contact")
+    # Found at the door by a census and registered there; the office checks documents later.
+    UNVERIFIED = "unverified", _("pending verification")
 
 
 class ResidentQuerySet(models.QuerySet):

@@ -13,6 +13,7 @@ from fangxian.accounts.exports import export_list, wants_xlsx
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
 
 from .forms import BuildingForm, GridForm
+from .layout import floor_rows
 from .models import Building, Business, Community, Dwelling
 
 PAGE_SIZE = 50
@@ -75,14 +76,8 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def building(request: HttpRequest, pk: int) -> HttpResponse:
-    """The building as workers draw it: entrances side by side, top floor first."""
     place = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.select_related("community", "grid"), pk=pk)
-    dwellings = place.dwellings.annotate(people=CURRENT_RESIDENTS).order_by("entrance", "-floor", "room")
-    floors: dict[int, dict[int, list]] = {}
-    for dwelling in dwellings:
-        floors.setdefault(dwelling.floor, {}).setdefault(dwelling.entrance, []).append(dwelling)
-    entrances = list(range(1, place.entrances + 1))
-    rows = [(floor, [floors[floor].get(e, []) for e in entrances]) for floor in sorted(floors, reverse=True)]
+    entrances, rows = floor_rows(place.dwellings.annotate(people=CURRENT_RESIDENTS).order_by("entrance", "-floor", "room"), place.entrances)
     context = {"building": place, "entrances": entrances, "rows": rows,
                "can_edit": holds_community(request.user, Can.EDIT_REGISTRY, place.community_id)}
     return render(request, "places/building.html", context)

@@ -5,24 +5,48 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.people.search import search_residents
+from fangxian.places.models import Building, Community
 
-from . import observations
+from . import census, evening, mapping, observations
 from .api import observations_seen_by
-from .models import Observation
+from .models import Arrival, Campaign, HealthReport, Observation, Symptom
+
+COMMON_TEMPERATURES = ["36.2", "36.4", "36.5", "36.6", "36.8", "37.0"]
+
+
+def posted_temperature(request: HttpRequest) -> str:
+    """One tap on a common value, or typed when it is none of them."""
+    return request.POST.get("typed", "").strip() or request.POST.get("temperature", "")
+
+
+def problems(exc: ValidationError) -> str:
+    return " ".join(exc.messages)
+
+
+def parse_date(raw: str, default: datetime.date | None = None) -> datetime.date:
+    if not raw and default is not None:
+        return default
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError(_("%(value)s is not a date (YYYY-MM-DD).") % {"value": raw or "—"}) from None
 
 
 @login_required
 def observation_list(request: HttpRequest) -> HttpResponse:
-    """Who is on observation, soonest end first; those due for release on top."""
+    """Who is on observation, soonest end first; those due for release on top; arrivals and
+    new observations start from a resident search."""
     if not can(request.user, Can.VIEW_RESIDENTS):
         raise PermissionDenied
     running = observations_seen_by(request.user).filter(released_at=None).select_related("resident__dwelling__building")
@@ -31,36 +55,255 @@ def observation_list(request: HttpRequest) -> HttpResponse:
     if q and can(request.user, Can.WATCH):
         found = search_residents(visible(request.user, Can.WATCH, Resident.objects.current().filter(under_observation=False)), q)[:20]
     context = {"running": running, "found": found, "q": q, "can_watch": can(request.user, Can.WATCH), "today": timezone.localdate(),
-               "kinds": Observation.Kind.choices}
+               "kinds": Observation.Kind.choices, "transports": Arrival.Transport.choices,
+               "released": observations_seen_by(request.user).exclude(released_at=None).order_by("-released_at")[:20]}
     return render(request, "watch/observations.html", context)
 
 
 @login_required
 @require_POST
 def start_observation(request: HttpRequest, resident_id: int) -> HttpResponse:
+    """Registers the arrival (when a place of origin is given) and starts the observation, in one form."""
     resident = get_visible_or_404(request.user, Can.WATCH, Resident.objects.select_related("community__street__district"), pk=resident_id)
+    post = request.POST
     try:
-        raw = request.POST.get("start", "")
-        begins = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
-        observations.start(resident, request.POST.get("kind", Observation.Kind.HOME), begins, request.user,
-                           facility=request.POST.get("facility", "")[:100], room=request.POST.get("room", "")[:20])
-    except ValueError:
-        messages.error(request, _("The start is not a date."))
+        today = timezone.localdate()
+        arrival = None
+        if post.get("came_from", "").strip():
+            arrival = observations.arrive(resident, post["came_from"], parse_date(post.get("arrived_on", ""), today), request.user,
+                                          post.get("transport", Arrival.Transport.OTHER), post.get("transport_number", ""), post.get("reason", ""))
+        begins = parse_date(post.get("start", ""), arrival.arrived_on if arrival else today)
+        observation = observations.start(resident, post.get("kind", Observation.Kind.HOME), begins, request.user,
+                                         facility=post.get("facility", "")[:100], room=post.get("room", "")[:20], arrival=arrival)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, problems(exc))
+        return redirect("watch:observations")
+    messages.success(request, _("%(name)s is under observation: the gates will stop them.") % {"name": resident.name})
+    return redirect("watch:observation", pk=observation.pk)
+
+
+@login_required
+def observation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    observation = get_visible_or_404(request.user, Can.VIEW_RESIDENTS,
+                                     Observation.objects.select_related("resident__dwelling__building", "policy", "arrival"), pk=pk)
+    link = request.build_absolute_uri(reverse("watch:self_report", args=[observation.report_token]))
+    context = {"o": observation, "reports": observation.reports.select_related("recorded_by"), "extensions": observation.extensions.all(),
+               "can_watch": can(request.user, Can.WATCH, observation), "symptoms": Symptom.choices, "temperatures": COMMON_TEMPERATURES,
+               "link": link}
+    return render(request, "watch/observation.html", context)
+
+
+def watched(request: HttpRequest, pk: int) -> Observation:
+    return get_visible_or_404(request.user, Can.WATCH, Observation.objects.select_related("resident"), pk=pk)
+
+
+@login_required
+@require_POST
+def add_report(request: HttpRequest, pk: int) -> HttpResponse:
+    observation = watched(request, pk)
+    try:
+        observations.report(observation, posted_temperature(request), request.POST.getlist("symptoms"), request.user)
+    except ValidationError as exc:
+        messages.error(request, problems(exc))
     else:
-        messages.success(request, _("%(name)s is under observation: the gates will stop them.") % {"name": resident.name})
-    return redirect("watch:observations")
+        messages.success(request, _("Report saved."))
+    return redirect("watch:observation", pk=pk)
+
+
+@login_required
+@require_POST
+def extend(request: HttpRequest, pk: int) -> HttpResponse:
+    observation = watched(request, pk)
+    try:
+        days = int(request.POST.get("days", ""))
+    except ValueError:
+        days = 0
+    try:
+        observations.extend(observation, days, request.POST.get("reason", ""), request.POST.get("approved_by", ""), request.user)
+    except ValidationError as exc:
+        messages.error(request, problems(exc))
+    else:
+        messages.success(request, _("Extended to %(date)s.") % {"date": observation.ends_on})
+    return redirect("watch:observation", pk=pk)
 
 
 @login_required
 @require_POST
 def release_observation(request: HttpRequest, pk: int) -> HttpResponse:
-    observation = get_visible_or_404(request.user, Can.WATCH, Observation.objects.select_related("resident"), pk=pk)
+    observation = watched(request, pk)
     try:
         observations.release(observation, request.user, request.POST.get("reason", ""))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, problems(exc))
     else:
         messages.success(request, _("Released: the gates admit %(name)s again.") % {"name": observation.resident.name})
-    return redirect("watch:observations")
+    return redirect("watch:observation", pk=pk)
+
+
+@login_required
+def release_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """解除医学观察通知书, numbered; in Chinese, or in English with ?lang=en."""
+    observation = get_visible_or_404(request.user, Can.VIEW_RESIDENTS,
+                                     Observation.objects.select_related("resident__dwelling__building", "resident__community", "released_by"), pk=pk)
+    if not observation.notice_number:
+        raise Http404
+    from weasyprint import HTML  # loading Pango costs ~0.5 s; only printing needs it
+
+    language = "en" if request.GET.get("lang") == "en" else "zh-hans"
+    with translation.override(language):
+        html = render_to_string("watch/release_notice.html", {"o": observation, "language": language})
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="release-{observation.notice_number}.pdf"'
+    return response
+
+
+def self_report(request: HttpRequest, token: str) -> HttpResponse:
+    """The private link: the person reports their own temperature, no account needed. It works
+    only while the observation runs, and says so plainly when it has ended."""
+    observation = get_object_or_404(Observation.objects.select_related("resident"), report_token=token)
+    done = None
+    error_text = ""
+    if request.method == "POST" and observation.link_open:
+        try:
+            done = observations.report(observation, posted_temperature(request), request.POST.getlist("symptoms"), by_self=True)
+        except ValidationError as exc:
+            error_text = problems(exc)
+    today = observation.reports.filter(day=timezone.localdate()).order_by("reported_at")
+    context = {"o": observation, "open": observation.link_open, "done": done, "error": error_text, "today": today,
+               "symptoms": Symptom.choices, "temperatures": COMMON_TEMPERATURES, "halves": dict(HealthReport.Half.choices)}
+    response = render(request, "watch/self_report.html", context, status=200 if observation.link_open or request.method == "GET" else 410)
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def campaigns_seen_by(user):
+    return visible(user, Can.VIEW_PLACES, Campaign.objects.select_related("community"))
+
+
+@login_required
+def campaign_list(request: HttpRequest) -> HttpResponse:
+    communities = [c for c in visible(request.user, Can.VIEW_PLACES, Community.objects.all()) if holds_community(request.user, Can.RUN_CENSUS, c.pk)]
+    community = None
+    if request.method == "POST" or request.GET.get("community"):
+        raw = request.POST.get("community") or request.GET.get("community")
+        community = next((c for c in communities if str(c.pk) == raw), None)
+        if community is None:
+            raise PermissionDenied
+    elif len(communities) == 1:
+        community = communities[0]
+    if request.method == "POST":
+        try:
+            ids = request.POST.getlist("buildings")
+            grids = request.POST.getlist("grids")
+            buildings = list(Building.objects.filter(community=community, pk__in=[i for i in ids if i.isdigit()])) + list(
+                Building.objects.filter(community=community, grid_id__in=[g for g in grids if g.isdigit()]).exclude(pk__in=[i for i in ids if i.isdigit()]))
+            today = timezone.localdate()
+            campaign = census.create(community, request.POST.get("name", ""), parse_date(request.POST.get("starts_on", ""), today),
+                                     parse_date(request.POST.get("ends_on", ""), today), buildings, request.user)
+        except ValidationError as exc:
+            messages.error(request, problems(exc))
+        else:
+            messages.success(request, _("Campaign started: %(n)s dwellings to visit.") % {"n": campaign.assignments.count()})
+            return redirect("watch:campaign", pk=campaign.pk)
+    context = {"campaigns": campaigns_seen_by(request.user), "communities": communities, "community": community,
+               "buildings": community.buildings.select_related("grid").order_by("number") if community else [],
+               "grids": community.grids.all() if community else [], "today": timezone.localdate()}
+    return render(request, "watch/campaigns.html", context)
+
+
+@login_required
+def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_visible_or_404(request.user, Can.VIEW_PLACES, Campaign.objects.select_related("community"), pk=pk)
+    conflicts = campaign.assignments.filter(conflict=True).select_related("dwelling__building")
+    progress = census.progress(campaign)
+    context = {"p": progress, "campaign": campaign, "outcome_counts": [(label, progress["total"][v]) for v, label in census.Outcome.choices],
+               "can_run": can(request.user, Can.RUN_CENSUS, campaign), "can_knock": can(request.user, Can.CENSUS, campaign),
+               "conflicts": conflicts}
+    return render(request, "watch/campaign.html", context)
+
+
+@login_required
+@require_POST
+def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_visible_or_404(request.user, Can.RUN_CENSUS, Campaign.objects.all(), pk=pk)
+    try:
+        if campaign.is_open:
+            census.close(campaign, request.user, request)
+            messages.success(request, _("Campaign closed."))
+        else:
+            census.reopen(campaign, request.user, request.POST.get("reason", ""), request)
+            messages.success(request, _("Campaign reopened; the reopening is in the audit log."))
+    except ValidationError as exc:
+        messages.error(request, problems(exc))
+    return redirect("watch:campaign", pk=pk)
+
+
+@login_required
+def campaign_walk(request: HttpRequest, pk: int) -> HttpResponse:
+    """The worker's phone page: doors by entrance and floor, one tap per outcome, offline too."""
+    campaign = get_visible_or_404(request.user, Can.CENSUS, Campaign.objects.select_related("community"), pk=pk)
+    words = {v: str(label) for v, label in census.Outcome.choices}
+    return render(request, "watch/walk.html", {"campaign": campaign, "outcome_words": words})
+
+
+def map_communities(request: HttpRequest):
+    if not can(request.user, Can.VIEW_RESIDENTS):
+        raise PermissionDenied
+    return visible(request.user, Can.VIEW_RESIDENTS, Community.objects.all())
+
+
+def chosen_community(request: HttpRequest, pk: int | None) -> tuple[Community | None, list]:
+    communities = list(map_communities(request))
+    if pk is None:
+        return (communities[0] if len(communities) == 1 else None), communities
+    found = next((c for c in communities if c.pk == pk), None)
+    if found is None:
+        raise Http404
+    return found, communities
+
+
+def visible_buildings(request: HttpRequest, community: Community):
+    return visible(request.user, Can.VIEW_RESIDENTS, Building.objects.filter(community=community)).order_by("number")
+
+
+@login_required
+def epidemic_map(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """A community's buildings, each dwelling coloured by its most urgent status."""
+    community, communities = chosen_community(request, pk)
+    show = request.GET.get("show", "")
+    maps = mapping.maps_for(visible_buildings(request, community)) if community else []
+    counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
+    context = {"community": community, "communities": communities, "maps": maps, "legend": mapping.legend(counts),
+               "show": show if show in mapping.RANK else ""}
+    return render(request, "watch/map.html", context)
+
+
+@login_required
+def building_map(request: HttpRequest, pk: int) -> HttpResponse:
+    building = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Building.objects.select_related("community"), pk=pk)
+    maps = mapping.maps_for([building])
+    context = {"community": building.community, "communities": [], "maps": maps, "legend": mapping.legend(maps[0].counts),
+               "show": request.GET.get("show", "") if request.GET.get("show", "") in mapping.RANK else "", "one": True}
+    return render(request, "watch/map.html", context)
+
+
+@login_required
+def map_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The map for the office wall: A4, landscape, every building of the community."""
+    community, _communities = chosen_community(request, pk)
+    from weasyprint import HTML
+
+    maps = mapping.maps_for(visible_buildings(request, community))
+    counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
+    html = render_to_string("watch/map_print.html", {"community": community, "maps": maps, "legend": mapping.legend(counts),
+                                                     "printed_at": timezone.localtime()}, request=request)
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="map-{community.code}.pdf"'
+    return response
+
+
+@login_required
+def evening_numbers(request: HttpRequest) -> HttpResponse:
+    """The evening report: each community's numbers, street subtotals, and the total."""
+    communities = map_communities(request)
+    return render(request, "watch/evening.html", {"t": evening.table(communities), "today": timezone.localdate()})

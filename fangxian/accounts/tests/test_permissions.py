@@ -29,6 +29,7 @@ SEES_RESIDENTS = {"secretary", "community_worker", "grid_worker", "health_worker
 EDITS = {"secretary", "community_worker", "grid_worker"}
 KEEPS_COMMUNITY = {"secretary", "community_worker"}
 GATE_USERS = {"gate_keeper", "secretary", "community_worker"}
+CENSUS_TAKERS = {"secretary", "community_worker", "grid_worker", "volunteer"}
 
 
 def statuses(default: int, **groups) -> dict[str, int]:
@@ -62,12 +63,15 @@ def targets_for(world) -> dict:
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
     gate.accepts.add(world.xiangchang)
     gate.keepers.add(world.users["gate_keeper"])
-    from fangxian.watch import observations
+    from fangxian.watch import census, observations
 
     other = world.resident(world.xiangchang, "1").dwelling.residents.exclude(pk=resident.pk).first() or \
         world.dwelling(world.xiangchang, "1", 1, "102").residents.first()
+    released = observations.start(world.dwelling(world.xiangchang, "1", 1, "201").residents.first(), "home", timezone.localdate(), None)
     return {
         "observation": observations.start(other, "home", timezone.localdate(), None),
+        "released": observations.release(released, None, "test"),
+        "campaign": census.create(world.xiangchang, "第一轮", timezone.localdate(), timezone.localdate(), [world.building(world.xiangchang, "1")], None),
         "gate": gate,
         "permit": permits.issue(resident, None),
         "gate_role": world.users["gate_keeper"].roles.get(),
@@ -126,6 +130,21 @@ PAGE_CASES = [
          body=lambda t, a: {"kind": "home"}),
     Case("watch:release", "post", lambda t: f"/watch/observations/{t['observation'].id}/release/", statuses(404, ok=(302, WATCHERS)),
          body=lambda t, a: {"reason": "test"}),
+    Case("watch:observation", "get", lambda t: f"/watch/observations/{t['observation'].id}/", statuses(404, ok=(200, SEES_RESIDENTS))),
+    Case("watch:report", "post", lambda t: f"/watch/observations/{t['observation'].id}/report/", statuses(404, ok=(302, WATCHERS)),
+         body=lambda t, a: {"temperature": "36.5"}),
+    Case("watch:extend", "post", lambda t: f"/watch/observations/{t['observation'].id}/extend/", statuses(404, ok=(302, WATCHERS)),
+         body=lambda t, a: {"days": "7", "reason": "test", "approved_by": "王医生"}),
+    Case("watch:notice", "get", lambda t: f"/watch/observations/{t['released'].id}/notice.pdf", statuses(404, ok=(200, SEES_RESIDENTS))),
+    Case("watch:campaigns", "get", lambda t: "/watch/campaigns/", statuses(200)),
+    Case("watch:campaign", "get", lambda t: f"/watch/campaigns/{t['campaign'].id}/", statuses(404, ok=(200, SEES_PLACE))),
+    Case("watch:campaign_close", "post", lambda t: f"/watch/campaigns/{t['campaign'].id}/close/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
+    Case("watch:walk", "get", lambda t: f"/watch/campaigns/{t['campaign'].id}/walk/", statuses(404, ok=(200, CENSUS_TAKERS))),
+    Case("watch:map", "get", lambda t: "/watch/map/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
+    Case("watch:community_map", "get", lambda t: f"/watch/map/{t['community'].id}/", statuses(403, no=(404, {"outsider"}), ok=(200, SEES_RESIDENTS))),
+    Case("watch:map_pdf", "get", lambda t: f"/watch/map/{t['community'].id}/print.pdf", statuses(403, no=(404, {"outsider"}), ok=(200, SEES_RESIDENTS))),
+    Case("watch:building_map", "get", lambda t: f"/watch/map/buildings/{t['building'].id}/", statuses(404, ok=(200, SEES_RESIDENTS))),
+    Case("watch:evening", "get", lambda t: "/watch/evening/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
 ]
 
@@ -181,12 +200,48 @@ def scan_body(t, actor):
             "scanned_at": timezone.now().isoformat()}
 
 
+def visit_body(t, actor):
+    import uuid
+
+    return {"visits": [{"dwelling_id": t["dwelling"].id, "outcome": "vacant", "client_id": str(uuid.uuid4()),
+                        "visited_at": timezone.now().isoformat()}]}
+
+
 API_CASES += [
     Case("GET /observations", "get", lambda t: "/api/v1/observations", statuses(200), api=True),
     Case("POST /observations", "post", lambda t: "/api/v1/observations", statuses(404, no=(403, SEES_RESIDENTS), ok=(201, WATCHERS)),
          body=lambda t, a: {"resident_id": t["resident"].id, "start": str(timezone.localdate())}, api=True),
     Case("POST /observations/{observation_id}/release", "post", lambda t: f"/api/v1/observations/{t['observation'].id}/release",
          statuses(404, no=(403, SEES_RESIDENTS), ok=(200, WATCHERS)), body=lambda t, a: {"reason": "test"}, api=True),
+    Case("GET /observations/{observation_id}", "get", lambda t: f"/api/v1/observations/{t['observation'].id}", statuses(404, ok=(200, SEES_RESIDENTS)), api=True),
+    Case("GET /observations/{observation_id}/reports", "get", lambda t: f"/api/v1/observations/{t['observation'].id}/reports",
+         statuses(404, ok=(200, SEES_RESIDENTS)), api=True),
+    Case("POST /observations/{observation_id}/reports", "post", lambda t: f"/api/v1/observations/{t['observation'].id}/reports",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(201, WATCHERS)), body=lambda t, a: {"temperature": 36.5, "symptoms": ["cough"]}, api=True),
+    Case("POST /observations/{observation_id}/extend", "post", lambda t: f"/api/v1/observations/{t['observation'].id}/extend",
+         statuses(404, no=(403, SEES_RESIDENTS), ok=(200, WATCHERS)), body=lambda t, a: {"days": 7, "reason": "test", "approved_by": "王医生"}, api=True),
+    Case("GET /arrivals", "get", lambda t: "/api/v1/arrivals", statuses(200), api=True),
+    Case("POST /arrivals", "post", lambda t: "/api/v1/arrivals", statuses(404, no=(403, SEES_RESIDENTS), ok=(201, WATCHERS)),
+         body=lambda t, a: {"resident_id": t["resident"].id, "came_from": "武汉", "arrived_on": str(timezone.localdate())}, api=True),
+    Case("GET /alerts", "get", lambda t: "/api/v1/alerts", statuses(200), api=True),
+    Case("GET /campaigns", "get", lambda t: "/api/v1/campaigns", statuses(200), api=True),
+    Case("POST /campaigns", "post", lambda t: "/api/v1/campaigns", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"community_id": t["community"].id, "name": "第二轮", "starts_on": str(timezone.localdate()),
+                            "ends_on": str(timezone.localdate()), "grid_ids": [t["building"].grid_id]}, api=True),
+    Case("GET /campaigns/rollup", "get", lambda t: "/api/v1/campaigns/rollup?name=第一轮&by=street", statuses(200), api=True),
+    Case("GET /campaigns/{campaign_id}/progress", "get", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/progress",
+         statuses(404, ok=(200, SEES_PLACE)), api=True),
+    Case("GET /campaigns/{campaign_id}/worklist", "get", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/worklist",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, CENSUS_TAKERS)), api=True),
+    Case("POST /campaigns/{campaign_id}/visits", "post", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/visits",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, CENSUS_TAKERS)), body=visit_body, api=True),
+    # The campaign still has doors without an outcome (closing) and is open (reopening): both refused.
+    Case("POST /campaigns/{campaign_id}/close", "post", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/close",
+         statuses(404, no=(403, SEES_PLACE), ok=(422, KEEPS_COMMUNITY)), api=True),
+    Case("POST /campaigns/{campaign_id}/reopen", "post", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/reopen",
+         statuses(404, no=(403, SEES_PLACE), ok=(422, KEEPS_COMMUNITY)), body=lambda t, a: {"reason": "test"}, api=True),
+    Case("GET /map/buildings/{building_id}", "get", lambda t: f"/api/v1/map/buildings/{t['building'].id}", statuses(404, ok=(200, SEES_RESIDENTS)), api=True),
+    Case("GET /evening", "get", lambda t: "/api/v1/evening", statuses(404, ok=(200, SEES_RESIDENTS | {"outsider"})), api=True),
     Case("GET /gates", "get", lambda t: "/api/v1/gates", statuses(200), api=True),
     Case("GET /gates/{gate_id}/bundle", "get", lambda t: f"/api/v1/gates/{t['gate'].id}/bundle", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), api=True),
     Case("POST /gate/scans", "post", lambda t: "/api/v1/gate/scans", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), body=scan_body, api=True),
@@ -233,7 +288,7 @@ def test_anonymous_is_sent_to_log_in(world, client, case: Case):
 
 
 # The service worker script holds no data; the browser fetches it without a session at times.
-PUBLIC_ROUTES = {"gate:service_worker", "login", "logout", "set_language", "api:api-root", "api:openapi-json", "api:openapi-view", "api:take_token"}
+PUBLIC_ROUTES = {"gate_service_worker", "watch_service_worker", "watch:self_report", "login", "logout", "set_language", "api:api-root", "api:openapi-json", "api:openapi-view", "api:take_token"}
 
 
 def named_routes(resolver=None, prefix="") -> set[str]:

@@ -16,29 +16,7 @@
   const $ = (id) => document.getElementById(id);
 
   // ---------- storage: IndexedDB keeps the queue and the bundle across reloads and offline
-  const dbReady = new Promise((resolve, reject) => {
-    const open = indexedDB.open("fangxian-gate", 1);
-    open.onupgradeneeded = () => {
-      open.result.createObjectStore("queue", { keyPath: "client_id" });
-      open.result.createObjectStore("state");
-    };
-    open.onsuccess = () => resolve(open.result);
-    open.onerror = () => reject(open.error);
-  });
-
-  function store(name, mode, work) {
-    return dbReady.then((db) => new Promise((resolve, reject) => {
-      const tx = db.transaction(name, mode);
-      const request = work(tx.objectStore(name));
-      tx.oncomplete = () => resolve(request ? request.result : undefined);
-      tx.onerror = () => reject(tx.error);
-    }));
-  }
-  const queueAll = () => store("queue", "readonly", (s) => s.getAll());
-  const queuePut = (item) => store("queue", "readwrite", (s) => s.put(item));
-  const queueDelete = (ids) => store("queue", "readwrite", (s) => { ids.forEach((id) => s.delete(id)); return null; });
-  const stateGet = (key) => store("state", "readonly", (s) => s.get(key));
-  const statePut = (key, value) => store("state", "readwrite", (s) => s.put(value, key));
+  const { queueAll, queuePut, queueDelete, stateGet, statePut } = window.fangxianStore("fangxian-gate");
 
   // ---------- the permit code: base45, CBOR, COSE_Sign1
   function base45(text) {
@@ -437,16 +415,6 @@
   }
 
   // ---------- offline install: the service worker, and this page's files in its cache
-  async function installOffline() {
-    if (!("serviceWorker" in navigator)) return;
-    await navigator.serviceWorker.register(root.dataset.sw, { scope: "/gate/" });
-    await navigator.serviceWorker.ready;
-    const files = [location.pathname];
-    document.querySelectorAll("script[src], link[rel=stylesheet], link[rel=manifest]").forEach((el) => files.push(el.getAttribute("src") || el.getAttribute("href")));
-    const cache = await caches.open("fangxian-gate");
-    await cache.addAll(files);
-  }
-
   window.fangxianGate = { judge, parse, sync, ready: false, last: null };
   (async function start() {
     showNetwork();
@@ -455,7 +423,7 @@
     await loadBundle();
     await showQueued();
     startCamera();
-    try { await installOffline(); } catch (e) { /* the page still works online */ }
+    try { await window.fangxianInstallOffline(root.dataset.sw, "/gate/"); } catch (e) { /* the page still works online */ }
     window.fangxianGate.ready = true;
     sync();
   })();

@@ -54,7 +54,7 @@ def test_the_period_comes_from_the_citys_policy(world, api_for):
     Policy.objects.create(city=world.city, name="14+7", days=14, extra_home_days=7, is_default=True)
     resident = world.resident(world.xiangchang)
     start = timezone.localdate() - datetime.timedelta(days=3)
-    body = post(api_for("secretary"), "/api/v1/observations", {"resident_id": resident.id, "kind": "central", "start": str(start)}).json()
+    body = post(api_for("secretary"), "/api/v1/observations", {"resident_id": resident.id, "kind": "central", "start": str(start), "facility": "前门饭店"}).json()
     assert body["ends_on"] == str(start + datetime.timedelta(days=21)) and body["policy"] == "14+7"
 
 
@@ -93,3 +93,101 @@ def test_the_page_starts_and_releases(world, client_for):
     client.post(f"/watch/observations/{observation.id}/release/", {"reason": "误登记"})
     observation.refresh_from_db()
     assert observation.released_at is not None and observation.release_reason == "误登记"
+
+
+def start_days_ago(resident, days: int) -> Observation:
+    from fangxian.watch import observations
+
+    return observations.start(resident, "home", timezone.localdate() - datetime.timedelta(days=days), None)
+
+
+def test_the_arrival_form_registers_the_arrival_and_starts_from_its_date(world, client_for):
+    resident = world.resident(world.xiangchang)
+    arrived = timezone.localdate() - datetime.timedelta(days=2)
+    response = client_for("grid_worker").post(f"/watch/observations/start/{resident.id}/", {
+        "came_from": "武汉", "arrived_on": str(arrived), "transport": "train", "transport_number": "G512", "reason": "返京复工", "kind": "home"})
+    observation = Observation.objects.select_related("arrival").get()
+    assert response["Location"] == f"/watch/observations/{observation.id}/"
+    assert observation.start == arrived and observation.arrival.came_from == "武汉" and observation.arrival.transport_number == "G512"
+
+
+def test_an_arrival_in_the_future_is_refused(world, api_for):
+    resident = world.resident(world.xiangchang)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = post(api_for("grid_worker"), "/api/v1/arrivals", {"resident_id": resident.id, "came_from": "武汉", "arrived_on": str(tomorrow)})
+    assert response.status_code == 422 and "未来" in json.dumps(response.json(), ensure_ascii=False)
+
+
+def test_an_extension_moves_the_end_and_records_the_approver(world, api_for):
+    observation = start_days_ago(world.resident(world.xiangchang), 10)
+    url = f"/api/v1/observations/{observation.id}/extend"
+    assert post(api_for("health_worker"), url, {"days": 7, "reason": "", "approved_by": ""}).status_code == 422
+    body = post(api_for("health_worker"), url, {"days": 7, "reason": "同住人确诊", "approved_by": "区疾控王医生"}).json()
+    assert body["ends_on"] == str(observation.ends_on + datetime.timedelta(days=7))
+    assert observation.extensions.get().approved_by == "区疾控王医生"
+
+
+@pytest.mark.parametrize("temperature", [3.66, 366, "36,6", "abc", None, 33.9, 43.1])
+def test_a_report_with_an_impossible_temperature_is_refused(world, api_for, temperature):
+    observation = start_days_ago(world.resident(world.xiangchang), 1)
+    response = post(api_for("grid_worker"), f"/api/v1/observations/{observation.id}/reports", {"temperature": temperature})
+    assert response.status_code == 422 and not observation.reports.exists()
+
+
+def test_a_report_for_a_released_person_is_refused(world, api_for):
+    from fangxian.watch import observations
+
+    observation = observations.release(start_days_ago(world.resident(world.xiangchang), 14), None)
+    response = post(api_for("grid_worker"), f"/api/v1/observations/{observation.id}/reports", {"temperature": 36.5})
+    assert response.status_code == 422 and "解除" in json.dumps(response.json(), ensure_ascii=False)
+
+
+def test_an_unknown_symptom_is_refused(world, api_for):
+    observation = start_days_ago(world.resident(world.xiangchang), 1)
+    response = post(api_for("grid_worker"), f"/api/v1/observations/{observation.id}/reports", {"temperature": 36.5, "symptoms": ["headache!"]})
+    assert response.status_code == 422
+
+
+def test_the_private_link_takes_a_report_without_an_account_and_expires_with_the_release(world, client):
+    from fangxian.watch import observations
+
+    observation = start_days_ago(world.resident(world.xiangchang), 14)
+    link = f"/watch/r/{observation.report_token}/"
+    assert client.post(link, {"temperature": "36.6", "typed": "", "symptoms": ["cough"]}).status_code == 200
+    report = observation.reports.get()
+    assert report.by_self and str(report.temperature) == "36.6" and report.symptoms == ["cough"]
+    observations.release(observation, None)
+    assert client.post(link, {"typed": "36.5"}).status_code == 410
+    assert observation.reports.count() == 1
+    assert "已失效" in client.get(link).content.decode()
+    assert client.get("/watch/r/not-a-token/").status_code == 404
+
+
+def test_fevers_symptoms_and_missed_reports_reach_the_grid_and_health_workers_home(world, client_for):
+    from fangxian.watch import observations
+
+    residents = list(Resident.objects.filter(dwelling__building__grid=world.grid1)[:3])
+    feverish, coughing, silent = (start_days_ago(r, 3) for r in residents)
+    observations.report(feverish, "38.2", [])
+    observations.report(coughing, "36.5", ["cough"])
+    for actor in ("grid_worker", "health_worker"):
+        page = client_for(actor).get("/").content.decode()
+        assert "发热 38.2" in page and "咳嗽" in page and residents[2].name in page and "未报告" in page
+    assert "发热 38.2" not in client_for("volunteer").get("/").content.decode()
+
+
+def test_release_prints_a_numbered_notice_in_chinese_and_english(world, client_for):
+    import subprocess
+
+    from fangxian.watch import observations
+
+    first = observations.release(start_days_ago(world.resident(world.xiangchang, "1"), 14), None)
+    second = observations.release(start_days_ago(world.resident(world.xiangchang, "2"), 14), None)
+    year = timezone.localdate().year
+    assert (first.notice_number, second.notice_number) == (f"110102015001-{year}-0001", f"110102015001-{year}-0002")
+    client = client_for("secretary")
+    for query, words in (("", "解除医学观察通知书"), ("?lang=en", "Release from Medical Observation")):
+        pdf = client.get(f"/watch/observations/{first.id}/notice.pdf{query}")
+        assert pdf["Content-Type"] == "application/pdf"
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+        assert words in text.replace("\n", " ") and first.notice_number in text

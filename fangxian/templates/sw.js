@@ -1,7 +1,7 @@
-// The gate page's service worker: pages and their files come from the network when it is
-// there (and refresh the cache), from the cache when it is not. The API is never cached:
-// passes wait in IndexedDB instead.
-const CACHE = "fangxian-gate";
+// The service worker of the pages that work offline (the gate, the census walk): pages and
+// their files come from the network when it is there (and refresh the cache), from the cache
+// when it is not. The API is never cached: what is entered waits in IndexedDB instead.
+const CACHE = "fangxian-{{ scope }}";
 
 self.addEventListener("install", () => self.skipWaiting());
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
@@ -12,7 +12,7 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(
     fetch(event.request)
       .then((response) => {
-        if (response.ok && (url.pathname.startsWith("/gate/") || url.pathname.startsWith("/static/"))) {
+        if (response.ok && (url.pathname.startsWith("/{{ scope }}/") || url.pathname.startsWith("/static/"))) {
           const copy = response.clone();
           caches.open(CACHE).then((cache) => cache.put(event.request, copy));
         }

@@ -1,0 +1,27 @@
+"""Body temperatures as the gate, the health reports and the census take them."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+RANGE = (Decimal("34.0"), Decimal("43.0"))
+
+
+def clean_temperature(value) -> Decimal | None:
+    """36.6 only: 3.66, 366 and "36,6" are typing slips, refused rather than guessed."""
+    if value is None or value == "":
+        return None
+    try:
+        temperature = Decimal(str(value)).quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        raise ValueError(_("A temperature is between 34.0 and 43.0 °C, like 36.6.")) from None
+    if not temperature.is_finite() or not RANGE[0] <= temperature <= RANGE[1]:
+        raise ValueError(_("A temperature is between 34.0 and 43.0 °C, like 36.6."))
+    return temperature
+
+
+def is_fever(temperature: Decimal | None) -> bool:
+    return temperature is not None and temperature * 10 >= settings.FEVER_AT_TENTHS

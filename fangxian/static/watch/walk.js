@@ -1,0 +1,129 @@
+// The census walk: the worker's doors by building, entrance and floor; one tap records an
+// outcome. Visits wait in IndexedDB and are synced by client_id, exactly once, whenever the
+// network is there; the list itself is kept for a reload in a stairwell without signal.
+(function () {
+  "use strict";
+  const root = document.getElementById("walk");
+  const CAMPAIGN = Number(root.dataset.campaign);
+  const CSRF = root.dataset.csrf;
+  const WORDS = JSON.parse(document.getElementById("outcome-words").textContent);
+  const $ = (id) => document.getElementById(id);
+  const { queueAll, queuePut, queueDelete, stateGet, statePut } = window.fangxianStore("fangxian-watch");
+  const LIST_KEY = "worklist-" + CAMPAIGN;
+  let doors = [];
+  let syncing = false;
+
+  function post(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
+  }
+
+  async function loadList() {
+    try {
+      const response = await fetch("/api/v1/campaigns/" + CAMPAIGN + "/worklist", { credentials: "same-origin" });
+      if (!response.ok) throw new Error(response.status);
+      doors = await response.json();
+      await statePut(LIST_KEY, doors);
+    } catch (e) {
+      doors = (await stateGet(LIST_KEY)) || [];
+    }
+  }
+
+  async function render() {
+    const queued = await queueAll();
+    const pending = {};
+    queued.filter((v) => v.campaign === CAMPAIGN).forEach((v) => { pending[v.dwelling_id] = v.outcome; });
+    const mine = $("mine").checked;
+    const box = $("doors");
+    box.textContent = "";
+    let heading = "";
+    let done = 0;
+    doors.forEach((door) => {
+      const outcome = pending[door.dwelling_id] || door.outcome;
+      if (outcome) done += 1;
+      if (mine && door.worker && door.worker !== root.dataset.user) return;
+      const group = door.building + " · " + door.entrance;
+      if (group !== heading) {
+        heading = group;
+        const h = document.createElement("h2");
+        h.textContent = door.building + " " + door.entrance + "单元";
+        box.appendChild(h);
+      }
+      const node = $("door").content.firstElementChild.cloneNode(true);
+      node.dataset.dwelling = door.dwelling_id;
+      node.querySelector(".where").textContent = door.label;
+      node.querySelector(".listed").textContent = door.residents.map((r) => r.name).join("、") || "—";
+      const chip = node.querySelector(".outcome");
+      chip.textContent = outcome ? WORDS[outcome] + (pending[door.dwelling_id] ? " ⟳" : "") : "";
+      node.classList.toggle("done", Boolean(outcome));
+      node.classList.toggle("conflict", Boolean(door.conflict));
+      node.querySelectorAll(".taps button").forEach((b) => b.addEventListener("click", () => knock(door, b.dataset.outcome)));
+      node.querySelector("form.absent").addEventListener("submit", (event) => {
+        event.preventDefault();
+        const f = new FormData(event.target);
+        knock(door, "absent", { absent: { where: f.get("where"), back_on: f.get("back_on"), temperature: f.get("temperature") || null } });
+      });
+      node.querySelector("form.occupant").addEventListener("submit", (event) => {
+        event.preventDefault();
+        const f = new FormData(event.target);
+        knock(door, "unknown_occupants", { occupants: [{ name: f.get("name"), id_number: f.get("id_number"), phone: f.get("phone") }] });
+      });
+      box.appendChild(node);
+    });
+    $("done").textContent = done;
+    $("total").textContent = doors.length;
+    $("loading").hidden = true;
+    $("queued").textContent = queued.length;
+  }
+
+  async function knock(door, outcome, extra) {
+    const visit = Object.assign({
+      client_id: crypto.randomUUID(), campaign: CAMPAIGN, dwelling_id: door.dwelling_id, outcome: outcome,
+      visited_at: new Date().toISOString(), seen_visit_id: door.last_visit_id,
+      present: outcome === "confirmed" ? door.residents.map((r) => ({ resident_id: r.id })) : [],
+    }, extra || {});
+    await queuePut(visit);
+    await render();
+    sync();
+  }
+
+  async function sync() {
+    if (syncing || !navigator.onLine) return;
+    syncing = true;
+    try {
+      const visits = (await queueAll()).filter((v) => v.campaign === CAMPAIGN).slice(0, 500);
+      if (visits.length) {
+        const response = await post("/api/v1/campaigns/" + CAMPAIGN + "/visits", { visits: visits.map((v) => { const c = Object.assign({}, v); delete c.campaign; return c; }) });
+        if (response.ok) {
+          const body = await response.json();
+          const refused = body.results.filter((r) => r.error);
+          await queueDelete(visits.map((v) => v.client_id));
+          if (refused.length) alert(refused.map((r) => JSON.stringify(r.error)).join("\n"));
+          await loadList();
+        }
+      }
+    } catch (e) {
+      /* the network went away mid-sync: what was not answered stays queued */
+    } finally {
+      syncing = false;
+      await render();
+    }
+  }
+
+  function showNetwork() {
+    $("network").textContent = navigator.onLine ? root.dataset.online : root.dataset.offline;
+    $("network").classList.toggle("offline", !navigator.onLine);
+  }
+
+  window.addEventListener("online", () => { showNetwork(); sync(); });
+  window.addEventListener("offline", showNetwork);
+  $("mine").addEventListener("change", render);
+  window.fangxianWalk = { sync, ready: false };
+  (async function start() {
+    showNetwork();
+    await loadList();
+    await render();
+    try { await window.fangxianInstallOffline(root.dataset.sw, "/watch/"); } catch (e) { /* the page still works online */ }
+    window.fangxianWalk.ready = true;
+    sync();
+  })();
+})();

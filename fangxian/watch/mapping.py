@@ -1,0 +1,132 @@
+"""The epidemic map: each dwelling coloured by its most urgent status. A whole community is
+computed in a handful of grouped queries, whatever its size."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from fangxian.people.models import Resident, Tag
+from fangxian.places.layout import floor_rows
+from fangxian.places.models import Building, Dwelling
+
+from .models import Assignment, HealthReport, Observation, Outcome
+
+# Most urgent first; a dwelling takes the first that applies to anyone living there.
+STATUSES = [
+    ("confirmed_case", _("confirmed case")),
+    ("close_contact", _("close contact")),
+    ("fever", _("fever")),
+    ("observation", _("under observation")),
+    ("released", _("returnee released")),
+    ("vulnerable", _("vulnerable resident")),
+    ("vacant", _("vacant")),
+    ("not_visited", _("not yet visited")),
+    ("clear", _("nothing to note")),
+]
+RANK = {key: i for i, (key, _label) in enumerate(STATUSES)}
+LABELS = dict(STATUSES)
+VULNERABLE = [Tag.ELDERLY_ALONE, Tag.DIALYSIS, Tag.DISABLED, Tag.PREGNANT, Tag.CHRONIC]
+
+
+@dataclass
+class Cell:
+    dwelling: Dwelling
+    status: str = "clear"
+    days_left: int | None = None
+    people: int = 0
+
+    def mark(self, status: str) -> None:
+        if RANK[status] < RANK[self.status]:
+            self.status = status
+
+    @property
+    def label(self) -> str:
+        return str(LABELS[self.status])
+
+    @property  # floor_rows places cells as it places dwellings
+    def floor(self) -> int:
+        return self.dwelling.floor
+
+    @property
+    def entrance(self) -> int:
+        return self.dwelling.entrance
+
+
+def cells_for(dwellings) -> dict[int, Cell]:
+    """Statuses of these dwellings (a queryset), from six grouped queries."""
+    cells = {d.pk: Cell(d) for d in dwellings}
+    ids = dwellings.values("id")
+    today = timezone.localdate()
+    residents = Resident.objects.current().filter(dwelling_id__in=ids)
+    for dwelling_id, people in residents.values_list("dwelling_id").annotate(n=Count("id")):
+        cells[dwelling_id].people = people
+    tagged = Q()
+    for tag in [Tag.CONFIRMED_CASE, Tag.CLOSE_CONTACT, *VULNERABLE]:
+        tagged |= Q(tags__contains=f",{tag},")
+    for dwelling_id, tags in residents.filter(tagged).values_list("dwelling_id", "tags"):
+        cell = cells[dwelling_id]
+        if f",{Tag.CONFIRMED_CASE}," in tags:
+            cell.mark("confirmed_case")
+        if f",{Tag.CLOSE_CONTACT}," in tags:
+            cell.mark("close_contact")
+        if any(f",{t}," in tags for t in VULNERABLE):
+            cell.mark("vulnerable")
+    observations = Observation.objects.filter(resident__dwelling_id__in=ids, resident__moved_out_on=None)
+    for dwelling_id, ends_on, released_at in observations.values_list("resident__dwelling_id", "ends_on", "released_at"):
+        cell = cells[dwelling_id]
+        if released_at is None:
+            cell.mark("observation")
+            left = (ends_on - today).days
+            cell.days_left = left if cell.days_left is None else min(cell.days_left, left)
+        else:
+            cell.mark("released")
+    since = timezone.now() - datetime.timedelta(hours=24)
+    fevers = HealthReport.objects.filter(observation__resident__dwelling_id__in=ids, reported_at__gte=since,
+                                         temperature__gte=settings.FEVER_AT_TENTHS / 10, observation__released_at=None)
+    for dwelling_id in fevers.values_list("observation__resident__dwelling_id", flat=True):
+        cells[dwelling_id].mark("fever")
+    running = Assignment.objects.filter(dwelling_id__in=ids, campaign__closed_at=None, campaign__starts_on__lte=today, campaign__ends_on__gte=today)
+    for dwelling_id, outcome in running.values_list("dwelling_id", "outcome"):
+        if outcome == Outcome.VACANT:
+            cells[dwelling_id].mark("vacant")
+        elif not outcome:
+            cells[dwelling_id].mark("not_visited")
+    for cell in cells.values():
+        if cell.people == 0:
+            cell.mark("vacant")
+    return cells
+
+
+@dataclass
+class BuildingMap:
+    building: Building
+    entrances: list[int]
+    rows: list  # [(floor, [[Cell, ...] per entrance])]
+    counts: dict[str, int]
+
+
+def maps_for(buildings) -> list[BuildingMap]:
+    buildings = list(buildings)
+    dwellings = Dwelling.objects.filter(building__in=[b.pk for b in buildings]).order_by("building_id", "entrance", "-floor", "room")
+    cells = cells_for(dwellings)
+    by_building: dict[int, list[Cell]] = {}
+    for cell in cells.values():
+        by_building.setdefault(cell.dwelling.building_id, []).append(cell)
+    maps = []
+    for building in buildings:
+        own = by_building.get(building.pk, [])
+        counts = {key: 0 for key, _label in STATUSES}
+        for cell in own:
+            counts[cell.status] += 1
+        maps.append(BuildingMap(building, *floor_rows(own, building.entrances), counts))
+    return maps
+
+
+def legend(counts: dict[str, int] | None = None) -> list[tuple[str, str, int | None]]:
+    return [(key, str(label), counts.get(key, 0) if counts else None) for key, label in STATUSES]

@@ -1,0 +1,92 @@
+import datetime
+import subprocess
+
+from django.utils import timezone
+
+from fangxian.people.models import Resident
+from fangxian.watch import census, mapping, observations
+from fangxian.watch.models import Observation
+
+
+def status_of(world, room, entrance=1):
+    dwelling = world.dwelling(world.xiangchang, "1", entrance, room)
+    [found] = mapping.maps_for([dwelling.building])
+    return next(c for _f, entrances in found.rows for cells in entrances for c in cells if c.dwelling == dwelling)
+
+
+def start(resident, days_ago=0):
+    return observations.start(resident, "home", timezone.localdate() - datetime.timedelta(days=days_ago), None)
+
+
+def tag(world, room, value):
+    resident = world.dwelling(world.xiangchang, "1", 1, room).residents.first()
+    resident.tags = f",{value},"
+    resident.save()
+    return resident
+
+
+def test_the_most_urgent_status_of_a_dwelling_wins(world):
+    observed = start(tag(world, "101", "elderly_alone"), days_ago=4)
+    cell = status_of(world, "101")
+    assert cell.status == "observation" and cell.days_left == 10
+    observations.report(observed, "38.1", [])
+    assert status_of(world, "101").status == "fever"
+    Resident.objects.filter(pk=observed.resident_id).update(tags=",close_contact,elderly_alone,")
+    assert status_of(world, "101").status == "close_contact"
+    Resident.objects.filter(pk=observed.resident_id).update(tags=",confirmed_case,")
+    assert status_of(world, "101").status == "confirmed_case"
+
+
+def test_released_vulnerable_vacant_and_not_visited(world):
+    observations.release(start(world.dwelling(world.xiangchang, "1", 1, "102").residents.first(), 14), None)
+    tag(world, "201", "dialysis")
+    world.dwelling(world.xiangchang, "1", 1, "202").residents.all().delete()
+    assert (status_of(world, "102").status, status_of(world, "201").status, status_of(world, "202").status) == ("released", "vulnerable", "vacant")
+    assert status_of(world, "301").status == "clear"
+    today = timezone.localdate()
+    census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], None)
+    assert status_of(world, "301").status == "not_visited" and status_of(world, "201").status == "vulnerable"
+
+
+def test_the_map_page_counts_each_status_and_links_the_dwellings(world, client_for):
+    start(world.dwelling(world.xiangchang, "1", 1, "101").residents.first())
+    page = client_for("secretary").get(f"/watch/map/{world.xiangchang.id}/").content.decode()
+    dwelling = world.dwelling(world.xiangchang, "1", 1, "101")
+    assert f'class="cell s-observation" href="/people/households/{dwelling.id}/"' in page
+    assert "居家观察中</a> <b>1</b>" in page and "无异常</a> <b>23</b>" in page
+
+
+def test_the_map_prints_in_chinese_on_a4(world, client_for, tmp_path):
+    start(world.dwelling(world.xiangchang, "1", 1, "101").residents.first())
+    pdf = client_for("secretary").get(f"/watch/map/{world.xiangchang.id}/print.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+    assert "疫情楼图" in text and "香厂路社区" in text and "居家观察中" in text
+    (tmp_path / "map.pdf").write_bytes(pdf.content)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "map.pdf"), str(tmp_path / "page")], check=True)
+    from PIL import Image
+
+    page = Image.open(next(tmp_path.glob("page*.png")))
+    assert page.width > page.height  # landscape A4
+    assert len(page.convert("RGB").getcolors(1 << 20)) > 10  # something is drawn, in colour
+
+
+def test_the_building_map_api_gives_every_cell(world, api_for):
+    start(world.dwelling(world.xiangchang, "1", 1, "101").residents.first())
+    body = api_for("grid_worker").get(f"/api/v1/map/buildings/{world.building(world.xiangchang, '1').id}").json()
+    assert len(body["cells"]) == 12 and body["counts"]["observation"] == 1
+    assert next(c for c in body["cells"] if c["room"] == "101" and c["entrance"] == 1)["days_left"] == 14
+
+
+def test_evening_numbers_roll_up_to_the_street(world, api_for, client_for):
+    start(world.resident(world.xiangchang, "1"), days_ago=2)
+    done = start(world.resident(world.yongan, "1"), days_ago=14)
+    observations.release(done, None)
+    body = api_for("street_admin").get("/api/v1/evening").json()
+    rows = {r["code"]: r for r in body["communities"]}
+    assert rows["110102015001"]["under_observation"] == 1 and rows["110102015001"]["missed_reports"] == 1
+    assert rows["110102015002"]["released_today"] == 1 and rows["110102015002"]["under_observation"] == 0
+    assert body["total"]["new_today"] == 2 and "110102011001" not in rows
+    page = client_for("district_admin").get("/watch/evening/").content.decode()
+    assert "天桥街道" in page and "椿树街道" in page and "合计" in page
+    assert Observation.objects.count() == 2
