@@ -1,0 +1,100 @@
+import json
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from fangxian.accounts.models import ApiToken
+from fangxian.gate import permits
+from fangxian.gate.models import Gate
+from fangxian.watch import census
+from fangxian.watch.models import Observation, Visit
+
+from .conftest import shot
+from .test_registry_flows import log_in
+
+
+@pytest.fixture
+def campaign(world):
+    today = timezone.localdate()
+    return census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], world.users["secretary"])
+
+
+def door(page, index: int):
+    return page.locator("section.door").nth(index)
+
+
+def test_a_grid_worker_walks_a_campaign_with_an_offline_stretch(live_server, world, campaign, phone):
+    log_in(phone, live_server.url, "grid_worker")
+    phone.click("text=入户排查: 第一轮")
+    phone.wait_for_function("window.fangxianWalk && window.fangxianWalk.ready && navigator.serviceWorker.controller")
+    assert phone.inner_text("#total") == "12"
+    door(phone, 0).locator("text=全员在家").click()
+    phone.wait_for_function("document.getElementById('queued').textContent === '0' && document.getElementById('done').textContent === '1'")
+    assert Visit.objects.get().outcome == "confirmed"
+
+    phone.context.set_offline(True)  # the stairwell of the next entrance has no signal
+    for index in (1, 2, 3):
+        door(phone, index).locator("text=无人应答").click()
+    fourth = door(phone, 4)
+    fourth.locator("summary").click()
+    fourth.locator("input[name=where]").fill("河北老家")
+    fourth.locator("input[name=temperature]").fill("36.4")
+    fourth.locator("text=登记但不在").click()
+    phone.wait_for_function("document.getElementById('queued').textContent === '4'")
+    shot(phone, "census-offline")
+    phone.reload()  # still offline: the page and the list come from the phone itself
+    phone.wait_for_function("window.fangxianWalk && window.fangxianWalk.ready")
+    assert phone.inner_text("#queued") == "4" and phone.inner_text("#done") == "5"
+    assert Visit.objects.count() == 1
+
+    phone.context.set_offline(False)
+    phone.evaluate("window.fangxianWalk.sync()")
+    phone.wait_for_function("document.getElementById('queued').textContent === '0'")
+    phone.reload()
+    phone.wait_for_function("window.fangxianWalk && window.fangxianWalk.ready")
+    assert Visit.objects.count() == 5 and phone.inner_text("#done") == "5"
+    assert sorted(Visit.objects.values_list("outcome", flat=True)) == ["absent", "confirmed", "no_answer", "no_answer", "no_answer"]
+    assert Visit.objects.get(outcome="absent").absent["temperature"] == "36.4"
+
+
+def scan(token: str, gate: Gate, code: str) -> str:
+    body = {"gate_id": gate.id, "code": code, "temperature": 36.5, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    response = Client(headers={"Authorization": f"Bearer {token}"}).post("/api/v1/gate/scans", json.dumps(body), content_type="application/json")
+    return response.json()["verdict"]
+
+
+def test_a_returnee_goes_from_arrival_to_release_notice_and_the_gate_follows(live_server, world, phone):
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    gate.accepts.add(world.xiangchang)
+    gate.keepers.add(world.users["gate_keeper"])
+    resident = world.resident(world.xiangchang)
+    code = permits.issue(resident, None).code
+    keeper = ApiToken.issue(world.users["gate_keeper"])
+    assert scan(keeper, gate, code) == "admit"
+
+    log_in(phone, live_server.url, "health_worker")
+    phone.goto(f"{live_server.url}/watch/observations/?q={resident.name}")
+    phone.click("text=已返回：登记并开始观察")
+    phone.fill("input[name=came_from]", "武汉")
+    phone.fill("input[name=transport_number]", "G512")
+    phone.click("button:has-text('开始观察')")
+    phone.wait_for_url("**/watch/observations/*/")
+    assert "武汉" in phone.inner_text("main") and "14" in phone.inner_text("main")
+    assert scan(keeper, gate, code) == "under_observation"
+
+    phone.click("label.temp >> text=36.5")
+    phone.click("button:has-text('保存报告')")
+    phone.wait_for_selector("text=报告已保存。")
+    release = phone.locator("details", has=phone.locator("summary", has_text="解除"))
+    release.locator("summary").click()
+    release.locator("input[name=reason]").fill("核酸阴性，专家组同意")
+    phone.click("button:has-text('解除并打印通知书')")
+    phone.wait_for_selector("text=解除通知书")
+    shot(phone, "observation-released")
+    observation = Observation.objects.get()
+    assert observation.notice_number and observation.arrival.came_from == "武汉" and observation.reports.count() == 1
+    pdf = phone.request.get(f"{live_server.url}/watch/observations/{observation.id}/notice.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body()[:4] == b"%PDF"
+    assert scan(keeper, gate, code) == "admit"
