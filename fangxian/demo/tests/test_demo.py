@@ -44,3 +44,15 @@ def test_each_demo_account_sees_exactly_its_part(demo):
     assert {r.dwelling.building.grid.code for r in grid} == {"G1"}
     assert login("demo-gate").get("/people/residents/").status_code == 403
     assert login("demo-health").get("/").context["registry"]["residents"] == Resident.objects.filter(community=xiangchang).count()
+
+
+def test_the_demo_has_returnees_at_every_stage_and_a_census_under_way(demo):
+    from fangxian.watch.models import Campaign, Observation
+
+    assert Observation.objects.filter(released_at=None).count() == 3 and Observation.objects.exclude(notice_number="").count() == 1
+    kinds = {a.kind for a in login("demo-health").get("/").context["alerts"]}
+    assert {"fever", "missed"} <= kinds
+    campaign = Campaign.objects.get()
+    assert campaign.assignments.exclude(outcome="").count() == 12
+    assert "第二轮入户排查" in login("demo-grid").get("/").content.decode()
+    assert login("demo-secretary").get(f"/watch/map/{campaign.community_id}/").status_code == 200

@@ -6,17 +6,19 @@ from __future__ import annotations
 
 import datetime
 import random
+import uuid
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from fangxian.accounts.models import Role
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey
-from fangxian.watch import observations
-from fangxian.watch.models import Observation, Policy
+from fangxian.watch import census, observations
+from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, Resident, Tag
@@ -113,9 +115,31 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     make_gates(communities[0], communities)
     residents = Resident.objects.select_related("community", "dwelling__building")
     permits.issue_many(list(residents), None)
-    # A returnee on day 4 of home observation: the market gate stops them.
-    returnee = Resident.objects.filter(community=communities[0]).select_related("community__street__district").order_by("id")[5]
-    observations.start(returnee, Observation.Kind.HOME, datetime.date.today() - datetime.timedelta(days=3), None)
+    make_watch(communities[0])
+
+
+def make_watch(xiangchang: Community) -> None:
+    """Returnees at every stage, so that the observation list, the alerts, the map and the
+    evening numbers have something to show; and a census under way in grid 1."""
+    today = datetime.date.today()
+    people = list(Resident.objects.filter(community=xiangchang).select_related("community__street__district").order_by("id")[5:9])
+    stages = [("武汉", "G512", 3), ("石家庄", "K1302", 6), ("哈尔滨", "CA1606", 15), ("上海", "G2", 1)]
+    started = []
+    for resident, (came_from, number, days_ago) in zip(people, stages):
+        arrived = today - datetime.timedelta(days=days_ago)
+        arrival = observations.arrive(resident, came_from, arrived, None, Arrival.Transport.TRAIN, number, "返京")
+        started.append(observations.start(resident, Observation.Kind.HOME, arrived, None, arrival=arrival))
+    # Day 4 (the market gate stops them) reports normally; day 7 has a fever; day 16 is
+    # released with a numbered notice; day 2 has not reported yet.
+    observations.report(started[0], "36.5", [])
+    observations.report(started[1], "37.8", ["cough"])
+    observations.release(started[2], None)
+    secretary = get_user_model().objects.get(username="demo-secretary")
+    grid = xiangchang.grids.get(code="G1")
+    campaign = census.create(xiangchang, "第二轮入户排查", today, today + datetime.timedelta(days=2), list(grid.buildings.all()), secretary)
+    doors = list(campaign.assignments.order_by("id")[:12])
+    census.record(campaign, [census.VisitIn(a.dwelling_id, Outcome.CONFIRMED if i % 4 else Outcome.NO_ANSWER, uuid.uuid4(), timezone.now())
+                             for i, a in enumerate(doors)], get_user_model().objects.get(username="demo-grid"))
 
 
 def make_gates(xiangchang: Community, neighbours: list[Community]) -> None:
