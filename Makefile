@@ -53,6 +53,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/import_residents.py
 	$(PY) bench/pages.py
 	$(PY) bench/gate.py
+	$(PY) bench/watch.py
 
 clean:
 	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache

@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,3 +76,20 @@ def make_community(code: str, buildings: int, entrances: int, floors: int, rooms
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     return statistics.median(ordered), ordered[max(0, int(round(0.95 * len(ordered))) - 1)]
+
+
+def time_page(client, url: str, runs: int) -> tuple[float, float, int]:
+    """(p50 ms, p95 ms, queries) of a page's server time in-process, after three warm-ups."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        assert client.get(url).status_code == 200, url
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        client.get(url)
+        samples.append((time.perf_counter() - t0) * 1000)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    return (*percentiles(samples), len(queries))

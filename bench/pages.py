@@ -56,9 +56,7 @@ def load() -> dict:
 
 def measure(database_url: str, runs: int) -> None:
     common.setup_django(database_url)
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     t0 = time.perf_counter()
     world = load()
@@ -80,18 +78,9 @@ def measure(database_url: str, runs: int) -> None:
     for label, who, url in pages:
         client = Client()
         client.force_login(world["users"][who])
-        for _ in range(3):
-            assert client.get(url).status_code == 200
-        samples = []
-        for _ in range(runs):
-            t0 = time.perf_counter()
-            client.get(url)
-            samples.append((time.perf_counter() - t0) * 1000)
-        with CaptureQueriesContext(connection) as queries:
-            client.get(url)
-        p50, p95 = common.percentiles(samples)
+        p50, p95, queries = common.time_page(client, url, runs)
         flag = "" if p95 < 150 else "  <-- over 150 ms"
-        print(f"{label:42} {p50:7.1f} {p95:7.1f} {len(queries):8d}{flag}")
+        print(f"{label:42} {p50:7.1f} {p95:7.1f} {queries:8d}{flag}")
 
 
 if __name__ == "__main__":

@@ -262,6 +262,14 @@ def chosen_community(request: HttpRequest, pk: int | None) -> tuple[Community | 
     return found, communities
 
 
+def drawn(maps: list, show: str = "") -> list:
+    """Each building's rows with their cells as HTML, ready for watch/_map.html."""
+    household_url = reverse("people:household", args=[0])[:-2]
+    for m in maps:
+        m.html = [(floor, [mapping.cells_html(cells, household_url, show) for cells in entrances]) for floor, entrances in m.rows]
+    return maps
+
+
 def visible_buildings(request: HttpRequest, community: Community):
     return visible(request.user, Can.VIEW_RESIDENTS, Building.objects.filter(community=community)).order_by("number")
 
@@ -270,20 +278,20 @@ def visible_buildings(request: HttpRequest, community: Community):
 def epidemic_map(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A community's buildings, each dwelling coloured by its most urgent status."""
     community, communities = chosen_community(request, pk)
-    show = request.GET.get("show", "")
-    maps = mapping.maps_for(visible_buildings(request, community)) if community else []
+    show = request.GET.get("show", "") if request.GET.get("show", "") in mapping.RANK else ""
+    maps = drawn(mapping.maps_for(visible_buildings(request, community)), show) if community else []
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
-    context = {"community": community, "communities": communities, "maps": maps, "legend": mapping.legend(counts),
-               "show": show if show in mapping.RANK else ""}
+    context = {"community": community, "communities": communities, "maps": maps, "legend": mapping.legend(counts), "show": show}
     return render(request, "watch/map.html", context)
 
 
 @login_required
 def building_map(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Building.objects.select_related("community"), pk=pk)
-    maps = mapping.maps_for([building])
+    show = request.GET.get("show", "") if request.GET.get("show", "") in mapping.RANK else ""
+    maps = drawn(mapping.maps_for([building]), show)
     context = {"community": building.community, "communities": [], "maps": maps, "legend": mapping.legend(maps[0].counts),
-               "show": request.GET.get("show", "") if request.GET.get("show", "") in mapping.RANK else "", "one": True}
+               "show": show, "one": True}
     return render(request, "watch/map.html", context)
 
 
@@ -293,7 +301,7 @@ def map_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     community, _communities = chosen_community(request, pk)
     from weasyprint import HTML
 
-    maps = mapping.maps_for(visible_buildings(request, community))
+    maps = drawn(mapping.maps_for(visible_buildings(request, community)))
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     html = render_to_string("watch/map_print.html", {"community": community, "maps": maps, "legend": mapping.legend(counts),
                                                      "printed_at": timezone.localtime()}, request=request)
