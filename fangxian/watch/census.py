@@ -53,8 +53,22 @@ def create(community: Community, name: str, starts_on: datetime.date, ends_on: d
     return campaign
 
 
-def assign(campaign: Campaign, dwellings: QuerySet, worker=None, team: str = "") -> int:
-    return Assignment.objects.filter(campaign=campaign, dwelling__in=dwellings).update(worker=worker, team=team.strip()[:50])
+def knockers(community: Community) -> QuerySet:
+    """Who may be given doors: grid workers and volunteers of the community, its workers and secretary."""
+    from django.contrib.auth import get_user_model
+
+    kinds = [Role.Kind.SECRETARY, Role.Kind.COMMUNITY_WORKER, Role.Kind.VOLUNTEER]
+    return get_user_model().objects.filter(Q(roles__kind__in=kinds, roles__community=community) |
+                                           Q(roles__kind=Role.Kind.GRID_WORKER, roles__grid__community=community)).distinct().order_by("username")
+
+
+def assign(campaign: Campaign, buildings: list[Building], worker=None, team: str = "") -> int:
+    """Gives a building's doors to a person, or to a volunteer team (a name on the list)."""
+    if not buildings:
+        raise ValidationError({"buildings": [_("Choose at least one building or grid.")]})
+    if worker is not None and not knockers(campaign.community).filter(pk=worker.pk).exists():
+        raise ValidationError({"worker": [_("This person has no role in the community.")]})
+    return Assignment.objects.filter(campaign=campaign, dwelling__building__in=buildings).update(worker=worker, team=team.strip()[:50])
 
 
 @dataclass

@@ -15,6 +15,7 @@ urlpatterns = [
     path("campaigns/", views.campaign_list, name="campaigns"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("campaigns/<int:pk>/close/", views.campaign_close, name="campaign_close"),
+    path("campaigns/<int:pk>/assign/", views.campaign_assign, name="campaign_assign"),
     path("campaigns/<int:pk>/walk/", views.campaign_walk, name="walk"),
     path("map/", views.epidemic_map, name="map"),
     path("map/<int:pk>/", views.epidemic_map, name="community_map"),

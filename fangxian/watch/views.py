@@ -218,8 +218,25 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     progress = census.progress(campaign)
     context = {"p": progress, "campaign": campaign, "outcome_counts": [(label, progress["total"][v]) for v, label in census.Outcome.choices],
                "can_run": can(request.user, Can.RUN_CENSUS, campaign), "can_knock": can(request.user, Can.CENSUS, campaign),
-               "conflicts": conflicts}
+               "conflicts": conflicts, "knockers": census.knockers(campaign.community),
+               "buildings": campaign.community.buildings.filter(pk__in=campaign.assignments.values("dwelling__building_id")).order_by("number")}
     return render(request, "watch/campaign.html", context)
+
+
+@login_required
+@require_POST
+def campaign_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    campaign = get_visible_or_404(request.user, Can.RUN_CENSUS, Campaign.objects.select_related("community"), pk=pk)
+    username = request.POST.get("worker", "")
+    worker = census.knockers(campaign.community).filter(username=username).first() if username else None
+    buildings = list(campaign.community.buildings.filter(pk__in=[i for i in request.POST.getlist("buildings") if i.isdigit()]))
+    try:
+        n = census.assign(campaign, buildings, worker, request.POST.get("team", ""))
+    except ValidationError as exc:
+        messages.error(request, problems(exc))
+    else:
+        messages.success(request, _("%(n)s dwellings assigned.") % {"n": n})
+    return redirect("watch:campaign", pk=pk)
 
 
 @login_required

@@ -139,6 +139,8 @@ PAGE_CASES = [
     Case("watch:campaigns", "get", lambda t: "/watch/campaigns/", statuses(200)),
     Case("watch:campaign", "get", lambda t: f"/watch/campaigns/{t['campaign'].id}/", statuses(404, ok=(200, SEES_PLACE))),
     Case("watch:campaign_close", "post", lambda t: f"/watch/campaigns/{t['campaign'].id}/close/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
+    Case("watch:campaign_assign", "post", lambda t: f"/watch/campaigns/{t['campaign'].id}/assign/", statuses(404, ok=(302, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"buildings": [t["building"].id], "team": "党员志愿队"}),
     Case("watch:walk", "get", lambda t: f"/watch/campaigns/{t['campaign'].id}/walk/", statuses(404, ok=(200, CENSUS_TAKERS))),
     Case("watch:map", "get", lambda t: "/watch/map/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
     Case("watch:community_map", "get", lambda t: f"/watch/map/{t['community'].id}/", statuses(403, no=(404, {"outsider"}), ok=(200, SEES_RESIDENTS))),
@@ -235,6 +237,8 @@ API_CASES += [
          statuses(404, no=(403, SEES_PLACE), ok=(200, CENSUS_TAKERS)), api=True),
     Case("POST /campaigns/{campaign_id}/visits", "post", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/visits",
          statuses(404, no=(403, SEES_PLACE), ok=(200, CENSUS_TAKERS)), body=visit_body, api=True),
+    Case("POST /campaigns/{campaign_id}/assign", "post", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/assign",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY)), body=lambda t, a: {"building_ids": [t["building"].id], "worker": "volunteer"}, api=True),
     # The campaign still has doors without an outcome (closing) and is open (reopening): both refused.
     Case("POST /campaigns/{campaign_id}/close", "post", lambda t: f"/api/v1/campaigns/{t['campaign'].id}/close",
          statuses(404, no=(403, SEES_PLACE), ok=(422, KEEPS_COMMUNITY)), api=True),

@@ -154,3 +154,15 @@ def test_the_page_starts_a_campaign_for_a_grid(world, client_for):
                                                                  "starts_on": str(timezone.localdate()), "ends_on": str(timezone.localdate())})
     campaign = Campaign.objects.get()
     assert response["Location"] == f"/watch/campaigns/{campaign.id}/" and campaign.assignments.count() == 12
+
+
+def test_doors_go_to_a_volunteer_team_and_only_to_people_of_the_community(world, campaign, api_for):
+    url = f"/api/v1/campaigns/{campaign.id}/assign"
+    building = world.building(world.xiangchang, "2")
+    body = post(api_for("secretary"), url, {"building_ids": [building.id], "worker": "volunteer", "team": "党员志愿队"}).json()
+    assert body == {"assigned": 12}
+    assert set(campaign.assignments.filter(dwelling__building=building).values_list("worker__username", "team")) == {("volunteer", "党员志愿队")}
+    assert post(api_for("secretary"), url, {"building_ids": [building.id], "worker": "outsider"}).status_code == 422
+    assert post(api_for("secretary"), url, {"building_ids": [world.building(world.yongan, "1").id]}).status_code == 422
+    doors = api_for("volunteer").get(f"/api/v1/campaigns/{campaign.id}/worklist", {"mine": True}).json()
+    assert len(doors) == 12
