@@ -10,6 +10,7 @@ from ninja.errors import AuthenticationError
 
 from fangxian.accounts.api import router as accounts_router
 from fangxian.accounts.apikit import BearerAuth
+from fangxian.duty.api import router as duty_router
 from fangxian.gate.api import router as gate_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
@@ -22,6 +23,7 @@ api.add_router("", places_router)
 api.add_router("", people_router)
 api.add_router("", gate_router)
 api.add_router("", watch_router)
+api.add_router("", duty_router)
 
 
 @api.exception_handler(AuthenticationError)

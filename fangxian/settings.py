@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "fangxian.people",
     "fangxian.gate",
     "fangxian.watch",
+    "fangxian.duty",
     "fangxian.demo",
 ]
 

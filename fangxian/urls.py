@@ -13,6 +13,7 @@ urlpatterns = [
     path("watch/sw.js", views.service_worker, {"scope": "watch"}, name="watch_service_worker"),
     path("gate/", include("fangxian.gate.urls")),
     path("watch/", include("fangxian.watch.urls")),
+    path("duty/", include("fangxian.duty.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

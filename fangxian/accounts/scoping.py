@@ -32,6 +32,7 @@ class Can(StrEnum):
     WATCH = "watch"  # arrivals, observations, health reports, releases
     CENSUS = "census"  # knock on doors of a campaign and record what was found
     RUN_CENSUS = "run_census"  # start, assign, close and reopen campaigns
+    PLAN_DUTY = "plan_duty"  # people on duty, posts, rosters, swaps, volunteer projects
 
 
 K = Role.Kind

@@ -67,17 +67,38 @@ def targets_for(world) -> dict:
 
     other = world.resident(world.xiangchang, "1").dwelling.residents.exclude(pk=resident.pk).first() or \
         world.dwelling(world.xiangchang, "1", 1, "102").residents.first()
+    duty = duty_targets(world)
     released = observations.start(world.dwelling(world.xiangchang, "1", 1, "201").residents.first(), "home", timezone.localdate(), None)
     return {
         "observation": observations.start(other, "home", timezone.localdate(), None),
         "released": observations.release(released, None, "test"),
         "campaign": census.create(world.xiangchang, "第一轮", timezone.localdate(), timezone.localdate(), [world.building(world.xiangchang, "1")], None),
+        **duty,
         "gate": gate,
         "permit": permits.issue(resident, None),
         "gate_role": world.users["gate_keeper"].roles.get(),
         "community": world.xiangchang, "building": world.building(world.xiangchang, "1"),
         "dwelling": world.dwelling(world.xiangchang, "1"), "resident": resident, "batch": batch,
     }
+
+
+def duty_targets(world) -> dict:
+    """A gate post around the clock, a one-day roster from today (not solved: the solver has
+    its own tests), the volunteer on the shift running now, a swap request and a sign-up."""
+    from fangxian.duty import planning
+    from fangxian.duty.models import Pattern, Person, Post, Project, SignUp, SwapRequest
+
+    post = Post.objects.create(community=world.xiangchang, name="南门")
+    Pattern.objects.bulk_create([Pattern(post=post, start=h, hours=4, headcount=2) for h in range(0, 24, 4)])
+    roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
+    person = Person.objects.create(community=world.xiangchang, name="志愿者小王", user=world.users["volunteer"])
+    now = timezone.localtime().hour
+    assignment = planning.put(roster.shifts.get(start=now - now % 4), person)
+    project = Project.objects.create(community=world.xiangchang, title="核酸检测秩序", starts_on=timezone.localdate(),
+                                     ends_on=timezone.localdate(), headcount=5)
+    return {"post": post, "roster": roster, "person": person, "assignment": assignment, "shift": assignment.shift,
+            "swap": SwapRequest.objects.create(assignment=assignment, reason="家里有事"), "project": project,
+            "signup": SignUp.objects.create(project=project, person=person)}
 
 
 PAGE_CASES = [
@@ -147,6 +168,28 @@ PAGE_CASES = [
     Case("watch:map_pdf", "get", lambda t: f"/watch/map/{t['community'].id}/print.pdf", statuses(403, no=(404, {"outsider"}), ok=(200, SEES_RESIDENTS))),
     Case("watch:building_map", "get", lambda t: f"/watch/map/buildings/{t['building'].id}/", statuses(404, ok=(200, SEES_RESIDENTS))),
     Case("watch:evening", "get", lambda t: "/watch/evening/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
+    Case("duty:overview", "get", lambda t: "/duty/", statuses(200)),
+    Case("duty:people", "get", lambda t: "/duty/people/", statuses(403, ok=(200, SEES_PLACE | {"outsider"}))),
+    Case("duty:certificate", "get", lambda t: f"/duty/people/{t['person'].id}/certificate.pdf", statuses(404, ok=(200, SEES_PLACE))),
+    Case("duty:posts", "get", lambda t: "/duty/posts/", statuses(200)),
+    Case("duty:roster", "get", lambda t: f"/duty/rosters/{t['roster'].id}/", statuses(404, ok=(200, SEES_PLACE))),
+    Case("duty:solve", "post", lambda t: f"/duty/rosters/{t['roster'].id}/solve/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
+    Case("duty:publish", "post", lambda t: f"/duty/rosters/{t['roster'].id}/publish/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
+    Case("duty:roster_pdf", "get", lambda t: f"/duty/rosters/{t['roster'].id}/print.pdf", statuses(404, ok=(200, SEES_PLACE))),
+    Case("duty:roster_xlsx", "get", lambda t: f"/duty/rosters/{t['roster'].id}/export.xlsx", statuses(404, ok=(200, SEES_PLACE))),
+    Case("duty:shift_edit", "post", lambda t: f"/duty/shifts/{t['shift'].id}/", statuses(404, ok=(302, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"person": t["person"].id, "action": "toggle"}),
+    Case("duty:mine", "get", lambda t: "/duty/mine/", statuses(200)),
+    Case("duty:check_in", "post", lambda t: f"/duty/mine/{t['assignment'].id}/check-in/", statuses(404, ok=(302, {"volunteer"}))),
+    Case("duty:check_out", "post", lambda t: f"/duty/mine/{t['assignment'].id}/check-out/", statuses(404, ok=(302, {"volunteer"}))),
+    Case("duty:ask_swap", "post", lambda t: f"/duty/mine/{t['assignment'].id}/swap/", statuses(404, ok=(302, {"volunteer"})),
+         body=lambda t, a: {"reason": "发烧"}),
+    Case("duty:decide_swap", "post", lambda t: f"/duty/swaps/{t['swap'].id}/", statuses(404, ok=(302, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"decision": "refuse"}),
+    Case("duty:projects", "get", lambda t: "/duty/projects/", statuses(200)),
+    Case("duty:sign_up", "post", lambda t: f"/duty/projects/{t['project'].id}/sign-up/", statuses(404, ok=(302, {"volunteer"}))),
+    Case("duty:decide_signup", "post", lambda t: f"/duty/signups/{t['signup'].id}/", statuses(404, ok=(302, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"decision": "accept"}),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
 ]
 
@@ -246,6 +289,25 @@ API_CASES += [
          statuses(404, no=(403, SEES_PLACE), ok=(422, KEEPS_COMMUNITY)), body=lambda t, a: {"reason": "test"}, api=True),
     Case("GET /map/buildings/{building_id}", "get", lambda t: f"/api/v1/map/buildings/{t['building'].id}", statuses(404, ok=(200, SEES_RESIDENTS)), api=True),
     Case("GET /evening", "get", lambda t: "/api/v1/evening", statuses(404, ok=(200, SEES_RESIDENTS | {"outsider"})), api=True),
+    Case("GET /duty/people", "get", lambda t: "/api/v1/duty/people", statuses(200), api=True),
+    Case("POST /duty/people", "post", lambda t: "/api/v1/duty/people", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"community_id": t["community"].id, "name": "李大爷", "availability": {"0": [2, 3]}}, api=True),
+    Case("GET /duty/posts", "get", lambda t: "/api/v1/duty/posts", statuses(200), api=True),
+    Case("POST /duty/posts", "post", lambda t: "/api/v1/duty/posts", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"community_id": t["community"].id, "name": "夜巡", "kind": "patrol", "patterns": [{"start": 20, "hours": 4, "headcount": 2}]}, api=True),
+    Case("POST /duty/rosters", "post", lambda t: "/api/v1/duty/rosters", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)),
+         body=lambda t, a: {"community_id": t["community"].id, "starts_on": str(timezone.localdate()), "days": 1}, api=True),
+    Case("GET /duty/rosters/{roster_id}", "get", lambda t: f"/api/v1/duty/rosters/{t['roster'].id}", statuses(404, ok=(200, SEES_PLACE)), api=True),
+    Case("POST /duty/rosters/{roster_id}/solve", "post", lambda t: f"/api/v1/duty/rosters/{t['roster'].id}/solve",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY)), api=True),
+    Case("POST /duty/rosters/{roster_id}/publish", "post", lambda t: f"/api/v1/duty/rosters/{t['roster'].id}/publish",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY)), api=True),
+    Case("GET /duty/my-shifts", "get", lambda t: "/api/v1/duty/my-shifts", statuses(200), api=True),
+    Case("POST /duty/assignments/{assignment_id}/check-in", "post", lambda t: f"/api/v1/duty/assignments/{t['assignment'].id}/check-in",
+         statuses(404, ok=(200, {"volunteer"})), api=True),
+    # Not checked in yet, so checking out is refused even for its owner.
+    Case("POST /duty/assignments/{assignment_id}/check-out", "post", lambda t: f"/api/v1/duty/assignments/{t['assignment'].id}/check-out",
+         statuses(404, ok=(422, {"volunteer"})), api=True),
     Case("GET /gates", "get", lambda t: "/api/v1/gates", statuses(200), api=True),
     Case("GET /gates/{gate_id}/bundle", "get", lambda t: f"/api/v1/gates/{t['gate'].id}/bundle", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), api=True),
     Case("POST /gate/scans", "post", lambda t: "/api/v1/gate/scans", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), body=scan_body, api=True),

@@ -1,0 +1,146 @@
+import datetime
+import io
+import json
+import subprocess
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from fangxian.duty import planning
+from fangxian.duty.models import Assignment, Pattern, Person, Post, Project, Roster, SignUp, SwapRequest
+
+
+def post(client, path, body):
+    return client.post(path, json.dumps(body), content_type="application/json")
+
+
+@pytest.fixture
+def crew(world):
+    """Xiangchang Road's south gate around the clock, and twelve people to hold it."""
+    gate = Post.objects.create(community=world.xiangchang, name="南门")
+    Pattern.objects.bulk_create([Pattern(post=gate, start=h, hours=4, headcount=2, adults_only=h in (0, 20), needs_experienced=True)
+                                 for h in range(0, 24, 4)])
+    people = [Person.objects.create(community=world.xiangchang, name=f"党员{i}", is_new=i % 3 == 0,
+                                    kind=Person.Kind.HEALTH_WORKER if i in (2, 3) else Person.Kind.REPORTING_MEMBER,
+                                    level="district" if i in (0, 4) else "street" if i in (1, 5) else "") for i in range(12)]
+    people[6].user = world.users["volunteer"]
+    people[6].save()
+    return people
+
+
+def test_a_week_is_planned_and_every_shift_covered_within_the_rules(world, crew, client_for):
+    monday = timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())
+    response = client_for("secretary").post("/duty/", {"community": world.xiangchang.id, "starts_on": str(monday), "days": "7"})
+    roster = Roster.objects.get()
+    assert response["Location"] == f"/duty/rosters/{roster.id}/"
+    assert Assignment.objects.filter(shift__roster=roster).count() == 7 * 6 * 2 and roster.result["shortfall"] == 0
+    for person in crew:
+        shifts = sorted((a.shift for a in person.assignments.all()), key=lambda s: s.begins)
+        assert all(b.begins >= a.ends + datetime.timedelta(hours=8) for a, b in zip(shifts, shifts[1:]))
+    page = client_for("grid_worker").get(f"/duty/rosters/{roster.id}/").content.decode()
+    assert "党员" in page and "重新排班" not in page  # others read it; only coordinators change it
+
+
+def test_a_locked_hand_edit_survives_a_re_solve(world, crew, client_for, api_for):
+    roster = planning.create(world.xiangchang, timezone.localdate(), 2, None)
+    planning.solve(roster)
+    shift = roster.shifts.order_by("day", "start").last()
+    outsider = next(p for p in crew if not Assignment.objects.filter(shift=shift, person=p).exists() and not p.is_new)
+    client_for("secretary").post(f"/duty/shifts/{shift.id}/", {"person": outsider.id, "action": "add"})
+    assert Assignment.objects.get(shift=shift, person=outsider).locked
+    for _ in range(2):
+        assert post(api_for("secretary"), f"/api/v1/duty/rosters/{roster.id}/solve", {}).status_code == 200
+        assert Assignment.objects.get(shift=shift, person=outsider).locked
+
+
+def test_a_hand_edit_that_breaks_the_rest_rule_is_refused(world, crew, client_for):
+    roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
+    morning, next_one = roster.shifts.order_by("start")[2], roster.shifts.order_by("start")[3]
+    client = client_for("secretary")
+    client.post(f"/duty/shifts/{morning.id}/", {"person": crew[7].id})
+    page = client.post(f"/duty/shifts/{next_one.id}/", {"person": crew[7].id}, follow=True).content.decode()
+    assert "太近" in page and not Assignment.objects.filter(shift=next_one, person=crew[7]).exists()
+
+
+def test_a_post_needing_more_people_than_exist_is_explained_and_the_rest_filled(world, crew, api_for):
+    big = Post.objects.create(community=world.xiangchang, name="菜市场入口")
+    Pattern.objects.create(post=big, start=8, hours=4, headcount=20)
+    body = post(api_for("secretary"), "/api/v1/duty/rosters", {"community_id": world.xiangchang.id, "starts_on": str(timezone.localdate()), "days": 1}).json()
+    words = " ".join(body["result"]["explanations"])
+    assert "菜市场入口" in words and "需要 20 人" in words
+    assert body["result"]["shortfall"] > 0 and any(s["people"] for s in body["shifts"])
+
+
+@pytest.mark.parametrize("pattern", [{"start": 8, "hours": 0}, {"start": 24, "hours": 4}, {"start": 8, "hours": 4, "headcount": 0}])
+def test_an_impossible_shift_pattern_is_refused(world, api_for, pattern):
+    response = post(api_for("secretary"), "/api/v1/duty/posts", {"community_id": world.xiangchang.id, "name": "岗", "patterns": [pattern]})
+    assert response.status_code == 422 and not Post.objects.exists()
+
+
+def test_a_published_shift_is_checked_in_and_out_and_counts_hours(world, crew, api_for, client_for):
+    roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
+    hour = timezone.localtime().hour
+    assignment = planning.put(roster.shifts.get(start=hour - hour % 4), crew[6])
+    assert api_for("volunteer").get("/api/v1/duty/my-shifts").json() == []  # not published yet
+    planning.publish(roster)
+    [mine] = api_for("volunteer").get("/api/v1/duty/my-shifts").json()
+    assert mine["assignment_id"] == assignment.id
+    client = api_for("volunteer")
+    assert post(client, f"/api/v1/duty/assignments/{assignment.id}/check-out", {}).status_code == 422
+    assert post(client, f"/api/v1/duty/assignments/{assignment.id}/check-in", {}).status_code == 200
+    Assignment.objects.filter(pk=assignment.pk).update(checked_in_at=timezone.now() - datetime.timedelta(hours=3))
+    assert post(client, f"/api/v1/duty/assignments/{assignment.id}/check-out", {}).json()["hours"] == 3.0
+    pdf = client_for("volunteer").get(f"/duty/people/{crew[6].id}/certificate.pdf")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+    assert "志愿服务" in text and "3.0" in text
+
+
+def test_a_shift_too_far_away_cannot_be_checked_in(world, crew, api_for):
+    roster = planning.create(world.xiangchang, timezone.localdate() + datetime.timedelta(days=2), 1, None)
+    assignment = planning.put(roster.shifts.first(), crew[6])
+    assert post(api_for("volunteer"), f"/api/v1/duty/assignments/{assignment.id}/check-in", {}).status_code == 422
+
+
+def test_an_approved_swap_hands_the_shift_over(world, crew, client_for):
+    roster = planning.create(world.xiangchang, timezone.localdate() + datetime.timedelta(days=1), 1, None)
+    assignment = planning.put(roster.shifts.get(start=8), crew[6])
+    planning.publish(roster)
+    client_for("volunteer").post(f"/duty/mine/{assignment.id}/swap/", {"reason": "孩子发烧", "replacement": crew[8].id})
+    swap = SwapRequest.objects.get()
+    assert swap.replacement == crew[8]
+    client_for("secretary").post(f"/duty/swaps/{swap.id}/", {"decision": "approve", "replacement": crew[8].id})
+    assert list(roster.shifts.get(start=8).assignments.values_list("person__name", flat=True)) == [crew[8].name]
+
+
+def test_the_week_prints_in_chinese_and_exports_to_excel(world, crew, client_for):
+    roster = planning.create(world.xiangchang, timezone.localdate(), 7, None)
+    planning.solve(roster)
+    client = client_for("secretary")
+    text = subprocess.run(["pdftotext", "-", "-"], input=client.get(f"/duty/rosters/{roster.id}/print.pdf").content,
+                          capture_output=True, check=True).stdout.decode()
+    assert "南门" in text and "排班表" in text
+    sheet = load_workbook(io.BytesIO(client.get(f"/duty/rosters/{roster.id}/export.xlsx").content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 1 + 6 and rows[1][0] == "南门" and "党员" in rows[1][2]
+
+
+def test_accepted_volunteers_join_the_roster(world, crew, client_for):
+    newcomer = Person.objects.create(community=world.xiangchang, name="大学生", active=False, user=world.users["volunteer"])
+    Person.objects.filter(pk=crew[6].pk).update(user=None)
+    project = Project.objects.create(community=world.xiangchang, title="核酸检测秩序", starts_on=timezone.localdate(),
+                                     ends_on=timezone.localdate(), headcount=5)
+    client_for("volunteer").post(f"/duty/projects/{project.id}/sign-up/")
+    signup = SignUp.objects.get()
+    assert signup.person == newcomer and signup.status == "pending"
+    client_for("secretary").post(f"/duty/signups/{signup.id}/", {"decision": "accept"})
+    newcomer.refresh_from_db()
+    assert newcomer.active and planning.problem_for(planning.create(world.xiangchang, timezone.localdate(), 1, None)).members[-1].name in {p.name for p in Person.objects.filter(active=True)}
+
+
+def test_the_coordinator_signs_someone_up_with_their_availability(world, client_for):
+    client_for("secretary").post("/duty/people/", {"community": world.xiangchang.id, "name": "王阿姨", "kind": "reporting_member",
+                                                   "birth_year": "1953", "day0": ["2", "3"], "day5": ["0"], "max_hours_week": "20"})
+    person = Person.objects.get()
+    assert person.availability == {"0": [2, 3], "5": [0]} and person.max_hours_week == 20
+    assert planning.member(person).available == frozenset({(0, 2), (0, 3), (5, 0)})
