@@ -7,9 +7,11 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, roles_of, visible
+from fangxian.duty.models import Assignment, Roster
 from fangxian.gate.api import usable_gates
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
@@ -90,6 +92,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if can(user, Can.WATCH):
         # The grid worker's and health worker's morning: who has a fever, who has not reported.
         context["alerts"] = observations.alerts(visible(user, Can.WATCH, Observation.objects.all()))[:30]
+    context["my_shifts"] = Assignment.objects.filter(person__user=user, shift__roster__status=Roster.Status.PUBLISHED,
+                                                     shift__day__gte=timezone.localdate()).count()
+    context["plans_duty"] = can(user, Can.PLAN_DUTY)
     context["campaigns"] = list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
     return render(request, "home.html", context)
 

@@ -31,6 +31,7 @@ class PersonIn(Schema):
     preferred: dict[str, list[int]] = {}
     max_hours_week: int = Field(40, ge=1, le=84)
     is_new: bool = True
+    team: str = Field("", max_length=100)  # a duty team's name; made on first use
 
 
 class PersonOut(Schema):
@@ -111,7 +112,7 @@ def add_person(request, data: PersonIn):
     if any(not day.isdigit() or not 0 <= int(day) < 7 or any(not 0 <= b < 6 for b in bands)
            for day, bands in (data.availability | data.preferred).items()):
         error(_("Availability is weekdays 0-6 (Monday 0), each with bands 0-5 (four hours each from midnight)."), 422)
-    return Status(201, Person.objects.create(community=community, **data.dict(exclude={"community_id"})))
+    return Status(201, Person.objects.create(community=community, team=planning.team_named(community, data.team), **data.dict(exclude={"community_id", "team"})))
 
 
 @router.get("/duty/posts", response=list[PostOut])

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from fangxian.lib import roster as solver
 
-from .models import Assignment, Pattern, Person, Post, Roster, Shift, SwapRequest
+from .models import Assignment, Pattern, Person, Post, Roster, Shift, SwapRequest, Team
 
 MAX_DAYS = 31
 
@@ -37,6 +37,12 @@ def create(community, starts_on: datetime.date, days: int, user) -> Roster:
         if p.post.starts_on <= day and (p.post.ends_on is None or day <= p.post.ends_on)
     ])
     return roster
+
+
+def team_named(community, name: str) -> Team | None:
+    """Duty teams (临时党支部) are made by naming them when signing their members up."""
+    name = name.strip()[:100]
+    return Team.objects.get_or_create(community=community, name=name)[0] if name else None
 
 
 def bands(raw: dict) -> frozenset:
@@ -146,6 +152,7 @@ def check(assignment: Assignment, out: bool = False) -> Assignment:
 
 
 ROLES = {"district": _("district-level cadre"), "street": _("street-level cadre"), "health": _("health worker")}
+NEEDS = {"health": _("health worker"), "experienced": _("experienced person"), "adults": _("adult enough for the night")}
 REASONS = {
     "hour_cap": _("everyone free has reached their weekly hours"),
     "rest": _("everyone free would have less than the rest between shifts"),
@@ -173,8 +180,12 @@ def describe(explanation: dict) -> str:
         "overlapping_shifts": _("%(post)s, %(day)s: the shift at %(time)s overlaps the one at %(other_start)s:00."),
         "no_presence": _("%(day)s: no %(role)s can come that day."),
         "short": _("%(post)s, %(day)s %(time)s: %(seated)s of %(needed)s places filled, because %(reason)s."),
+        "mix_short": _("%(post)s, %(day)s %(time)s: no %(need)s on duty, as the mix requires."),
+        "presence_short": _("%(day)s: no %(role)s on duty that day."),
     }
-    if code == "no_presence":
+    if code == "mix_short":
+        p["need"] = NEEDS.get(p.get("need"), p.get("need"))
+    if code in ("no_presence", "presence_short"):
         p["role"] = ROLES.get(p.get("role"), p.get("role"))
     if code == "short":
         p["reason"] = REASONS.get(p.get("reason"), p.get("reason"))

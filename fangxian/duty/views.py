@@ -20,7 +20,7 @@ from fangxian.lib.tabular import write_xlsx
 from fangxian.places.models import Community
 
 from . import planning
-from .models import Assignment, Pattern, Person, Post, Project, Roster, Shift, SignUp, SwapRequest
+from .models import Assignment, Pattern, Person, Post, Project, Roster, Shift, SignUp, SwapRequest, Team
 
 BAND_LABELS = ["00–04", "04–08", "08–12", "12–16", "16–20", "20–24"]
 PRESETS = {"6x4": [(h, 4) for h in range(0, 24, 4)], "day": [(8, 4), (12, 4), (16, 4)], "2x12": [(8, 12), (20, 12)]}
@@ -79,18 +79,21 @@ def people(request: HttpRequest) -> HttpResponse:
             messages.error(request, _("The name is required."))
         else:
             availability = {str(d): [int(b) for b in post.getlist(f"day{d}") if b.isdigit() and int(b) < 6] for d in range(7)}
-            Person.objects.create(
+            person = Person.objects.create(
                 community=community, name=name[:50], phone=post.get("phone", "")[:20], kind=post.get("kind") if post.get("kind") in Person.Kind.values else Person.Kind.VOLUNTEER,
                 level=post.get("level") if post.get("level") in Person.Level.values else "", sending_unit=post.get("sending_unit", "")[:100],
                 birth_year=int(post["birth_year"]) if post.get("birth_year", "").isdigit() else None, skills=post.get("skills", "")[:200],
                 languages=post.get("languages", "")[:100], availability={d: b for d, b in availability.items() if b},
                 max_hours_week=min(84, int(post["max_hours_week"])) if post.get("max_hours_week", "").isdigit() else 40,
-                is_new=post.get("is_new") == "on",
+                is_new=post.get("is_new") == "on", team=planning.team_named(community, post.get("team", "")),
             )
+            if person.team and post.get("leader") == "on":
+                Team.objects.filter(pk=person.team_id).update(leader=person)
             messages.success(request, _("%(name)s is on the list for the roster.") % {"name": name})
             return redirect("duty:people")
     context = {"people": visible(request.user, Can.VIEW_PLACES, Person.objects.select_related("team", "community")),
                "communities": communities, "kinds": Person.Kind.choices, "levels": Person.Level.choices,
+               "teams": Team.objects.filter(community__in=communities),
                "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")], "bands": list(enumerate(BAND_LABELS))}
     return render(request, "duty/people.html", context)
 

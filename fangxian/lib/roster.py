@@ -314,8 +314,7 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
     # Start from the greedy roster: the solver improves a complete roster instead of
     # searching for one, which is what a coordinator waiting at the screen needs first.
     start = {(mid, by_id[sid].slot) for mid, sid in greedy(problem).assignments} if not problem.published else published_slots
-    for (mid, key), var in x.items():
-        model.AddHint(var, (mid, key) in start or (mid, key) in pinned_slots)
+    hint(model, {var: (mid, key) in start or (mid, key) in pinned_slots for (mid, key), var in x.items()})
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = problem.seed
@@ -346,6 +345,24 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
         explanations=explanations, first_roster_seconds=watcher.first, seconds=time.perf_counter() - started,
         scores={k: solver.Value(v) for k, v in soft.items()},
     )
+
+
+def hint(model: cp_model.CpModel, chosen: dict) -> None:
+    """Hints every variable, not just who works when: the slacks, nights and maxima follow
+    from the choice, and a complete hint is a roster the solver has from its first moment.
+    They are found by solving a copy of the model with the choice fixed (milliseconds)."""
+    probe = model.clone()
+    for var, value in chosen.items():
+        probe.Add(probe.get_int_var_from_proto_index(var.Index()) == int(value))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_deterministic_time = 2
+    if solver.Solve(probe) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        for var, value in chosen.items():  # the choice breaks a rule (a pin against a new rule): hint it alone
+            model.AddHint(var, value)
+        return
+    for index in range(len(model.Proto().variables)):
+        model.AddHint(model.get_int_var_from_proto_index(index), solver.Value(probe.get_int_var_from_proto_index(index)))
 
 
 def place(problem: Problem, slots: dict, chosen: dict, members: dict) -> tuple[set, int]:
@@ -393,30 +410,32 @@ def fits(member: Member, shift: Shift) -> bool:
 
 
 def explain_shortfalls(problem: Problem, slots: dict, chosen: dict, members: dict, assignments: set) -> list[Explanation]:
-    """For each shift left short, the rule that kept the available people away."""
-    found = []
+    """For each gap the roster leaves, what it is and, for empty places, the rule that kept
+    the available people away."""
     by_id = {s.id: s for s in problem.shifts}
     hours: dict[tuple, int] = defaultdict(int)
     for mid, sid in assignments:
         hours[mid, by_id[sid].day.isocalendar()[:2]] += by_id[sid].hours
-    for key, posts in slots.items():
-        for shift in posts:
-            seated = sum(1 for _m, sid in assignments if sid == shift.id)
-            if seated >= shift.headcount:
+    found = []
+    for what, where, _n in gaps(problem, assignments):
+        if what == "mix":
+            found.append(Explanation("mix_short", where))
+            continue
+        if what == "presence":
+            found.append(Explanation("presence_short", where))
+            continue
+        shift = by_id[where.pop("shift")]
+        reasons: dict[str, int] = defaultdict(int)
+        for m in problem.members:
+            if not usable(m, shift) or m.id in chosen.get(shift.slot, []):
                 continue
-            reasons: dict[str, int] = defaultdict(int)
-            for m in problem.members:
-                if not usable(m, shift) or m.id in chosen[key]:
-                    continue
-                if hours[m.id, shift.day.isocalendar()[:2]] + shift.hours > m.max_hours:
-                    reasons["hour_cap"] += 1
-                elif any(clash(shift, by_id[sid], problem.rest_hours) for mid, sid in assignments if mid == m.id):
-                    reasons["rest"] += 1
-                else:
-                    reasons["nights_in_row" if shift.night else "mix"] += 1
-            reason = max(reasons, key=reasons.get) if reasons else "availability"
-            found.append(Explanation("short", {"post": shift.post_name, "day": shift.day, "start": shift.start, "hours": shift.hours,
-                                               "needed": shift.headcount, "seated": seated, "reason": reason}))
+            if hours[m.id, shift.day.isocalendar()[:2]] + shift.hours > m.max_hours:
+                reasons["hour_cap"] += 1
+            elif any(clash(shift, by_id[sid], problem.rest_hours) for mid, sid in assignments if mid == m.id):
+                reasons["rest"] += 1
+            else:
+                reasons["nights_in_row" if shift.night else "mix"] += 1
+        found.append(Explanation("short", where | {"reason": max(reasons, key=reasons.get) if reasons else "availability"}))
     return found
 
 
@@ -442,7 +461,9 @@ def greedy(problem: Problem) -> Solution:
         needs += ["needs_experienced"] if shift.needs_experienced else []
         seated = []
         missing = PRESENCE.keys() - present[shift.day] if problem.daily_presence else set()
-        candidates = sorted(problem.members, key=lambda m: (not any(PRESENCE[r](m) for r in missing), hours[m.id, week], m.id))
+        # Presence still missing today first; health workers kept for the shifts that need them.
+        candidates = sorted(problem.members, key=lambda m: (not any(PRESENCE[r](m) for r in missing), m.health and not shift.needs_health,
+                                                            hours[m.id, week], m.id))
 
         def allowed(m: Member) -> bool:
             if not usable(m, shift) or m.id in seated or hours[m.id, week] + shift.hours > m.max_hours:
@@ -475,29 +496,46 @@ def greedy(problem: Problem) -> Solution:
                     shortfall=short, seconds=time.perf_counter() - started)
 
 
-def score(problem: Problem, assignments: set) -> float:
-    """The solver's objective for any roster (shortfalls included), so that rosters made
-    otherwise compare with it."""
+def gaps(problem: Problem, assignments: set) -> list[tuple[str, dict, int]]:
+    """What a roster leaves undone: (what, where, how many) for places, mix rules and daily presence."""
     shifts = {s.id: s for s in problem.shifts if s.hours > 0}
     members = {m.id: m for m in problem.members}
     seated: dict[int, list[Member]] = defaultdict(list)
     for mid, sid in assignments:
         seated[sid].append(members[mid])
-    short = 0
+    found = []
     slots: dict[tuple, list[Shift]] = defaultdict(list)
     for shift in shifts.values():
-        short += max(0, shift.headcount - len(seated[shift.id]))
+        where = {"post": shift.post_name, "day": shift.day, "start": shift.start, "hours": shift.hours}
+        if len(seated[shift.id]) < shift.headcount:
+            found.append(("places", where | {"shift": shift.id, "needed": shift.headcount, "seated": len(seated[shift.id])},
+                          shift.headcount - len(seated[shift.id])))
         slots[shift.slot].append(shift)
     for here in slots.values():
         people = [m for s in here for m in seated[s.id]]
-        short += max(0, sum(1 for s in here if s.needs_health) - sum(1 for m in people if m.health))
-        short += max(0, sum(1 for s in here if s.needs_experienced) - sum(1 for m in people if not m.new))
-        short += max(0, sum(s.headcount for s in here if s.adults_only) - sum(1 for m in people if not m.minor))
+        where = {"post": "、".join(s.post_name for s in here), "day": here[0].day, "start": here[0].start, "hours": here[0].hours}
+        for need, wanted, have in (
+            ("health", sum(1 for s in here if s.needs_health), sum(1 for m in people if m.health)),
+            ("experienced", sum(1 for s in here if s.needs_experienced), sum(1 for m in people if not m.new)),
+            ("adults", sum(s.headcount for s in here if s.adults_only), sum(1 for m in people if not m.minor)),
+        ):
+            if have < wanted:
+                found.append(("mix", where | {"need": need}, wanted - have))
     if problem.daily_presence:
-        for day in {s.day for s in shifts.values()}:
+        for day in sorted({s.day for s in shifts.values()}):
             todays = [m for s in shifts.values() if s.day == day for m in seated[s.id]]
-            for test in PRESENCE.values():
-                short += 0 if any(test(m) for m in todays) else 1
+            for role, test in PRESENCE.items():
+                if not any(test(m) for m in todays):
+                    found.append(("presence", {"day": day, "role": role}, 1))
+    return found
+
+
+def score(problem: Problem, assignments: set) -> float:
+    """The solver's objective for any roster (shortfalls included), so that rosters made
+    otherwise compare with it."""
+    shifts = {s.id: s for s in problem.shifts if s.hours > 0}
+    members = {m.id: m for m in problem.members}
+    short = sum(n for _what, _where, n in gaps(problem, assignments))
     counts: dict[str, dict[int, int]] = {"nights": defaultdict(int), "weekends": defaultdict(int)}
     unwanted, together = 0, set()
     for mid, sid in assignments:

@@ -56,3 +56,13 @@ def test_the_demo_has_returnees_at_every_stage_and_a_census_under_way(demo):
     assert campaign.assignments.exclude(outcome="").count() == 12
     assert "第二轮入户排查" in login("demo-grid").get("/").content.decode()
     assert login("demo-secretary").get(f"/watch/map/{campaign.community_id}/").status_code == 200
+
+
+def test_the_demo_has_this_weeks_roster_solved_and_published(demo):
+    from fangxian.duty.models import Assignment, Roster
+
+    roster = Roster.objects.get()
+    assert roster.status == "published" and roster.result["shortfall"] == 0
+    assert Assignment.objects.filter(shift__roster=roster).count() == sum(roster.shifts.values_list("headcount", flat=True))
+    assert login("demo-gate").get("/duty/mine/").context["rows"] is not None
+    assert "香厂路社区南门" in login("demo-secretary").get(f"/duty/rosters/{roster.id}/").content.decode()

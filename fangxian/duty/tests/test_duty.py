@@ -144,3 +144,11 @@ def test_the_coordinator_signs_someone_up_with_their_availability(world, client_
     person = Person.objects.get()
     assert person.availability == {"0": [2, 3], "5": [0]} and person.max_hours_week == 20
     assert planning.member(person).available == frozenset({(0, 2), (0, 3), (5, 0)})
+
+
+def test_members_of_a_duty_team_are_signed_up_under_it_with_a_leader(world, client_for, api_for):
+    client_for("secretary").post("/duty/people/", {"community": world.xiangchang.id, "name": "张处长", "kind": "dispatched_cadre",
+                                                   "level": "district", "team": "区商务局临时党支部", "leader": "on"})
+    post(api_for("secretary"), "/api/v1/duty/people", {"community_id": world.xiangchang.id, "name": "李科员", "team": "区商务局临时党支部"})
+    team = Person.objects.get(name="张处长").team
+    assert team.leader.name == "张处长" and set(team.members.values_list("name", flat=True)) == {"张处长", "李科员"}

@@ -17,6 +17,8 @@ from faker import Faker
 from fangxian.accounts.models import Role
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey
+from fangxian.duty import planning
+from fangxian.duty.models import Pattern, Person, Post, Team
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 from fangxian.lib import idnumber
@@ -116,6 +118,42 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     residents = Resident.objects.select_related("community", "dwelling__building")
     permits.issue_many(list(residents), None)
     make_watch(communities[0])
+    make_duty(communities[0], rng, fake)
+
+
+def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
+    """Xiangchang Road's gates and night patrol held by dispatched cadres, reporting members,
+    health workers and volunteers; this week's roster solved and published."""
+    south = Post.objects.create(community=xiangchang, name="香厂路社区南门", kind=Post.Kind.GATE, starts_on=datetime.date.today() - datetime.timedelta(days=30))
+    market = Post.objects.create(community=xiangchang, name="香厂路菜市场入口", kind=Post.Kind.GATE, starts_on=south.starts_on)
+    patrol = Post.objects.create(community=xiangchang, name="夜间巡逻", kind=Post.Kind.PATROL, starts_on=south.starts_on)
+    Pattern.objects.bulk_create(
+        [Pattern(post=south, start=h, hours=4, headcount=2, adults_only=h in (0, 20), needs_experienced=True) for h in range(0, 24, 4)]
+        + [Pattern(post=market, start=h, hours=4, headcount=2, needs_health=True, needs_experienced=True) for h in (8, 12, 16)]
+        + [Pattern(post=patrol, start=20, hours=4, headcount=2, adults_only=True)]
+    )
+    team = Team.objects.create(community=xiangchang, name="区商务局临时党支部")
+    kinds = ([(Person.Kind.DISPATCHED_CADRE, "district", "西城区商务局")] * 4 + [(Person.Kind.DISPATCHED_CADRE, "street", "天桥街道办事处")] * 4
+             + [(Person.Kind.HEALTH_WORKER, "", "天桥社区卫生服务中心")] * 6 + [(Person.Kind.REPORTING_MEMBER, "", "")] * 10
+             + [(Person.Kind.VOLUNTEER, "", "")] * 8)
+    people = []
+    for i, (kind, level, unit) in enumerate(kinds):
+        # The clinic sends its staff every day; the others come when they can.
+        days = range(7) if kind == Person.Kind.HEALTH_WORKER else rng.sample(range(7), rng.randint(5, 7))
+        people.append(Person(
+            community=xiangchang, name=fake.name(), phone=fake.phone_number(), kind=kind, level=level, sending_unit=unit,
+            birth_year=2003 if i >= 30 else rng.randint(1950, 1995), is_new=i % 3 == 0, max_hours_week=40,
+            availability={str(d): sorted(rng.sample(range(6), rng.randint(4, 6))) for d in days}, team=team if level == "district" else None,
+        ))
+    Person.objects.bulk_create(people)
+    for username, person in (("demo-gate", people[20]), ("demo-health", people[8])):
+        Person.objects.filter(pk=person.pk).update(user=get_user_model().objects.get(username=username))
+    team.leader = people[0]
+    team.save(update_fields=["leader"])
+    today = datetime.date.today()
+    week = planning.create(xiangchang, today - datetime.timedelta(days=today.weekday()), 7, get_user_model().objects.get(username="demo-secretary"))
+    planning.solve(week, seconds=3)
+    planning.publish(week)
 
 
 def make_watch(xiangchang: Community) -> None:
