@@ -54,6 +54,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/pages.py
 	$(PY) bench/gate.py
 	$(PY) bench/watch.py
+	$(PY) bench/roster.py
 
 clean:
 	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache

@@ -181,6 +181,11 @@ class Shift(models.Model):
     def label(self) -> str:
         return f"{self.start:02d}:00–{(self.start + self.hours) % 24:02d}:00"
 
+    @property
+    def missing(self) -> int:
+        """Places still empty (counts prefetched assignments, no query)."""
+        return max(0, self.headcount - len(self.assignments.all()))
+
 
 class Assignment(models.Model):
     shift = models.ForeignKey(Shift, models.CASCADE, related_name="assignments")

@@ -152,3 +152,14 @@ def test_members_of_a_duty_team_are_signed_up_under_it_with_a_leader(world, clie
     post(api_for("secretary"), "/api/v1/duty/people", {"community_id": world.xiangchang.id, "name": "李科员", "team": "区商务局临时党支部"})
     team = Person.objects.get(name="张处长").team
     assert team.leader.name == "张处长" and set(team.members.values_list("name", flat=True)) == {"张处长", "李科员"}
+
+
+def test_the_roster_shows_who_is_late(world, crew, client_for):
+    roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
+    hour = timezone.localtime().hour
+    shift = roster.shifts.get(start=hour - hour % 4)
+    on_time, late = planning.put(shift, crew[6]), planning.put(shift, crew[7])
+    Assignment.objects.filter(pk=on_time.pk).update(checked_in_at=shift.begins)
+    Assignment.objects.filter(pk=late.pk).update(checked_in_at=shift.begins + datetime.timedelta(minutes=25))
+    cell = client_for("secretary").get(f"/duty/rosters/{roster.id}/").content.decode().split(f'id="shift-{shift.id}"')[1].split("</td>")[0]
+    assert cell.count("迟到") == 1 and cell.index(crew[7].name) < cell.index("迟到")
