@@ -34,6 +34,14 @@ def planned_communities(user) -> list[Community]:
     return [c for c in visible(user, Can.VIEW_PLACES, Community.objects.all()) if holds_community(user, Can.PLAN_DUTY, c.pk)]
 
 
+def posted_community(request: HttpRequest, communities: list[Community]) -> Community:
+    """The community a coordinator's form names, if they plan duty there."""
+    community = next((c for c in communities if str(c.pk) == request.POST.get("community")), None)
+    if community is None:
+        raise PermissionDenied
+    return community
+
+
 def own_people(user):
     return Person.objects.filter(user=user) if user.is_authenticated else Person.objects.none()
 
@@ -43,9 +51,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     """Rosters of the communities in view; coordinators plan a week or a month here."""
     communities = planned_communities(request.user)
     if request.method == "POST":
-        community = next((c for c in communities if str(c.pk) == request.POST.get("community")), None)
-        if community is None:
-            raise PermissionDenied
+        community = posted_community(request, communities)
         try:
             starts_on = datetime.date.fromisoformat(request.POST.get("starts_on", ""))
             roster = planning.create(community, starts_on, int(request.POST.get("days", "7") or 7), request.user)
@@ -70,9 +76,7 @@ def people(request: HttpRequest) -> HttpResponse:
     if not communities and not can(request.user, Can.VIEW_PLACES):
         raise PermissionDenied
     if request.method == "POST":
-        community = next((c for c in communities if str(c.pk) == request.POST.get("community")), None)
-        if community is None:
-            raise PermissionDenied
+        community = posted_community(request, communities)
         post = request.POST
         name = post.get("name", "").strip()
         if not name:
@@ -102,9 +106,7 @@ def people(request: HttpRequest) -> HttpResponse:
 def posts(request: HttpRequest) -> HttpResponse:
     communities = planned_communities(request.user)
     if request.method == "POST":
-        community = next((c for c in communities if str(c.pk) == request.POST.get("community")), None)
-        if community is None:
-            raise PermissionDenied
+        community = posted_community(request, communities)
         post = request.POST
         try:
             pattern = PRESETS.get(post.get("preset", ""))
@@ -285,9 +287,7 @@ def projects(request: HttpRequest) -> HttpResponse:
     """Volunteer projects: a community posts a need, volunteers sign up, coordinators accept."""
     communities = planned_communities(request.user)
     if request.method == "POST":
-        community = next((c for c in communities if str(c.pk) == request.POST.get("community")), None)
-        if community is None:
-            raise PermissionDenied
+        community = posted_community(request, communities)
         try:
             Project.objects.create(community=community, title=request.POST["title"].strip()[:100] or _("Volunteers needed"),
                                    kind=request.POST.get("kind") if request.POST.get("kind") in Project.Kind.values else Project.Kind.GATE_DUTY,
