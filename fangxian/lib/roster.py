@@ -199,27 +199,31 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
             if (all(b in m.available for b in sample.bands) and minor_ok) or (m.id, key) in pinned_slots:
                 x[m.id, key] = model.NewBoolVar("")
     shortfalls = []
+    # Every variable other than x follows from the x chosen; each is kept with how to work it
+    # out, so that a starting roster can be hinted in full (a complete hint is a roster the
+    # solver holds from its first moment; a partial one it must first complete).
+    derived: list[tuple[cp_model.IntVar, object]] = []
 
-    def at_least(terms, needed: int):
+    def at_least(keys: list, needed: int):
         if needed <= 0:
             return
         slack = model.NewIntVar(0, needed, "")
-        model.Add(sum(terms) + slack >= needed)
-        shortfalls.append(slack)
+        model.Add(sum(x[k] for k in keys) + slack >= needed)
+        shortfalls.append((slack, lambda chosen: max(0, needed - sum(1 for k in keys if k in chosen))))
 
     in_slot: dict[tuple, list] = defaultdict(list)
     for (mid, key), var in x.items():
         in_slot[key].append((mid, var))
     for key in slot_keys:
         here = slots[key]
-        working = in_slot[key]
+        working = [(mid, key) for mid, _v in in_slot[key]]
         total = sum(s.headcount for s in here)
         slack = model.NewIntVar(0, total, "")
-        model.Add(sum(v for _m, v in working) + slack == total)
-        shortfalls.append(slack)
-        at_least([v for mid, v in working if members[mid].health], sum(1 for s in here if s.needs_health))
-        at_least([v for mid, v in working if not members[mid].new], sum(1 for s in here if s.needs_experienced))
-        at_least([v for mid, v in working if not members[mid].minor], sum(s.headcount for s in here if s.adults_only))
+        model.Add(sum(x[k] for k in working) + slack == total)
+        shortfalls.append((slack, lambda chosen, working=working, total=total: max(0, total - sum(1 for k in working if k in chosen))))
+        at_least([k for k in working if members[k[0]].health], sum(1 for s in here if s.needs_health))
+        at_least([k for k in working if not members[k[0]].new], sum(1 for s in here if s.needs_experienced))
+        at_least([k for k in working if not members[k[0]].minor], sum(s.headcount for s in here if s.adults_only))
     by_member: dict[int, list[tuple[tuple, cp_model.IntVar]]] = defaultdict(list)
     for (mid, key), var in x.items():
         by_member[mid].append((key, var))
@@ -246,15 +250,16 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
         for key, var in own:
             weeks[key[0].isocalendar()[:2]].append(key[2] * var)
             if slots[key][0].night:
-                nights[key[0]].append(var)
+                nights[key[0]].append(key)
         for hours in weeks.values():
             model.Add(sum(hours) <= members[mid].max_hours)
         if nights:
             night_of = {}
-            for day, vars_ in nights.items():
+            for day, keys in nights.items():
                 n = model.NewBoolVar("")
-                for v in vars_:
-                    model.AddImplication(v, n)
+                for key in keys:
+                    model.AddImplication(x[mid, key], n)
+                derived.append((n, lambda chosen, mid=mid, keys=keys: int(any((mid, k) in chosen for k in keys))))
                 night_of[day] = n
             first, last = min(night_of), max(night_of)
             run = problem.max_nights_in_row + 1
@@ -269,9 +274,9 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
             model.Add(x[mid, key] == 1)
     if problem.daily_presence:
         for day in sorted({k[0] for k in slot_keys}):
-            todays = [(mid, v) for key in slot_keys if key[0] == day for mid, v in in_slot[key]]
+            todays = [(mid, key) for key in slot_keys if key[0] == day for mid, _v in in_slot[key]]
             for test in PRESENCE.values():
-                at_least([v for mid, v in todays if test(members[mid])], 1)
+                at_least([k for k in todays if test(members[k[0]])], 1)
 
     # Soft: fairness of nights and weekends (the most anyone gets, bounded below so that the
     # solver can prove it), preferences, teams on the same shifts, changes to the published roster.
@@ -281,9 +286,13 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
         eligible = [mid for mid, own in by_member.items() if any(test(k) for k, _v in own)]
         if not demand or not eligible:
             continue
-        most = model.NewIntVar(min(demand, math.ceil(demand / len(eligible))), demand, "")
-        for mid in eligible:
-            model.Add(sum(v for k, v in by_member[mid] if test(k)) <= most)
+        floor = min(demand, math.ceil(demand / len(eligible)))
+        most = model.NewIntVar(floor, demand, "")
+        counted = {mid: [k for k, _v in by_member[mid] if test(k)] for mid in eligible}
+        for mid, keys in counted.items():
+            model.Add(sum(x[mid, k] for k in keys) <= most)
+        derived.append((most, lambda chosen, counted=counted, floor=floor: max(
+            [floor] + [sum(1 for k in keys if (mid, k) in chosen) for mid, keys in counted.items()])))
         soft[name] = most
     unwanted = [v for (mid, key), v in x.items() if members[mid].preferred and not all(b in members[mid].preferred for b in slots[key][0].bands)]
     if unwanted:
@@ -304,6 +313,8 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
             for mid, var in present:
                 lonely = model.NewBoolVar("")
                 model.Add(lonely >= var - sum(v for other, v in present if other != mid))
+                derived.append((lonely, lambda chosen, mid=mid, key=key, team=[m for m, _v in present]: int(
+                    (mid, key) in chosen and not any((other, key) in chosen for other in team if other != mid))))
                 alone.append(lonely)
     if alone:
         soft["teams"] = sum(alone)
@@ -312,12 +323,18 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
         changes += [v for (mid, key), v in x.items() if (mid, key) not in published_slots]
         soft["changes"] = sum(changes)
     shortfall = model.NewIntVar(0, sum(s.headcount for s in shifts) * 10 + 10 * len(slot_keys), "")
-    model.Add(shortfall == sum(shortfalls))
+    model.Add(shortfall == sum(var for var, _f in shortfalls))
+    derived += shortfalls
+    derived.append((shortfall, lambda chosen: sum(f(chosen) for _v, f in shortfalls)))
 
     # Start from the greedy roster: the solver improves a complete roster instead of
     # searching for one, which is what a coordinator waiting at the screen needs first.
     start = {(mid, by_id[sid].slot) for mid, sid in greedy(problem).assignments} if not problem.published else published_slots
-    hint(model, {var: (mid, key) in start or (mid, key) in pinned_slots for (mid, key), var in x.items()})
+    chosen = (start | pinned_slots) & x.keys()
+    for key, var in x.items():
+        model.AddHint(var, key in chosen)
+    for var, value in derived:
+        model.AddHint(var, value(chosen))
     model.Minimize(SHORTFALL * shortfall + sum(WEIGHTS[k] * v for k, v in soft.items()))
     watcher = FirstRoster(shortfall, started)
     solver = configured(problem, workers, seconds, gap)
@@ -358,25 +375,6 @@ def configured(problem: Problem, workers: int, seconds: float, gap: float) -> cp
     else:
         solver.parameters.max_time_in_seconds = seconds
     return solver
-
-
-def hint(model: cp_model.CpModel, chosen: dict) -> None:
-    """Hints every variable, not just who works when: the slacks, nights and maxima follow
-    from the choice, and a complete hint is a roster the solver has from its first moment.
-    They are found by solving a copy of the model with the choice fixed (milliseconds)."""
-    probe = model.clone()
-    for var, value in chosen.items():
-        probe.Add(probe.get_int_var_from_proto_index(var.Index()) == int(value))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.cp_model_presolve = False
-    solver.parameters.max_deterministic_time = 2
-    if solver.Solve(probe) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        for var, value in chosen.items():  # the choice breaks a rule (a pin against a new rule): hint it alone
-            model.AddHint(var, value)
-        return
-    for index in range(len(model.Proto().variables)):
-        model.AddHint(model.get_int_var_from_proto_index(index), solver.Value(probe.get_int_var_from_proto_index(index)))
 
 
 def place(problem: Problem, slots: dict, chosen: dict, members: dict) -> tuple[set, int]:
@@ -482,8 +480,11 @@ def greedy(problem: Problem) -> Solution:
         def allowed(m: Member) -> bool:
             if not usable(m, shift) or m.id in seated or hours[m.id, week] + shift.hours > m.max_hours:
                 return False
-            if any(clash(shift, other, problem.rest_hours) for other in taken[m.id]):
-                return False
+            for other in reversed(taken[m.id]):  # in time order: only the latest few can be near
+                if other.begins < shift.begins - datetime.timedelta(days=2):
+                    break
+                if clash(shift, other, problem.rest_hours):
+                    return False
             if shift.night:
                 run = [shift.day - datetime.timedelta(days=i) for i in range(1, problem.max_nights_in_row + 1)]
                 return not all(d in nights[m.id] for d in run)
