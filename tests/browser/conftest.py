@@ -27,37 +27,41 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright for the session: a second one cannot start while the first runs."""
     from playwright.sync_api import sync_playwright
 
     if not os.path.exists(CHROMIUM):
         pytest.fail("Debian's chromium is missing: run `make sysdeps`")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield browser
-        browser.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
-def camera_browser():
+def camera_browser(playwright):
     """A browser whose camera shows the given clip; one launch per clip (Chromium's flag)."""
-    from playwright.sync_api import sync_playwright
-
     launched = []
-    with sync_playwright() as p:
-        def launch(clip):
-            args = ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"]
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-            launched.append(browser)
-            context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
-            context.grant_permissions(["camera"])
-            page = context.new_page()
-            page.set_default_timeout(15_000)
-            return page
 
-        yield launch
-        for browser in launched:
-            browser.close()
+    def launch(clip):
+        args = ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        launched.append(browser)
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+        context.grant_permissions(["camera"])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield launch
+    for browser in launched:
+        browser.close()
 
 
 @pytest.fixture
