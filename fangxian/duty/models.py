@@ -206,6 +206,12 @@ class Assignment(models.Model):
         return (self.checked_in_at or timezone.now()) > grace and (self.checked_in_at is not None or timezone.now() < self.shift.ends)
 
     @property
+    def can_check_in(self) -> bool:
+        """From an hour before the shift until its end (planning.check says why otherwise)."""
+        now = timezone.now()
+        return self.checked_in_at is None and self.shift.begins - datetime.timedelta(hours=1) <= now <= self.shift.ends
+
+    @property
     def hours_worked(self) -> float:
         if not (self.checked_in_at and self.checked_out_at):
             return 0.0

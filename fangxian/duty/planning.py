@@ -144,13 +144,20 @@ def check(assignment: Assignment, out: bool = False) -> Assignment:
             raise ValidationError(_("Check in first."))
         assignment.checked_out_at = now
     else:
-        if now < assignment.shift.begins - datetime.timedelta(hours=1) or now > assignment.shift.ends:
+        if assignment.checked_in_at is None and not assignment.can_check_in:
             raise ValidationError(_("Check-in opens an hour before the shift and closes at its end."))
         assignment.checked_in_at = assignment.checked_in_at or now
     assignment.save(update_fields=["checked_in_at", "checked_out_at"])
     return assignment
 
 
+STATUSES = {
+    "optimal": _("the best roster possible"),
+    "feasible": _("a good roster (time ran out before proving it the best)"),
+    "partial": _("some places could not be filled"),
+    "greedy": _("filled shift by shift (the solver found nothing better in time)"),
+    "unknown": _("no roster found in time"),
+}
 ROLES = {"district": _("district-level cadre"), "street": _("street-level cadre"), "health": _("health worker")}
 NEEDS = {"health": _("health worker"), "experienced": _("experienced person"), "adults": _("adult enough for the night")}
 REASONS = {

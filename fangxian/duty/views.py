@@ -151,6 +151,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     planner = can(request.user, Can.PLAN_DUTY, roster)
     context = {"roster": roster, **roster_grid(roster), "planner": planner,
                "explanations": [planning.describe(e) for e in roster.result.get("explanations", [])],
+               "solver_status": planning.STATUSES.get(roster.result.get("status"), roster.result.get("status")),
                "people": Person.objects.filter(community=roster.community, active=True) if planner else [],
                "swaps": SwapRequest.objects.filter(assignment__shift__roster=roster, status=SwapRequest.Status.PENDING).select_related(
                    "assignment__person", "assignment__shift__post", "replacement") if planner else []}
@@ -168,7 +169,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     roster = planned_roster(request, pk)
     if action == "solve":
         found = planning.solve(roster)
-        messages.success(request, _("Solved (%(status)s): %(n)s places left empty.") % {"status": found.status, "n": found.shortfall})
+        messages.success(request, _("Solved (%(status)s): %(n)s places left empty.") % {"status": planning.STATUSES.get(found.status, found.status), "n": found.shortfall})
     else:
         planning.publish(roster)
         audit.record(request, "roster_published", roster)
