@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, Q
@@ -14,10 +15,11 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from fangxian.people.models import Resident, Tag
+from fangxian.people.temperature import is_fever
 from fangxian.places.layout import floor_rows
 from fangxian.places.models import Building, Dwelling
 
-from .models import Assignment, HealthReport, Observation, Outcome
+from .models import Assignment, HealthReport, Observation, Outcome, Visit
 
 # Most urgent first; a dwelling takes the first that applies to anyone living there.
 STATUSES = [
@@ -61,7 +63,7 @@ class Cell:
 
 
 def cells_for(dwellings) -> dict[int, Cell]:
-    """Statuses of these dwellings (a queryset), from six grouped queries."""
+    """Statuses of these dwellings (a queryset), from seven grouped queries."""
     cells = {d.pk: Cell(d) for d in dwellings}
     ids = dwellings.values("id")
     today = timezone.localdate()
@@ -93,6 +95,12 @@ def cells_for(dwellings) -> dict[int, Cell]:
                                          temperature__gte=settings.FEVER_AT_TENTHS / 10, observation__released_at=None)
     for dwelling_id in fevers.values_list("observation__resident__dwelling_id", flat=True):
         cells[dwelling_id].mark("fever")
+    # A temperature taken at the door by a census, or reported by phone, counts as much.
+    knocks = Visit.objects.filter(assignment__dwelling_id__in=ids, visited_at__gte=since).exclude(present=[], absent={})
+    for dwelling_id, present, absent in knocks.values_list("assignment__dwelling_id", "present", "absent"):
+        taken = [row.get("temperature") for row in present] + [absent.get("temperature")]
+        if any(t and is_fever(Decimal(t)) for t in taken):
+            cells[dwelling_id].mark("fever")
     running = Assignment.objects.filter(dwelling_id__in=ids, campaign__closed_at=None, campaign__starts_on__lte=today, campaign__ends_on__gte=today)
     for dwelling_id, outcome in running.values_list("dwelling_id", "outcome"):
         if outcome == Outcome.VACANT:

@@ -90,3 +90,17 @@ def test_evening_numbers_roll_up_to_the_street(world, api_for, client_for):
     page = client_for("district_admin").get("/watch/evening/").content.decode()
     assert "天桥街道" in page and "椿树街道" in page and "合计" in page
     assert Observation.objects.count() == 2
+
+
+def test_a_fever_found_at_the_door_colours_the_map(world):
+    import uuid
+
+    today = timezone.localdate()
+    campaign = census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], None)
+    door = world.dwelling(world.xiangchang, "1", 1, "101")
+    found = census.record(campaign, [census.VisitIn(door.id, "confirmed", uuid.uuid4(), timezone.now(),
+                                                    present=[{"resident_id": door.residents.first().id, "temperature": "38.4"}])], None)
+    assert found[0]["visit_id"] and status_of(world, "101").status == "fever"
+    phoned = world.dwelling(world.xiangchang, "1", 1, "102")
+    census.record(campaign, [census.VisitIn(phoned.id, "absent", uuid.uuid4(), timezone.now(), absent={"where": "河北", "temperature": "36.5"})], None)
+    assert status_of(world, "102").status == "clear"
