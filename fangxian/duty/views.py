@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangxian.accounts import audit
+from fangxian.accounts.exports import export_list, pdf_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
-from fangxian.lib.tabular import write_xlsx
 from fangxian.places.models import Community
 
 from . import planning
@@ -262,12 +262,8 @@ def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The week as the book on the office wall used to hold it: A4 landscape."""
     roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"), pk=pk)
-    from weasyprint import HTML  # loading Pango costs ~0.5 s; only printing needs it
-
     html = render_to_string("duty/roster_print.html", {"roster": roster, **roster_grid(roster), "printed_at": timezone.localtime()})
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="roster-{roster.starts_on}.pdf"'
-    return response
+    return pdf_response(html, f"roster-{roster.starts_on}.pdf")
 
 
 @login_required
@@ -277,10 +273,7 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     header = [_("post"), _("shift")] + [f"{d:%m-%d}" for d in grid["days"]]
     rows = [[row["post"].name, row["label"]] + ["、".join(a.person.name for a in cell.assignments.all()) if cell else "" for cell in row["cells"]]
             for row in grid["rows"]]
-    audit.record(request, "export", roster, what="roster")
-    response = HttpResponse(write_xlsx(header, rows, _("roster")), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="roster-{roster.starts_on}.xlsx"'
-    return response
+    return export_list(request, "roster", header, rows, community_id=roster.community_id, roster=roster.pk)
 
 
 @login_required
@@ -336,13 +329,9 @@ def decide_signup(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     """A certificate of volunteer hours, counted from check-in to check-out."""
-    person = get_visible_or_404(request.user, Can.VIEW_PLACES, Person.objects.select_related("community"), pk=pk) \
-        if not own_people(request.user).filter(pk=pk).exists() else Person.objects.select_related("community").get(pk=pk)
+    person = own_people(request.user).select_related("community").filter(pk=pk).first() or get_visible_or_404(
+        request.user, Can.VIEW_PLACES, Person.objects.select_related("community"), pk=pk)
     rows = [a for a in person.assignments.select_related("shift__post").order_by("shift__day") if a.hours_worked]
-    from weasyprint import HTML
-
     html = render_to_string("duty/certificate.html", {"person": person, "rows": rows, "total": sum(a.hours_worked for a in rows),
                                                        "today": timezone.localdate()})
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="hours-{person.pk}.pdf"'
-    return response
+    return pdf_response(html, f"hours-{person.pk}.pdf")

@@ -17,9 +17,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.exports import export_list, wants_xlsx
+from fangxian.accounts.exports import export_list, pdf_response, wants_xlsx
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.lib.masking import mask_phone
+from fangxian.people import temperature
 from fangxian.people.models import Resident
 from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community
@@ -47,7 +48,7 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
         "verdicts": {v.value: str(v.label) for v in Verdict},
         "refusals": Pass.Refusal.choices,
         "stale_hours": settings.BUNDLE_STALE_HOURS,
-        "common_temperatures": ["36.2", "36.4", "36.5", "36.6", "36.8", "37.0"],
+        "common_temperatures": temperature.COMMON,
     }
     return render(request, "gate/scan.html", context)
 
@@ -160,9 +161,7 @@ def print_cards(request: HttpRequest) -> HttpResponse:
     rows = list(rows.order_by("resident__dwelling__entrance", "resident__dwelling__floor", "resident__dwelling__room")[:MAX_CARDS])
     if not rows:
         raise Http404
-    response = HttpResponse(printing.cards_pdf(rows), content_type="application/pdf")
-    response["Content-Disposition"] = 'inline; filename="permits.pdf"'
-    return response
+    return pdf_response(printing.cards_html(rows), "permits.pdf")
 
 
 @login_required

@@ -329,7 +329,8 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
 
     # Start from the greedy roster: the solver improves a complete roster instead of
     # searching for one, which is what a coordinator waiting at the screen needs first.
-    start = {(mid, by_id[sid].slot) for mid, sid in greedy(problem).assignments} if not problem.published else published_slots
+    baseline = greedy(problem)
+    start = {(mid, by_id[sid].slot) for mid, sid in baseline.assignments} if not problem.published else published_slots
     chosen = (start | pinned_slots) & x.keys()
     for key, var in x.items():
         model.AddHint(var, key in chosen)
@@ -339,22 +340,20 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
     watcher = FirstRoster(shortfall, started)
     solver = configured(problem, workers, seconds, gap)
     status = solver.Solve(model, watcher)
-    bound = solver.BestObjectiveBound()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Nothing better in time: the greedy roster the search started from is still a roster.
-        fallback = greedy(problem)
-        return Solution(fallback.assignments, "greedy", objective=fallback.objective, shortfall=fallback.shortfall,
-                        explanations=explanations + (explain_shortfalls(problem, slots, {k: [] for k in slot_keys}, members, fallback.assignments)
-                                                     if fallback.shortfall else []), seconds=time.perf_counter() - started)
+        return Solution(baseline.assignments, "greedy", objective=baseline.objective, shortfall=baseline.shortfall,
+                        explanations=explanations + (explain_shortfalls(problem, {}, baseline.assignments)
+                                                     if baseline.shortfall else []), seconds=time.perf_counter() - started)
     chosen = {key: [mid for mid, v in in_slot[key] if solver.Value(v)] for key in slot_keys}
     assignments, unplaced = place(problem, slots, chosen, members)
     missing = solver.Value(shortfall)
     if missing or unplaced:
-        explanations += explain_shortfalls(problem, slots, chosen, members, assignments)
+        explanations += explain_shortfalls(problem, chosen, assignments)
     return Solution(
         assignments=assignments,
         status="partial" if missing or unplaced else ("optimal" if status == cp_model.OPTIMAL else "feasible"),
-        objective=solver.ObjectiveValue(), bound=bound, shortfall=missing + unplaced,
+        objective=solver.ObjectiveValue(), bound=solver.BestObjectiveBound(), shortfall=missing + unplaced,
         explanations=explanations, first_roster_seconds=watcher.first, seconds=time.perf_counter() - started,
         scores={k: solver.Value(v) for k, v in soft.items()},
     )
@@ -421,7 +420,7 @@ def fits(member: Member, shift: Shift) -> bool:
     return not (member.minor and shift.adults_only)
 
 
-def explain_shortfalls(problem: Problem, slots: dict, chosen: dict, members: dict, assignments: set) -> list[Explanation]:
+def explain_shortfalls(problem: Problem, chosen: dict, assignments: set) -> list[Explanation]:
     """For each gap the roster leaves, what it is and, for empty places, the rule that kept
     the available people away."""
     by_id = {s.id: s for s in problem.shifts}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
@@ -252,7 +252,7 @@ def start_campaign(request, data: CampaignIn):
     community = get_visible_or_404(request.user, Can.VIEW_PLACES, Community.objects.all(), pk=data.community_id)
     if not holds_community(request.user, Can.RUN_CENSUS, community.pk):
         error(_("Your role may not start campaigns."), 403)
-    buildings = buildings_of(community, data.building_ids, data.grid_ids)
+    buildings = census.buildings_of(community, data.building_ids, data.grid_ids)
     return Status(201, census.create(community, data.name, data.starts_on, data.ends_on, buildings, request.user))
 
 
@@ -305,13 +305,6 @@ def record_visits(request, campaign_id: int, data: VisitsIn):
     return {"results": slots}
 
 
-def buildings_of(community: Community, building_ids: list[int], grid_ids: list[int]) -> list[Building]:
-    chosen = list(Building.objects.filter(community=community).filter(Q(pk__in=building_ids) | Q(grid_id__in=grid_ids)))
-    if not {b.pk for b in chosen} >= set(building_ids):
-        error(_("Every building must be in this community."), 422)
-    return chosen
-
-
 @router.post("/campaigns/{campaign_id}/assign")
 def assign_doors(request, campaign_id: int, data: AssignIn):
     """Gives the doors of some buildings to a person or a volunteer team."""
@@ -321,7 +314,7 @@ def assign_doors(request, campaign_id: int, data: AssignIn):
         worker = census.knockers(campaign.community).filter(username=data.worker).first()
         if worker is None:
             error(_("This person has no role in the community."), 422)
-    return {"assigned": census.assign(campaign, buildings_of(campaign.community, data.building_ids, data.grid_ids), worker, data.team)}
+    return {"assigned": census.assign(campaign, census.buildings_of(campaign.community, data.building_ids, data.grid_ids), worker, data.team)}
 
 
 @router.post("/campaigns/{campaign_id}/close", response=CampaignOut)

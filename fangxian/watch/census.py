@@ -53,6 +53,14 @@ def create(community: Community, name: str, starts_on: datetime.date, ends_on: d
     return campaign
 
 
+def buildings_of(community: Community, building_ids: list[int], grid_ids: list[int]) -> list[Building]:
+    """The buildings chosen one by one or by grid; a building of another community is refused."""
+    chosen = list(Building.objects.filter(community=community).filter(Q(pk__in=building_ids) | Q(grid_id__in=grid_ids)))
+    if not {b.pk for b in chosen} >= set(building_ids):
+        raise ValidationError({"buildings": [_("Every building must be in this community.")]})
+    return chosen
+
+
 def knockers(community: Community) -> QuerySet:
     """Who may be given doors: grid workers and volunteers of the community, its workers and secretary."""
     from django.contrib.auth import get_user_model

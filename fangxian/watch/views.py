@@ -13,8 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from fangxian.accounts.exports import pdf_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
+from fangxian.people import temperature
 from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community
 
@@ -22,12 +24,14 @@ from . import census, evening, mapping, observations
 from .api import observations_seen_by
 from .models import Arrival, Campaign, HealthReport, Observation, Symptom
 
-COMMON_TEMPERATURES = ["36.2", "36.4", "36.5", "36.6", "36.8", "37.0"]
-
 
 def posted_temperature(request: HttpRequest) -> str:
     """One tap on a common value, or typed when it is none of them."""
     return request.POST.get("typed", "").strip() or request.POST.get("temperature", "")
+
+
+def posted_ids(request: HttpRequest, name: str) -> list[int]:
+    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
 
 
 def problems(exc: ValidationError) -> str:
@@ -88,7 +92,7 @@ def observation_detail(request: HttpRequest, pk: int) -> HttpResponse:
                                      Observation.objects.select_related("resident__dwelling__building", "policy", "arrival"), pk=pk)
     link = request.build_absolute_uri(reverse("watch:self_report", args=[observation.report_token]))
     context = {"o": observation, "reports": observation.reports.select_related("recorded_by"), "extensions": observation.extensions.all(),
-               "can_watch": can(request.user, Can.WATCH, observation), "symptoms": Symptom.choices, "temperatures": COMMON_TEMPERATURES,
+               "can_watch": can(request.user, Can.WATCH, observation), "symptoms": Symptom.choices, "temperatures": temperature.COMMON,
                "link": link}
     return render(request, "watch/observation.html", context)
 
@@ -147,14 +151,10 @@ def release_notice(request: HttpRequest, pk: int) -> HttpResponse:
                                      Observation.objects.select_related("resident__dwelling__building", "resident__community", "released_by"), pk=pk)
     if not observation.notice_number:
         raise Http404
-    from weasyprint import HTML  # loading Pango costs ~0.5 s; only printing needs it
-
     language = "en" if request.GET.get("lang") == "en" else "zh-hans"
     with translation.override(language):
         html = render_to_string("watch/release_notice.html", {"o": observation, "language": language})
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="release-{observation.notice_number}.pdf"'
-    return response
+    return pdf_response(html, f"release-{observation.notice_number}.pdf")
 
 
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
@@ -170,7 +170,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
             error_text = problems(exc)
     today = observation.reports.filter(day=timezone.localdate()).order_by("reported_at")
     context = {"o": observation, "open": observation.link_open, "done": done, "error": error_text, "today": today,
-               "symptoms": Symptom.choices, "temperatures": COMMON_TEMPERATURES, "halves": dict(HealthReport.Half.choices)}
+               "symptoms": Symptom.choices, "temperatures": temperature.COMMON, "halves": dict(HealthReport.Half.choices)}
     response = render(request, "watch/self_report.html", context, status=200 if observation.link_open or request.method == "GET" else 410)
     response["Referrer-Policy"] = "no-referrer"
     return response
@@ -193,10 +193,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         community = communities[0]
     if request.method == "POST":
         try:
-            ids = request.POST.getlist("buildings")
-            grids = request.POST.getlist("grids")
-            buildings = list(Building.objects.filter(community=community, pk__in=[i for i in ids if i.isdigit()])) + list(
-                Building.objects.filter(community=community, grid_id__in=[g for g in grids if g.isdigit()]).exclude(pk__in=[i for i in ids if i.isdigit()]))
+            buildings = census.buildings_of(community, posted_ids(request, "buildings"), posted_ids(request, "grids"))
             today = timezone.localdate()
             campaign = census.create(community, request.POST.get("name", ""), parse_date(request.POST.get("starts_on", ""), today),
                                      parse_date(request.POST.get("ends_on", ""), today), buildings, request.user)
@@ -214,7 +211,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_visible_or_404(request.user, Can.VIEW_PLACES, Campaign.objects.select_related("community"), pk=pk)
-    conflicts = campaign.assignments.filter(conflict=True).select_related("dwelling__building")
+    conflicts = campaign.assignments.filter(conflict=True).select_related("dwelling__building").prefetch_related("visits__recorded_by")
     progress = census.progress(campaign)
     context = {"p": progress, "campaign": campaign, "outcome_counts": [(label, progress["total"][v]) for v, label in census.Outcome.choices],
                "can_run": can(request.user, Can.RUN_CENSUS, campaign), "can_knock": can(request.user, Can.CENSUS, campaign),
@@ -229,9 +226,8 @@ def campaign_assign(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_visible_or_404(request.user, Can.RUN_CENSUS, Campaign.objects.select_related("community"), pk=pk)
     username = request.POST.get("worker", "")
     worker = census.knockers(campaign.community).filter(username=username).first() if username else None
-    buildings = list(campaign.community.buildings.filter(pk__in=[i for i in request.POST.getlist("buildings") if i.isdigit()]))
     try:
-        n = census.assign(campaign, buildings, worker, request.POST.get("team", ""))
+        n = census.assign(campaign, census.buildings_of(campaign.community, posted_ids(request, "buildings"), []), worker, request.POST.get("team", ""))
     except ValidationError as exc:
         messages.error(request, problems(exc))
     else:
@@ -279,6 +275,12 @@ def chosen_community(request: HttpRequest, pk: int | None) -> tuple[Community | 
     return found, communities
 
 
+def shown_status(request: HttpRequest) -> str:
+    """The legend's filter: one status stands out, the others fade."""
+    show = request.GET.get("show", "")
+    return show if show in mapping.RANK else ""
+
+
 def drawn(maps: list, show: str = "") -> list:
     """Each building's rows with their cells as HTML, ready for watch/_map.html."""
     household_url = reverse("people:household", args=[0])[:-2]
@@ -295,7 +297,7 @@ def visible_buildings(request: HttpRequest, community: Community):
 def epidemic_map(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A community's buildings, each dwelling coloured by its most urgent status."""
     community, communities = chosen_community(request, pk)
-    show = request.GET.get("show", "") if request.GET.get("show", "") in mapping.RANK else ""
+    show = shown_status(request)
     maps = drawn(mapping.maps_for(visible_buildings(request, community)), show) if community else []
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     context = {"community": community, "communities": communities, "maps": maps, "legend": mapping.legend(counts), "show": show}
@@ -305,7 +307,7 @@ def epidemic_map(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def building_map(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Building.objects.select_related("community"), pk=pk)
-    show = request.GET.get("show", "") if request.GET.get("show", "") in mapping.RANK else ""
+    show = shown_status(request)
     maps = drawn(mapping.maps_for([building]), show)
     context = {"community": building.community, "communities": [], "maps": maps, "legend": mapping.legend(maps[0].counts),
                "show": show, "one": True}
@@ -316,15 +318,11 @@ def building_map(request: HttpRequest, pk: int) -> HttpResponse:
 def map_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The map for the office wall: A4, landscape, every building of the community."""
     community, _communities = chosen_community(request, pk)
-    from weasyprint import HTML
-
     maps = drawn(mapping.maps_for(visible_buildings(request, community)))
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     html = render_to_string("watch/map_print.html", {"community": community, "maps": maps, "legend": mapping.legend(counts),
                                                      "printed_at": timezone.localtime()}, request=request)
-    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="map-{community.code}.pdf"'
-    return response
+    return pdf_response(html, f"map-{community.code}.pdf")
 
 
 @login_required
