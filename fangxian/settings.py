@@ -115,9 +115,13 @@ except ValueError as exc:
     raise ImproperlyConfigured(f"DATABASE_URL is not a database address: {exc}") from None
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the server read while an import writes; the busy timeout rides out short locks.
+    # Transactions take the write lock when they begin (IMMEDIATE): two that read and then
+    # write at once would otherwise deadlock, and SQLite answers one of them "database is
+    # locked" at once instead of waiting out the timeout.
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -174,6 +178,7 @@ SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 NINJA_PAGINATION_PER_PAGE = 100
+NINJA_PAGINATION_CLASS = "fangxian.accounts.apikit.Page"
 
 LOGGING = {
     "version": 1,

@@ -1,14 +1,59 @@
-"""What every API router shares: bearer-token auth and the one way to answer an error."""
+"""What every API router shares: bearer-token auth, the one way to answer an error, and the
+types that keep what a client sends inside what the databases can hold."""
 
 from __future__ import annotations
 
+import datetime
 import time
-from typing import NoReturn
+from typing import Annotated, NoReturn
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja import Field, Schema
 from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
+from pydantic import AfterValidator
+
+# A row id as both databases store it (64-bit): a larger number is refused with 422 at the
+# door instead of overflowing inside SQLite or PostgreSQL.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Dates and times people and phones send: a real calendar range, so that arithmetic on them
+# (an observation's end, a time-zone shift) cannot fall off the calendar.
+EARLIEST = datetime.date(1900, 1, 1)
+LATEST = datetime.date(2099, 12, 31)
+
+
+def calendar_day(value: datetime.date) -> datetime.date:
+    if not EARLIEST <= value <= LATEST:
+        raise ValueError(_("A date between %(first)s and %(last)s.") % {"first": EARLIEST, "last": LATEST})
+    return value
+
+
+def calendar_moment(value: datetime.datetime) -> datetime.datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(_("The time needs its time zone, like 2020-02-01T08:00:00+08:00."))
+    calendar_day(value.date())
+    return value
+
+
+Day = Annotated[datetime.date, AfterValidator(calendar_day)]
+Moment = Annotated[datetime.datetime, AfterValidator(calendar_moment)]
+
+
+class Page(LimitOffsetPagination):
+    """Every list pages by limit and offset, bounded so that no number overflows a query."""
+
+    class Input(Schema):
+        limit: int = Field(100, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)
+
+
+class ErrorOut(Schema):
+    """Every refusal: `detail` says why in the caller's language (a dict of field errors for 422)."""
+
+    detail: str | dict | list
 
 from .models import ApiToken, token_digest
 

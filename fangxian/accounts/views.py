@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import audit, staff
-from .exports import export_list, wants_xlsx
+from .exports import counted, export_list, wants_xlsx
 from .forms import GrantForm
 from .models import AuditEvent, Role
 from .scoping import Can, can, visible
@@ -42,8 +42,9 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         events = events.filter(username__icontains=who)
     if wants_xlsx(request):
         headers = ["at", "username", "action", "community", "target_type", "target_id", "ip", "detail"]
-        data = [[e.at.isoformat(), e.username, e.action, str(e.community or ""), e.target_type, e.target_id, e.ip or "", str(e.detail)] for e in events[:100_000]]
-        return export_list(request, "audit", headers, data)
+        events = list(events[:100_000])
+        data = [[e.at.isoformat(), e.username, e.action, str(e.community or ""), e.target_type, e.target_id, e.ip or "", str(e.detail)] for e in events]
+        return export_list(request, "audit", headers, data, counted(e.community_id for e in events))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "accounts/audit.html", {"page": page, "actions": AuditEvent.Action.choices, "query": request.GET.urlencode()})
 

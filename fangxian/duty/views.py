@@ -263,7 +263,7 @@ def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The week as the book on the office wall used to hold it: A4 landscape."""
     roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"), pk=pk)
     html = render_to_string("duty/roster_print.html", {"roster": roster, **roster_grid(roster), "printed_at": timezone.localtime()})
-    return pdf_response(html, f"roster-{roster.starts_on}.pdf")
+    return pdf_response(request, "roster", html, f"roster-{roster.starts_on}.pdf", {roster.community_id: 1}, roster=roster.pk)
 
 
 @login_required
@@ -273,7 +273,7 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     header = [_("post"), _("shift")] + [f"{d:%m-%d}" for d in grid["days"]]
     rows = [[row["post"].name, row["label"]] + ["、".join(a.person.name for a in cell.assignments.all()) if cell else "" for cell in row["cells"]]
             for row in grid["rows"]]
-    return export_list(request, "roster", header, rows, community_id=roster.community_id, roster=roster.pk)
+    return export_list(request, "roster", header, rows, {roster.community_id: len(rows)}, roster=roster.pk)
 
 
 @login_required
@@ -334,4 +334,4 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     rows = [a for a in person.assignments.select_related("shift__post").order_by("shift__day") if a.hours_worked]
     html = render_to_string("duty/certificate.html", {"person": person, "rows": rows, "total": sum(a.hours_worked for a in rows),
                                                        "today": timezone.localdate()})
-    return pdf_response(html, f"hours-{person.pk}.pdf")
+    return pdf_response(request, "certificate", html, f"hours-{person.pk}.pdf", {person.community_id: 1}, person=person.pk)

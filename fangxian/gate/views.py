@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.exports import export_list, pdf_response, wants_xlsx
+from fangxian.accounts.exports import counted, export_list, pdf_response, wants_xlsx
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.lib.masking import mask_phone
 from fangxian.people import temperature
@@ -161,7 +161,7 @@ def print_cards(request: HttpRequest) -> HttpResponse:
     rows = list(rows.order_by("resident__dwelling__entrance", "resident__dwelling__floor", "resident__dwelling__room")[:MAX_CARDS])
     if not rows:
         raise Http404
-    return pdf_response(printing.cards_html(rows), "permits.pdf")
+    return pdf_response(request, "permit_cards", printing.cards_html(rows), "permits.pdf", counted(r.community_id for r in rows))
 
 
 @login_required
@@ -233,12 +233,11 @@ def records(request: HttpRequest) -> HttpResponse:
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     rows = rows.filter(scanned_at__gte=start, scanned_at__lt=start + datetime.timedelta(days=1))
     if wants_xlsx(request):
-        if not can(request.user, Can.EXPORT):
-            raise PermissionDenied
         headers = [_("time"), _("gate"), _("kind"), _("verdict"), _("who"), _("dwelling"), _("temperature"), _("phone"), _("reason")]
+        rows = list(rows)
         data = [[timezone.localtime(p.scanned_at).strftime("%Y-%m-%d %H:%M:%S"), p.gate.name, p.get_kind_display(), p.get_verdict_display(),
                  p.holder, dwelling_of(p), p.temperature, mask_phone(p.phone), p.reason or p.get_refusal_display()] for p in rows]
-        return export_list(request, "passes", headers, data, day=day.isoformat())
+        return export_list(request, "passes", headers, data, counted(p.gate.community_id for p in rows), day=day.isoformat())
     hourly = hourly_counts(rows)
     context = {"page": Paginator(rows, 50).get_page(params.get("page")), "gates": gates, "day": day, "hourly": hourly,
                "verdicts": Verdict.choices, "query": params.urlencode(), "can_export": can(request.user, Can.EXPORT)}

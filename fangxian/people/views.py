@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangxian.accounts import audit
-from fangxian.accounts.exports import export_list, wants_xlsx, xlsx_response
+from fangxian.accounts.exports import audit_export, counted, export_list, require_export, wants_xlsx, xlsx_response
 from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.masking import mask_id_number, mask_phone
@@ -77,10 +77,10 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 def export_residents(request: HttpRequest, rows) -> HttpResponse:
     """Exported in the import template's layout, so an edited export imports straight back.
     Full numbers only for rows the user may reveal; every export is audited."""
-    require(request.user, Can.EXPORT)
-    rows = rows.filter(id__in=visible(request.user, Can.EXPORT, Resident.objects.all()).values("id"))
-    full_ids = set(visible(request.user, Can.REVEAL_ID, rows).values_list("id", flat=True))
-    full_phones = set(visible(request.user, Can.REVEAL_PHONE, rows).values_list("id", flat=True))
+    rows = list(rows.filter(id__in=visible(request.user, Can.EXPORT, Resident.objects.all()).values("id")).select_related("dwelling__building"))
+    ids = [r.id for r in rows]
+    full_ids = set(visible(request.user, Can.REVEAL_ID, Resident.objects.filter(id__in=ids)).values_list("id", flat=True))
+    full_phones = set(visible(request.user, Can.REVEAL_PHONE, Resident.objects.filter(id__in=ids)).values_list("id", flat=True))
     headers = [importing.column_label(c) for c in importing.RESIDENT_COLUMNS]
     data = [
         [
@@ -92,7 +92,8 @@ def export_residents(request: HttpRequest, rows) -> HttpResponse:
         ]
         for r in rows
     ]
-    return export_list(request, "residents", headers, data, full_ids=len(full_ids), full_phones=len(full_phones))
+    return export_list(request, "residents", headers, data, counted(r.community_id for r in rows),
+                       full_ids=len(full_ids), full_phones=len(full_phones))
 
 
 @login_required
@@ -285,6 +286,7 @@ def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Rep
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The file as uploaded with one more column saying what is wrong with each row."""
     batch = import_batch(request, pk)
+    require_export(request, {batch.community_id: 1}, Can.IMPORT)
     try:
         table = read_table(bytes(batch.data))
     except TableError:
@@ -294,6 +296,7 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
         problems.setdefault(line, []).append(f"{column}: {message}")
     rows = [cells + ["；".join(problems.get(line, []))] for line, cells in enumerate(table[1:], start=2)]
     data = write_xlsx(table[0] + [importing.ERRORS_HEADER[0]], rows, sheet_title="errors")
+    audit_export(request, "import_errors", {batch.community_id: len(rows)}, batch=batch.pk)
     return xlsx_response(data, f"errors-{batch.pk}.xlsx")
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from fangxian.accounts.exports import export_list, wants_xlsx
+from fangxian.accounts.exports import counted, export_list, wants_xlsx
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
 
 from .forms import BuildingForm, GridForm
@@ -33,7 +33,7 @@ def communities(request: HttpRequest) -> HttpResponse:
     if wants_xlsx(request):
         headers = [_("code"), _("community"), _("street"), _("buildings")]
         data = [[c.code, c.name, c.street.name, c.building_count] for c in rows]
-        return export_list(request, "communities", headers, data)
+        return export_list(request, "communities", headers, data, counted(c.id for c in rows))
     return render(request, "places/communities.html", {"communities": rows})
 
 
@@ -46,7 +46,7 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
     if wants_xlsx(request):
         headers = [_("building number"), _("building name"), _("kind"), _("floors"), _("entrances"), _("grid"), _("dwellings")]
         data = [[b.number, b.name, b.get_kind_display(), b.floors, b.entrances, b.grid.code if b.grid else "", b.dwelling_count] for b in buildings]
-        return export_list(request, "buildings", headers, data, community_id=place.id)
+        return export_list(request, "buildings", headers, data, {place.id: len(data)})
     grids = visible(request.user, Can.VIEW_PLACES, place.grids.annotate(building_count=Count("buildings")))
     keeps = holds_community(request.user, Can.EDIT_REGISTRY, place.id)
     form = GridForm(request.POST or None, community=place) if keeps else None
@@ -101,8 +101,9 @@ def dwellings(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(people=0)
     if wants_xlsx(request):
         headers = [_("building number"), _("entrance"), _("floor"), _("room"), _("residents")]
+        rows = list(rows)
         data = [[d.building.number, d.entrance, d.floor, d.room, d.people] for d in rows]
-        return export_list(request, "dwellings", headers, data)
+        return export_list(request, "dwellings", headers, data, counted(d.community_id for d in rows))
     page = page_of(request, rows)
     template = "places/_dwelling_rows.html" if request.headers.get("HX-Request") else "places/dwellings.html"
     return render(request, template, {"page": page, "query": request.GET.urlencode()})
@@ -114,5 +115,5 @@ def businesses(request: HttpRequest) -> HttpResponse:
     if wants_xlsx(request):
         headers = [_("business name"), _("community"), _("address in the community"), _("contact"), _("staff")]
         data = [[b.name, b.community.name, b.address, b.contact_name, b.staff_count] for b in rows]
-        return export_list(request, "businesses", headers, data)
+        return export_list(request, "businesses", headers, data, counted(b.community_id for b in rows))
     return render(request, "places/businesses.html", {"page": page_of(request, rows)})

@@ -154,7 +154,8 @@ def release_notice(request: HttpRequest, pk: int) -> HttpResponse:
     language = "en" if request.GET.get("lang") == "en" else "zh-hans"
     with translation.override(language):
         html = render_to_string("watch/release_notice.html", {"o": observation, "language": language})
-    return pdf_response(html, f"release-{observation.notice_number}.pdf")
+    return pdf_response(request, "release_notice", html, f"release-{observation.notice_number}.pdf",
+                        {observation.resident.community_id: 1}, notice=observation.notice_number)
 
 
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
@@ -322,7 +323,7 @@ def map_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     html = render_to_string("watch/map_print.html", {"community": community, "maps": maps, "legend": mapping.legend(counts),
                                                      "printed_at": timezone.localtime()}, request=request)
-    return pdf_response(html, f"map-{community.code}.pdf")
+    return pdf_response(request, "epidemic_map", html, f"map-{community.code}.pdf", {community.pk: 1})
 
 
 @login_required

@@ -30,6 +30,7 @@ EDITS = {"secretary", "community_worker", "grid_worker"}
 KEEPS_COMMUNITY = {"secretary", "community_worker"}
 GATE_USERS = {"gate_keeper", "secretary", "community_worker"}
 CENSUS_TAKERS = {"secretary", "community_worker", "grid_worker", "volunteer"}
+EXPORTERS = {"secretary", "community_worker"} | OFFICES
 
 
 def statuses(default: int, **groups) -> dict[str, int]:
@@ -176,7 +177,8 @@ PAGE_CASES = [
     Case("duty:solve", "post", lambda t: f"/duty/rosters/{t['roster'].id}/solve/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
     Case("duty:publish", "post", lambda t: f"/duty/rosters/{t['roster'].id}/publish/", statuses(404, ok=(302, KEEPS_COMMUNITY))),
     Case("duty:roster_pdf", "get", lambda t: f"/duty/rosters/{t['roster'].id}/print.pdf", statuses(404, ok=(200, SEES_PLACE))),
-    Case("duty:roster_xlsx", "get", lambda t: f"/duty/rosters/{t['roster'].id}/export.xlsx", statuses(404, ok=(200, SEES_PLACE))),
+    Case("duty:roster_xlsx", "get", lambda t: f"/duty/rosters/{t['roster'].id}/export.xlsx",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, EXPORTERS))),
     Case("duty:shift_edit", "post", lambda t: f"/duty/shifts/{t['shift'].id}/", statuses(404, ok=(302, KEEPS_COMMUNITY)),
          body=lambda t, a: {"person": t["person"].id, "action": "toggle"}),
     Case("duty:mine", "get", lambda t: "/duty/mine/", statuses(200)),
@@ -191,6 +193,15 @@ PAGE_CASES = [
     Case("duty:decide_signup", "post", lambda t: f"/duty/signups/{t['signup'].id}/", statuses(404, ok=(302, KEEPS_COMMUNITY)),
          body=lambda t, a: {"decision": "accept"}),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
+    # Every list that leaves as a file needs the export capability over the rows' communities.
+    Case("people:residents/xlsx", "get", lambda t: "/people/residents/?format=xlsx", statuses(403, ok=(200, EXPORTERS | {"outsider"})), routes=("people:residents",)),
+    Case("places:communities/xlsx", "get", lambda t: "/places/?format=xlsx", statuses(403, ok=(200, EXPORTERS | {"outsider"})), routes=("places:communities",)),
+    Case("places:community/xlsx", "get", lambda t: f"/places/communities/{t['community'].id}/?format=xlsx",
+         statuses(404, no=(403, SEES_PLACE), ok=(200, EXPORTERS)), routes=("places:community",)),
+    Case("places:dwellings/xlsx", "get", lambda t: "/places/dwellings/?format=xlsx", statuses(403, ok=(200, EXPORTERS | {"outsider"})), routes=("places:dwellings",)),
+    Case("places:businesses/xlsx", "get", lambda t: "/places/businesses/?format=xlsx", statuses(403, ok=(200, EXPORTERS | {"outsider"})), routes=("places:businesses",)),
+    Case("gate:records/xlsx", "get", lambda t: "/gate/records/?format=xlsx", statuses(403, ok=(200, EXPORTERS | {"outsider"})), routes=("gate:records",)),
+    Case("audit/xlsx", "get", lambda t: "/audit/?format=xlsx", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"})), routes=("audit",)),
 ]
 
 

@@ -42,6 +42,7 @@ def test_a_street_administrator_adds_a_community_to_their_street_only(world, api
     assert not Community.objects.filter(code="110102011009").exists()
 
 
-def test_the_buildings_list_exports(world, client_for):
-    response = client_for("gate_keeper").get(f"/places/communities/{world.xiangchang.id}/?format=xlsx")
+def test_the_buildings_list_exports_for_the_secretary_not_the_gate_keeper(world, client_for):
+    response = client_for("secretary").get(f"/places/communities/{world.xiangchang.id}/?format=xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client_for("gate_keeper").get(f"/places/communities/{world.xiangchang.id}/?format=xlsx").status_code == 403

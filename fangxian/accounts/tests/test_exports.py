@@ -1,0 +1,50 @@
+"""Every file that leaves is permitted and audited, per community whose data is in it."""
+
+from fangxian.accounts.models import AuditEvent
+from fangxian.people.models import ImportBatch
+
+
+def export_events(**filters):
+    return AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, **filters)
+
+
+def test_a_secretarys_export_shows_on_her_communitys_audit_log(world, client_for):
+    client = client_for("secretary")
+    assert client.get("/people/residents/?format=xlsx").status_code == 200
+    event = export_events(community=world.xiangchang).get()
+    assert event.detail["list"] == "residents" and event.detail["rows"] == 24
+    assert "residents" in client.get("/audit/?action=export").content.decode()
+
+
+def test_a_street_export_is_written_once_for_each_community_in_it(world, client_for):
+    assert client_for("street_admin").get("/people/residents/?format=xlsx").status_code == 200
+    rows = dict(export_events().values_list("community__code", "detail__rows"))
+    assert rows == {world.xiangchang.code: 24, world.yongan.code: 24}
+    # The street's own secretary sees the street taking her residents away.
+    page = client_for("secretary").get("/audit/?action=export").content.decode()
+    assert "street_admin" in page
+
+
+def test_a_grid_worker_may_not_export_the_roster_or_the_gate_records(world, client_for):
+    client = client_for("grid_worker")
+    assert client.get("/gate/records/?format=xlsx").status_code == 403
+    assert not export_events().exists()
+
+
+def test_the_import_error_report_is_audited(world, client_for):
+    batch = ImportBatch.objects.create(community=world.xiangchang, kind="residents", filename="a.csv", status="invalid",
+                                       data="楼号,单元,房号,姓名,证件号码\n1,1,101,张三,123\n".encode(),
+                                       report={"errors": [[2, "证件号码", "长度不对"]]})
+    response = client_for("secretary").get(f"/people/import/{batch.pk}/errors.xlsx")
+    assert response.status_code == 200
+    event = export_events(community=world.xiangchang).get()
+    assert event.detail == {"list": "import_errors", "rows": 1, "batch": batch.pk}
+
+
+def test_printing_permit_cards_is_audited(world, client_for):
+    from fangxian.gate import permits
+
+    permit = permits.issue(world.resident(world.xiangchang), None)
+    response = client_for("secretary").get(f"/gate/permits/print.pdf?permit={permit.pk}")
+    assert response.status_code == 200
+    assert export_events(community=world.xiangchang, detail__format="pdf").get().detail["list"] == "permit_cards"
