@@ -59,6 +59,18 @@ def add_resident(dwelling: Dwelling, name: str, sex: str = "M", phone: str = "13
     return resident
 
 
+def trusting(gate, *issuers, by=None):
+    """Grants the gate trust of these communities, as their secretaries would on /gate/trust/."""
+    from django.utils import timezone
+
+    from fangxian.gate.models import TrustGrant
+
+    for issuer in issuers:
+        if issuer.pk != gate.community_id:
+            TrustGrant.objects.create(gate=gate, issuer=issuer, status=TrustGrant.Status.GRANTED, granted_by=by, granted_at=timezone.now())
+    return gate
+
+
 def fill(community: Community, grids: list[Grid]) -> None:
     """Two buildings (one per grid), 2 entrances × 3 floors × 2 rooms, one resident a dwelling."""
     for number, grid in (("1", grids[0] if grids else None), ("2", grids[-1] if grids else None)):
@@ -80,7 +92,7 @@ def fresh_gate_caches():
 
     POSTS.clear()
     KEYS.entries.clear()
-    BearerAuth.cache.clear()
+    BearerAuth.users.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -148,13 +160,18 @@ def build_world() -> None:
     User.objects.create_user(username="nobody", password=PASSWORD)
 
 
+def actor_named(world: World, actor: str):
+    """One of the world's actors, or an account a test made for itself."""
+    return world.users.get(actor) or get_user_model().objects.get(username=actor)
+
+
 @pytest.fixture
 def client_for(world):
     """A logged-in page client for a named actor."""
 
     def make(actor: str) -> Client:
         client = Client()
-        client.force_login(world.users[actor])
+        client.force_login(actor_named(world, actor))
         return client
 
     return make
@@ -165,6 +182,6 @@ def api_for(world):
     """An API client that sends a bearer token for a named actor."""
 
     def make(actor: str) -> Client:
-        return Client(headers={"Authorization": f"Bearer {ApiToken.issue(world.users[actor])}"})
+        return Client(headers={"Authorization": f"Bearer {ApiToken.issue(actor_named(world, actor))}"})
 
     return make

@@ -1,6 +1,6 @@
 """The JSON API: one NinjaAPI, each app's router mounted here, OpenAPI at /api/v1/openapi.json."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -29,6 +29,11 @@ api.add_router("", duty_router)
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request, exc):
     return api.create_response(request, {"detail": _("Log in first: send Authorization: Bearer <token>.")}, status=401)
+
+
+@api.exception_handler(PermissionDenied)
+def forbidden(request, exc):
+    return api.create_response(request, {"detail": _("Your role may not do this.")}, status=403)
 
 
 @api.exception_handler(Http404)

@@ -12,7 +12,10 @@ from django.utils import timezone
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, roles_of, visible
 from fangxian.duty.models import Assignment, Roster
+from fangxian.gate import trust
 from fangxian.gate.api import usable_gates
+from fangxian.gate.models import TrustGrant
+from fangxian.gate.views import keepable_communities
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
 from fangxian.watch import observations
@@ -89,6 +92,11 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
     context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
     context["gates"] = list(usable_gates(user)[:2])
+    context["runs_gates"] = keepable_communities(user).exists()
+    context["can_trust"] = can(user, Can.TRUST)
+    if context["can_trust"]:
+        context["trust_waiting"] = sum(1 for g in trust.grants_in_view(user).filter(status=TrustGrant.Status.ASKED)
+                                       if trust.may_grant(user, g.gate, g.issuer_id))
     if can(user, Can.WATCH):
         # The grid worker's and health worker's morning: who has a fever, who has not reported.
         context["alerts"] = observations.alerts(visible(user, Can.WATCH, Observation.objects.all()))[:30]

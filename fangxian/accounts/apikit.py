@@ -7,6 +7,8 @@ import datetime
 import time
 from typing import Annotated, NoReturn
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
@@ -55,7 +57,7 @@ class ErrorOut(Schema):
 
     detail: str | dict | list
 
-from .models import ApiToken, token_digest
+from .models import AccessVersion, ApiToken, token_digest
 
 TOUCH_EVERY = timezone.timedelta(minutes=5)
 
@@ -65,36 +67,58 @@ def error(message: str, status: int = 400) -> NoReturn:
     raise HttpError(status, message)
 
 
-TOKEN_CACHE_SECONDS = 60
+TOKEN_SQL: dict[str, str] = {}
+
+
+def token_query() -> str:
+    """The token, its account and the access version in one statement, built once per
+    process: a gate phone sends its token with every scan."""
+    if connection.vendor not in TOKEN_SQL:
+        q = connection.ops.quote_name
+        TOKEN_SQL[connection.vendor] = (
+            f"SELECT t.{q('id')}, t.{q('user_id')}, t.{q('last_used_at')} IS NULL OR t.{q('last_used_at')} < %s, "
+            f"COALESCE((SELECT {q('version')} FROM {q(AccessVersion._meta.db_table)} WHERE {q('id')} = 1), 0) "
+            f"FROM {q(ApiToken._meta.db_table)} t JOIN {q(get_user_model()._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
+            f"WHERE t.{q('digest')} = %s AND t.{q('expires_at')} > %s AND u.{q('is_active')}"
+        )
+    return TOKEN_SQL[connection.vendor]
 
 
 class BearerAuth(HttpBearer):
-    """A gate phone sends a token with every scan; each worker remembers a token for a
-    minute, so deactivating an account reaches the API within that minute."""
+    """Every request checks its token against the database (a revoked token or a switched-off
+    account stops at once); the account itself, with its roles, is kept per worker for as long
+    as the access version has not moved."""
 
-    cache: dict[str, tuple[float, ApiToken]] = {}
+    users: dict[int, tuple[int, object]] = {}
 
     def authenticate(self, request, token: str):
         if not token or len(token) > 200:
             return None
-        digest = token_digest(token)
-        cached = self.cache.get(digest)
-        if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_SECONDS:
-            row = cached[1]
-        else:
-            row = ApiToken.objects.select_related("user").filter(digest=digest).first()
-            if row is None:
-                return None
-            self.cache[digest] = (time.monotonic(), row)
         now = timezone.now()
-        if row.expires_at <= now or not row.user.is_active:
+        adapt = connection.ops.adapt_datetimefield_value
+        with connection.cursor() as cursor:
+            cursor.execute(token_query(), [adapt(now - TOUCH_EVERY), token_digest(token), adapt(now)])
+            row = cursor.fetchone()
+        if row is None:
             return None
+        token_id, user_id, stale, version = row
         # Writing on every request would make each scan a write; once in a while is enough to audit use.
-        if row.last_used_at is None or now - row.last_used_at > TOUCH_EVERY:
-            row.last_used_at = now
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        request.user = row.user
-        return row.user
+        if stale:
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        cached = self.users.get(user_id)
+        if cached is None or cached[0] != version:
+            cached = (version, get_user_model().objects.get(pk=user_id))
+            self.users[user_id] = cached
+        request.user = cached[1]
+        request.access_version = version
+        return request.user
+
+
+def access_version(request) -> int:
+    """The access version this request was authenticated under (read once per request)."""
+    if not hasattr(request, "access_version"):
+        request.access_version = AccessVersion.current()
+    return request.access_version
 
 
 def not_found() -> NoReturn:

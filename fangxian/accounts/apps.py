@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "fangxian.accounts"
     verbose_name = _("Staff and audit")
+
+    def ready(self):
+        from django.contrib.auth import get_user_model
+
+        from .models import ApiToken, Role, version_follows
+
+        version_follows(Role, ApiToken, get_user_model())
+

@@ -85,25 +85,50 @@ def token_digest(token: str) -> str:
 
 
 class ApiToken(models.Model):
-    """Only the digest is stored: a leaked database does not leak usable tokens."""
+    """Only the digest is stored: a leaked database does not leak usable tokens. Revoking
+    deletes the row; every request looks its token up, so a revoked token stops at once."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("device"), max_length=100, blank=True)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        ordering = ["-created_at"]
+
     @classmethod
-    def issue(cls, user) -> str:
+    def issue(cls, user, name: str = "") -> str:
         token = "fx_" + secrets.token_urlsafe(32)
         now = timezone.now()
         cls.objects.create(
             user=user,
+            name=name[:100],
             digest=token_digest(token),
             created_at=now,
             expires_at=now + timezone.timedelta(days=settings.API_TOKEN_DAYS),
         )
         return token
+
+
+class AccessVersion(models.Model):
+    """One number that changes whenever who may do what changes: a role given or removed,
+    an account switched off, a token revoked, a keeper posted, a gate's trust granted or
+    ended. A worker keeps what it looked up about a user (roles, gate postings) only while
+    the number stays the same, so every change reaches the next request on every worker,
+    and a busy gate still asks the database one question per scan about who is asking."""
+
+    version = models.BigIntegerField(default=0)
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(version=models.F("version") + 1):
+            cls.objects.get_or_create(pk=1)
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("version", flat=True).first() or 0
 
 
 class AuditEvent(models.Model):
@@ -117,6 +142,12 @@ class AuditEvent(models.Model):
         TOKEN = "token", _("took an API token")
         GRANT = "grant", _("gave a role")
         REVOKE = "revoke", _("removed a role")
+        LOGIN_FAILED = "login_failed", _("failed to log in")
+        TOKEN_REVOKED = "token_revoked", _("revoked an API token")
+        DEACTIVATE = "deactivate", _("switched an account off")
+        TRUST_ASKED = "trust_asked", _("asked to admit another community's permits")
+        TRUST_GRANTED = "trust_granted", _("let a gate admit its permits")
+        TRUST_ENDED = "trust_ended", _("ended a gate's admission of permits")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)
@@ -135,4 +166,15 @@ class AuditEvent(models.Model):
         ordering = ["-at"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
+
+
+def bump_access_version(*_args, **_kwargs) -> None:
+    AccessVersion.bump()
+
+
+def version_follows(*models_) -> None:
+    """Saving or deleting any of these models changes who may do what."""
+    for model in models_:
+        models.signals.post_save.connect(bump_access_version, sender=model, dispatch_uid=f"access-save-{model._meta.label}")
+        models.signals.post_delete.connect(bump_access_version, sender=model, dispatch_uid=f"access-delete-{model._meta.label}")
 

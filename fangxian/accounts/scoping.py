@@ -33,10 +33,11 @@ class Can(StrEnum):
     CENSUS = "census"  # knock on doors of a campaign and record what was found
     RUN_CENSUS = "run_census"  # start, assign, close and reopen campaigns
     PLAN_DUTY = "plan_duty"  # people on duty, posts, rosters, swaps, volunteer projects
+    TRUST = "trust"  # let another community's gates admit this community's permits
 
 
 K = Role.Kind
-OVERSIGHT = {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EXPORT, Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY}
+OVERSIGHT = {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EXPORT, Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST}
 CAPABILITIES: dict[str, frozenset[Can]] = {
     # Offices above a community oversee and count; they do not need to ring residents.
     K.CITY_ADMIN: frozenset(OVERSIGHT),
@@ -44,7 +45,7 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     K.STREET_ADMIN: frozenset(OVERSIGHT),
     # Streets and districts set up communities; a community keeps its own grids and buildings.
     K.SECRETARY: frozenset(Can) - {Can.MANAGE_TERRITORY},
-    K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY},
+    K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST},
     # A grid worker keeps their households' records and phones them; ID numbers stay masked.
     K.GRID_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE, Can.WATCH, Can.CENSUS}),
     K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),

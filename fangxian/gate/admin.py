@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from .models import Gate, Pass, Permit, SigningKey
+from .models import Gate, Pass, Permit, SigningKey, TrustGrant
 
 
 @admin.register(SigningKey)
@@ -32,7 +32,21 @@ class SigningKeyAdmin(admin.ModelAdmin):
 @admin.register(Gate)
 class GateAdmin(admin.ModelAdmin):
     list_display = ["name", "community", "direction"]
-    filter_horizontal = ["accepts", "keepers"]
+    filter_horizontal = ["keepers"]
+
+
+@admin.register(TrustGrant)
+class TrustGrantAdmin(admin.ModelAdmin):
+    """Trust is asked and granted by the communities on /gate/trust/, where it is audited."""
+
+    list_display = ["gate", "issuer", "status", "asked_at", "granted_at", "ended_at", "ending"]
+    list_filter = ["status"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Permit)

@@ -4,7 +4,6 @@ often a gate phone sends it."""
 from __future__ import annotations
 
 import datetime
-import time
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,12 +18,12 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
-from fangxian.accounts.apikit import error, not_found
+from fangxian.accounts.apikit import ErrorOut, Id, access_version, error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
 from fangxian.people.temperature import clean_temperature, is_fever
 
-from . import bundle, checking, permits
+from . import bundle, checking, permits, trust
 from .models import Gate, Pass, Permit, Verdict
 
 router = Router(tags=["gate"])
@@ -146,20 +145,20 @@ class GatePost:
     accepted: frozenset[int]
 
 
-POSTS: dict[tuple[int, int], tuple[float, GatePost]] = {}
-POST_CACHE_SECONDS = 30
+POSTS: dict[tuple[int, int], tuple[int, GatePost]] = {}
 
 
 def post_for(request, gate_id: int) -> GatePost:
-    """Cached per worker for 30 s: a busy gate sends hundreds of scans a minute, and a
-    posting or an accepted issuer changes a few times a day."""
+    """Kept per worker while the access version stands: a busy gate sends hundreds of scans
+    a minute, and a posting or a grant changes a few times a day — and then at once."""
     key = (request.user.pk, gate_id)
+    version = access_version(request)
     cached = POSTS.get(key)
-    if cached is not None and time.monotonic() - cached[0] < POST_CACHE_SECONDS:
+    if cached is not None and cached[0] == version:
         return cached[1]
     gate = gate_for(request, gate_id)
-    post = GatePost(gate.pk, gate.direction, frozenset(gate.accepts.values_list("id", flat=True)))
-    POSTS[key] = (time.monotonic(), post)
+    post = GatePost(gate.pk, gate.direction, frozenset(gate.accepted_issuers()))
+    POSTS[key] = (version, post)
     return post
 
 
@@ -175,9 +174,22 @@ def existing_passes(client_ids) -> dict:
     return {p.client_id: p for p in Pass.objects.filter(client_id__in=client_ids)}
 
 
-def result(p: Pass, finding: checking.Finding | None = None) -> dict:
+def result(p: Pass, gate_id: int, finding: checking.Finding | None = None) -> dict:
+    """The answer for one pass. A client_id belongs to the gate that made it: another gate's
+    client_id gets an error, never that pass."""
+    if p.gate_id != gate_id:
+        return {"client_id": str(p.client_id), "error": _("This client_id belongs to a pass of another gate.")}
     holder = finding.holder if finding else ({"permit_id": p.claimed_permit_id, "name": p.holder, "issuer": p.issuer_code} if p.claimed_permit_id else {})
     return {"client_id": p.client_id, "verdict": p.verdict, "pass_id": p.pk, "holder": holder, "reasons": p.reasons}
+
+
+def typed_codes(post: GatePost, scans: list[ScanIn]) -> dict[int, str]:
+    """Codes of the permits whose numbers were typed, among those this gate admits only: a
+    number of any other permit reads as unknown here, whether it exists or not."""
+    typed = {s.permit_id for s in scans if s.permit_id is not None and not s.code}
+    if not typed:
+        return {}
+    return dict(Permit.objects.filter(pk__in=typed, community_id__in=post.accepted).values_list("id", "code"))
 
 
 def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
@@ -185,14 +197,17 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
     stored: resending a batch after a lost answer changes nothing."""
     known = set(Pass.objects.filter(client_id__in=[s.client_id for s in scans]).values_list("client_id", flat=True)) if len(scans) > 1 else set()
     fresh = [s for s in scans if s.client_id not in known]
-    typed = {s.permit_id for s in fresh if s.permit_id is not None and not s.code}
-    codes = dict(Permit.objects.filter(pk__in=typed).values_list("id", "code")) if typed else {}
+    codes = typed_codes(post, fresh)
+    typed_elsewhere = {s.client_id for s in fresh if not s.code and s.permit_id is not None and s.permit_id not in codes}
     parsed = [checking.parse(s.code or codes.get(s.permit_id, "")) for s in fresh]
     rows = checking.permit_rows(parsed)
     new, findings = [], {}
     for scan, item in zip(fresh, parsed):
         temperature = clean_temperature(scan.temperature)
-        finding = checking.judge(item, post.accepted, temperature, scan.scanned_at.timestamp(), rows)
+        if scan.client_id in typed_elsewhere:
+            finding = checking.unknown_number(temperature)
+        else:
+            finding = checking.judge(item, post.accepted, temperature, scan.scanned_at.timestamp(), rows)
         holder = finding.holder
         findings[scan.client_id] = finding
         new.append(Pass(
@@ -204,7 +219,7 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
     stored = store(new)
     missing = [s.client_id for s in scans if s.client_id not in stored]
     stored.update(existing_passes(missing) if missing else {})
-    return [result(stored[s.client_id], findings.get(s.client_id)) for s in scans]
+    return [result(stored[s.client_id], post.gate_id, findings.get(s.client_id)) for s in scans]
 
 
 PASS_FIELDS = [f for f in Pass._meta.concrete_fields if not f.primary_key]
@@ -249,8 +264,12 @@ def store(passes: list[Pass]) -> dict:
 
 
 def keep(p: Pass) -> Pass:
-    """Stores one pass; if its client_id was stored before (a resend), answers that one."""
-    return store([p]).get(p.client_id) or Pass.objects.get(client_id=p.client_id)
+    """Stores one pass; if its client_id was stored before (a resend), answers that one —
+    unless another gate stored it, whose pass is not this caller's to see."""
+    kept = store([p]).get(p.client_id) or Pass.objects.get(client_id=p.client_id)
+    if kept.gate_id != p.gate_id:
+        error(_("This client_id belongs to a pass of another gate."), 409)
+    return kept
 
 
 @router.post("/gate/scans", response=ScanOut)
@@ -261,8 +280,11 @@ def scan(request, data: ScanIn):
         clean_temperature(data.temperature)
     except ValueError as exc:
         error(str(exc), 422)
+    [answer] = record_scans(request, post, [data])
+    if "error" in answer:
+        error(answer["error"], 409)
     # The answer is built here in ScanOut's shape; validating it again costs a tenth of a scan.
-    return JsonResponse(record_scans(request, post, [data])[0], encoder=NinjaJSONEncoder)
+    return JsonResponse(answer, encoder=NinjaJSONEncoder)
 
 
 @router.post("/gate/scans/batch")
@@ -358,6 +380,65 @@ def recall_visitor(request, gate_id: int, phone: str):
     if last is None:
         not_found()
     return last
+
+
+class GrantIn(Schema):
+    gate_id: Id
+    issuer_id: Id
+
+
+class GrantOut(Schema):
+    id: int
+    gate_id: int
+    gate: str = Field(..., alias="gate.name")
+    gate_community_id: int = Field(..., alias="gate.community_id")
+    issuer_id: int
+    status: str
+    ending: str
+    asked_at: datetime.datetime
+    granted_at: datetime.datetime | None
+    ended_at: datetime.datetime | None
+
+
+@router.get("/gate/grants", response=list[GrantOut])
+def list_grants(request):
+    """Trust asked of, granted by or ended by the communities the caller decides for, and
+    that of the gates the caller runs."""
+    return trust.grants_in_view(request.user)
+
+
+@router.post("/gate/grants", response={201: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def ask_trust(request, data: GrantIn):
+    """Asks a community to let this gate admit its permits (granted at once when the caller
+    may grant it)."""
+    gate = get_visible_or_404(request.user, Can.VIEW_PLACES, Gate.objects.select_related("community__street"), pk=data.gate_id)
+    issuer = trust.candidates(gate).filter(pk=data.issuer_id).first()
+    if issuer is None:
+        error(_("A gate may ask only the communities of its own district."), 422)
+    return Status(201, trust.ask(request, gate, issuer))
+
+
+def grant_for(request, grant_id: int):
+    grant = trust.grants_in_view(request.user).filter(pk=grant_id).first()
+    if grant is None:
+        not_found()
+    return grant
+
+
+@router.post("/gate/grants/{grant_id}/grant", response={200: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def grant_trust(request, grant_id: Id):
+    return trust.decide(request, grant_for(request, grant_id), True)
+
+
+@router.post("/gate/grants/{grant_id}/refuse", response={200: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def refuse_trust(request, grant_id: Id):
+    return trust.decide(request, grant_for(request, grant_id), False)
+
+
+@router.post("/gate/grants/{grant_id}/end", response={200: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+def end_trust(request, grant_id: Id):
+    """Revoked by the issuer's side, withdrawn by the gate's."""
+    return trust.end(request, grant_for(request, grant_id))
 
 
 @router.post("/permits", response={201: PermitOut})

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import m2m_changed
 from django.utils.translation import gettext_lazy as _
 
 
@@ -7,8 +8,13 @@ class GateConfig(AppConfig):
     verbose_name = _("Gates and permits")
 
     def ready(self):
+        from fangxian.accounts.models import bump_access_version, version_follows
         from fangxian.people.management.commands.purge_personal_data import PURGE_HOOKS
 
+        from .models import Gate, TrustGrant
         from .retention import purge_passes
 
         PURGE_HOOKS.append(purge_passes)
+        # Who keeps a gate and whose permits it admits decide what a scan may learn.
+        version_follows(Gate, TrustGrant)
+        m2m_changed.connect(bump_access_version, sender=Gate.keepers.through, dispatch_uid="access-gate-keepers")

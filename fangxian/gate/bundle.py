@@ -1,10 +1,11 @@
 """A gate's trust bundle: what a gate phone needs to judge permits with the network gone.
 
-The keys of the issuers it accepts, and of every other community of its district (so an
-offline gate can still tell "not accepted here" from "unknown issuer"), the revoked permits
-of accepted issuers that have not yet expired, the permits of residents under observation,
-the fever threshold, a version that changes
-whenever any of that changes, and an Ed25519 signature by the gate's own community."""
+The keys of the issuers it accepts (its own community and those that granted it trust), the
+key ids alone of every other community of its district (so an offline gate can still tell
+"not accepted here" from "unknown issuer", and learns nothing more of them), the revoked
+permits of accepted issuers that have not yet expired, the permits of their residents under
+observation, the fever threshold, a version that changes whenever any of that changes, and
+an Ed25519 signature by the gate's own community."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ def canonical(data: dict) -> bytes:
 
 
 def build(gate: Gate) -> dict:
-    accepted = set(gate.accepts.values_list("id", flat=True))
+    accepted = gate.accepted_issuers()
     district_id = gate.community.street.district_id
     keys = SigningKey.objects.filter(retired_at=None).filter(
         Q(community_id__in=accepted) | Q(community__street__district_id=district_id)
@@ -41,7 +42,8 @@ def build(gate: Gate) -> dict:
         "gate": {"id": gate.pk, "name": gate.name, "community": gate.community.code, "direction": gate.direction},
         "fever_at": settings.FEVER_AT_TENTHS / 10,
         "keys": [
-            {"kid": bytes(k.kid).hex(), "issuer": k.community.code, "public_key": b64(bytes(k.public_key)), "accepted": k.community_id in accepted}
+            {"kid": bytes(k.kid).hex(), "issuer": k.community.code, "accepted": True, "public_key": b64(bytes(k.public_key))}
+            if k.community_id in accepted else {"kid": bytes(k.kid).hex(), "issuer": k.community.code, "accepted": False}
             for k in keys
         ],
         "revoked": sorted(revoked.values_list("id", flat=True)),

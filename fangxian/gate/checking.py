@@ -1,8 +1,10 @@
 """The verdict on a scanned code, the same words for the API and the gate page.
 
 Order of seriousness: forged, unknown_issuer, not_accepted_here, revoked, expired,
-under_observation, fever, admit. `reasons` lists every finding, so a revoked permit carried by someone with a fever
-reports both."""
+under_observation, fever, admit. `reasons` lists every finding, so a revoked permit carried
+by someone with a fever reports both. A permit of a community that has not granted this gate
+its trust is `not_accepted_here` and nothing more: whether it is revoked, expired or its
+holder under observation is that community's business, and the answer names no holder."""
 
 from __future__ import annotations
 
@@ -108,15 +110,16 @@ def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, ro
         else:
             community_id, community_code, public = key
             row = rows.get(parsed.permit.permit_id)
-            if not parsed.verify(public) or parsed.permit.issuer != community_code:
+            # Judged as the gate phone judges offline, where only trusting issuers' keys are known.
+            if community_id not in accepted:
+                findings.append(Verdict.NOT_ACCEPTED_HERE)
+            elif not parsed.verify(public) or parsed.permit.issuer != community_code:
                 findings.append(Verdict.FORGED)
                 reasons.append("signature")
             elif row is None or row["community_id"] != community_id:
                 findings.append(Verdict.FORGED)
                 reasons.append("not_issued")
             else:
-                if community_id not in accepted:
-                    findings.append(Verdict.NOT_ACCEPTED_HERE)
                 if row["revoked_at"] is not None:
                     findings.append(Verdict.REVOKED)
                 if not parsed.permit.valid_from <= at <= parsed.permit.valid_until:
@@ -126,8 +129,15 @@ def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, ro
     if is_fever(temperature):
         findings.append(Verdict.FEVER)
     verdict = next((v for v in ORDER if v in findings), Verdict.ADMIT)
-    trusted = verdict != Verdict.FORGED and verdict != Verdict.UNKNOWN_ISSUER
+    trusted = verdict not in (Verdict.FORGED, Verdict.UNKNOWN_ISSUER, Verdict.NOT_ACCEPTED_HERE)
     return Finding(
         str(verdict), [str(f) for f in ORDER if f in findings] + reasons,
         parsed if trusted else None, row if trusted else None,
     )
+
+
+def unknown_number(temperature: Decimal | None) -> Finding:
+    """A typed permit number that is not one of the permits this gate admits (whether it
+    exists elsewhere or not: the answer is the same)."""
+    findings = [Verdict.NOT_ACCEPTED_HERE, Verdict.FEVER] if is_fever(temperature) else [Verdict.NOT_ACCEPTED_HERE]
+    return Finding(str(Verdict.NOT_ACCEPTED_HERE), [str(f) for f in findings] + ["unknown_number"])

@@ -89,7 +89,6 @@ class Gate(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="gates")
     name = models.CharField(_("gate name"), max_length=100)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.BOTH)
-    accepts = models.ManyToManyField(Community, related_name="accepted_at", verbose_name=_("accepted issuers"))
     keepers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="gates", blank=True, verbose_name=_("keepers posted here"))
 
     SCOPE = ScopePath(community="community_id")
@@ -99,6 +98,46 @@ class Gate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def accepted_issuers(self) -> set[int]:
+        """Its own community's permits, and those of every community that granted it trust."""
+        return {self.community_id, *TrustGrant.objects.filter(gate=self, status=TrustGrant.Status.GRANTED).values_list("issuer_id", flat=True)}
+
+
+class TrustGrant(models.Model):
+    """A community's leave for a gate of another community to admit its permits: asked by the
+    gate's community, granted by the issuer's secretary (or an office above both), ended by
+    either side at any time. While it is granted, the gate gets the issuer's keys,
+    revocations and observed permits, and its keepers see the holders' photos."""
+
+    class Status(models.TextChoices):
+        ASKED = "asked", _("asked")
+        GRANTED = "granted", _("granted")
+        ENDED = "ended", _("ended")
+
+    class Ending(models.TextChoices):
+        REFUSED = "refused", _("refused")
+        REVOKED = "revoked", _("revoked")
+        WITHDRAWN = "withdrawn", _("withdrawn by the gate")
+
+    gate = models.ForeignKey(Gate, models.CASCADE, related_name="grants")
+    issuer = models.ForeignKey(Community, models.CASCADE, related_name="trust_grants", verbose_name=_("issuer"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ASKED)
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    asked_at = models.DateTimeField(default=timezone.now)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ending = models.CharField(max_length=10, choices=Ending.choices, blank=True)
+
+    SCOPE = ScopePath(community="issuer_id")
+
+    class Meta:
+        ordering = ["-asked_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["gate", "issuer"], condition=~models.Q(status="ended"), name="one_open_grant_per_gate_and_issuer"),
+        ]
 
 
 class Verdict(models.TextChoices):

@@ -5,8 +5,9 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import ExtractHour
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -25,10 +26,10 @@ from fangxian.people.models import Resident
 from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community
 
-from . import permits, printing
+from . import permits, printing, trust
 from .forms import GateForm
 from .api import usable_gates
-from .models import Gate, Pass, Permit, Verdict
+from .models import Gate, Pass, Permit, TrustGrant, Verdict
 
 MAX_CARDS = 500  # about 50 A4 pages: one building's worth
 
@@ -55,9 +56,13 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def permit_photo(request: HttpRequest, pk: int) -> HttpResponse:
-    """The holder's photo for the keeper's face check, at gates that accept the issuer."""
+    """The holder's photo for the keeper's face check, at gates of the issuing community or
+    of a community it has granted trust."""
     row = Permit.objects.filter(pk=pk).select_related("resident").first()
-    if row is None or not row.resident.photo or not usable_gates(request.user).filter(accepts=row.community_id).exists():
+    if row is None or not row.resident.photo:
+        raise Http404
+    trusted_here = Q(community_id=row.community_id) | Q(grants__issuer_id=row.community_id, grants__status=TrustGrant.Status.GRANTED)
+    if not usable_gates(request.user).filter(trusted_here).exists():
         raise Http404
     response = FileResponse(row.resident.photo.open("rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, max-age=86400"
@@ -185,7 +190,8 @@ def manage_gates(request: HttpRequest) -> HttpResponse:
     communities = keepable_communities(request.user)
     if not communities.exists():
         raise PermissionDenied
-    gates = Gate.objects.filter(community__in=communities).select_related("community").prefetch_related("accepts", "keepers")
+    open_grants = Prefetch("grants", queryset=TrustGrant.objects.filter(status__in=trust.OPEN).select_related("issuer"), to_attr="open_grants")
+    gates = Gate.objects.filter(community__in=communities).select_related("community").prefetch_related(open_grants, "keepers")
     return render(request, "gate/manage.html", {"gates": gates, "communities": communities})
 
 
@@ -200,10 +206,43 @@ def edit_gate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         community = gate.community
     form = GateForm(request.POST or None, instance=gate, community=community)
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, _("Saved."))
+        with transaction.atomic():
+            form.save_for(request)
+        messages.success(request, _("Saved. Each community asked decides whether its permits are admitted here."))
         return redirect("gate:manage")
-    return render(request, "gate/gate_form.html", {"form": form, "community": community, "gate": gate})
+    return render(request, "gate/gate_form.html", {"form": form, "community": community, "gate": gate, "states": form.states()})
+
+
+@login_required
+def trust_list(request: HttpRequest) -> HttpResponse:
+    """Requests to decide, grants to keep or revoke, and the requests of one's own gates."""
+    grants = list(trust.grants_in_view(request.user).exclude(status=TrustGrant.Status.ENDED))
+    ended = trust.grants_in_view(request.user).filter(status=TrustGrant.Status.ENDED)[:30]
+    if not grants and not ended and not can(request.user, Can.TRUST) and not keepable_communities(request.user).exists():
+        raise PermissionDenied
+    decides = {g.pk for g in grants if trust.may_grant(request.user, g.gate, g.issuer_id)}
+    context = {"to_decide": [g for g in grants if g.pk in decides and g.status == TrustGrant.Status.ASKED],
+               "granted": [g for g in grants if g.pk in decides and g.status == TrustGrant.Status.GRANTED],
+               "asked": [g for g in grants if g.pk not in decides], "ended": ended}
+    return render(request, "gate/trust.html", context)
+
+
+@login_required
+@require_POST
+def trust_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    grant = trust.grants_in_view(request.user).filter(pk=pk).first()
+    if grant is None or action not in ("grant", "refuse", "end"):
+        raise Http404
+    try:
+        if action == "end":
+            trust.end(request, grant)
+        else:
+            trust.decide(request, grant, action == "grant")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("gate:trust")
 
 
 def passes_seen_by(user):

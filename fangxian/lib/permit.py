@@ -34,6 +34,10 @@ class PermitError(ValueError):
         self.reason = reason
 
 
+MAX_ID = 2**63 - 1
+MAX_TIME = 4_102_444_800  # 2100-01-01 in Unix seconds
+
+
 @dataclass(frozen=True)
 class Permit:
     permit_id: int
@@ -59,6 +63,9 @@ class Permit:
             raise PermitError("payload") from None
         types = (int, str, str, str, int, int, bytes)
         if not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, types)):
+            raise PermitError("payload")
+        # Numbers a database row and a calendar can hold: a crafted code must not overflow either.
+        if not (0 < values[0] <= MAX_ID and 0 <= values[4] <= MAX_TIME and 0 <= values[5] <= MAX_TIME):
             raise PermitError("payload")
         return cls(*values)
 

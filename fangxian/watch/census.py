@@ -145,11 +145,11 @@ def record(campaign: Campaign, visits: list[VisitIn], user) -> list[dict]:
     """Answers each visit in order: {"client_id", "visit_id", "conflict"} or {"client_id", "error"}.
     A bad visit does not stop the good ones; a client_id already stored answers as stored."""
     assignments = {a.dwelling_id: a for a in Assignment.objects.filter(campaign=campaign, dwelling_id__in=[v.dwelling_id for v in visits])}
-    stored = {v.client_id: v for v in Visit.objects.filter(client_id__in=[v.client_id for v in visits])}
+    stored = {v.client_id: v for v in Visit.objects.filter(client_id__in=[v.client_id for v in visits]).select_related("assignment")}
     answers = []
     for data in visits:
         if data.client_id in stored:
-            answers.append(answer(stored[data.client_id]))
+            answers.append(answer(stored[data.client_id], campaign, user))
             continue
         try:
             visit = record_one(campaign, assignments.get(data.dwelling_id), data, user)
@@ -158,11 +158,15 @@ def record(campaign: Campaign, visits: list[VisitIn], user) -> list[dict]:
             answers.append({"client_id": str(data.client_id), "error": detail})
             continue
         stored[data.client_id] = visit
-        answers.append(answer(visit))
+        answers.append(answer(visit, campaign, user))
     return answers
 
 
-def answer(visit: Visit) -> dict:
+def answer(visit: Visit, campaign: Campaign, user) -> dict:
+    """A client_id belongs to the worker's phone that made it, in its campaign: anyone else
+    resending it gets an error, never that visit."""
+    if visit.assignment.campaign_id != campaign.pk or visit.recorded_by_id != getattr(user, "pk", None):
+        return {"client_id": str(visit.client_id), "error": {"client_id": [_("This client_id belongs to another record.")]}}
     return {"client_id": str(visit.client_id), "visit_id": visit.pk, "outcome": visit.outcome, "conflict": visit.conflict}
 
 
@@ -188,7 +192,7 @@ def record_one(campaign: Campaign, assignment: Assignment | None, data: VisitIn,
             assignment.conflict = conflict
             assignment.save(update_fields=["outcome", "visited_at", "visited_by", "last_visit_id", "conflict"])
     except IntegrityError:  # the same client_id from a second request at the same moment
-        visit = Visit.objects.filter(client_id=data.client_id).first()
+        visit = Visit.objects.filter(client_id=data.client_id).select_related("assignment").first()
         if visit is None:
             raise
     return visit

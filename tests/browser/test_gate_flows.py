@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import PASSWORD
+from conftest import PASSWORD, trusting
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Pass
 from fangxian.lib import base45
@@ -13,7 +13,7 @@ from .conftest import shot
 @pytest.fixture
 def gate(world):
     gate = Gate.objects.create(community=world.xiangchang, name="菜市场门")
-    gate.accepts.add(world.xiangchang, world.yongan)
+    trusting(gate, world.yongan)
     gate.keepers.add(world.users["gate_keeper"])
     return gate
 

@@ -4,6 +4,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from fangxian.gate import bundle, permits
 from fangxian.gate.models import Gate, SigningKey
+from conftest import trusting
 
 
 def unb64(text: str) -> bytes:
@@ -12,7 +13,7 @@ def unb64(text: str) -> bytes:
 
 def test_the_bundle_carries_keys_revocations_and_a_valid_signature(world, api_for):
     gate = Gate.objects.create(community=world.xiangchang, name="菜市场门")
-    gate.accepts.add(world.xiangchang, world.yongan)
+    trusting(gate, world.yongan)
     gate.keepers.add(world.users["gate_keeper"])
     kept = permits.issue(world.resident(world.xiangchang), None)
     lost = permits.issue(world.resident(world.yongan), None)
@@ -30,7 +31,6 @@ def test_the_bundle_carries_keys_revocations_and_a_valid_signature(world, api_fo
 
 def test_the_version_changes_when_a_permit_is_revoked(world):
     gate = Gate.objects.create(community=world.xiangchang, name="门")
-    gate.accepts.add(world.xiangchang)
     row = permits.issue(world.resident(world.xiangchang), None)
     before = bundle.build(gate)["version"]
     assert bundle.build(gate)["version"] == before

@@ -1,3 +1,4 @@
+from dataclasses import astuple
 import cbor2
 import pytest
 import segno
@@ -14,12 +15,12 @@ SAMPLE = permit.Permit(123456, "110102015001", "欧*修", "12-2-1801", 1_700_000
 
 permits = st.builds(
     permit.Permit,
-    permit_id=st.integers(0, 2**53),
+    permit_id=st.integers(1, permit.MAX_ID),
     issuer=st.text(max_size=20),
     name=st.text(max_size=6),
     dwelling=st.text(max_size=20),
-    valid_from=st.integers(0, 2**40),
-    valid_until=st.integers(0, 2**40),
+    valid_from=st.integers(0, permit.MAX_TIME),
+    valid_until=st.integers(0, permit.MAX_TIME),
     photo_sha256=st.binary(min_size=0, max_size=32),
 )
 
@@ -116,3 +117,10 @@ def test_the_longest_permit_fits_a_qr_code_of_version_10_or_less():
     code = permit.encode(longest, KID, KEY)
     qr = segno.make_qr(code, error="m")
     assert qr.version <= 10, (len(code), qr.version)
+
+
+@given(st.sampled_from([0, -1, permit.MAX_ID + 1, 2**70]), st.sampled_from([-1, permit.MAX_TIME + 1, 2**70]))
+def test_numbers_no_database_or_calendar_holds_are_refused(permit_id, when):
+    for bad in (SAMPLE.__class__(permit_id, *astuple(SAMPLE)[1:]), SAMPLE.__class__(1, *astuple(SAMPLE)[1:4], when, 1, b"")):
+        assert check(permit.encode(bad, KID, KEY)) == "payload"
+

@@ -120,7 +120,8 @@
   async function applyBundle(bundle) {
     const keys = new Map();
     for (const k of bundle.keys) {
-      const key = await crypto.subtle.importKey("raw", unb64(k.public_key), { name: "Ed25519" }, false, ["verify"]);
+      // Only the communities that trust this gate send their keys; the others are named, no more.
+      const key = k.accepted ? await crypto.subtle.importKey("raw", unb64(k.public_key), { name: "Ed25519" }, false, ["verify"]) : null;
       keys.set(k.kid, { issuer: k.issuer, accepted: k.accepted, key });
     }
     trust = { keys, revoked: new Set(bundle.revoked), observed: new Set(bundle.observed || []), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
@@ -158,6 +159,8 @@
       const signer = trust && trust.keys.get(env.kid);
       if (!signer) {
         found.push("unknown_issuer");
+      } else if (!signer.accepted) {
+        found.push("not_accepted_here");
       } else {
         const ok = await crypto.subtle.verify("Ed25519", signer.key, env.signature, sigStructure(env.protected, env.payload));
         if (!ok || env.permit.issuer !== signer.issuer) {
@@ -165,7 +168,6 @@
           reasons.push("signature");
         } else {
           holder = env.permit;
-          if (!signer.accepted) found.push("not_accepted_here");
           if (trust.revoked.has(env.permit.id)) found.push("revoked");
           const now = Date.now() / 1000;
           if (now < env.permit.from || now > env.permit.until) found.push("expired");

@@ -18,7 +18,6 @@ def post(client, path, body):
 @pytest.fixture
 def gate(world):
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
-    gate.accepts.add(world.xiangchang)
     gate.keepers.add(world.users["gate_keeper"])
     return gate
 

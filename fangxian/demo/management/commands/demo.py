@@ -16,7 +16,7 @@ from faker import Faker
 
 from fangxian.accounts.models import Role
 from fangxian.gate import permits
-from fangxian.gate.models import Gate, Permit, SigningKey
+from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
 from fangxian.duty import planning
 from fangxian.duty.models import Pattern, Person, Post, Team
 from fangxian.watch import census, observations
@@ -181,13 +181,17 @@ def make_watch(xiangchang: Community) -> None:
 
 
 def make_gates(xiangchang: Community, neighbours: list[Community]) -> None:
-    """The vegetable market's gate trusts all 8 communities that shop there; the compound's
-    own gate only its residents."""
+    """The vegetable market's gate admits all 8 communities that shop there, each having
+    granted it trust (the street office granted them together); the compound's own gate only
+    its residents."""
     keeper = get_user_model().objects.get(username="demo-gate")
+    street = get_user_model().objects.get(username="demo-street")
     market = Gate.objects.create(community=xiangchang, name="香厂路菜市场入口", direction=Gate.Direction.BOTH)
-    market.accepts.set(neighbours)
+    TrustGrant.objects.bulk_create([
+        TrustGrant(gate=market, issuer=c, status=TrustGrant.Status.GRANTED, asked_by=street, granted_by=street, granted_at=timezone.now())
+        for c in neighbours if c.pk != xiangchang.pk
+    ])
     south = Gate.objects.create(community=xiangchang, name="香厂路社区南门", direction=Gate.Direction.BOTH)
-    south.accepts.set([xiangchang])
     for gate in (market, south):
         gate.keepers.add(keeper)
 
