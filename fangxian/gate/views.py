@@ -24,7 +24,7 @@ from fangxian.lib.masking import mask_phone
 from fangxian.people import temperature
 from fangxian.people.models import Resident
 from fangxian.people.search import search_residents
-from fangxian.places.models import Building, Community
+from fangxian.places.models import Building, Community, Dwelling
 
 from . import permits, printing, trust
 from .forms import GateForm
@@ -92,7 +92,7 @@ def permit_list(request: HttpRequest) -> HttpResponse:
         residents = residents.filter(dwelling__building_id=building_id)
     if entrance.isdigit():
         residents = residents.filter(dwelling__entrance=entrance)
-    residents = search_residents(residents, request.GET.get("q", ""))
+    residents = search_residents(request.user, residents, request.GET.get("q", ""))
     residents = residents.prefetch_related(Prefetch("permits", queryset=Permit.objects.order_by("-issued_at")))
     page = Paginator(residents, 50).get_page(request.GET.get("page"))
     rows = [(r, permit_status(list(r.permits.all()))) for r in page]
@@ -259,13 +259,19 @@ def records(request: HttpRequest) -> HttpResponse:
     params = request.GET
     if params.get("gate", "").isdigit():
         rows = rows.filter(gate_id=params["gate"])
+    # A search confirms only what the user may see: names and rooms of residents in their own
+    # registry (a market gate also records other communities' residents), phones they may reveal.
+    residents = visible(request.user, Can.VIEW_RESIDENTS, Resident.objects.all()).values("pk")
     who = params.get("who", "").strip()
     if who:
-        person = Q(holder__contains=who) | Q(permit__resident__name__contains=who)
-        rows = rows.filter(person | Q(phone__endswith=who) if who.isdigit() else person)
+        person = Q(holder__contains=who) | Q(permit__resident__name__contains=who, permit__resident__in=residents)
+        if who.isascii() and who.isdigit():
+            person |= Q(phone__endswith=who, gate__community__in=scope_for(request.user, Can.REVEAL_PHONE).whole_communities())
+        rows = rows.filter(person)
     room = params.get("room", "").strip()
     if room:
-        rows = rows.filter(Q(permit__resident__dwelling__room=room) | Q(visiting__room=room))
+        dwellings = visible(request.user, Can.VIEW_RESIDENTS, Dwelling.objects.all()).values("pk")
+        rows = rows.filter(Q(permit__resident__dwelling__room=room, permit__resident__in=residents) | Q(visiting__room=room, visiting__in=dwellings))
     if params.get("verdict") in Verdict.values:
         rows = rows.filter(verdict=params["verdict"])
     day = parse_date(params.get("day", "")) or timezone.localdate()
@@ -274,8 +280,10 @@ def records(request: HttpRequest) -> HttpResponse:
     if wants_xlsx(request):
         headers = [_("time"), _("gate"), _("kind"), _("verdict"), _("who"), _("dwelling"), _("temperature"), _("phone"), _("reason")]
         rows = list(rows)
+        known = set(visible(request.user, Can.VIEW_RESIDENTS, Dwelling.objects.filter(
+            pk__in={d for p in rows for d in (p.visiting_id, p.permit.resident.dwelling_id if p.permit_id else None) if d})).values_list("pk", flat=True))
         data = [[timezone.localtime(p.scanned_at).strftime("%Y-%m-%d %H:%M:%S"), p.gate.name, p.get_kind_display(), p.get_verdict_display(),
-                 p.holder, dwelling_of(p), p.temperature, mask_phone(p.phone), p.reason or p.get_refusal_display()] for p in rows]
+                 p.holder, dwelling_of(p, known), p.temperature, mask_phone(p.phone), p.reason or p.get_refusal_display()] for p in rows]
         return export_list(request, "passes", headers, data, counted(p.gate.community_id for p in rows), day=day.isoformat())
     hourly = hourly_counts(rows)
     context = {"page": Paginator(rows, 50).get_page(params.get("page")), "gates": gates, "day": day, "hourly": hourly,
@@ -283,9 +291,10 @@ def records(request: HttpRequest) -> HttpResponse:
     return render(request, "gate/records.html", context)
 
 
-def dwelling_of(p: Pass) -> str:
+def dwelling_of(p: Pass, known: set[int]) -> str:
+    """Where the person lives (or was visiting), when that dwelling is in the user's registry."""
     dwelling = p.permit.resident.dwelling if p.permit_id else p.visiting
-    return dwelling.label if dwelling else ""
+    return dwelling.label if dwelling and dwelling.pk in known else ""
 
 
 def hourly_counts(rows) -> dict:

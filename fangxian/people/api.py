@@ -72,7 +72,7 @@ def list_residents(request, q: str = "", dwelling_id: int | None = None, tag: st
         residents = residents.filter(dwelling_id=dwelling_id)
     if tag:
         residents = residents.with_tag(tag)
-    return search_residents(residents, q)
+    return search_residents(request.user, residents, q)
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)

@@ -2,8 +2,14 @@
 
 from django.db.models import Q, QuerySet
 
+from fangxian.accounts.scoping import Can, visible
 
-def search_residents(residents: QuerySet, q: str) -> QuerySet:
+from .models import Resident
+
+
+def search_residents(user, residents: QuerySet, q: str) -> QuerySet:
+    """A phone's tail finds only residents whose phone the user may see in full: for anyone
+    else a match would confirm the number that the mask hides."""
     q = q.strip()
     if not q:
         return residents
@@ -12,6 +18,6 @@ def search_residents(residents: QuerySet, q: str) -> QuerySet:
         condition |= Q(name_initials__startswith=q.lower())
     if q.isascii() and q.replace("-", "").isalnum():
         condition |= Q(dwelling__room=q)
-    if q.isdigit() and len(q) >= 4:
-        condition |= Q(phone__endswith=q)
+    if q.isascii() and q.isdigit() and len(q) >= 4:
+        condition |= Q(phone__endswith=q, pk__in=visible(user, Can.REVEAL_PHONE, Resident.objects.all()).values("pk"))
     return residents.filter(condition)

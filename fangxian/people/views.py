@@ -56,7 +56,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         rows = rows.with_tag(params["tag"])
     if params.get("residence") in Resident.Residence.values:
         rows = rows.filter(residence=params["residence"])
-    rows = search_residents(rows, params.get("q", ""))
+    rows = search_residents(request.user, rows, params.get("q", ""))
     if wants_xlsx(request):
         return export_residents(request, rows)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))

@@ -57,7 +57,7 @@ def observation_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     found = []
     if q and can(request.user, Can.WATCH):
-        found = search_residents(visible(request.user, Can.WATCH, Resident.objects.current().filter(under_observation=False)), q)[:20]
+        found = search_residents(request.user, visible(request.user, Can.WATCH, Resident.objects.current().filter(under_observation=False)), q)[:20]
     context = {"running": running, "found": found, "q": q, "can_watch": can(request.user, Can.WATCH), "today": timezone.localdate(),
                "kinds": Observation.Kind.choices, "transports": Arrival.Transport.choices,
                "released": observations_seen_by(request.user).exclude(released_at=None).order_by("-released_at")[:20]}

@@ -71,3 +71,26 @@ def test_visitor_details_are_purged_with_the_emergency(world, settings):
     visit.refresh_from_db()
     assert (visit.holder, visit.phone, visit.reason, visit.verdict) == ("", "", "", "admit")
     assert AuditEvent.objects.get(action="purge").detail["fangxian.gate.retention"] == 1
+
+
+def test_records_search_confirms_only_residents_of_ones_own_registry(world, client_for):
+    # Xiangchang's market gate records a Yong'an resident passing; Xiangchang's secretary may
+    # not learn by searching that a full name or a room belongs to Yong'an's registry.
+    gate = Gate.objects.create(community=world.xiangchang, name="菜市场门")
+    neighbour = world.resident(world.yongan)
+    add_pass(gate, 8, kind="permit", permit=permits.issue(neighbour, None), holder="永*居")
+    client = client_for("secretary")
+    assert client.get("/gate/records/", {"who": neighbour.name}).context["page"].paginator.count == 0
+    assert client.get("/gate/records/", {"room": neighbour.dwelling.room}).context["page"].paginator.count == 0
+    assert client.get("/gate/records/", {"who": "永*居"}).context["page"].paginator.count == 1  # what the pass itself says
+    rows = list(load_workbook(io.BytesIO(client.get("/gate/records/", {"format": "xlsx"}).content)).active.iter_rows(values_only=True))
+    assert rows[1][5] in ("", None)  # no dwelling of another community's resident in the export
+    # The street above both sees both registries, so for it the same search finds the pass.
+    assert client_for("street_admin").get("/gate/records/", {"who": neighbour.name}).context["page"].paginator.count == 1
+
+
+def test_records_search_by_phone_tail_is_for_roles_that_may_see_phones(world, client_for):
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    add_pass(gate, 9, holder="王师傅", phone="13900001234")
+    assert client_for("secretary").get("/gate/records/", {"who": "1234"}).context["page"].paginator.count == 1
+    assert client_for("street_admin").get("/gate/records/", {"who": "1234"}).context["page"].paginator.count == 0

@@ -133,3 +133,13 @@ def test_a_forged_forwarded_for_header_does_not_reach_the_audit_log(world, clien
     resident = world.resident(world.xiangchang)
     client_for("secretary").post(f"/people/residents/{resident.id}/reveal/phone/", REMOTE_ADDR="10.1.2.3", HTTP_X_FORWARDED_FOR="1.1.1.1")
     assert AuditEvent.objects.get(action="reveal_phone").ip == "10.1.2.3"
+
+
+def test_a_phone_tail_finds_no_one_for_a_role_that_may_not_see_phones(world, client_for, api_for):
+    resident = world.resident(world.xiangchang)
+    tail = resident.phone[-4:]
+    assert resident in client_for("secretary").get("/people/residents/", {"q": tail}).context["page"].object_list
+    # The street office sees residents with masked phones: a tail search would confirm the number.
+    assert not client_for("street_admin").get("/people/residents/", {"q": tail}).context["page"].object_list
+    assert api_for("street_admin").get("/api/v1/residents", {"q": tail}).json()["count"] == 0
+    assert api_for("secretary").get("/api/v1/residents", {"q": tail}).json()["count"] > 0
