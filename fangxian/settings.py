@@ -3,6 +3,7 @@
 SQLite is the default so `make run` needs no server; DATABASE_URL switches to PostgreSQL.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "fangxian.watch",
     "fangxian.duty",
     "fangxian.demo",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "fangxian.urls"
@@ -130,6 +133,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Repeated wrong passwords lock the account, and the address they come from, for a while
+# (django-axes): on the login page and on POST /api/v1/auth/token alike.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env_int("FANGXIAN_LOGIN_FAILURES", 10, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("FANGXIAN_LOGIN_LOCK_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "fangxian.accounts.audit.client_ip"
+AXES_LOCKOUT_CALLABLE = "fangxian.accounts.views.locked_out"
+# Successful logins are in our audit log already; axes keeps only the failures it counts.
+AXES_DISABLE_ACCESS_LOG = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -91,6 +91,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_import"] = can(user, Can.IMPORT)
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
     context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
+    context["has_tokens"] = user.api_tokens.exists()
     context["gates"] = list(usable_gates(user)[:2])
     context["runs_gates"] = keepable_communities(user).exists()
     context["can_trust"] = can(user, Can.TRUST)

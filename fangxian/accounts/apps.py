@@ -8,8 +8,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_login_failed
 
+        from .audit import login_failed
         from .models import ApiToken, Role, version_follows
 
         version_follows(Role, ApiToken, get_user_model())
+        user_login_failed.connect(login_failed, dispatch_uid="fangxian-login-failed")
 

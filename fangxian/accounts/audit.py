@@ -33,3 +33,23 @@ def record(request: HttpRequest | None, action: str, target=None, community_id=N
         ip=client_ip(request) if request is not None else None,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else "",
     )
+
+
+def login_failed(sender, credentials: dict, request: HttpRequest | None = None, **kwargs) -> None:
+    """Every wrong password, on the page or the API, with the account it named (if it exists)
+    and that account's community, so that its secretary sees someone trying."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Role
+
+    username = str(credentials.get("username", ""))[:150]
+    account = get_user_model().objects.filter(username=username).first()
+    role = Role.objects.filter(user=account).select_related("grid").first() if account else None
+    community_id = (role.community_id or (role.grid.community_id if role.grid_id else None)) if role else None
+    AuditEvent.objects.create(
+        user=account, username=username, action=AuditEvent.Action.LOGIN_FAILED, community_id=community_id,
+        detail={"locked": bool(getattr(request, "axes_locked_out", False))},
+        ip=client_ip(request) if request is not None else None,
+        user_agent=request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else "",
+    )
+

@@ -4,6 +4,7 @@ secretary makes its grid workers and gate keepers)."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from .models import Role
@@ -59,3 +60,14 @@ def roles_in_view(user) -> QuerySet:
             places = LEVEL_MODELS[level].objects.filter(inside).values("id")
             condition |= Q(**{f"{level}__in": places}, kind__in=lower)
     return roles.filter(condition)
+
+
+def managed_users(manager) -> QuerySet:
+    """Accounts a manager looks after as a whole: every role they hold is in the manager's
+    view (someone who also works elsewhere is that office's to switch off)."""
+    User = get_user_model()
+    if manager.is_superuser:
+        return User.objects.all()
+    in_view = roles_in_view(manager)
+    return User.objects.filter(roles__in=in_view).exclude(roles__in=Role.objects.exclude(pk__in=in_view.values("pk"))).exclude(
+        pk=manager.pk).distinct()

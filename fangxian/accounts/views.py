@@ -7,7 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST
 from . import audit, staff
 from .exports import counted, export_list, wants_xlsx
 from .forms import GrantForm
-from .models import AuditEvent, Role
+from .models import ApiToken, AuditEvent, Role
 from .scoping import Can, can, visible
 
 
@@ -27,6 +29,69 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         audit.record(self.request, AuditEvent.Action.LOGIN)
         return response
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None) -> HttpResponse:
+    """Too many wrong passwords for this account or from this address (django-axes)."""
+    message = _("Too many wrong passwords: this account and address are locked for %(minutes)s minutes. "
+                "Ask your secretary if you have forgotten the password.") % {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
+    if request.path.startswith("/api/"):
+        locked = JsonResponse({"detail": message}, status=429)
+    else:
+        locked = render(request, "accounts/login.html", {"locked": message, "next": request.POST.get("next", "")}, status=429)
+    locked["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return locked
+
+
+def community_of(user) -> int | None:
+    """The community an account works in, for the audit log of whose staff it is."""
+    role = user.roles.select_related("grid").first()
+    return (role.community_id or (role.grid.community_id if role.grid_id else None)) if role else None
+
+
+def tokens_in_view(user):
+    """A user's own API tokens, and those of the accounts they manage."""
+    return ApiToken.objects.filter(Q(user=user) | Q(user__in=staff.managed_users(user))).select_related("user")
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    """Devices and scripts that hold an API token: when each was last used, and a way to stop it."""
+    return render(request, "accounts/tokens.html", {"tokens": tokens_in_view(request.user)})
+
+
+def revoke_token_of(request: HttpRequest, token: ApiToken) -> None:
+    audit.record(request, AuditEvent.Action.TOKEN_REVOKED, token, community_id=community_of(token.user),
+                 username=token.user.username, device=token.name)
+    token.delete()
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
+    token = tokens_in_view(request.user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    revoke_token_of(request, token)
+    messages.success(request, _("The token no longer works."))
+    return redirect("tokens")
+
+
+@login_required
+@require_POST
+def deactivate_user(request: HttpRequest, pk: int) -> HttpResponse:
+    """Switches an account off at once: its sessions and API tokens stop working."""
+    account = staff.managed_users(request.user).filter(pk=pk, is_active=True).first()
+    if account is None:
+        raise Http404
+    with transaction.atomic():
+        account.is_active = False
+        account.save(update_fields=["is_active"])
+        for token in account.api_tokens.all():
+            revoke_token_of(request, token)
+        audit.record(request, AuditEvent.Action.DEACTIVATE, account, community_id=community_of(account), username=account.username)
+    messages.success(request, _("%(user)s can no longer log in.") % {"user": account.username})
+    return redirect("staff")
 
 
 @login_required
@@ -67,7 +132,8 @@ def staff_list(request: HttpRequest) -> HttpResponse:
                          username=user.username, role=role.kind)
         messages.success(request, _("%(user)s is now %(role)s.") % {"user": user.username, "role": role})
         return redirect("staff")
-    return render(request, "accounts/staff.html", {"roles": roles, "form": form})
+    return render(request, "accounts/staff.html", {"roles": roles, "form": form,
+                                                   "managed": set(staff.managed_users(request.user).filter(is_active=True).values_list("pk", flat=True))})
 
 
 @login_required

@@ -83,9 +83,17 @@ def targets_for(world) -> dict:
         "grant": TrustGrant.objects.create(gate=gate, issuer=world.yongan, asked_by=world.users["secretary"]),
         "permit": permits.issue(resident, None),
         "gate_role": world.users["gate_keeper"].roles.get(),
+        "keeper_token": keeper_token(world),
         "community": world.xiangchang, "building": world.building(world.xiangchang, "1"),
         "dwelling": world.dwelling(world.xiangchang, "1"), "resident": resident, "batch": batch, "good_batch": good_batch,
     }
+
+
+def keeper_token(world):
+    from fangxian.accounts.models import ApiToken
+
+    ApiToken.issue(world.users["gate_keeper"], "南门手机")
+    return ApiToken.objects.filter(user=world.users["gate_keeper"]).latest("pk")
 
 
 def knocked_campaign(world):
@@ -150,6 +158,9 @@ PAGE_CASES = [
     Case("people:import_template", "get", lambda t: "/people/import/template/residents.xlsx", statuses(200)),
     Case("staff", "get", lambda t: "/staff/", statuses(403, ok=(200, OFFICES | {"secretary", "outsider"}))),
     Case("revoke_role", "post", lambda t: f"/staff/roles/{t['gate_role'].id}/remove/", statuses(404, ok=(302, OFFICES | {"secretary"}))),
+    Case("deactivate_user", "post", lambda t: f"/staff/users/{t['gate_role'].user_id}/deactivate/", statuses(404, ok=(302, OFFICES | {"secretary"}))),
+    Case("tokens", "get", lambda t: "/tokens/", statuses(200)),
+    Case("revoke_token", "post", lambda t: f"/tokens/{t['keeper_token'].id}/revoke/", statuses(404, ok=(302, OFFICES | {"secretary", "gate_keeper"}))),
     Case("gate:gates", "get", lambda t: "/gate/", statuses(200)),
     Case("gate:scan", "get", lambda t: f"/gate/{t['gate'].id}/", statuses(404, ok=(200, GATE_USERS))),
     Case("gate:permit_photo", "get", lambda t: f"/gate/permits/{t['permit'].id}/photo/", statuses(404, ok=(200, GATE_USERS))),
@@ -350,6 +361,9 @@ API_CASES += [
     # No visitor has come by this phone yet, so even those who may ask hear 404.
     Case("GET /gate/visitors/recall", "get", lambda t: f"/api/v1/gate/visitors/recall?gate_id={t['gate'].id}&phone=13900000000",
          statuses(404, no=(403, SEES_PLACE - GATE_USERS)), api=True),
+    Case("GET /auth/tokens", "get", lambda t: "/api/v1/auth/tokens", statuses(200), api=True),
+    Case("DELETE /auth/tokens/{token_id}", "delete", lambda t: f"/api/v1/auth/tokens/{t['keeper_token'].id}",
+         statuses(404, ok=(204, OFFICES | {"secretary", "gate_keeper"})), api=True),
     Case("GET /gate/grants", "get", lambda t: "/api/v1/gate/grants", statuses(200), api=True),
     Case("POST /gate/grants", "post", lambda t: "/api/v1/gate/grants", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY | OFFICES)),
          body=lambda t, a: {"gate_id": t["gate"].id, "issuer_id": t["grant"].issuer_id}, api=True),
