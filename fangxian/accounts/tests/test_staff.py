@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from fangxian.accounts.models import AuditEvent, Role
+from django.http import HttpRequest
 
 
 def grant(client, **data):
@@ -15,7 +16,7 @@ def test_a_secretary_makes_a_grid_worker_who_can_log_in_and_see_the_grid(world, 
     assert (role.kind, role.grid) == ("grid_worker", world.grid2)
     assert AuditEvent.objects.filter(action="grant", username="secretary", community=world.xiangchang).exists()
     client = Client()
-    assert client.login(username="new-grid", password="a-long-password-9")
+    assert client.login(request=HttpRequest(), username="new-grid", password="a-long-password-9")
     residents = client.get("/people/residents/").context["page"]
     assert {r.dwelling.building.grid_id for r in residents} == {world.grid2.id}
 
@@ -42,7 +43,7 @@ def test_a_street_administrator_makes_secretaries_only_in_their_street(world, cl
 def test_an_existing_account_gets_another_role_and_keeps_its_password(world, client_for):
     grant(client_for("secretary"), username="health_worker", password="", kind="volunteer", place=f"community:{world.xiangchang.id}")
     assert set(Role.objects.filter(user__username="health_worker").values_list("kind", flat=True)) == {"health_worker", "volunteer"}
-    assert Client().login(username="health_worker", password="test-password-1")
+    assert Client().login(request=HttpRequest(), username="health_worker", password="test-password-1")
 
 
 def test_a_new_account_needs_a_password_that_is_not_weak(world, client_for):

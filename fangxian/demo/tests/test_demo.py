@@ -6,6 +6,7 @@ from django.test import Client
 
 from fangxian.people.models import Resident
 from fangxian.places.models import Community
+from django.http import HttpRequest
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def demo(db):
 
 def login(username: str) -> Client:
     client = Client()
-    assert client.login(username=username, password="fangxian-demo")
+    assert client.login(request=HttpRequest(), username=username, password="fangxian-demo")
     return client
 
 
