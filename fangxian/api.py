@@ -1,7 +1,7 @@
 """The JSON API: one NinjaAPI, each app's router mounted here, OpenAPI at /api/v1/openapi.json."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -9,15 +9,51 @@ from ninja.security import django_auth
 from ninja.errors import AuthenticationError
 
 from fangxian.accounts.api import router as accounts_router
-from fangxian.accounts.apikit import BearerAuth
+from fangxian.accounts.apikit import BearerAuth, ErrorOut
+from fangxian.accounts.guards import CheckedJSON, does_not_fit
 from fangxian.duty.api import router as duty_router
 from fangxian.gate.api import router as gate_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
 from fangxian.watch.api import router as watch_router
 
+# What the shared layers may answer for any operation, besides what each declares itself.
+SHARED_ANSWERS = {
+    "400": "The request cannot be read: NUL characters, broken Unicode or JSON, unreadable form data.",
+    "401": "Not logged in: send Authorization: Bearer <token>.",
+    "403": "The role may not do this here (or a browser session sent no CSRF token).",
+    "404": "Not found, or not yours to see.",
+    "422": "A value is missing, of the wrong kind, out of range, or refused with a reason.",
+}
+
+
+class FangxianAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """Every operation lists what the layers in front of it can answer: 400 from the guard,
+        401 when it needs a login, 403 when it changes something (the role, or the CSRF check
+        of a session), 404 when a path names a row, 422 when it takes input."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema["components"].setdefault("schemas", {})["ErrorOut"] = ErrorOut.model_json_schema()
+        error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                parameters = operation.get("parameters", [])
+                shared = {"400"}
+                if operation.get("security"):
+                    shared.add("401")
+                    if method != "get":
+                        shared.add("403")
+                if any(p["in"] == "path" for p in parameters):
+                    shared.add("404")
+                if parameters or operation.get("requestBody"):
+                    shared.add("422")
+                for status in sorted(shared - set(operation["responses"])):
+                    operation["responses"][status] = {"description": SHARED_ANSWERS[status], **error}
+        return schema
+
+
 # Bearer tokens for devices and scripts; the session (with its CSRF token) for our own pages.
-api = NinjaAPI(title="Fangxian", version="1", urls_namespace="api", auth=[BearerAuth(), django_auth])
+api = FangxianAPI(title="Fangxian", version="1", urls_namespace="api", auth=[BearerAuth(), django_auth], parser=CheckedJSON())
 api.add_router("", accounts_router)
 api.add_router("", places_router)
 api.add_router("", people_router)
@@ -50,3 +86,10 @@ def invalid(request, exc: ValidationError):
 @api.exception_handler(IntegrityError)
 def conflict(request, exc):
     return api.create_response(request, {"detail": _("This conflicts with a record that already exists.")}, status=409)
+
+
+@api.exception_handler(OverflowError)
+@api.exception_handler(DataError)
+def does_not_fit_a_column(request, exc):
+    return does_not_fit(request)
+

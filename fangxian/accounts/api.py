@@ -5,14 +5,14 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from . import audit
-from .apikit import ErrorOut, Id, error, not_found
+from .apikit import ErrorOut, Id, Input, answers, error, not_found
 from .models import ApiToken, AuditEvent
 from .views import revoke_token_of, tokens_in_view
 
 router = Router(tags=["auth"])
 
 
-class Credentials(Schema):
+class Credentials(Input):
     username: str = Field(..., max_length=150)
     password: str = Field(..., max_length=200)
     device: str = Field("", max_length=100)  # "南门 phone 2": shown on the token list, to revoke it when lost
@@ -48,7 +48,7 @@ def list_tokens(request):
     return tokens_in_view(request.user)
 
 
-@router.delete("/auth/tokens/{token_id}", response={204: None, 404: ErrorOut})
+@router.delete("/auth/tokens/{token_id}", response={204: None})
 def revoke_token(request, token_id: Id):
     """Stops a token at once (a lost gate phone); audited."""
     token = tokens_in_view(request.user).filter(pk=token_id).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -15,11 +15,14 @@ from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
-from pydantic import AfterValidator
+from pydantic import AfterValidator, model_validator
+
+from fangxian.lib.ids import MAX_ID
+
+from .guards import unreadable
 
 # A row id as both databases store it (64-bit): a larger number is refused with 422 at the
 # door instead of overflowing inside SQLite or PostgreSQL.
-MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 # Dates and times people and phones send: a real calendar range, so that arithmetic on them
 # (an observation's end, a time-zone shift) cannot fall off the calendar.
@@ -52,10 +55,28 @@ class Page(LimitOffsetPagination):
         offset: int = Field(0, ge=0, le=10_000_000)
 
 
+class Input(Schema):
+    """Every input the API takes: text that no database can store (a NUL character, broken
+    Unicode), anywhere inside it, refuses the whole item with 422. A batch validates each of
+    its items on its own, so such an item costs only itself."""
+
+    @model_validator(mode="after")
+    def storable_text(self) -> Any:
+        if unreadable(self.__dict__):  # nested Inputs have checked themselves
+            raise ValueError(_("The request contains a character that cannot be stored (NUL or broken Unicode)."))
+        return self
+
+
 class ErrorOut(Schema):
     """Every refusal: `detail` says why in the caller's language (a dict of field errors for 422)."""
 
     detail: str | dict | list
+
+
+def answers(ok: dict, *refusals: int) -> dict:
+    """An operation's responses: its successes, and the refusals it gives besides those every
+    operation documents (fangxian/api.py: 400, 401, 403 for changes, 404 for paths, 422)."""
+    return {**ok, **dict.fromkeys(refusals, ErrorOut)}
 
 from .models import AccessVersion, ApiToken, token_digest
 

@@ -8,8 +8,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.audit_log, name="audit"),
     path("staff/", views.staff_list, name="staff"),
-    path("staff/roles/<int:pk>/remove/", views.revoke_role, name="revoke_role"),
-    path("staff/users/<int:pk>/deactivate/", views.deactivate_user, name="deactivate_user"),
+    path("staff/roles/<id:pk>/remove/", views.revoke_role, name="revoke_role"),
+    path("staff/users/<id:pk>/deactivate/", views.deactivate_user, name="deactivate_user"),
     path("tokens/", views.tokens, name="tokens"),
-    path("tokens/<int:pk>/revoke/", views.revoke_token, name="revoke_token"),
+    path("tokens/<id:pk>/revoke/", views.revoke_token, name="revoke_token"),
 ]

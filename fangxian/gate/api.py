@@ -1,15 +1,14 @@
 """Gates, permits and passes under /api/v1/. A scan is stored once per client_id, however
 often a gate phone sends it."""
 
-from __future__ import annotations
-
 import datetime
 import uuid
+from typing import Any
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import JsonResponse
 from django.utils import timezone
@@ -18,7 +17,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
-from fangxian.accounts.apikit import ErrorOut, Id, access_version, error, not_found
+from fangxian.accounts.apikit import Id, Input, Moment, access_version, answers, error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
 from fangxian.people.temperature import clean_temperature, is_fever
@@ -48,13 +47,13 @@ class GateOut(Schema):
     direction: str
 
 
-class ScanIn(Schema):
-    gate_id: int
+class ScanIn(Input):
+    gate_id: Id
     code: str = Field("", max_length=2000)
-    permit_id: int | None = None  # typed from the card when its code cannot be scanned
+    permit_id: Id | None = None  # typed from the card when its code cannot be scanned
     temperature: float | None = None
     client_id: uuid.UUID
-    scanned_at: datetime.datetime
+    scanned_at: Moment
 
 
 class ScanOut(Schema):
@@ -66,27 +65,27 @@ class ScanOut(Schema):
 
 
 class BatchIn(Schema):
-    scans: list[dict]
+    scans: list[Any]  # each checked on its own: a bad one gets its own error
 
 
-class VisitorIn(Schema):
-    gate_id: int
+class VisitorIn(Input):
+    gate_id: Id
     kind: str = Pass.Kind.VISITOR
     name: str = Field(..., min_length=1, max_length=50)
     phone: str = Field("", max_length=30)
     reason: str = Field("", max_length=200)
-    dwelling_id: int | None = None
+    dwelling_id: Id | None = None
     temperature: float | None = None
     client_id: uuid.UUID
-    scanned_at: datetime.datetime
+    scanned_at: Moment
 
 
-class RefusalIn(Schema):
-    gate_id: int
+class RefusalIn(Input):
+    gate_id: Id
     refusal: str
     note: str = Field("", max_length=200)
     client_id: uuid.UUID
-    scanned_at: datetime.datetime
+    scanned_at: Moment
 
 
 class PassOut(Schema):
@@ -98,8 +97,8 @@ class PassOut(Schema):
     scanned_at: datetime.datetime
 
 
-class PermitIn(Schema):
-    resident_id: int
+class PermitIn(Input):
+    resident_id: Id
 
 
 class PermitOut(Schema):
@@ -112,7 +111,7 @@ class PermitOut(Schema):
     revoke_reason: str
 
 
-class RevokeIn(Schema):
+class RevokeIn(Input):
     reason: str = Permit.RevokeReason.LOST
 
 
@@ -121,13 +120,13 @@ def list_gates(request):
     return usable_gates(request.user)
 
 
-@router.get("/gates/{gate_id}/bundle")
-def trust_bundle(request, gate_id: int):
+@router.get("/gates/{gate_id}/bundle", response=answers({200: dict}, 403))
+def trust_bundle(request, gate_id: Id):
     """Downloaded by the gate page for offline use; `version` changes when its content does."""
     return bundle.build(gate_for(request, gate_id))
 
 
-def gate_for(request, gate_id: int) -> Gate:
+def gate_for(request, gate_id: Id) -> Gate:
     gate = usable_gates(request.user).filter(pk=gate_id).first()
     if gate is None:
         if visible(request.user, Can.VIEW_PLACES, Gate.objects.filter(pk=gate_id)).exists():
@@ -148,7 +147,7 @@ class GatePost:
 POSTS: dict[tuple[int, int], tuple[int, GatePost]] = {}
 
 
-def post_for(request, gate_id: int) -> GatePost:
+def post_for(request, gate_id: Id) -> GatePost:
     """Kept per worker while the access version stands: a busy gate sends hundreds of scans
     a minute, and a posting or a grant changes a few times a day — and then at once."""
     key = (request.user.pk, gate_id)
@@ -219,7 +218,8 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
     stored = store(new)
     missing = [s.client_id for s in scans if s.client_id not in stored]
     stored.update(existing_passes(missing) if missing else {})
-    return [result(stored[s.client_id], post.gate_id, findings.get(s.client_id)) for s in scans]
+    return [result(stored[s.client_id], post.gate_id, findings.get(s.client_id)) if s.client_id in stored else
+            {"client_id": str(s.client_id), "error": _("This scan could not be stored; the others were.")} for s in scans]
 
 
 PASS_FIELDS = [f for f in Pass._meta.concrete_fields if not f.primary_key]
@@ -246,7 +246,8 @@ def insert_one(p: Pass) -> None:
 
 def store(passes: list[Pass]) -> dict:
     """Inserts the passes; any whose client_id another request stored meanwhile is left out
-    (the caller looks those up). One statement in the common case."""
+    (the caller looks those up). One statement in the common case; if the database refuses
+    it, each pass is tried on its own, so that one it refuses costs only itself."""
     try:
         if connection.in_atomic_block:
             with transaction.atomic():  # a savepoint, so that a conflict spoils nothing around it
@@ -256,23 +257,34 @@ def store(passes: list[Pass]) -> dict:
         else:
             Pass.objects.bulk_create(passes)
         return {p.client_id: p for p in passes}
-    except IntegrityError:
-        taken = set(Pass.objects.filter(client_id__in=[p.client_id for p in passes]).values_list("client_id", flat=True))
-        rest = [p for p in passes if p.client_id not in taken]
-        Pass.objects.bulk_create(rest)
-        return {p.client_id: p for p in rest}
+    except DatabaseError:
+        return store_each(passes)
+
+
+def store_each(passes: list[Pass]) -> dict:
+    kept = {}
+    for p in passes:
+        try:
+            with transaction.atomic():
+                Pass.objects.bulk_create([p])
+        except DatabaseError:  # stored meanwhile by a resend (looked up by the caller), or refused
+            continue
+        kept[p.client_id] = p
+    return kept
 
 
 def keep(p: Pass) -> Pass:
     """Stores one pass; if its client_id was stored before (a resend), answers that one —
     unless another gate stored it, whose pass is not this caller's to see."""
-    kept = store([p]).get(p.client_id) or Pass.objects.get(client_id=p.client_id)
+    kept = store([p]).get(p.client_id) or Pass.objects.filter(client_id=p.client_id).first()
+    if kept is None:
+        error(_("This pass could not be stored."), 422)
     if kept.gate_id != p.gate_id:
         error(_("This client_id belongs to a pass of another gate."), 409)
     return kept
 
 
-@router.post("/gate/scans", response=ScanOut)
+@router.post("/gate/scans", response=answers({200: ScanOut}, 404, 409))
 def scan(request, data: ScanIn):
     post = post_for(request, data.gate_id)
     try:
@@ -326,7 +338,7 @@ def short(exc: Exception) -> str:
     return str(exc)
 
 
-@router.post("/gate/visitors", response=PassOut)
+@router.post("/gate/visitors", response=answers({200: PassOut}, 404, 409))
 def visitor(request, data: VisitorIn):
     gate = gate_for(request, data.gate_id)
     if data.kind not in (Pass.Kind.VISITOR, Pass.Kind.COURIER):
@@ -349,7 +361,7 @@ def visitor(request, data: VisitorIn):
     ))
 
 
-@router.post("/gate/refusals", response=PassOut)
+@router.post("/gate/refusals", response=answers({200: PassOut}, 404, 409))
 def refusal(request, data: RefusalIn):
     """Someone would not show a permit, wear a mask or stop: two taps at the gate."""
     gate = gate_for(request, data.gate_id)
@@ -372,8 +384,8 @@ class RecallOut(Schema):
     kind: str
 
 
-@router.get("/gate/visitors/recall", response={200: RecallOut, 404: dict})
-def recall_visitor(request, gate_id: int, phone: str):
+@router.get("/gate/visitors/recall", response=answers({200: RecallOut}, 403, 404))
+def recall_visitor(request, gate_id: Id, phone: str):
     """A returning visitor's last registration at this gate, found by phone number."""
     gate = gate_for(request, gate_id)
     last = Pass.objects.filter(gate=gate, phone=phone.strip(), kind__in=[Pass.Kind.VISITOR, Pass.Kind.COURIER]).order_by("-scanned_at").first()
@@ -382,7 +394,7 @@ def recall_visitor(request, gate_id: int, phone: str):
     return last
 
 
-class GrantIn(Schema):
+class GrantIn(Input):
     gate_id: Id
     issuer_id: Id
 
@@ -407,7 +419,7 @@ def list_grants(request):
     return trust.grants_in_view(request.user)
 
 
-@router.post("/gate/grants", response={201: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/gate/grants", response=answers({201: GrantOut}, 404))
 def ask_trust(request, data: GrantIn):
     """Asks a community to let this gate admit its permits (granted at once when the caller
     may grant it)."""
@@ -418,30 +430,30 @@ def ask_trust(request, data: GrantIn):
     return Status(201, trust.ask(request, gate, issuer))
 
 
-def grant_for(request, grant_id: int):
+def grant_for(request, grant_id: Id):
     grant = trust.grants_in_view(request.user).filter(pk=grant_id).first()
     if grant is None:
         not_found()
     return grant
 
 
-@router.post("/gate/grants/{grant_id}/grant", response={200: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/gate/grants/{grant_id}/grant", response=GrantOut)
 def grant_trust(request, grant_id: Id):
     return trust.decide(request, grant_for(request, grant_id), True)
 
 
-@router.post("/gate/grants/{grant_id}/refuse", response={200: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/gate/grants/{grant_id}/refuse", response=GrantOut)
 def refuse_trust(request, grant_id: Id):
     return trust.decide(request, grant_for(request, grant_id), False)
 
 
-@router.post("/gate/grants/{grant_id}/end", response={200: GrantOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut})
+@router.post("/gate/grants/{grant_id}/end", response=GrantOut)
 def end_trust(request, grant_id: Id):
     """Revoked by the issuer's side, withdrawn by the gate's."""
     return trust.end(request, grant_for(request, grant_id))
 
 
-@router.post("/permits", response={201: PermitOut})
+@router.post("/permits", response=answers({201: PermitOut}, 404))
 def issue_permit(request, data: PermitIn):
     resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.select_related("community", "dwelling__building"), pk=data.resident_id)
     if not can(request.user, Can.EDIT_REGISTRY, resident):
@@ -452,7 +464,7 @@ def issue_permit(request, data: PermitIn):
 
 
 @router.post("/permits/{permit_id}/revoke", response=PermitOut)
-def revoke_permit(request, permit_id: int, data: RevokeIn):
+def revoke_permit(request, permit_id: Id, data: RevokeIn):
     row = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Permit.objects.all(), pk=permit_id)
     if not can(request.user, Can.EDIT_REGISTRY, row):
         error(_("Your role may not revoke permits."), 403)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from fangxian.accounts.exports import counted, export_list, pdf_response, wants_xlsx
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
+from fangxian.lib.ids import as_id
 from fangxian.lib.masking import mask_phone
 from fangxian.people import temperature
 from fangxian.people.models import Resident
@@ -86,18 +87,17 @@ def permit_list(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     residents = visible(request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community"))
     buildings = visible(request.user, Can.EDIT_REGISTRY, Building.objects.select_related("community"))
-    building_id = request.GET.get("building", "")
-    entrance = request.GET.get("entrance", "")
-    if building_id.isdigit():
+    building_id, entrance = as_id(request.GET.get("building")), as_id(request.GET.get("entrance"))
+    if building_id:
         residents = residents.filter(dwelling__building_id=building_id)
-    if entrance.isdigit():
+    if entrance:
         residents = residents.filter(dwelling__entrance=entrance)
     residents = search_residents(request.user, residents, request.GET.get("q", ""))
     residents = residents.prefetch_related(Prefetch("permits", queryset=Permit.objects.order_by("-issued_at")))
     page = Paginator(residents, 50).get_page(request.GET.get("page"))
     rows = [(r, permit_status(list(r.permits.all()))) for r in page]
     context = {"page": page, "rows": rows, "buildings": buildings, "query": request.GET.urlencode(),
-               "reasons": Permit.RevokeReason.choices, "filtered": building_id.isdigit()}
+               "reasons": Permit.RevokeReason.choices, "filtered": bool(building_id)}
     return render(request, "gate/permits.html", context)
 
 
@@ -105,11 +105,11 @@ def residents_for_bulk(request: HttpRequest):
     if not can(request.user, Can.EDIT_REGISTRY):
         raise PermissionDenied
     residents = visible(request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community"))
-    building_id, entrance = request.POST.get("building", ""), request.POST.get("entrance", "")
-    if not building_id.isdigit():
+    building_id, entrance = as_id(request.POST.get("building")), as_id(request.POST.get("entrance"))
+    if not building_id:
         raise Http404
     residents = residents.filter(dwelling__building_id=building_id)
-    if entrance.isdigit():
+    if entrance:
         residents = residents.filter(dwelling__entrance=entrance)
     return residents
 
@@ -155,12 +155,13 @@ def print_cards(request: HttpRequest) -> HttpResponse:
     """A4 sheets of the valid permits of a building or entrance, or of one permit."""
     rows = visible(request.user, Can.EDIT_REGISTRY, valid_permits())
     rows = rows.select_related("resident__dwelling__building", "community")
-    if request.GET.get("permit", "").isdigit():
-        rows = rows.filter(pk=request.GET["permit"])
-    elif request.GET.get("building", "").isdigit():
-        rows = rows.filter(resident__dwelling__building_id=request.GET["building"], resident__moved_out_on=None)
-        if request.GET.get("entrance", "").isdigit():
-            rows = rows.filter(resident__dwelling__entrance=request.GET["entrance"])
+    permit_id, building_id, entrance = (as_id(request.GET.get(k)) for k in ("permit", "building", "entrance"))
+    if permit_id:
+        rows = rows.filter(pk=permit_id)
+    elif building_id:
+        rows = rows.filter(resident__dwelling__building_id=building_id, resident__moved_out_on=None)
+        if entrance:
+            rows = rows.filter(resident__dwelling__entrance=entrance)
     else:
         raise Http404
     rows = list(rows.order_by("resident__dwelling__entrance", "resident__dwelling__floor", "resident__dwelling__room")[:MAX_CARDS])
@@ -257,8 +258,8 @@ def records(request: HttpRequest) -> HttpResponse:
     rows = passes_seen_by(request.user)
     gates = visible(request.user, Can.VIEW_RESIDENTS, Gate.objects.all())
     params = request.GET
-    if params.get("gate", "").isdigit():
-        rows = rows.filter(gate_id=params["gate"])
+    if as_id(params.get("gate")):
+        rows = rows.filter(gate_id=as_id(params["gate"]))
     # A search confirms only what the user may see: names and rooms of residents in their own
     # registry (a market gate also records other communities' residents), phones they may reveal.
     residents = visible(request.user, Can.VIEW_RESIDENTS, Resident.objects.all()).values("pk")

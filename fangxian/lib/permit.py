@@ -16,6 +16,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from . import base45
+from .ids import MAX_ID
 
 PREFIX = "FX1:"
 MAX_CODE_LENGTH = 1000  # a version-10 QR code holds 311 alphanumeric characters at ECC M
@@ -34,7 +35,6 @@ class PermitError(ValueError):
         self.reason = reason
 
 
-MAX_ID = 2**63 - 1
 MAX_TIME = 4_102_444_800  # 2100-01-01 in Unix seconds
 
 

@@ -1,15 +1,14 @@
 """Residents under /api/v1/: masked by default, revealed one field at a time and audited."""
 
-from __future__ import annotations
-
 import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Body, Field, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import error
+from fangxian.accounts.apikit import Id, Input, answers, error
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
 from fangxian.places.models import Dwelling
 
@@ -38,8 +37,8 @@ class ResidentOut(Schema):
     moved_out_on: datetime.date | None
 
 
-class ResidentIn(Schema):
-    dwelling_id: int
+class ResidentIn(Input):
+    dwelling_id: Id
     name: str = Field(..., max_length=50)
     sex: str | None = None
     id_type: str = Resident.IdType.MAINLAND
@@ -51,7 +50,24 @@ class ResidentIn(Schema):
     tags: list[str] = []
 
 
-class RevealIn(Schema):
+class ResidentPatch(Input):
+    """Only the fields sent change; a field that is not one of these is refused."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dwelling_id: Id | None = None
+    name: str | None = Field(None, max_length=50)
+    sex: str | None = Field(None, max_length=1)
+    id_type: str | None = Field(None, max_length=20)
+    id_number: str | None = Field(None, max_length=40)
+    birth_date: str | None = Field(None, max_length=20)
+    phone: str | None = Field(None, max_length=30)
+    relation: str | None = Field(None, max_length=20)
+    residence: str | None = Field(None, max_length=30)
+    tags: list[str] | None = Field(None, max_length=20)
+
+
+class RevealIn(Input):
     field: str
 
 
@@ -65,7 +81,7 @@ def residents_seen_by(user):
 
 @router.get("/residents", response=list[ResidentOut])
 @paginate
-def list_residents(request, q: str = "", dwelling_id: int | None = None, tag: str = "", moved_out: bool = False):
+def list_residents(request, q: str = "", dwelling_id: Id | None = None, tag: str = "", moved_out: bool = False):
     residents = residents_seen_by(request.user)
     residents = residents.exclude(moved_out_on=None) if moved_out else residents.current()
     if dwelling_id is not None:
@@ -76,26 +92,26 @@ def list_residents(request, q: str = "", dwelling_id: int | None = None, tag: st
 
 
 @router.get("/residents/{resident_id}", response=ResidentOut)
-def get_resident(request, resident_id: int):
+def get_resident(request, resident_id: Id):
     return get_visible_or_404(request.user, Can.VIEW_RESIDENTS, residents_seen_by(request.user), pk=resident_id)
 
 
-def editable_dwelling(request, dwelling_id: int) -> Dwelling:
+def editable_dwelling(request, dwelling_id: Id) -> Dwelling:
     dwelling = get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building", "community"), pk=dwelling_id)
     if not can(request.user, Can.EDIT_REGISTRY, dwelling):
         error(_("Your role may not register residents here."), 403)
     return dwelling
 
 
-@router.post("/residents", response={201: ResidentOut})
+@router.post("/residents", response=answers({201: ResidentOut}, 404, 409))
 def create_resident(request, data: ResidentIn):
     dwelling = editable_dwelling(request, data.dwelling_id)
     values = clean_resident(data.dict())
     return Status(201, save_resident(values, dwelling, request.user))
 
 
-@router.patch("/residents/{resident_id}", response=ResidentOut)
-def update_resident(request, resident_id: int, data: dict = Body(...)):
+@router.patch("/residents/{resident_id}", response=answers({200: ResidentOut}, 409))
+def update_resident(request, resident_id: Id, data: ResidentPatch):
     resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, residents_seen_by(request.user), pk=resident_id)
     if not can(request.user, Can.EDIT_REGISTRY, resident):
         error(_("Your role may not change this resident."), 403)
@@ -104,17 +120,14 @@ def update_resident(request, resident_id: int, data: dict = Body(...)):
         "birth_date": resident.birth_date, "phone": resident.phone, "relation": resident.relation,
         "residence": resident.residence, "tags": resident.tag_list, "dwelling_id": resident.dwelling_id,
     }
-    unknown = set(data) - set(current)
-    if unknown:
-        error(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))}, 422)
-    merged = current | data
+    merged = current | data.dict(exclude_unset=True, exclude_none=True)
     dwelling = editable_dwelling(request, merged["dwelling_id"])
     values = clean_resident(merged, instance=resident)
     return save_resident(values, dwelling, request.user, instance=resident)
 
 
 @router.post("/residents/{resident_id}/reveal", response=RevealOut)
-def reveal(request, resident_id: int, data: RevealIn):
+def reveal(request, resident_id: Id, data: RevealIn):
     resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.all(), pk=resident_id)
     try:
         return {"value": registry.reveal(request, resident, data.field, via="api")}

@@ -17,6 +17,7 @@ from fangxian.accounts import audit
 from fangxian.accounts.exports import audit_export, counted, export_list, require_export, wants_xlsx, xlsx_response
 from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
+from fangxian.lib.ids import as_id
 from fangxian.lib.masking import mask_id_number, mask_phone
 from fangxian.lib.tabular import TableError, read_table, write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
@@ -46,12 +47,12 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     rows = residents_of(request.user)
     params = request.GET
     rows = rows.exclude(moved_out_on=None) if params.get("status") == "moved_out" else rows.current()
-    if params.get("community", "").isdigit():
-        rows = rows.filter(community_id=params["community"])
-    if params.get("building", "").isdigit():
-        rows = rows.filter(dwelling__building_id=params["building"])
-    if params.get("grid", "").isdigit():
-        rows = rows.filter(dwelling__building__grid_id=params["grid"])
+    if as_id(params.get("community")):
+        rows = rows.filter(community_id=as_id(params["community"]))
+    if as_id(params.get("building")):
+        rows = rows.filter(dwelling__building_id=as_id(params["building"]))
+    if as_id(params.get("grid")):
+        rows = rows.filter(dwelling__building__grid_id=as_id(params["grid"]))
     if params.get("tag") in Tag.values:
         rows = rows.with_tag(params["tag"])
     if params.get("residence") in Resident.Residence.values:
@@ -146,8 +147,8 @@ def resident_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         require(request.user, Can.EDIT_REGISTRY)
     buildings = editable_buildings(request.user)
     initial = {}
-    dwelling_id = request.GET.get("dwelling", "")
-    if resident is None and dwelling_id.isdigit():
+    dwelling_id = as_id(request.GET.get("dwelling"))
+    if resident is None and dwelling_id:
         dwelling = visible(request.user, Can.EDIT_REGISTRY, Dwelling.objects.all()).filter(pk=dwelling_id).first()
         if dwelling is not None:
             initial = {"building": dwelling.building_id, "entrance": dwelling.entrance, "room": dwelling.room}

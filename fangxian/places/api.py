@@ -1,14 +1,12 @@
 """Communities, buildings and dwellings: readable by every role that sees the territory,
 writable by the roles that keep the registry, scoped like the pages."""
 
-from __future__ import annotations
-
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import error, not_found
+from fangxian.accounts.apikit import Id, Input, answers, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, holds_place, visible
 
 from .models import Building, Community, Dwelling, Grid, Street
@@ -26,20 +24,20 @@ class CommunityOut(Schema):
     dwellings: int = Field(0, alias="dwelling_count")
 
 
-class CommunityIn(Schema):
-    street_id: int
+class CommunityIn(Input):
+    street_id: Id
     code: str = Field(..., min_length=1, max_length=20)
     name_zh: str = Field(..., min_length=1, max_length=100)
     name_en: str = Field("", max_length=100)
 
 
-class CommunityPatch(Schema):
+class CommunityPatch(Input):
     name_zh: str | None = Field(None, min_length=1, max_length=100)
     name_en: str | None = Field(None, max_length=100)
 
 
-class GridIn(Schema):
-    community_id: int
+class GridIn(Input):
+    community_id: Id
     code: str = Field(..., min_length=1, max_length=20)
     name_zh: str = Field(..., min_length=1, max_length=100)
     name_en: str = Field("", max_length=100)
@@ -53,23 +51,23 @@ class GridOut(Schema):
     name_en: str
 
 
-class BuildingIn(Schema):
-    community_id: int
+class BuildingIn(Input):
+    community_id: Id
     number: str = Field(..., min_length=1, max_length=30)
     name: str = Field("", max_length=100)
     kind: Building.Kind = Building.Kind.RESIDENTIAL
     floors: int = Field(..., ge=1, le=200)
     entrances: int = Field(1, ge=1, le=50)
-    grid_id: int | None = None
+    grid_id: Id | None = None
 
 
-class BuildingPatch(Schema):
+class BuildingPatch(Input):
     number: str | None = Field(None, min_length=1, max_length=30)
     name: str | None = Field(None, max_length=100)
     kind: Building.Kind | None = None
     floors: int | None = Field(None, ge=1, le=200)
     entrances: int | None = Field(None, ge=1, le=50)
-    grid_id: int | None = None
+    grid_id: Id | None = None
 
 
 class BuildingOut(Schema):
@@ -83,8 +81,8 @@ class BuildingOut(Schema):
     entrances: int
 
 
-class DwellingIn(Schema):
-    building_id: int
+class DwellingIn(Input):
+    building_id: Id
     entrance: int = Field(1, ge=1, le=50)
     floor: int = Field(..., ge=-5, le=200)
     room: str = Field(..., min_length=1, max_length=20)
@@ -113,11 +111,11 @@ def list_communities(request):
 
 
 @router.get("/communities/{community_id}", response=CommunityOut)
-def get_community(request, community_id: int):
+def get_community(request, community_id: Id):
     return get_visible_or_404(request.user, Can.VIEW_PLACES, annotated_communities(), pk=community_id)
 
 
-@router.post("/communities", response={201: CommunityOut})
+@router.post("/communities", response=answers({201: CommunityOut}, 409))
 def create_community(request, data: CommunityIn):
     if not Street.objects.filter(pk=data.street_id).exists() or not holds_place(request.user, Can.MANAGE_TERRITORY, "street", data.street_id):
         error(_("Your role may not add communities to this street."), 403)
@@ -128,11 +126,11 @@ def create_community(request, data: CommunityIn):
 
 
 @router.patch("/communities/{community_id}", response=CommunityOut)
-def update_community(request, community_id: int, data: CommunityPatch):
+def update_community(request, community_id: Id, data: CommunityPatch):
     community = get_visible_or_404(request.user, Can.VIEW_PLACES, Community.objects.all(), pk=community_id)
     if not holds_place(request.user, Can.MANAGE_TERRITORY, "community", community.pk):
         error(_("Your role may not rename this community."), 403)
-    for key, value in data.dict(exclude_unset=True).items():
+    for key, value in data.dict(exclude_unset=True, exclude_none=True).items():
         setattr(community, key, value)
     community.save()
     return annotated_communities().get(pk=community.pk)
@@ -140,12 +138,12 @@ def update_community(request, community_id: int, data: CommunityPatch):
 
 @router.get("/grids", response=list[GridOut])
 @paginate
-def list_grids(request, community_id: int | None = None):
+def list_grids(request, community_id: Id | None = None):
     grids = visible(request.user, Can.VIEW_PLACES, Grid.objects.all())
     return grids if community_id is None else grids.filter(community_id=community_id)
 
 
-@router.post("/grids", response={201: GridOut})
+@router.post("/grids", response=answers({201: GridOut}, 404, 409))
 def create_grid(request, data: GridIn):
     community = editable_community(request, data.community_id)
     if Grid.objects.filter(community=community, code__iexact=data.code).exists():
@@ -155,7 +153,7 @@ def create_grid(request, data: GridIn):
 
 @router.get("/buildings", response=list[BuildingOut])
 @paginate
-def list_buildings(request, community_id: int | None = None, grid_id: int | None = None):
+def list_buildings(request, community_id: Id | None = None, grid_id: Id | None = None):
     buildings = visible(request.user, Can.VIEW_PLACES, Building.objects.all())
     if community_id is not None:
         buildings = buildings.filter(community_id=community_id)
@@ -165,11 +163,11 @@ def list_buildings(request, community_id: int | None = None, grid_id: int | None
 
 
 @router.get("/buildings/{building_id}", response=BuildingOut)
-def get_building(request, building_id: int):
+def get_building(request, building_id: Id):
     return get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=building_id)
 
 
-def editable_community(request, community_id: int) -> Community:
+def editable_community(request, community_id: Id) -> Community:
     community = visible(request.user, Can.VIEW_PLACES, Community.objects.all()).filter(pk=community_id).first()
     if community is None:
         not_found()
@@ -183,7 +181,7 @@ def check_grid(community: Community, grid_id: int | None) -> None:
         error(_("That grid is not in this community."), 422)
 
 
-@router.post("/buildings", response={201: BuildingOut})
+@router.post("/buildings", response=answers({201: BuildingOut}, 404, 409))
 def create_building(request, data: BuildingIn):
     community = editable_community(request, data.community_id)
     check_grid(community, data.grid_id)
@@ -192,11 +190,12 @@ def create_building(request, data: BuildingIn):
     return Status(201, Building.objects.create(**data.dict()))
 
 
-@router.patch("/buildings/{building_id}", response=BuildingOut)
-def update_building(request, building_id: int, data: BuildingPatch):
+@router.patch("/buildings/{building_id}", response=answers({200: BuildingOut}, 409))
+def update_building(request, building_id: Id, data: BuildingPatch):
     building = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=building_id)
     editable_community(request, building.community_id)
-    changes = data.dict(exclude_unset=True)
+    # A null grid takes the building out of its grid; a null anything else changes nothing.
+    changes = {k: v for k, v in data.dict(exclude_unset=True).items() if v is not None or k == "grid_id"}
     check_grid(building.community, changes.get("grid_id"))
     if "number" in changes and Building.objects.filter(community_id=building.community_id, number=changes["number"]).exclude(pk=building.pk).exists():
         error(_("Building %(number)s already exists in this community.") % {"number": changes["number"]}, 409)
@@ -208,7 +207,7 @@ def update_building(request, building_id: int, data: BuildingPatch):
 
 @router.get("/dwellings", response=list[DwellingOut])
 @paginate
-def list_dwellings(request, building_id: int | None = None, community_id: int | None = None, room: str | None = None):
+def list_dwellings(request, building_id: Id | None = None, community_id: Id | None = None, room: str | None = None):
     dwellings = visible(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building"))
     if building_id is not None:
         dwellings = dwellings.filter(building_id=building_id)
@@ -220,11 +219,11 @@ def list_dwellings(request, building_id: int | None = None, community_id: int | 
 
 
 @router.get("/dwellings/{dwelling_id}", response=DwellingOut)
-def get_dwelling(request, dwelling_id: int):
+def get_dwelling(request, dwelling_id: Id):
     return get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building"), pk=dwelling_id)
 
 
-@router.post("/dwellings", response={201: DwellingOut})
+@router.post("/dwellings", response=answers({201: DwellingOut}, 404, 409))
 def create_dwelling(request, data: DwellingIn):
     building = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=data.building_id)
     editable_community(request, building.community_id)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from fangxian.accounts.exports import counted, export_list, wants_xlsx
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
+from fangxian.lib.ids import as_id
 
 from .forms import BuildingForm, GridForm
 from .layout import floor_rows
@@ -88,11 +89,11 @@ def dwellings(request: HttpRequest) -> HttpResponse:
     rows = visible(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building")).annotate(
         people=CURRENT_RESIDENTS
     ).order_by("building_id", "entrance", "floor", "room")
-    community_id = request.GET.get("community", "")
-    if community_id.isdigit():
+    community_id = as_id(request.GET.get("community"))
+    if community_id:
         rows = rows.filter(community_id=community_id)
-    building_id = request.GET.get("building", "")
-    if building_id.isdigit():
+    building_id = as_id(request.GET.get("building"))
+    if building_id:
         rows = rows.filter(building_id=building_id)
     room = request.GET.get("room", "").strip()
     if room:

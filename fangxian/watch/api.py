@@ -1,17 +1,16 @@
 """Arrivals, observations and health reports, census campaigns, the epidemic map and the
 evening numbers under /api/v1/."""
 
-from __future__ import annotations
-
 import datetime
 import uuid
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import error, not_found
+from fangxian.accounts.apikit import Day, Id, Input, Moment, answers, error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.places.models import Building, Community
@@ -22,10 +21,10 @@ from .models import Arrival, Assignment, Campaign, Observation, Policy
 router = Router(tags=["watch"])
 
 
-class ArrivalIn(Schema):
-    resident_id: int
+class ArrivalIn(Input):
+    resident_id: Id
     came_from: str = Field(..., max_length=100)
-    arrived_on: datetime.date
+    arrived_on: Day
     transport: str = Arrival.Transport.OTHER
     transport_number: str = Field("", max_length=30)
     reason: str = Field("", max_length=200)
@@ -41,14 +40,14 @@ class ArrivalOut(Schema):
     reason: str
 
 
-class ObservationIn(Schema):
-    resident_id: int
+class ObservationIn(Input):
+    resident_id: Id
     kind: str = Observation.Kind.HOME
-    start: datetime.date
+    start: Day
     policy: int | None = None
     facility: str = Field("", max_length=100)
     room: str = Field("", max_length=20)
-    arrival_id: int | None = None
+    arrival_id: Id | None = None
 
 
 class ObservationOut(Schema):
@@ -63,7 +62,7 @@ class ObservationOut(Schema):
     notice_number: str
 
 
-class ReportIn(Schema):
+class ReportIn(Input):
     temperature: float | str | None = None
     symptoms: list[str] = []
 
@@ -78,13 +77,13 @@ class ReportOut(Schema):
     reported_at: datetime.datetime
 
 
-class ExtendIn(Schema):
+class ExtendIn(Input):
     days: int
     reason: str = Field("", max_length=200)
     approved_by: str = Field("", max_length=50)
 
 
-class ReleaseIn(Schema):
+class ReleaseIn(Input):
     reason: str = Field("", max_length=200)
 
 
@@ -101,14 +100,14 @@ def observations_seen_by(user) -> QuerySet:
     return visible(user, Can.VIEW_RESIDENTS, Observation.objects.select_related("policy", "resident"))
 
 
-def watched_resident(request, resident_id: int) -> Resident:
+def watched_resident(request, resident_id: Id) -> Resident:
     resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.select_related("community__street__district"), pk=resident_id)
     if not can(request.user, Can.WATCH, resident):
         error(_("Your role may not register arrivals or observations."), 403)
     return resident
 
 
-def watched_observation(request, observation_id: int) -> Observation:
+def watched_observation(request, observation_id: Id) -> Observation:
     observation = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Observation.objects.select_related("policy", "resident"), pk=observation_id)
     if not can(request.user, Can.WATCH, observation):
         error(_("Your role may not change observations."), 403)
@@ -121,7 +120,7 @@ def list_arrivals(request):
     return visible(request.user, Can.VIEW_RESIDENTS, Arrival.objects.all())
 
 
-@router.post("/arrivals", response={201: ArrivalOut})
+@router.post("/arrivals", response=answers({201: ArrivalOut}, 404))
 def register_arrival(request, data: ArrivalIn):
     resident = watched_resident(request, data.resident_id)
     return Status(201, observations.arrive(resident, data.came_from, data.arrived_on, request.user, data.transport,
@@ -135,7 +134,7 @@ def list_observations(request, running: bool = True):
     return rows.filter(released_at=None) if running else rows
 
 
-@router.post("/observations", response={201: ObservationOut})
+@router.post("/observations", response=answers({201: ObservationOut}, 404))
 def start_observation(request, data: ObservationIn):
     resident = watched_resident(request, data.resident_id)
     policy = arrival = None
@@ -151,29 +150,29 @@ def start_observation(request, data: ObservationIn):
 
 
 @router.get("/observations/{observation_id}", response=ObservationOut)
-def get_observation(request, observation_id: int):
+def get_observation(request, observation_id: Id):
     return get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Observation.objects.select_related("policy"), pk=observation_id)
 
 
 @router.get("/observations/{observation_id}/reports", response=list[ReportOut])
-def list_reports(request, observation_id: int):
+def list_reports(request, observation_id: Id):
     observation = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Observation.objects.all(), pk=observation_id)
     return observation.reports.all()
 
 
 @router.post("/observations/{observation_id}/reports", response={201: ReportOut})
-def add_report(request, observation_id: int, data: ReportIn):
+def add_report(request, observation_id: Id, data: ReportIn):
     observation = watched_observation(request, observation_id)
     return Status(201, observations.report(observation, data.temperature, data.symptoms, request.user))
 
 
 @router.post("/observations/{observation_id}/extend", response=ObservationOut)
-def extend_observation(request, observation_id: int, data: ExtendIn):
+def extend_observation(request, observation_id: Id, data: ExtendIn):
     return observations.extend(watched_observation(request, observation_id), data.days, data.reason, data.approved_by, request.user)
 
 
 @router.post("/observations/{observation_id}/release", response=ObservationOut)
-def release_observation(request, observation_id: int, data: ReleaseIn):
+def release_observation(request, observation_id: Id, data: ReleaseIn):
     return observations.release(watched_observation(request, observation_id), request.user, data.reason)
 
 
@@ -190,13 +189,13 @@ def list_alerts(request):
     ]
 
 
-class CampaignIn(Schema):
-    community_id: int
+class CampaignIn(Input):
+    community_id: Id
     name: str = Field(..., max_length=100)
-    starts_on: datetime.date
-    ends_on: datetime.date
-    building_ids: list[int] = []
-    grid_ids: list[int] = []
+    starts_on: Day
+    ends_on: Day
+    building_ids: list[Id] = []
+    grid_ids: list[Id] = []
 
 
 class CampaignOut(Schema):
@@ -208,34 +207,34 @@ class CampaignOut(Schema):
     closed_at: datetime.datetime | None
 
 
-class VisitIn(Schema):
-    dwelling_id: int
+class VisitIn(Input):
+    dwelling_id: Id
     outcome: str
     client_id: uuid.UUID
-    visited_at: datetime.datetime
+    visited_at: Moment
     present: list[dict] = []
     occupants: list[dict] = []
     absent: dict = {}
     note: str = Field("", max_length=200)
-    seen_visit_id: int | None = None
+    seen_visit_id: Id | None = None
 
 
 class VisitsIn(Schema):
-    visits: list[dict]
+    visits: list[Any]  # each checked on its own: a bad one gets its own error
 
 
-class AssignIn(Schema):
-    building_ids: list[int] = []
-    grid_ids: list[int] = []
+class AssignIn(Input):
+    building_ids: list[Id] = []
+    grid_ids: list[Id] = []
     worker: str | None = None  # a username
     team: str = Field("", max_length=50)
 
 
-class ReopenIn(Schema):
+class ReopenIn(Input):
     reason: str = Field("", max_length=200)
 
 
-def campaign_for(request, campaign_id: int, capability: Can) -> Campaign:
+def campaign_for(request, campaign_id: Id, capability: Can) -> Campaign:
     campaign = get_visible_or_404(request.user, Can.VIEW_PLACES, Campaign.objects.select_related("community"), pk=campaign_id)
     if not can(request.user, capability, campaign):
         error(_("Your role may not do this in a campaign."), 403)
@@ -247,7 +246,7 @@ def list_campaigns(request):
     return visible(request.user, Can.VIEW_PLACES, Campaign.objects.all())
 
 
-@router.post("/campaigns", response={201: CampaignOut})
+@router.post("/campaigns", response=answers({201: CampaignOut}, 404))
 def start_campaign(request, data: CampaignIn):
     community = get_visible_or_404(request.user, Can.VIEW_PLACES, Community.objects.all(), pk=data.community_id)
     if not holds_community(request.user, Can.RUN_CENSUS, community.pk):
@@ -267,22 +266,22 @@ def campaign_rollup(request, name: str, by: str = "community"):
 
 
 @router.get("/campaigns/{campaign_id}/progress")
-def campaign_progress(request, campaign_id: int):
+def campaign_progress(request, campaign_id: Id):
     campaign = get_visible_or_404(request.user, Can.VIEW_PLACES, Campaign.objects.all(), pk=campaign_id)
     result = census.progress(campaign)
     result["campaign"] = {"id": campaign.pk, "name": campaign.name, "closed": not campaign.is_open}
     return result
 
 
-@router.get("/campaigns/{campaign_id}/worklist")
-def campaign_worklist(request, campaign_id: int, mine: bool = False):
+@router.get("/campaigns/{campaign_id}/worklist", response=answers({200: list[dict]}, 403))
+def campaign_worklist(request, campaign_id: Id, mine: bool = False):
     """The doors to knock, by building, entrance and floor, with who is listed behind each."""
     campaign = campaign_for(request, campaign_id, Can.CENSUS)
     return census.worklist(campaign, request.user, mine)
 
 
 @router.post("/campaigns/{campaign_id}/visits")
-def record_visits(request, campaign_id: int, data: VisitsIn):
+def record_visits(request, campaign_id: Id, data: VisitsIn):
     """Up to 500 visits, answered in order; resending the same client_id changes nothing."""
     campaign = campaign_for(request, campaign_id, Can.CENSUS)
     if len(data.visits) > census.MAX_VISITS:
@@ -306,7 +305,7 @@ def record_visits(request, campaign_id: int, data: VisitsIn):
 
 
 @router.post("/campaigns/{campaign_id}/assign")
-def assign_doors(request, campaign_id: int, data: AssignIn):
+def assign_doors(request, campaign_id: Id, data: AssignIn):
     """Gives the doors of some buildings to a person or a volunteer team."""
     campaign = campaign_for(request, campaign_id, Can.RUN_CENSUS)
     worker = None
@@ -318,17 +317,17 @@ def assign_doors(request, campaign_id: int, data: AssignIn):
 
 
 @router.post("/campaigns/{campaign_id}/close", response=CampaignOut)
-def close_campaign(request, campaign_id: int):
+def close_campaign(request, campaign_id: Id):
     return census.close(campaign_for(request, campaign_id, Can.RUN_CENSUS), request.user, request)
 
 
 @router.post("/campaigns/{campaign_id}/reopen", response=CampaignOut)
-def reopen_campaign(request, campaign_id: int, data: ReopenIn):
+def reopen_campaign(request, campaign_id: Id, data: ReopenIn):
     return census.reopen(campaign_for(request, campaign_id, Can.RUN_CENSUS), request.user, data.reason, request)
 
 
 @router.get("/map/buildings/{building_id}")
-def building_map(request, building_id: int):
+def building_map(request, building_id: Id):
     building = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Building.objects.all(), pk=building_id)
     [found] = mapping.maps_for([building])
     return {
@@ -339,7 +338,7 @@ def building_map(request, building_id: int):
     }
 
 
-@router.get("/evening")
+@router.get("/evening", response=answers({200: dict}, 404))
 def evening_numbers(request):
     communities = visible(request.user, Can.VIEW_RESIDENTS, Community.objects.all())
     if not can(request.user, Can.VIEW_RESIDENTS):

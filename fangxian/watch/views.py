@@ -17,6 +17,7 @@ from fangxian.accounts.exports import pdf_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.people import temperature
+from fangxian.lib.ids import as_id
 from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community
 
@@ -31,7 +32,7 @@ def posted_temperature(request: HttpRequest) -> str:
 
 
 def posted_ids(request: HttpRequest, name: str) -> list[int]:
-    return [int(v) for v in request.POST.getlist(name) if v.isdigit()]
+    return [i for i in map(as_id, request.POST.getlist(name)) if i]
 
 
 def problems(exc: ValidationError) -> str:
