@@ -24,6 +24,7 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.needs("chromium"))
 
 
 @pytest.fixture(scope="session")
@@ -31,8 +32,6 @@ def playwright():
     """One Playwright for the session: a second one cannot start while the first runs."""
     from playwright.sync_api import sync_playwright
 
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("Debian's chromium is missing: run `make sysdeps`")
     with sync_playwright() as p:
         yield p
 
