@@ -99,6 +99,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", context)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with a stale token (a page left open long, or through a new log-in): our page,
+    in the user's language, with the way back, instead of Django's."""
+    return render(request, "403_csrf.html", status=403)
+
+
 def service_worker(request: HttpRequest, scope: str) -> HttpResponse:
     """Served from /<scope>/ so that it covers every page there (the gate, the census walk)."""
     response = HttpResponse(render_to_string("sw.js", {"scope": scope}), content_type="application/javascript")

@@ -54,11 +54,12 @@ class Permit:
     def from_cbor(cls, data: bytes) -> Permit:
         try:
             fields = cbor2.loads(data)
-            values = (fields[ID], fields[ISSUER], fields[NAME], fields[DWELLING], fields[VALID_FROM], fields[VALID_UNTIL], fields.get(PHOTO, b""))
+            values = (fields[ID], fields[ISSUER], fields[NAME], fields[DWELLING], fields[VALID_FROM],
+                      fields[VALID_UNTIL], fields.get(PHOTO, b""))
         except Exception:  # cbor2 raises many types on hostile input; all mean the same here
             raise PermitError("payload") from None
         types = (int, str, str, str, int, int, bytes)
-        if not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, types)):
+        if not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, types, strict=True)):
             raise PermitError("payload")
         return cls(*values)
 
@@ -121,7 +122,7 @@ def parse(code: str) -> Envelope:
         raise
     except Exception:
         raise PermitError("structure") from None
-    if not (isinstance(protected, bytes) and isinstance(payload, bytes) and isinstance(signature, bytes) and isinstance(header, dict)):
+    if not (all(isinstance(part, bytes) for part in (protected, payload, signature)) and isinstance(header, dict)):
         raise PermitError("structure")
     # The unprotected header is not signed: anything in it could be changed unseen, so a
     # permit carries nothing there.
@@ -132,4 +133,5 @@ def parse(code: str) -> Envelope:
     kid = header.get(KID)
     if not isinstance(kid, bytes) or len(signature) != 64:
         raise PermitError("structure")
-    return Envelope(kid=kid, protected=protected, payload=payload, signature=signature, permit=Permit.from_cbor(payload))
+    permit = Permit.from_cbor(payload)
+    return Envelope(kid=kid, protected=protected, payload=payload, signature=signature, permit=permit)
