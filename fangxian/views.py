@@ -13,6 +13,7 @@ from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, roles_of, visible
 from fangxian.duty.models import Assignment, Roster
 from fangxian.gate.api import usable_gates
+from fangxian.gate.views import keepable_communities
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
 from fangxian.watch import observations
@@ -88,6 +89,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_import"] = can(user, Can.IMPORT)
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
     context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
+    context["can_manage_gates"] = keepable_communities(user).exists()
     context["gates"] = list(usable_gates(user)[:2])
     if can(user, Can.WATCH):
         # The grid worker's and health worker's morning: who has a fever, who has not reported.

@@ -1,4 +1,7 @@
-"""Playwright for Python driving Debian's Chromium; never a downloaded browser."""
+"""Playwright for Python driving Debian's Chromium; never a downloaded browser.
+
+The pages' Content-Security-Policy refuses eval, which Playwright uses to poll a bare expression:
+give wait_for_function a function, "() => window.x && window.x.ready"."""
 
 import os
 
