@@ -45,8 +45,7 @@ test-browser: $(VENV)/.installed-test sysdeps
 
 # ruff with the rules in pyproject.toml; mypy --strict on the Django-free fangxian/lib.
 lint: $(VENV)/.installed-test
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy
+	@status=0; $(VENV)/bin/ruff check . || status=1; $(VENV)/bin/mypy || status=1; exit $$status
 
 # Rebuild the Chinese catalogue after changing strings (needs gettext).
 messages: $(VENV)/.installed

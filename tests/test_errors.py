@@ -42,6 +42,13 @@ def test_a_failing_page_shows_our_500_page_in_chinese_then_in_english(world):
     assert page.status_code == 500 and "Something went wrong on our side" in page.content.decode()
 
 
+def test_the_500_page_asks_nothing_of_the_database(world, django_assert_num_queries):
+    client = visitor()
+    client.force_login(world.users["secretary"])
+    with django_assert_num_queries(0):  # the session and the user are never read
+        assert client.get("/fails/").status_code == 500
+
+
 def test_a_missing_page_shows_our_404_page_with_the_way_back(world, client_for):
     page = client_for("secretary").get("/no-such-page/")
     assert page.status_code == 404

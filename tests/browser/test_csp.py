@@ -19,8 +19,8 @@ FILES = (".pdf", ".xlsx", ".png", "/photo/", "format=xlsx")
 
 # Runs in every page before its own scripts; a refusal is reported at once, even while leaving.
 LISTEN = """
-document.addEventListener("securitypolicyviolation", (e) => window.fangxianRefused(
-  `${location.pathname}: ${e.effectiveDirective} refused ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
+document.addEventListener("securitypolicyviolation", (e) => window.fangxianRefused(`${location.pathname}: `
+  + `${e.effectiveDirective} refused ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
 """
 
 
@@ -35,7 +35,8 @@ def home_links(page, base: str) -> list[str]:
 
 
 @pytest.mark.parametrize("actor", ROLES)
-def test_every_page_a_role_opens_satisfies_the_content_security_policy(live_server, world, camera_browser, tmp_path, actor):
+def test_every_page_a_role_opens_satisfies_the_content_security_policy(live_server, world, camera_browser, tmp_path,
+                                                                         actor):
     targets = targets_for(world)
     page = camera_browser(qr_clip(targets["permit"].code, tmp_path / "permit.y4m"))
     page.set_viewport_size(PHONE)
@@ -45,8 +46,8 @@ def test_every_page_a_role_opens_satisfies_the_content_security_policy(live_serv
     page.context.add_init_script(LISTEN)
     base = live_server.url
     # A resource that fails is named by its response below; the console only repeats it.
-    page.on("console", lambda message: message.type == "error" and not message.text.startswith("Failed to load resource")
-            and errors.append(f"{page.url}: {message.text}"))
+    page.on("console", lambda message: message.type == "error"
+            and not message.text.startswith("Failed to load resource") and errors.append(f"{page.url}: {message.text}"))
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     # Chromium asks every page for /favicon.ico, an htmx fragment opened alone too; there is none.
     expected = {f"{base}/no-such-page/", f"{base}/favicon.ico"}
@@ -60,7 +61,7 @@ def test_every_page_a_role_opens_satisfies_the_content_security_policy(live_serv
     for path in pages:
         page.goto(base + path)
         if path == f"/gate/{targets['gate'].id}/":
-            page.wait_for_function("() => window.fangxianGate && window.fangxianGate.ready && navigator.serviceWorker.controller")
+            page.wait_for_function("() => window.fangxianGate?.ready && navigator.serviceWorker.controller")
             page.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")  # read by the camera, verified
         elif path == "/gate/records/":
             page.wait_for_selector("#hourly canvas")

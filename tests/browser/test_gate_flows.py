@@ -24,7 +24,7 @@ def keeper_on_gate(page, base: str, gate) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button.primary")
     page.wait_for_url(f"**/gate/{gate.id}/")
-    page.wait_for_function("() => window.fangxianGate && window.fangxianGate.ready && navigator.serviceWorker.controller")
+    page.wait_for_function("() => window.fangxianGate?.ready && navigator.serviceWorker.controller")
 
 
 def tampered(code: str) -> str:

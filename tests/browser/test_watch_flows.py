@@ -28,7 +28,7 @@ def door(page, index: int):
 def test_a_grid_worker_walks_a_campaign_with_an_offline_stretch(live_server, world, campaign, phone):
     log_in(phone, live_server.url, "grid_worker")
     phone.click("text=入户排查: 第一轮")
-    phone.wait_for_function("() => window.fangxianWalk && window.fangxianWalk.ready && navigator.serviceWorker.controller")
+    phone.wait_for_function("() => window.fangxianWalk?.ready && navigator.serviceWorker.controller")
     assert phone.inner_text("#total") == "12"
     door(phone, 0).locator("text=全员在家").click()
     phone.wait_for_function("() => document.getElementById('queued').textContent === '0' && document.getElementById('done').textContent === '1'")
