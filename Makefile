@@ -25,9 +25,10 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 sysdeps:
 	@bash scripts/sysdeps.sh test
 
-# WhiteNoise serves the static files collected, hashed and compressed (15 s: only after a change).
+# WhiteNoise serves the static files collected, hashed and compressed: half a minute, so only
+# after a change, and without the API docs' ReDoc, which they do not use.
 staticfiles/staticfiles.json: $(shell find fangxian/static -type f) $(VENV)/.installed | .secret-key
-	$(PY) manage.py collectstatic --no-input -v0
+	$(PY) manage.py collectstatic --no-input -v0 --ignore "redoc.*"
 
 # gunicorn serves the pages.
 run: $(VENV)/.installed .secret-key staticfiles/staticfiles.json

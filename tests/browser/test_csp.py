@@ -1,7 +1,7 @@
 """The pages satisfy their Content-Security-Policy: for each main role on a phone's screen,
-every page reachable from the home page and every page the permission matrix lets it open
-loads without a refused script, style, image, worker or request, and without a script error.
-The gate page scans a permit with its fake camera, so jsQR, WebCrypto, the service worker and
+every page reachable from the home page, every page the permission matrix lets it open and the
+API's documentation load without a refused script, style, image, worker or request, and
+without a script error. The gate page scans a permit with its fake camera, so jsQR, WebCrypto, the service worker and
 IndexedDB are all exercised under the policy."""
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_every_page_a_role_opens_satisfies_the_content_security_policy(live_serv
 
     log_in(page, base, actor)
     page.wait_for_load_state("networkidle")  # the home page's fevers arrive by htmx
-    pages = list(dict.fromkeys(home_links(page, base) + matrix_pages(targets, actor)))
+    pages = list(dict.fromkeys(home_links(page, base) + matrix_pages(targets, actor) + ["/api/v1/docs"]))
     assert len(pages) > 5
     for path in pages:
         page.goto(base + path)
