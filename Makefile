@@ -4,9 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
-export DEBUG ?= 1
 
-.PHONY: run test test-browser sysdeps messages vendor bench clean
+.PHONY: run test test-browser lint sysdeps messages vendor bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,15 +17,26 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(PY) -m pip install -q -r requirements-test.txt
 	touch $@
 
+# The demo runs as in production (DEBUG off), with a key of its own: made once, never committed,
+# read by fangxian/settings.py.
+.secret-key: | $(VENV)/.installed
+	@umask 077 && $(PY) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
 sysdeps:
 	@bash scripts/sysdeps.sh test
 
-run: $(VENV)/.installed
-	-@bash scripts/sysdeps.sh run
+# WhiteNoise serves the static files collected, hashed and compressed: half a minute, so only
+# after a change, and without the API docs' ReDoc, which they do not use.
+staticfiles/staticfiles.json: $(shell find fangxian/static -type f) $(VENV)/.installed | .secret-key
+	$(PY) manage.py collectstatic --no-input -v0 --ignore "redoc.*"
+
+# gunicorn serves the pages.
+run: $(VENV)/.installed .secret-key staticfiles/staticfiles.json
+	@bash scripts/sysdeps.sh run
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py demo
 	@echo "Fangxian on http://127.0.0.1:$(PORT)/"
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(VENV)/bin/gunicorn fangxian.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --timeout 120 --access-logfile -
 
 test: $(VENV)/.installed-test sysdeps
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -34,10 +44,14 @@ test: $(VENV)/.installed-test sysdeps
 test-browser: $(VENV)/.installed-test sysdeps
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
+# ruff with the rules in pyproject.toml; mypy --strict on the Django-free fangxian/lib.
+lint: $(VENV)/.installed-test
+	@status=0; $(VENV)/bin/ruff check . || status=1; $(VENV)/bin/mypy || status=1; exit $$status
+
 # Rebuild the Chinese catalogue after changing strings (needs gettext).
 messages: $(VENV)/.installed
-	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "bench/*"
-	$(PY) manage.py compilemessages -l zh_Hans -i ".venv"
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location -i ".venv/*" -i "bench/*"
+	DEBUG=1 $(PY) manage.py compilemessages -l zh_Hans -i ".venv"
 
 # Re-vendor the front-end libraries named in package.json as built files.
 vendor:
@@ -57,4 +71,4 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/roster.py
 
 clean:
-	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache .secret-key

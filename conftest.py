@@ -19,8 +19,15 @@ from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, Resident
 from fangxian.places.models import Building, City, Community, District, Dwelling, Grid, Street
+from tests.sysdeps import require
 
 PASSWORD = "test-password-1"
+
+
+def pytest_runtest_setup(item):
+    # @pytest.mark.needs("pdftotext", ...): skipped with the package to install, or failed under CI.
+    for mark in item.iter_markers("needs"):
+        require(*mark.args)
 
 
 @dataclass

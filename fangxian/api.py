@@ -1,8 +1,9 @@
 """The JSON API: one NinjaAPI, each app's router mounted here, OpenAPI at /api/v1/openapi.json."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.security import django_auth
@@ -93,3 +94,14 @@ def conflict(request, exc):
 def does_not_fit_a_column(request, exc):
     return does_not_fit(request)
 
+
+@api.exception_handler(Exception)
+def unforeseen(request, exc: Exception):
+    """A bug or an outage: logged here with its traceback, answered in the user's language with
+    nothing of the code's insides (ninja would send the traceback under DEBUG, HTML without)."""
+    if isinstance(exc, (SuspiciousOperation, BadRequest)):
+        raise exc  # Django answers these 403 and 400 itself
+    detail = _("Something went wrong on our side. It has been recorded; try again in a moment.")
+    response = api.create_response(request, {"detail": detail}, status=500)
+    log_response("Unhandled error in the API: %s", request.path, response=response, request=request, exception=exc)
+    return response

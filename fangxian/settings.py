@@ -8,7 +8,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from whitenoise.compress import Compressor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -49,16 +51,48 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_file(name: str, default: Path) -> str:
+    """What the file named by `name` holds, stripped; without `name`, what `default` holds, or ""
+    when it does not exist. A file named explicitly must be readable and not empty."""
+    raw = os.environ.get(name)
+    path = Path(raw) if raw is not None else default
+    if raw is None and not path.exists():
+        return ""
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ImproperlyConfigured(f"{name}: cannot read {path}: {exc}") from None
+    if not value:
+        raise ImproperlyConfigured(f"{name}: {path} is empty")
+    return value
+
+
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "")
+# `make run` writes a random key once into .secret-key (git-ignored), so the demo runs as in
+# production; a server sets SECRET_KEY or names a file only it can read in SECRET_KEY_FILE.
+SECRET_KEY = env_str("SECRET_KEY", "") or env_file("SECRET_KEY_FILE", BASE_DIR / ".secret-key")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+        raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off")
     SECRET_KEY = "fangxian-insecure-development-key"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-# True only behind a proxy that overwrites X-Forwarded-For (the audit log's "from where").
+# True only behind a proxy that overwrites X-Forwarded-For (the audit log's "from where") and,
+# with HTTPS, X-Forwarded-Proto.
 BEHIND_PROXY = env_bool("FANGXIAN_BEHIND_PROXY", False)
+
+# Served over HTTPS, here or at the proxy: plain HTTP is redirected, browsers are told to come
+# back only over HTTPS (HSTS) and cookies never travel unencrypted.
+HTTPS = env_bool("FANGXIAN_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = env_int("FANGXIAN_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FANGXIAN_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("FANGXIAN_HSTS_PRELOAD", HTTPS)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+if HTTPS and BEHIND_PROXY:
+    # The proxy speaks HTTPS to the phone and HTTP to us; without this every request would be
+    # redirected to HTTPS again.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -68,6 +102,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
+    "ninja",  # the API's documentation page from our own static files, not a CDN the policy refuses
     "fangxian.places",
     "fangxian.accounts",
     "fangxian.people",
@@ -80,6 +116,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -163,6 +200,9 @@ STATICFILES_DIRS = [BASE_DIR / "fangxian" / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 WHITENOISE_USE_FINDERS = DEBUG
+# Source maps are for a developer's tools, not for phones: not worth compressing (5 MB for the
+# API documentation page's).
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -190,8 +230,22 @@ API_TOKEN_DAYS = env_int("FANGXIAN_API_TOKEN_DAYS", 30, minimum=1)
 
 SESSION_COOKIE_AGE = 12 * 3600  # one long watch
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "fangxian.views.csrf_failure"
+
+# Scripts, styles, images, workers (the offline pages' service workers) and requests come from
+# Fangxian itself and nowhere else; no inline script, no inline style attribute, no eval. A page
+# that needs a <style> block of its own (the epidemic map's colours, shared with its PDF) gives
+# it the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 NINJA_PAGINATION_PER_PAGE = 100
 NINJA_PAGINATION_CLASS = "fangxian.accounts.apikit.Page"

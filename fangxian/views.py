@@ -92,8 +92,8 @@ def home(request: HttpRequest) -> HttpResponse:
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
     context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
     context["has_tokens"] = user.api_tokens.exists()
+    context["can_manage_gates"] = keepable_communities(user).exists()
     context["gates"] = list(usable_gates(user)[:2])
-    context["runs_gates"] = keepable_communities(user).exists()
     context["can_trust"] = can(user, Can.TRUST)
     if context["can_trust"]:
         context["trust_waiting"] = sum(1 for g in trust.grants_in_view(user).filter(status=TrustGrant.Status.ASKED)
@@ -106,6 +106,12 @@ def home(request: HttpRequest) -> HttpResponse:
     context["plans_duty"] = can(user, Can.PLAN_DUTY)
     context["campaigns"] = list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
     return render(request, "home.html", context)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent with a stale token (a page left open long, or through a new log-in): our page,
+    in the user's language, with the way back, instead of Django's."""
+    return render(request, "403_csrf.html", status=403)
 
 
 def service_worker(request: HttpRequest, scope: str) -> HttpResponse:

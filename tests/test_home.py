@@ -1,3 +1,7 @@
+import re
+
+import pytest
+
 from fangxian.people.models import Resident
 
 
@@ -12,3 +16,12 @@ def test_an_offices_totals_match_its_communities(world, client_for):
 def test_a_secretarys_totals_are_their_community(world, client_for):
     registry = client_for("secretary").get("/").context["registry"]
     assert registry["residents"] == Resident.objects.current().filter(community=world.xiangchang).count()
+
+
+@pytest.mark.parametrize("actor", ["secretary", "grid_worker", "gate_keeper", "health_worker", "volunteer",
+                                   "street_admin"])
+def test_the_home_page_offers_only_what_the_role_may_open(world, client_for, actor):
+    client = client_for(actor)
+    links = set(re.findall(r'<a [^>]*href="(/[^"]*)"', client.get("/").content.decode()))
+    statuses = {href: client.get(href).status_code for href in links}
+    assert len(statuses) > 3 and {href: status for href, status in statuses.items() if status >= 400} == {}

@@ -36,7 +36,8 @@ def decode(text: str) -> bytes:
     whole = len(values) - len(values) % 3
     if len(values) - whole == 1:
         raise Base45Error("length")
-    numbers = [a + b * 45 + c * 2025 for a, b, c in zip(values[0:whole:3], values[1:whole:3], values[2:whole:3])]
+    triples = zip(values[0:whole:3], values[1:whole:3], values[2:whole:3], strict=True)
+    numbers = [a + b * 45 + c * 2025 for a, b, c in triples]
     try:
         out = bytearray(struct.pack(f">{len(numbers)}H", *numbers))
     except struct.error:

@@ -35,7 +35,7 @@ class MainlandId:
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]
 
 
@@ -45,7 +45,8 @@ def normalise(raw: str) -> str:
     return text.translate({ord("０") + i: ord("0") + i for i in range(10)} | {ord("Ｘ"): ord("X")})
 
 
-def parse(raw: str, today: datetime.date | None = None) -> MainlandId:
+def parse(raw: str, today: datetime.date) -> MainlandId:
+    """`today` is the community's day (timezone.localdate()), not the server's."""
     number = normalise(raw)
     if len(number) != 18:
         raise IdNumberError("length")
@@ -59,7 +60,7 @@ def parse(raw: str, today: datetime.date | None = None) -> MainlandId:
         raise IdNumberError("birth_date") from None
     if birth < EARLIEST_BIRTH:
         raise IdNumberError("birth_date")
-    if birth > (today or datetime.date.today()):
+    if birth > today:
         raise IdNumberError("future_birth")
     if check_char(number[:17]) != number[17]:
         raise IdNumberError("check_digit")

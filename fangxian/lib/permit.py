@@ -58,11 +58,12 @@ class Permit:
     def from_cbor(cls, data: bytes) -> Permit:
         try:
             fields = cbor2.loads(data)
-            values = (fields[ID], fields[ISSUER], fields[NAME], fields[DWELLING], fields[VALID_FROM], fields[VALID_UNTIL], fields.get(PHOTO, b""))
+            values = (fields[ID], fields[ISSUER], fields[NAME], fields[DWELLING], fields[VALID_FROM],
+                      fields[VALID_UNTIL], fields.get(PHOTO, b""))
         except Exception:  # cbor2 raises many types on hostile input; all mean the same here
             raise PermitError("payload") from None
         types = (int, str, str, str, int, int, bytes)
-        if not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, types)):
+        if not all(isinstance(v, t) and not isinstance(v, bool) for v, t in zip(values, types, strict=True)):
             raise PermitError("payload")
         # Numbers a database row and a calendar can hold: a crafted code must not overflow either.
         if not (0 < values[0] <= MAX_ID and 0 <= values[4] <= MAX_TIME and 0 <= values[5] <= MAX_TIME):
@@ -128,7 +129,7 @@ def parse(code: str) -> Envelope:
         raise
     except Exception:
         raise PermitError("structure") from None
-    if not (isinstance(protected, bytes) and isinstance(payload, bytes) and isinstance(signature, bytes) and isinstance(header, dict)):
+    if not (all(isinstance(part, bytes) for part in (protected, payload, signature)) and isinstance(header, dict)):
         raise PermitError("structure")
     # The unprotected header is not signed: anything in it could be changed unseen, so a
     # permit carries nothing there.
@@ -139,4 +140,5 @@ def parse(code: str) -> Envelope:
     kid = header.get(KID)
     if not isinstance(kid, bytes) or len(signature) != 64:
         raise PermitError("structure")
-    return Envelope(kid=kid, protected=protected, payload=payload, signature=signature, permit=Permit.from_cbor(payload))
+    permit = Permit.from_cbor(payload)
+    return Envelope(kid=kid, protected=protected, payload=payload, signature=signature, permit=permit)

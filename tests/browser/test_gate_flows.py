@@ -24,7 +24,7 @@ def keeper_on_gate(page, base: str, gate) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("button.primary")
     page.wait_for_url(f"**/gate/{gate.id}/")
-    page.wait_for_function("window.fangxianGate && window.fangxianGate.ready && navigator.serviceWorker.controller")
+    page.wait_for_function("() => window.fangxianGate?.ready && navigator.serviceWorker.controller")
 
 
 def tampered(code: str) -> str:
@@ -44,7 +44,7 @@ def test_a_printed_permit_on_camera_is_admitted_and_a_tampered_copy_is_forged(li
     keeper_on_gate(page, live_server.url, gate)
     page.wait_for_selector("#verdict[data-verdict=forged]:not([hidden])")
     assert "伪造" in page.inner_text("#verdict-word")
-    page.wait_for_function("document.getElementById('queued').textContent === '0'")
+    page.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     assert sorted(Pass.objects.values_list("verdict", flat=True)) == ["admit", "forged"]
 
 
@@ -61,7 +61,7 @@ def test_twenty_offline_scans_sync_exactly_once_despite_a_cut_and_a_reload(live_
     assert Pass.objects.count() == 0
     shot(phone, "gate-offline")
     phone.reload()  # offline: the service worker serves the page, IndexedDB keeps the queue
-    phone.wait_for_function("window.fangxianGate && window.fangxianGate.ready")
+    phone.wait_for_function("() => window.fangxianGate && window.fangxianGate.ready")
     assert phone.inner_text("#queued") == "20"
     cut = []
 
@@ -79,7 +79,7 @@ def test_twenty_offline_scans_sync_exactly_once_despite_a_cut_and_a_reload(live_
     assert phone.inner_text("#queued") == "20"  # unanswered, so still queued
     phone.unroute("**/api/v1/gate/scans/batch")
     phone.reload()
-    phone.wait_for_function("document.getElementById('queued').textContent === '0'")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     assert Pass.objects.count() == 20
     assert Pass.objects.filter(verdict="admit").count() == 20
 

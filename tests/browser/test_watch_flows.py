@@ -28,10 +28,10 @@ def door(page, index: int):
 def test_a_grid_worker_walks_a_campaign_with_an_offline_stretch(live_server, world, campaign, phone):
     log_in(phone, live_server.url, "grid_worker")
     phone.click("text=入户排查: 第一轮")
-    phone.wait_for_function("window.fangxianWalk && window.fangxianWalk.ready && navigator.serviceWorker.controller")
+    phone.wait_for_function("() => window.fangxianWalk?.ready && navigator.serviceWorker.controller")
     assert phone.inner_text("#total") == "12"
     door(phone, 0).locator("text=全员在家").click()
-    phone.wait_for_function("document.getElementById('queued').textContent === '0' && document.getElementById('done').textContent === '1'")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '0' && document.getElementById('done').textContent === '1'")
     assert Visit.objects.get().outcome == "confirmed"
 
     phone.context.set_offline(True)  # the stairwell of the next entrance has no signal
@@ -42,18 +42,18 @@ def test_a_grid_worker_walks_a_campaign_with_an_offline_stretch(live_server, wor
     fourth.locator("input[name=where]").fill("河北老家")
     fourth.locator("input[name=temperature]").fill("36.4")
     fourth.locator("text=登记但不在").click()
-    phone.wait_for_function("document.getElementById('queued').textContent === '4'")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '4'")
     shot(phone, "census-offline")
     phone.reload()  # still offline: the page and the list come from the phone itself
-    phone.wait_for_function("window.fangxianWalk && window.fangxianWalk.ready")
+    phone.wait_for_function("() => window.fangxianWalk && window.fangxianWalk.ready")
     assert phone.inner_text("#queued") == "4" and phone.inner_text("#done") == "5"
     assert Visit.objects.count() == 1
 
     phone.context.set_offline(False)
     phone.evaluate("window.fangxianWalk.sync()")
-    phone.wait_for_function("document.getElementById('queued').textContent === '0'")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     phone.reload()
-    phone.wait_for_function("window.fangxianWalk && window.fangxianWalk.ready")
+    phone.wait_for_function("() => window.fangxianWalk && window.fangxianWalk.ready")
     assert Visit.objects.count() == 5 and phone.inner_text("#done") == "5"
     assert sorted(Visit.objects.values_list("outcome", flat=True)) == ["absent", "confirmed", "no_answer", "no_answer", "no_answer"]
     assert Visit.objects.get(outcome="absent").absent["temperature"] == "36.4"

@@ -1,5 +1,7 @@
 """Every file that leaves is permitted and audited, per community whose data is in it."""
 
+import pytest
+
 from fangxian.accounts.models import AuditEvent
 from fangxian.people.models import ImportBatch
 
@@ -41,6 +43,7 @@ def test_the_import_error_report_is_audited(world, client_for):
     assert event.detail == {"list": "import_errors", "rows": 1, "batch": batch.pk}
 
 
+@pytest.mark.needs("pango")
 def test_printing_permit_cards_is_audited(world, client_for):
     from fangxian.gate import permits
 

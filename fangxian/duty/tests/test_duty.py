@@ -78,6 +78,7 @@ def test_an_impossible_shift_pattern_is_refused(world, api_for, pattern):
     assert response.status_code == 422 and not Post.objects.exists()
 
 
+@pytest.mark.needs("pango", "fonts", "pdftotext")
 def test_a_published_shift_is_checked_in_and_out_and_counts_hours(world, crew, api_for, client_for):
     roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
     hour = timezone.localtime().hour
@@ -113,6 +114,7 @@ def test_an_approved_swap_hands_the_shift_over(world, crew, client_for):
     assert list(roster.shifts.get(start=8).assignments.values_list("person__name", flat=True)) == [crew[8].name]
 
 
+@pytest.mark.needs("pango", "fonts", "pdftotext")
 def test_the_week_prints_in_chinese_and_exports_to_excel(world, crew, client_for):
     roster = planning.create(world.xiangchang, timezone.localdate(), 7, None)
     planning.solve(roster)

@@ -1,6 +1,4 @@
 import io
-import os
-import shutil
 import subprocess
 
 import pytest
@@ -174,8 +172,7 @@ def test_a_street_administrators_export_is_masked(world, client_for):
     assert all("*" in row[6] and "*" in row[8] for row in rows[1:])
 
 
-# CI installs LibreOffice (make sysdeps); only a developer without it may skip this.
-@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"), reason="needs libreoffice-calc")
+@pytest.mark.needs("soffice")
 def test_a_workbook_made_by_libreoffice_round_trips(world, tmp_path):
     load_territory(world.xiangchang)
     (tmp_path / "residents.csv").write_text(RESIDENTS, encoding="utf-8")

@@ -1,6 +1,8 @@
 import datetime
 import subprocess
 
+import pytest
+
 from django.utils import timezone
 
 from fangxian.people.models import Resident
@@ -56,6 +58,7 @@ def test_the_map_page_counts_each_status_and_links_the_dwellings(world, client_f
     assert "居家观察中</a> <b>1</b>" in page and "无异常</a> <b>23</b>" in page
 
 
+@pytest.mark.needs("pango", "fonts", "pdftotext", "pdftoppm")
 def test_the_map_prints_in_chinese_on_a4(world, client_for, tmp_path):
     start(world.dwelling(world.xiangchang, "1", 1, "101").residents.first())
     pdf = client_for("secretary").get(f"/watch/map/{world.xiangchang.id}/print.pdf")

@@ -175,6 +175,7 @@ def test_fevers_symptoms_and_missed_reports_reach_the_grid_and_health_workers_ho
     assert "发热 38.2" not in client_for("volunteer").get("/").content.decode()
 
 
+@pytest.mark.needs("pango", "fonts", "pdftotext")
 def test_release_prints_a_numbered_notice_in_chinese_and_english(world, client_for):
     import subprocess
 
