@@ -67,8 +67,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "fangxian.places",
     "fangxian.accounts",
+    "fangxian.jobs",
     "fangxian.people",
     "fangxian.gate",
     "fangxian.watch",
@@ -87,6 +90,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+# Long work (solving rosters, large PDFs) runs as tasks kept in the database and taken by
+# `manage.py db_worker`, its own process (docs/operations.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 ROOT_URLCONF = "fangxian.urls"
 WSGI_APPLICATION = "fangxian.wsgi.application"
