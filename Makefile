@@ -26,6 +26,9 @@ run: $(VENV)/.installed
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py demo
 	@echo "Fangxian on http://127.0.0.1:$(PORT)/"
+	@# The worker for long work (rosters, large PDFs) runs beside the server and stops with it.
+	$(PY) manage.py db_worker --interval 0.5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-test sysdeps

@@ -59,6 +59,13 @@ def text(data: Mapping[str, Any], key: str, limit: int, errors: Errors) -> str:
     return value
 
 
+def required(data: Mapping[str, Any], key: str, limit: int, missing: str, errors: Errors) -> str:
+    value = text(data, key, limit, errors)
+    if not value:
+        errors.add(key, missing)
+    return value
+
+
 def choice(data: Mapping[str, Any], key: str, allowed: list[str], default: str, errors: Errors) -> str:
     value = data.get(key) or default
     if value not in allowed:
@@ -85,12 +92,7 @@ def clean_bands(raw: Any, key: str, errors: Errors) -> dict[str, list[int]]:
 def clean_person(data: Mapping[str, Any]) -> dict[str, Any]:
     """A person signed up for the roster: the model's values, plus `team` (a name) and `leader`."""
     errors = Errors()
-    name = str(data.get("name") or "").strip()
-    if not name:
-        errors.add("name", _("The name is required."))
-    elif len(name) > 50:
-        errors.add("name", _("A name has at most 50 characters."))
-    values: dict[str, Any] = {"name": name, **{key: text(data, key, limit, errors) for key, limit in TEXTS.items()}}
+    values: dict[str, Any] = {"name": required(data, "name", 50, _("The name is required."), errors), **{key: text(data, key, limit, errors) for key, limit in TEXTS.items()}}
     values["kind"] = choice(data, "kind", Person.Kind.values, Person.Kind.VOLUNTEER, errors)
     values["level"] = choice(data, "level", Person.Level.values, "", errors)
     values["birth_year"] = None
@@ -124,11 +126,7 @@ def person_data(post: QueryDict) -> dict[str, Any]:
 def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
     """A post and its daily shifts: each starts at 0-23, lasts 1-24 hours, for 1-50 people."""
     errors = Errors()
-    name = str(data.get("name") or "").strip()
-    if not name:
-        errors.add("name", _("A post needs a name."))
-    elif len(name) > 100:
-        errors.add("name", _("At most %(n)s characters.") % {"n": 100})
+    name = required(data, "name", 100, _("A post needs a name."), errors)
     kind = choice(data, "kind", Post.Kind.values, Post.Kind.GATE, errors)
     patterns = []
     raw = data.get("patterns")

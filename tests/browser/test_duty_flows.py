@@ -37,7 +37,7 @@ def watch_it_solve(page, seen) -> None:
     page.wait_for_selector("#result", timeout=30_000)  # htmx follows the job to the roster
 
 
-def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, world, phone, worker, held_solver):
+def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, world, phone, worker, held_solver):  # noqa: F811
     gate = Post.objects.create(community=world.xiangchang, name="南门")
     Pattern.objects.bulk_create([Pattern(post=gate, start=h, hours=4, headcount=2) for h in range(0, 24, 4)])
     people = [Person.objects.create(community=world.xiangchang, name=f"党员{i:02d}", is_new=False, level="district" if i < 2 else "street" if i < 4 else "",

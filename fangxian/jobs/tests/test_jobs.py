@@ -63,22 +63,14 @@ def test_the_request_returns_before_the_solver_and_the_worker_finishes_it(world,
     assert 'id="solve"' in page and 'id="result"' in page and "hx-get" not in page.split("<main>")[1]
 
 
-def test_the_solver_reports_its_progress_while_it_runs(world, gate_post, client_for, settings):
+def test_the_solver_reports_its_progress_while_it_runs(world, gate_post, client_for, settings, monkeypatch):
     settings.TASKS = DATABASE_TASKS
     client_for("secretary").post("/duty/", {"community": world.xiangchang.id, "starts_on": str(timezone.localdate() + datetime.timedelta(days=1)), "days": "7"})
-    job = Job.objects.get()
+    assert Job.objects.get().progress == "排队等待中……"
     lines = []
-    real_report = Job.report
-
-    def noted(self, progress):
-        lines.append(progress)
-        real_report(self, progress)
-
-    Job.report = noted
-    try:
-        run_the_worker()
-    finally:
-        Job.report = real_report
+    report = Job.report
+    monkeypatch.setattr(Job, "report", lambda job, line: (lines.append(line), report(job, line)))
+    run_the_worker()
     assert lines[0] == "正在读取值班人员和班次……" and lines[-1] == "正在保存排班表……"
     assert any("完整的排班表" in line for line in lines)
 
