@@ -112,7 +112,7 @@ class Shift:
     def weekend(self) -> bool:
         return self.day.weekday() >= 5
 
-    @property
+    @cached_property
     def week(self) -> Week:
         year, week, _weekday = self.day.isocalendar()
         return (year, week)
@@ -548,21 +548,28 @@ def greedy(problem: Problem) -> Solution:
     def seat(mid: int, shift: Shift) -> None:
         assignments.add((mid, shift.id))
         hours[mid, shift.week] += shift.hours
-        bisect.insort(taken[mid], shift, key=lambda s: s.begins)
+        own = taken[mid]
+        if own and own[-1].begins > shift.begins:  # a pin later on: keep them in order
+            bisect.insort(own, shift, key=lambda s: s.begins)
+        else:
+            own.append(shift)
         if shift.night:
             nights[mid].add(shift.day)
         present[shift.day] |= {role for role, test in PRESENCE.items() if test(members[mid])}
 
+    pinned_on: dict[int, list[int]] = defaultdict(list)
     for mid, sid in sorted(problem.pins):
         if mid in members and sid in shifts:
             seat(mid, shifts[sid])
+            pinned_on[sid].append(mid)
     short = 0
     for shift in sorted((s for s in shifts.values() if s.id not in problem.frozen), key=lambda s: (s.begins, s.id)):
-        seated = [mid for mid, sid in sorted(problem.pins) if sid == shift.id and mid in members]
+        seated = list(pinned_on[shift.id])
         pinned = len(seated)
         needs = [need for need in ("needs_health", "needs_experienced")
                  if getattr(shift, need) and not any(meets(members[mid], need) for mid in seated)]
         missing = PRESENCE.keys() - present[shift.day] if problem.daily_presence else set()
+        earliest = shift.begins - datetime.timedelta(hours=24) - rest  # no shift starting before can reach this one
         # Presence still missing today first; health workers kept for the shifts that need them.
         candidates = sorted(problem.members, key=lambda m: (not any(PRESENCE[r](m) for r in missing), m.health and not shift.needs_health,
                                                             hours[m.id, shift.week], m.id))
@@ -570,12 +577,11 @@ def greedy(problem: Problem) -> Solution:
         def allowed(m: Member) -> bool:
             if not usable(m, shift) or m.id in seated or hours[m.id, shift.week] + shift.hours > m.max_hours:
                 return False
-            own = taken[m.id]
-            # Only shifts starting within a day and the rest before this one, up to its end and the rest, can be near.
-            near = own[bisect.bisect_left(own, shift.begins - datetime.timedelta(hours=24) - rest, key=lambda s: s.begins):
-                       bisect.bisect_left(own, shift.ends + rest, key=lambda s: s.begins)]
-            if any(clash(shift, other, problem.rest_hours) for other in near):
-                return False
+            for other in reversed(taken[m.id]):  # in order of their start: only the latest few can be near
+                if other.begins < earliest:
+                    break
+                if clash(shift, other, problem.rest_hours):
+                    return False
             if shift.night:
                 return nights_in_row(nights[m.id], shift.day) <= problem.max_nights_in_row
             return True
