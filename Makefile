@@ -36,6 +36,9 @@ run: $(VENV)/.installed .secret-key staticfiles/staticfiles.json
 	$(PY) manage.py migrate --no-input -v0
 	$(PY) manage.py demo
 	@echo "Fangxian on http://127.0.0.1:$(PORT)/"
+	@# The worker for long work (rosters, large PDFs) runs beside the server and stops with it.
+	$(PY) manage.py db_worker --interval 0.5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn fangxian.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --timeout 120 --access-logfile -
 
 test: $(VENV)/.installed-test sysdeps

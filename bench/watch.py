@@ -81,9 +81,16 @@ def measure_map(database_url: str, runs: int) -> None:
                        ("evening numbers", "/watch/evening/")):
         p50, p95, queries = common.time_page(client, url, runs)
         print(f"{label:46} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {queries} queries (goal p95 < 300 ms)")
+    # The PDF is printed as a job: the request answers at once, the worker does the printing.
+    from django.core.management import call_command
+
     t0 = time.perf_counter()
-    assert client.get(f"/watch/map/{community.id}/print.pdf").status_code == 200
-    print(f"{'epidemic map, A4 PDF of 46 buildings':46} {time.perf_counter() - t0:.1f} s (WeasyPrint)")
+    job = client.post(f"/watch/map/{community.id}/print.pdf")["Location"]
+    asked = time.perf_counter() - t0
+    call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
+    assert client.get(f"{job}file/").status_code == 200
+    print(f"{'epidemic map, A4 PDF of 46 buildings':46} request {asked * 1000:.0f} ms, "
+          f"then {time.perf_counter() - t0 - asked:.1f} s in the worker (WeasyPrint)")
 
 
 # ---------------------------------------------------------------- city scale, PostgreSQL only

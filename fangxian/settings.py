@@ -104,8 +104,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "ninja",  # the API's documentation page from our own static files, not a CDN the policy refuses
+    "django_tasks",
+    "django_tasks_db",
     "fangxian.places",
     "fangxian.accounts",
+    "fangxian.jobs",
     "fangxian.people",
     "fangxian.gate",
     "fangxian.watch",
@@ -128,6 +131,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+
+# Long work (solving rosters, large PDFs) runs as tasks kept in the database and taken by
+# `manage.py db_worker`, its own process (docs/operations.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 ROOT_URLCONF = "fangxian.urls"
 WSGI_APPLICATION = "fangxian.wsgi.application"

@@ -15,3 +15,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # flush instead of colliding with it on one shared connection ("table is locked").
     DATABASES["default"]["TEST"] = {"NAME": f"/tmp/fangxian-test-{os.getpid()}.sqlite3"}  # noqa: F405
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+# Tasks run inside the request that enqueues them; fangxian/jobs/tests runs the database
+# backend and its worker where the difference matters.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

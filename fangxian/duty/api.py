@@ -2,36 +2,41 @@
 
 from __future__ import annotations
 
-import datetime
 
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema, Status
+from ninja import Router, Schema, Status
 
-from fangxian.accounts.apikit import error, not_found
+from fangxian.accounts.apikit import Day, Id, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
+from fangxian.jobs import running
+from fangxian.jobs.api import job_out
+from fangxian.jobs.models import Job
 from fangxian.places.models import Community
 
-from . import planning
-from .models import Assignment, Pattern, Person, Post, Roster
+from . import forms, planning
+from .models import Assignment, Person, Post, Roster
 
 router = Router(tags=["duty"])
 
+# The rules for what these carry are forms.py's, shared with the pages: only types here.
+
 
 class PersonIn(Schema):
-    community_id: int
-    name: str = Field(..., min_length=1, max_length=50)
-    phone: str = Field("", max_length=20)
+    community_id: Id
+    name: str
+    phone: str = ""
     kind: str = Person.Kind.VOLUNTEER
     level: str = ""
-    sending_unit: str = Field("", max_length=100)
+    sending_unit: str = ""
     birth_year: int | None = None
-    skills: str = Field("", max_length=200)
-    languages: str = Field("", max_length=100)
+    skills: str = ""
+    languages: str = ""
     availability: dict[str, list[int]] = {}
     preferred: dict[str, list[int]] = {}
-    max_hours_week: int = Field(40, ge=1, le=84)
+    max_hours_week: int = 40
     is_new: bool = True
-    team: str = Field("", max_length=100)  # a duty team's name; made on first use
+    team: str = ""  # a duty team's name; made on first use
+    leader: bool = False  # leads that team
 
 
 class PersonOut(Schema):
@@ -46,17 +51,17 @@ class PersonOut(Schema):
 
 
 class PatternIn(Schema):
-    start: int = Field(..., ge=0, le=23)
-    hours: int = Field(..., ge=1, le=24)
-    headcount: int = Field(2, ge=1, le=50)
+    start: int
+    hours: int
+    headcount: int = 2
     needs_health: bool = False
     adults_only: bool = False
     needs_experienced: bool = False
 
 
 class PostIn(Schema):
-    community_id: int
-    name: str = Field(..., min_length=1, max_length=100)
+    community_id: Id
+    name: str
     kind: str = Post.Kind.GATE
     patterns: list[PatternIn]
 
@@ -69,12 +74,12 @@ class PostOut(Schema):
 
 
 class RosterIn(Schema):
-    community_id: int
-    starts_on: datetime.date
+    community_id: Id
+    starts_on: Day
     days: int = 7
 
 
-def roster_out(roster: Roster) -> dict:
+def roster_out(roster: Roster, job: Job | None = None) -> dict:
     shifts = roster.shifts.select_related("post").prefetch_related("assignments__person")
     return {
         "id": roster.pk, "community_id": roster.community_id, "starts_on": roster.starts_on, "ends_on": roster.ends_on,
@@ -82,7 +87,17 @@ def roster_out(roster: Roster) -> dict:
         "shifts": [{"id": s.pk, "post": s.post.name, "day": s.day, "start": s.start, "hours": s.hours, "headcount": s.headcount,
                     "people": [{"assignment_id": a.pk, "person_id": a.person_id, "name": a.person.name, "locked": a.locked} for a in s.assignments.all()]}
                    for s in shifts],
-    }
+    } | ({"job": job_out(job)} if job else {})
+
+
+def solving(request, roster: Roster) -> Status:
+    """202: the roster as it stands and the job solving it (GET /api/v1/jobs/{id} follows it)."""
+    try:
+        job = planning.start_solving(roster, request.user)
+    except running.Busy:
+        error(_("Another coordinator is solving this roster right now."), 409)
+    roster.refresh_from_db()  # a job run at once (tests, no worker) has solved it already
+    return Status(202, roster_out(roster, job))
 
 
 def planned_community(request, community_id: int) -> Community:
@@ -107,12 +122,7 @@ def list_people(request):
 @router.post("/duty/people", response={201: PersonOut})
 def add_person(request, data: PersonIn):
     community = planned_community(request, data.community_id)
-    if data.kind not in Person.Kind.values or data.level not in Person.Level.values:
-        error(_("Not one of the allowed values."), 422)
-    if any(not day.isdigit() or not 0 <= int(day) < 7 or any(not 0 <= b < 6 for b in bands)
-           for day, bands in (data.availability | data.preferred).items()):
-        error(_("Availability is weekdays 0-6 (Monday 0), each with bands 0-5 (four hours each from midnight)."), 422)
-    return Status(201, Person.objects.create(community=community, team=planning.team_named(community, data.team), **data.dict(exclude={"community_id", "team"})))
+    return Status(201, planning.add_person(community, forms.clean_person(data.dict())))
 
 
 @router.get("/duty/posts", response=list[PostOut])
@@ -123,39 +133,37 @@ def list_posts(request):
 @router.post("/duty/posts", response={201: PostOut})
 def add_post(request, data: PostIn):
     community = planned_community(request, data.community_id)
-    if data.kind not in Post.Kind.values:
-        error(_("Not one of the allowed values."), 422)
-    if not data.patterns:
-        error(_("A post needs at least one shift."), 422)
-    post = Post.objects.create(community=community, name=data.name, kind=data.kind)
-    Pattern.objects.bulk_create([Pattern(post=post, **p.dict()) for p in data.patterns])
-    return Status(201, post)
+    return Status(201, planning.add_post(community, forms.clean_post(data.dict())))
 
 
-@router.post("/duty/rosters", response={201: dict})
+@router.post("/duty/rosters", response={202: dict})
 def plan_roster(request, data: RosterIn):
-    """Makes the roster's shifts from the posts and solves it; explanations say what could not be covered."""
-    roster = planning.create(planned_community(request, data.community_id), data.starts_on, data.days, request.user)
-    planning.solve(roster)
-    return Status(201, roster_out(roster))
+    """Makes the roster's shifts from the posts and starts solving them (202 with the job);
+    once the job is done, the roster's explanations say what could not be covered."""
+    community = planned_community(request, data.community_id)
+    values = forms.clean_roster(data.dict())
+    return solving(request, planning.create(community, values["starts_on"], values["days"], request.user))
 
 
 @router.get("/duty/rosters/{roster_id}")
-def get_roster(request, roster_id: int):
-    return roster_out(get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.all(), pk=roster_id))
+def get_roster(request, roster_id: Id):
+    roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.all(), pk=roster_id)
+    return roster_out(roster) | {"solving": planning.solving(roster) is not None}
 
 
-@router.post("/duty/rosters/{roster_id}/solve")
-def solve_roster(request, roster_id: int):
-    """Re-solves everything not locked; locked assignments never move."""
-    roster = planned_roster(request, roster_id)
-    planning.solve(roster)
-    return roster_out(roster)
+@router.post("/duty/rosters/{roster_id}/solve", response={202: dict})
+def solve_roster(request, roster_id: Id):
+    """Re-solves the future places that are not kept (202 with the job): what has started,
+    check-ins, approved swaps and locks never move."""
+    return solving(request, planned_roster(request, roster_id))
 
 
 @router.post("/duty/rosters/{roster_id}/publish")
-def publish_roster(request, roster_id: int):
-    return roster_out(planning.publish(planned_roster(request, roster_id)))
+def publish_roster(request, roster_id: Id):
+    roster = planned_roster(request, roster_id)
+    if planning.solving(roster):
+        error(_("The roster is being solved: publish it when the solver is done."), 409)
+    return roster_out(planning.publish(roster))
 
 
 @router.get("/duty/my-shifts")
@@ -174,12 +182,12 @@ def own(request, assignment_id: int) -> Assignment:
 
 
 @router.post("/duty/assignments/{assignment_id}/check-in")
-def check_in(request, assignment_id: int):
+def check_in(request, assignment_id: Id):
     row = planning.check(own(request, assignment_id))
     return {"assignment_id": row.pk, "checked_in_at": row.checked_in_at, "late": row.late}
 
 
 @router.post("/duty/assignments/{assignment_id}/check-out")
-def check_out(request, assignment_id: int):
+def check_out(request, assignment_id: Id):
     row = planning.check(own(request, assignment_id), out=True)
     return {"assignment_id": row.pk, "checked_out_at": row.checked_out_at, "hours": row.hours_worked}

@@ -1,29 +1,54 @@
 """Between the database and the solver: a roster's shifts from the posts' patterns, the
-problem handed to fangxian/lib/roster.py, its answer saved (locked assignments untouched),
-publishing, hand edits, swaps and check-ins, and the solver's explanations in words."""
+problem handed to fangxian/lib/roster.py, its answer saved (what happened untouched),
+solving as a job, publishing, hand edits, swaps and check-ins, and the solver's explanations
+in words."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts.scoping import Can
+from fangxian.jobs import running
+from fangxian.jobs.models import Job
 from fangxian.lib import roster as solver
 
 from .models import Assignment, Pattern, Person, Post, Roster, Shift, SwapRequest, Team
 
-MAX_DAYS = 31
+# The solver's deterministic time budget in the app: a community's week or month is solved in well under it.
+SECONDS = 10.0
+
+
+@transaction.atomic
+def add_person(community, values: dict[str, Any]) -> Person:
+    """A person signed up for the roster, from values that forms.clean_person passed."""
+    values = dict(values)
+    team_name, leads = values.pop("team"), values.pop("leader")
+    person = Person.objects.create(community=community, team=team_named(community, team_name), **values)
+    if person.team and leads:
+        Team.objects.filter(pk=person.team_id).update(leader=person)
+    return person
+
+
+@transaction.atomic
+def add_post(community, values: dict[str, Any]) -> Post:
+    """A post and its daily shifts, from values that forms.clean_post passed."""
+    post = Post.objects.create(community=community, name=values["name"], kind=values["kind"])
+    Pattern.objects.bulk_create([Pattern(post=post, **pattern) for pattern in values["patterns"]])
+    return post
 
 
 @transaction.atomic
 def create(community, starts_on: datetime.date, days: int, user) -> Roster:
-    """A week or a month: one Shift per active post, pattern and day."""
-    if not 1 <= days <= MAX_DAYS:
-        raise ValidationError({"days": [_("A roster covers 1 to %(n)s days.") % {"n": MAX_DAYS}]})
+    """A week or a month (forms.clean_roster bounds it): one Shift per active post, pattern and day."""
     ends_on = starts_on + datetime.timedelta(days=days - 1)
     roster = Roster.objects.create(community=community, starts_on=starts_on, ends_on=ends_on, created_by=user)
     posts = Post.objects.filter(community=community, starts_on__lte=ends_on).filter(Q(ends_on=None) | Q(ends_on__gte=starts_on))
@@ -49,34 +74,94 @@ def bands(raw: dict) -> frozenset:
     return frozenset((int(day), int(band)) for day, values in (raw or {}).items() for band in values)
 
 
-def member(person: Person) -> solver.Member:
-    everything = frozenset((d, b) for d in range(7) for b in range(solver.BANDS))
+def member(person: Person, on_the_roster: bool = True) -> solver.Member:
+    """Someone no longer on the roster (left, or dispatched elsewhere) keeps what they did and gets nothing new."""
+    available = (bands(person.availability) if person.availability else solver.EVERYWHEN) if on_the_roster else frozenset()
     return solver.Member(
         person.pk, person.name, health=person.health, level=person.level, minor=person.minor, new=person.is_new,
-        available=bands(person.availability) if person.availability else everything, preferred=bands(person.preferred),
-        max_hours=person.max_hours_week, team=person.team_id,
+        available=available, preferred=bands(person.preferred), max_hours=person.max_hours_week, team=person.team_id,
     )
 
 
-def problem_for(roster: Roster) -> solver.Problem:
-    people = Person.objects.filter(community=roster.community, active=True).filter(
+def started(now: datetime.datetime, path: str = "") -> Q:
+    """Shifts whose start, in local time, is not after `now` (`path` leads from another model to the shift)."""
+    local = timezone.localtime(now)
+    return Q(**{f"{path}day__lt": local.date()}) | Q(**{f"{path}day": local.date(), f"{path}start__lte": local.hour})
+
+
+def kept(now: datetime.datetime) -> Q:
+    """Assignments a re-solve leaves as they are: on a shift that has started, checked in or
+    out, handed over by an approved swap, or locked."""
+    swapped = SwapRequest.objects.filter(assignment=OuterRef("pk"), status=SwapRequest.Status.APPROVED)
+    return (started(now, "shift__") | Q(locked=True) | Q(checked_in_at__isnull=False) | Q(checked_out_at__isnull=False)
+            | Q(Exists(swapped)))
+
+
+def problem_for(roster: Roster, now: datetime.datetime) -> solver.Problem:
+    """The roster as the solver sees it at `now`: what is kept is pinned, started shifts are frozen."""
+    pins = set(Assignment.objects.filter(shift__roster=roster).filter(kept(now)).values_list("person_id", "shift_id"))
+    on_the_roster = Person.objects.filter(community=roster.community, active=True).filter(
         Q(dispatched_until=None) | Q(dispatched_until__gte=roster.starts_on))
+    people = on_the_roster | Person.objects.filter(pk__in={p for p, _s in pins})
+    chosen = set(on_the_roster.values_list("pk", flat=True))
     shifts = [
         solver.Shift(s.pk, s.post_id, s.post.name, s.day, s.start, s.hours, s.headcount, s.needs_health, s.adults_only, s.needs_experienced)
         for s in roster.shifts.select_related("post")
     ]
-    pins = set(Assignment.objects.filter(shift__roster=roster, locked=True).values_list("person_id", "shift_id"))
-    return solver.Problem([member(p) for p in people], shifts, rest_hours=roster.rest_hours, max_nights_in_row=roster.max_nights_in_row,
-                          pins=pins, published={tuple(pair) for pair in roster.published}, seed=roster.seed)
+    return solver.Problem([member(p, p.pk in chosen) for p in people.distinct()], shifts, rest_hours=roster.rest_hours,
+                          max_nights_in_row=roster.max_nights_in_row, pins=pins, published={(p, s) for p, s in roster.published},
+                          frozen=set(roster.shifts.filter(started(now)).values_list("pk", flat=True)), seed=roster.seed)
 
 
-def solve(roster: Roster, seconds: float = 10.0) -> solver.Solution:
-    """Re-solves everything that is not locked; a locked assignment never moves."""
-    found = solver.solve(problem_for(roster), seconds=seconds)
+def solve(roster: Roster, seconds: float = SECONDS, as_of: datetime.datetime | None = None,
+          report: Callable[[str], None] | None = None) -> solver.Solution:
+    """Re-solves the future places that are not kept; what is kept never moves, and no one is
+    added to a shift that has started. `as_of` solves as if it were then (the demo plans its
+    week the evening before); `report` hears how far it is, in words."""
+    tell = report or (lambda line: None)
+    problem = problem_for(roster, as_of or timezone.now())
+    tell(_("Solving: %(places)s places to fill from %(people)s people…") % {
+        "places": sum(s.headcount for s in problem.shifts if s.id not in problem.frozen), "people": len(problem.members)})
+    found = solver.solve(problem, seconds=seconds, progress=in_words(tell) if report else None)
+    tell(_("Saving the roster…"))
+    save(roster, problem, found, as_of or timezone.now())
+    return found
+
+
+def in_words(tell: Callable[[str], None]) -> solver.Progress:
+    """The solver's progress for the page, at most twice a second (it runs one worker, on the
+    job's own thread, so the job's row can be written from here)."""
+    told = {"at": -1.0, "complete": False}
+
+    def progress(seconds: float, missing: int) -> None:
+        if seconds - told["at"] < 0.5 and (missing or told["complete"]):
+            return
+        told["at"], told["complete"] = seconds, told["complete"] or not missing
+        if missing:
+            tell(_("Best so far after %(seconds).1f s: %(n)s places or rules still open; looking further…") % {"seconds": seconds, "n": missing})
+        else:
+            tell(_("A complete roster after %(seconds).1f s; now making it fairer…") % {"seconds": seconds})
+
+    return progress
+
+
+def save(roster: Roster, problem: solver.Problem, found: solver.Solution, now: datetime.datetime) -> None:
+    """The solver's roster in one transaction. What became kept while it ran (a check-in, a
+    shift that started) stays too, and the solver's places that would now clash with it are
+    left out rather than break the rest rule."""
+    by_id = {s.id: s for s in problem.shifts}
     with transaction.atomic():
-        Assignment.objects.filter(shift__roster=roster, locked=False).delete()
-        locked = set(Assignment.objects.filter(shift__roster=roster).values_list("person_id", "shift_id"))
-        Assignment.objects.bulk_create([Assignment(person_id=p, shift_id=s) for p, s in sorted(found.assignments) if (p, s) not in locked])
+        rows = list(Assignment.objects.filter(shift__roster=roster).filter(kept(now)).values_list("pk", "person_id", "shift_id"))
+        Assignment.objects.filter(shift__roster=roster).exclude(pk__in=[pk for pk, _p, _s in rows]).delete()
+        frozen = set(roster.shifts.filter(started(now)).values_list("pk", flat=True))
+        stays = {(p, s) for _pk, p, s in rows}
+        lately = [(p, s) for p, s in stays - problem.pins if s in by_id]
+
+        def fits_in(p: int, s: int) -> bool:
+            return not any(p == q and solver.clash(by_id[s], by_id[t], roster.rest_hours) for q, t in lately)
+
+        Assignment.objects.bulk_create([Assignment(person_id=p, shift_id=s) for p, s in sorted(found.assignments)
+                                        if s not in frozen and (p, s) not in stays and fits_in(p, s)])
         roster.solved_at = timezone.now()
         roster.result = {
             "status": found.status, "objective": found.objective, "bound": found.bound, "shortfall": found.shortfall,
@@ -85,11 +170,37 @@ def solve(roster: Roster, seconds: float = 10.0) -> solver.Solution:
                              for e in found.explanations],
         }
         roster.save(update_fields=["solved_at", "result"])
-    return found
+
+
+def solving_key(roster: Roster) -> str:
+    return f"duty.roster.{roster.pk}"
+
+
+def solving(roster: Roster) -> Job | None:
+    """The job solving the roster now, whoever started it."""
+    return Job.objects.filter(key=solving_key(roster), state__in=Job.ACTIVE).first()
+
+
+def start_solving(roster: Roster, user) -> Job:
+    """Solving takes seconds: it runs as a job, and the roster page shows how far it is.
+    Raises running.Busy when another coordinator's solve of this roster is under way."""
+    title = _("Solving the roster %(dates)s of %(community)s") % {"dates": roster, "community": roster.community}
+    return running.start(user, roster.community, title, solve_job, Can.PLAN_DUTY, params={"roster": roster.pk},
+                         key=solving_key(roster), next_url=reverse("duty:roster", args=[roster.pk]))
+
+
+def solve_job(job: Job) -> None:
+    roster = Roster.objects.filter(pk=job.params["roster"]).select_related("community").first()
+    if roster is None:
+        raise ValidationError(_("This roster no longer exists."))
+    job.report(_("Reading the people on duty and the shifts…"))
+    solve(roster, report=job.report)
 
 
 @transaction.atomic
 def publish(roster: Roster) -> Roster:
+    if solving(roster):
+        raise ValidationError(_("The roster is being solved: publish it when the solver is done."))
     roster.published = sorted([list(pair) for pair in Assignment.objects.filter(shift__roster=roster).values_list("person_id", "shift_id")])
     roster.status, roster.published_at = Roster.Status.PUBLISHED, timezone.now()
     roster.save(update_fields=["published", "status", "published_at"])

@@ -17,17 +17,26 @@ from django.views.decorators.http import require_POST
 from fangxian.accounts import audit
 from fangxian.accounts.exports import export_list, pdf_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
+from fangxian.jobs import running
+from fangxian.jobs.models import Job
 from fangxian.places.models import Community
 
-from . import planning
-from .models import Assignment, Pattern, Person, Post, Project, Roster, Shift, SignUp, SwapRequest, Team
+from . import forms, planning
+from .models import Assignment, Person, Post, Project, Roster, Shift, SignUp, SwapRequest, Team
 
 BAND_LABELS = ["00–04", "04–08", "08–12", "12–16", "16–20", "20–24"]
-PRESETS = {"6x4": [(h, 4) for h in range(0, 24, 4)], "day": [(8, 4), (12, 4), (16, 4)], "2x12": [(8, 12), (20, 12)]}
 
 
 def problems(exc: ValidationError) -> str:
     return " ".join(exc.messages)
+
+
+def start_solving(request: HttpRequest, roster: Roster) -> None:
+    """The solve runs as a job; the roster page shows how far it is, then the roster."""
+    try:
+        planning.start_solving(roster, request.user)
+    except running.Busy:
+        messages.error(request, _("Another coordinator is solving this roster right now: its result will show here."))
 
 
 def planned_communities(user) -> list[Community]:
@@ -53,15 +62,12 @@ def overview(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         community = posted_community(request, communities)
         try:
-            starts_on = datetime.date.fromisoformat(request.POST.get("starts_on", ""))
-            roster = planning.create(community, starts_on, int(request.POST.get("days", "7") or 7), request.user)
-        except ValueError:
-            messages.error(request, _("The start is not a date."))
+            values = forms.clean_roster(forms.roster_data(request.POST))
+            roster = planning.create(community, values["starts_on"], values["days"], request.user)
         except ValidationError as exc:
             messages.error(request, problems(exc))
         else:
-            planning.solve(roster)
-            messages.success(request, _("Roster solved: check it, change what you must, then publish."))
+            start_solving(request, roster)
             return redirect("duty:roster", pk=roster.pk)
     context = {"rosters": visible(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"))[:30],
                "communities": communities, "mine": own_people(request.user).exists(),
@@ -77,23 +83,12 @@ def people(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     if request.method == "POST":
         community = posted_community(request, communities)
-        post = request.POST
-        name = post.get("name", "").strip()
-        if not name:
-            messages.error(request, _("The name is required."))
+        try:
+            person = planning.add_person(community, forms.clean_person(forms.person_data(request.POST)))
+        except ValidationError as exc:
+            messages.error(request, problems(exc))
         else:
-            availability = {str(d): [int(b) for b in post.getlist(f"day{d}") if b.isdigit() and int(b) < 6] for d in range(7)}
-            person = Person.objects.create(
-                community=community, name=name[:50], phone=post.get("phone", "")[:20], kind=post.get("kind") if post.get("kind") in Person.Kind.values else Person.Kind.VOLUNTEER,
-                level=post.get("level") if post.get("level") in Person.Level.values else "", sending_unit=post.get("sending_unit", "")[:100],
-                birth_year=int(post["birth_year"]) if post.get("birth_year", "").isdigit() else None, skills=post.get("skills", "")[:200],
-                languages=post.get("languages", "")[:100], availability={d: b for d, b in availability.items() if b},
-                max_hours_week=min(84, int(post["max_hours_week"])) if post.get("max_hours_week", "").isdigit() else 40,
-                is_new=post.get("is_new") == "on", team=planning.team_named(community, post.get("team", "")),
-            )
-            if person.team and post.get("leader") == "on":
-                Team.objects.filter(pk=person.team_id).update(leader=person)
-            messages.success(request, _("%(name)s is on the list for the roster.") % {"name": name})
+            messages.success(request, _("%(name)s is on the list for the roster.") % {"name": person.name})
             return redirect("duty:people")
     context = {"people": visible(request.user, Can.VIEW_PLACES, Person.objects.select_related("team", "community")),
                "communities": communities, "kinds": Person.Kind.choices, "levels": Person.Level.choices,
@@ -107,26 +102,12 @@ def posts(request: HttpRequest) -> HttpResponse:
     communities = planned_communities(request.user)
     if request.method == "POST":
         community = posted_community(request, communities)
-        post = request.POST
         try:
-            pattern = PRESETS.get(post.get("preset", ""))
-            if pattern is None:
-                pattern = [(int(post.get("start", "")), int(post.get("hours", "")))]
-            headcount = int(post.get("headcount", "2") or 2)
-        except ValueError:
-            messages.error(request, _("Start and hours are whole numbers."))
-            return redirect("duty:posts")
-        if not post.get("name", "").strip() or any(not 0 <= start < 24 or not 1 <= hours <= 24 for start, hours in pattern) or not 1 <= headcount <= 50:
-            messages.error(request, _("A post needs a name; a shift starts at 0-23 and lasts 1-24 hours, for 1-50 people."))
-            return redirect("duty:posts")
-        place = Post.objects.create(community=community, name=post["name"].strip()[:100], kind=post.get("kind") if post.get("kind") in Post.Kind.values else Post.Kind.GATE)
-        Pattern.objects.bulk_create([
-            Pattern(post=place, start=start, hours=hours, headcount=headcount,
-                    needs_health=post.get("needs_health") == "on" and 8 <= start < 20, adults_only=post.get("adults_only") == "on" and (start < 8 or start >= 20),
-                    needs_experienced=post.get("needs_experienced") == "on")
-            for start, hours in pattern
-        ])
-        messages.success(request, _("Post added."))
+            planning.add_post(community, forms.clean_post(forms.post_data(request.POST)))
+        except ValidationError as exc:
+            messages.error(request, problems(exc))
+        else:
+            messages.success(request, _("Post added."))
         return redirect("duty:posts")
     context = {"posts": visible(request.user, Can.VIEW_PLACES, Post.objects.prefetch_related("patterns")), "communities": communities,
                "kinds": Post.Kind.choices}
@@ -148,14 +129,26 @@ def roster_grid(roster: Roster) -> dict:
 @login_required
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"), pk=pk)
+    solving = planning.solving(roster)
     planner = can(request.user, Can.PLAN_DUTY, roster)
-    context = {"roster": roster, **roster_grid(roster), "planner": planner,
+    context = {"roster": roster, **roster_grid(roster), "planner": planner and solving is None, "solving": solving,
+               "job": own_solve(request, roster, solving),
                "explanations": [planning.describe(e) for e in roster.result.get("explanations", [])],
                "solver_status": planning.STATUSES.get(roster.result.get("status"), roster.result.get("status")),
                "people": Person.objects.filter(community=roster.community, active=True) if planner else [],
                "swaps": SwapRequest.objects.filter(assignment__shift__roster=roster, status=SwapRequest.Status.PENDING).select_related(
                    "assignment__person", "assignment__shift__post", "replacement") if planner else []}
     return render(request, "duty/roster.html", context)
+
+
+def own_solve(request: HttpRequest, roster: Roster, solving: Job | None) -> Job | None:
+    """The user's own solve to show on the page: under way, or failed since the roster was last solved."""
+    if solving is not None:
+        return solving if solving.user_id == request.user.pk else None
+    last = Job.objects.filter(key=planning.solving_key(roster), user=request.user).first()
+    if last is not None and last.state == Job.State.FAILED and (roster.solved_at is None or last.finished_at > roster.solved_at):
+        return last
+    return None
 
 
 def planned_roster(request: HttpRequest, pk: int) -> Roster:
@@ -165,13 +158,16 @@ def planned_roster(request: HttpRequest, pk: int) -> Roster:
 @login_required
 @require_POST
 def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Solve (everything not locked), publish."""
+    """Solve (the future places not kept, as a job), publish."""
     roster = planned_roster(request, pk)
     if action == "solve":
-        found = planning.solve(roster)
-        messages.success(request, _("Solved (%(status)s): %(n)s places left empty.") % {"status": planning.STATUSES.get(found.status, found.status), "n": found.shortfall})
-    else:
+        start_solving(request, roster)
+        return redirect("duty:roster", pk=pk)
+    try:
         planning.publish(roster)
+    except ValidationError as exc:
+        messages.error(request, problems(exc))
+    else:
         audit.record(request, "roster_published", roster)
         messages.success(request, _("Published: everyone sees their shifts."))
     return redirect("duty:roster", pk=pk)

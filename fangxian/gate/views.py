@@ -18,8 +18,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.exports import counted, export_list, pdf_response, wants_xlsx
+from fangxian.accounts.exports import counted, export_list, pdf_bytes, pdf_response, wants_xlsx
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
+from fangxian.jobs import running
+from fangxian.jobs.models import Job
 from fangxian.lib.ids import as_id
 from fangxian.lib.masking import mask_phone
 from fangxian.people import temperature
@@ -150,24 +152,46 @@ def permit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return back_to_list(request)
 
 
+def printable_permits(user):
+    return visible(user, Can.EDIT_REGISTRY, valid_permits()).select_related("resident__dwelling__building", "community")
+
+
+def building_cards(user, building: int, entrance: int | None):
+    """The valid permits of the people living in a building, or one entrance of it, in the order they are handed out."""
+    rows = printable_permits(user).filter(resident__dwelling__building_id=building, resident__moved_out_on=None)
+    if entrance:
+        rows = rows.filter(resident__dwelling__entrance=entrance)
+    return rows.order_by("resident__dwelling__entrance", "resident__dwelling__floor", "resident__dwelling__room")
+
+
 @login_required
 def print_cards(request: HttpRequest) -> HttpResponse:
-    """A4 sheets of the valid permits of a building or entrance, or of one permit."""
-    rows = visible(request.user, Can.EDIT_REGISTRY, valid_permits())
-    rows = rows.select_related("resident__dwelling__building", "community")
-    permit_id, building_id, entrance = (as_id(request.GET.get(k)) for k in ("permit", "building", "entrance"))
-    if permit_id:
-        rows = rows.filter(pk=permit_id)
-    elif building_id:
-        rows = rows.filter(resident__dwelling__building_id=building_id, resident__moved_out_on=None)
+    """A4 sheets of permit cards. One permit's card prints at once (GET ?permit=); a building's
+    or an entrance's hundreds of cards (POST building, entrance) are printed as a job."""
+    if request.method == "POST":
+        building, entrance = as_id(request.POST.get("building")), as_id(request.POST.get("entrance"))
+        first = building_cards(request.user, building, entrance).first() if building else None
+        if first is None:
+            raise Http404
+        where = first.resident.dwelling.building.label
         if entrance:
-            rows = rows.filter(resident__dwelling__entrance=entrance)
-    else:
-        raise Http404
-    rows = list(rows.order_by("resident__dwelling__entrance", "resident__dwelling__floor", "resident__dwelling__room")[:MAX_CARDS])
+            where = _("%(building)s, entrance %(entrance)s") % {"building": where, "entrance": entrance}
+        job = running.start(request.user, first.community, _("Permit cards of %(where)s (A4 PDF)") % {"where": where}, print_sheets,
+                            Can.EDIT_REGISTRY, params={"building": building, "entrance": entrance})
+        return redirect("jobs:job", pk=job.pk)
+    permit_id = as_id(request.GET.get("permit"))
+    rows = list(printable_permits(request.user).filter(pk=permit_id)) if permit_id else []
     if not rows:
         raise Http404
     return pdf_response(request, "permit_cards", printing.cards_html(rows), "permits.pdf", counted(r.community_id for r in rows))
+
+
+def print_sheets(job: Job) -> None:
+    rows = list(building_cards(job.user, job.params["building"], job.params["entrance"])[:MAX_CARDS])
+    if not rows:
+        raise ValidationError(_("No valid permit is left to print here."))
+    job.report(_("Printing %(n)s cards…") % {"n": len(rows)})
+    job.attach(pdf_bytes(printing.cards_html(rows)), "permits.pdf", "permit_cards", counted(r.community_id for r in rows))
 
 
 @login_required

@@ -8,16 +8,24 @@ who stands at which post. The first stage carries the mix rules summed over the 
 (health workers, adults, experienced people), so that the second nearly always fits.
 
 Hard rules that cannot all be met are not a crash: every shortfall has a slack variable with
-a large cost, the best partial roster is returned and each shortfall is explained."""
+a large cost, the best partial roster is returned and each shortfall is explained.
+
+What has happened stays: pinned assignments (locked by the coordinator, or kept because they
+happened: a check-in, an approved swap, a shift that has started) are in every roster the
+solver returns and count for rest, weekly hours and nights in a row; a frozen shift (one that
+has started) keeps exactly its pinned people, and no one is added to it."""
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -25,8 +33,16 @@ BANDS = 6  # availability is given per weekday in six four-hour bands: 0-4, 4-8,
 NIGHT_BANDS = {0, 1, 5}  # a shift touching 20:00-08:00 counts as a night
 SHORTFALL = 1000  # the cost of one person missing from a shift, or one mix rule unmet
 WEIGHTS = {"nights": 10, "weekends": 5, "preferences": 1, "teams": 1, "changes": 20}
-# Every day, at least one of each on duty somewhere in the community.
-PRESENCE = {"district": lambda m: m.level == "district", "street": lambda m: m.level == "street", "health": lambda m: m.health}
+
+Band = tuple[int, int]  # (weekday, band)
+Pair = tuple[int, int]  # (member id, shift id)
+SlotKey = tuple[datetime.date, int, int]  # (day, start, hours): every post's shift at one time
+Seat = tuple[int, SlotKey]  # a member working a time slot
+Week = tuple[int, int]  # ISO year and week
+# Told of each better roster while solving: seconds since the start, places and rules still unmet.
+Progress = Callable[[float, int], None]
+
+EVERYWHEN: frozenset[Band] = frozenset((d, b) for d in range(7) for b in range(BANDS))
 
 
 @dataclass(frozen=True)
@@ -37,10 +53,16 @@ class Member:
     level: str = ""  # dispatched cadre's level: "city", "district", "street", or ""
     minor: bool = False
     new: bool = False
-    available: frozenset = frozenset((d, b) for d in range(7) for b in range(BANDS))  # (weekday, band)
-    preferred: frozenset = frozenset()  # bands they would rather have; empty: no preference
+    available: frozenset[Band] = EVERYWHEN
+    preferred: frozenset[Band] = frozenset()  # bands they would rather have; empty: no preference
     max_hours: int = 40  # a week
     team: int | None = None
+
+
+# Every day, at least one of each on duty somewhere in the community.
+PRESENCE: dict[str, Callable[[Member], bool]] = {
+    "district": lambda m: m.level == "district", "street": lambda m: m.level == "street", "health": lambda m: m.health,
+}
 
 
 @dataclass(frozen=True)
@@ -67,13 +89,14 @@ class Shift:
         return self.begins + datetime.timedelta(hours=self.hours)
 
     @property
-    def slot(self) -> tuple[datetime.date, int, int]:
+    def slot(self) -> SlotKey:
         return (self.day, self.start, self.hours)
 
     @cached_property
-    def bands(self) -> tuple[tuple[int, int], ...]:
+    def bands(self) -> tuple[Band, ...]:
         """(weekday, band) pairs the shift touches."""
-        touched, hour = [], self.begins
+        touched: list[Band] = []
+        hour = self.begins
         while hour < self.ends:
             key = (hour.weekday(), hour.hour // 4)
             if key not in touched:
@@ -89,6 +112,11 @@ class Shift:
     def weekend(self) -> bool:
         return self.day.weekday() >= 5
 
+    @cached_property
+    def week(self) -> Week:
+        year, week, _weekday = self.day.isocalendar()
+        return (year, week)
+
 
 @dataclass
 class Problem:
@@ -97,32 +125,43 @@ class Problem:
     rest_hours: int = 8
     max_nights_in_row: int = 3
     daily_presence: bool = True  # a district cadre, a street cadre and a health professional every day
-    pins: set = field(default_factory=set)  # {(member id, shift id)} locked by the coordinator
-    published: set = field(default_factory=set)  # {(member id, shift id)} of the roster in force
+    pins: set[Pair] = field(default_factory=set)  # assignments that stay: locked, or kept because they happened
+    published: set[Pair] = field(default_factory=set)  # the roster in force
+    frozen: set[int] = field(default_factory=set)  # shift ids that have started: their pins stand, no one is added
     seed: int = 2020
 
 
 @dataclass(frozen=True)
 class Explanation:
     code: str
-    params: dict
+    params: dict[str, Any]
 
 
 @dataclass
 class Solution:
-    assignments: set  # {(member id, shift id)}
-    status: str  # optimal, feasible, partial (some shortfall), unknown (nothing found in time)
+    assignments: set[Pair]
+    status: str  # optimal, feasible, partial (some shortfall), greedy, unknown (nothing found in time)
     objective: float = 0
     bound: float = 0
     shortfall: int = 0
     explanations: list[Explanation] = field(default_factory=list)
     first_roster_seconds: float | None = None  # until the first roster without shortfall
     seconds: float = 0
-    scores: dict = field(default_factory=dict)
+    scores: dict[str, int] = field(default_factory=dict)
 
     @property
     def gap(self) -> float:
         return 0.0 if not self.objective else abs(self.objective - self.bound) / abs(self.objective)
+
+
+def open_shifts(problem: Problem) -> list[Shift]:
+    """The shifts the solver may still fill: of some length, and not started."""
+    return [s for s in problem.shifts if s.hours > 0 and s.id not in problem.frozen]
+
+
+def open_days(problem: Problem) -> list[datetime.date]:
+    """Days with a shift still to fill: a day that is over keeps the presence it had."""
+    return sorted({s.day for s in open_shifts(problem)})
 
 
 def check(problem: Problem) -> list[Explanation]:
@@ -132,6 +171,8 @@ def check(problem: Problem) -> list[Explanation]:
     by_post: dict[int, list[Shift]] = defaultdict(list)
     for shift in problem.shifts:
         by_post[shift.post].append(shift)
+        if shift.id in problem.frozen:
+            continue
         where = {"post": shift.post_name, "day": shift.day, "start": shift.start, "hours": shift.hours}
         if shift.hours <= 0:
             found.append(Explanation("zero_hours", where))
@@ -153,7 +194,7 @@ def check(problem: Problem) -> list[Explanation]:
             if b.begins < a.ends:
                 found.append(Explanation("overlapping_shifts", {"post": a.post_name, "day": a.day, "start": a.start, "other_start": b.start}))
     if problem.daily_presence:
-        for day in sorted({s.day for s in problem.shifts}):
+        for day in open_days(problem):
             todays = [s for s in problem.shifts if s.day == day and s.hours > 0]
             for role, test in PRESENCE.items():
                 if not any(test(m) and usable(m, s) for m in people for s in todays):
@@ -165,66 +206,77 @@ def usable(member: Member, shift: Shift) -> bool:
     return shift.hours > 0 and all(band in member.available for band in shift.bands) and not (member.minor and shift.adults_only)
 
 
-class FirstRoster(cp_model.CpSolverSolutionCallback):
-    """Notes when the first roster without any shortfall appears."""
+class Watcher(cp_model.CpSolverSolutionCallback):
+    """Notes when the first roster without any shortfall appears, and tells `progress` of each
+    better roster (CP-SAT calls it on the solving thread when it runs one worker)."""
 
-    def __init__(self, shortfall, started: float):
+    def __init__(self, shortfall: cp_model.IntVar, started: float, progress: Progress | None) -> None:
         super().__init__()
-        self.shortfall, self.started, self.first = shortfall, started, None
+        self.shortfall, self.started, self.progress = shortfall, started, progress
+        self.first: float | None = None
 
     def on_solution_callback(self) -> None:
-        if self.first is None and self.Value(self.shortfall) == 0:
-            self.first = time.perf_counter() - self.started
+        missing = self.value(self.shortfall)
+        elapsed = time.perf_counter() - self.started
+        if self.first is None and missing == 0:
+            self.first = elapsed
+        if self.progress is not None:
+            self.progress(elapsed, missing)
 
 
-def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float = 0.01) -> Solution:
+def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float = 0.01, progress: Progress | None = None) -> Solution:
     started = time.perf_counter()
     explanations = check(problem)
     shifts = [s for s in problem.shifts if s.hours > 0]
-    slots: dict[tuple, list[Shift]] = defaultdict(list)
+    slots: dict[SlotKey, list[Shift]] = defaultdict(list)
     for shift in shifts:
         slots[shift.slot].append(shift)
     slot_keys = sorted(slots, key=lambda k: (k[0], k[1]))
     members = {m.id: m for m in problem.members}
     by_id = {s.id: s for s in shifts}
-    pinned_slots = {(m, by_id[sid].slot) for m, sid in problem.pins if sid in by_id}
-    published_slots = {(m, by_id[sid].slot) for m, sid in problem.published if sid in by_id}
+    pins = {(mid, sid) for mid, sid in problem.pins if sid in by_id and mid in members}
+    pinned_slots = {(mid, by_id[sid].slot) for mid, sid in pins}
+    pinned_on = Counter(sid for _mid, sid in pins)
+    published_slots = {(mid, by_id[sid].slot) for mid, sid in problem.published if sid in by_id}
+    # A started shift keeps its pinned people and takes no one else; an open one at least its headcount.
+    seats = {s.id: pinned_on[s.id] if s.id in problem.frozen else max(s.headcount, pinned_on[s.id]) for s in shifts}
 
     model = cp_model.CpModel()
-    x: dict[tuple[int, tuple], cp_model.IntVar] = {}
+    x: dict[Seat, cp_model.IntVar] = {}
     for key in slot_keys:
-        sample = slots[key][0]
+        open_here = [s for s in slots[key] if s.id not in problem.frozen]
         for m in problem.members:
-            minor_ok = not (m.minor and all(s.adults_only for s in slots[key]))
-            if (all(b in m.available for b in sample.bands) and minor_ok) or (m.id, key) in pinned_slots:
-                x[m.id, key] = model.NewBoolVar("")
-    shortfalls = []
+            fits_slot = bool(open_here) and all(b in m.available for b in open_here[0].bands) and not (
+                m.minor and all(s.adults_only for s in open_here))
+            if fits_slot or (m.id, key) in pinned_slots:
+                x[m.id, key] = model.new_bool_var("")
+    shortfalls: list[tuple[cp_model.IntVar, Callable[[set[Seat]], int]]] = []
     # Every variable other than x follows from the x chosen; each is kept with how to work it
     # out, so that a starting roster can be hinted in full (a complete hint is a roster the
     # solver holds from its first moment; a partial one it must first complete).
-    derived: list[tuple[cp_model.IntVar, object]] = []
+    derived: list[tuple[cp_model.IntVar, Callable[[set[Seat]], int]]] = []
 
-    def at_least(keys: list, needed: int):
+    def at_least(keys: list[Seat], needed: int) -> None:
         if needed <= 0:
             return
-        slack = model.NewIntVar(0, needed, "")
-        model.Add(sum(x[k] for k in keys) + slack >= needed)
-        shortfalls.append((slack, lambda chosen: max(0, needed - sum(1 for k in keys if k in chosen))))
+        slack = model.new_int_var(0, needed, "")
+        model.add(sum(x[k] for k in keys) + slack >= needed)
+        shortfalls.append((slack, missing_from(keys, needed)))
 
-    in_slot: dict[tuple, list] = defaultdict(list)
+    in_slot: dict[SlotKey, list[tuple[int, cp_model.IntVar]]] = defaultdict(list)
     for (mid, key), var in x.items():
         in_slot[key].append((mid, var))
     for key in slot_keys:
-        here = slots[key]
+        here = [s for s in slots[key] if s.id not in problem.frozen]
         working = [(mid, key) for mid, _v in in_slot[key]]
-        total = sum(s.headcount for s in here)
-        slack = model.NewIntVar(0, total, "")
-        model.Add(sum(x[k] for k in working) + slack == total)
-        shortfalls.append((slack, lambda chosen, working=working, total=total: max(0, total - sum(1 for k in working if k in chosen))))
+        total = sum(seats[s.id] for s in slots[key])
+        slack = model.new_int_var(0, total, "")
+        model.add(sum(x[k] for k in working) + slack == total)
+        shortfalls.append((slack, missing_from(working, total)))
         at_least([k for k in working if members[k[0]].health], sum(1 for s in here if s.needs_health))
         at_least([k for k in working if not members[k[0]].new], sum(1 for s in here if s.needs_experienced))
         at_least([k for k in working if not members[k[0]].minor], sum(s.headcount for s in here if s.adults_only))
-    by_member: dict[int, list[tuple[tuple, cp_model.IntVar]]] = defaultdict(list)
+    by_member: dict[int, list[tuple[SlotKey, cp_model.IntVar]]] = defaultdict(list)
     for (mid, key), var in x.items():
         by_member[mid].append((key, var))
     rest = datetime.timedelta(hours=problem.rest_hours)
@@ -240,70 +292,76 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
                 window.append((b, vb))
             if len(window) == 1:
                 continue
-            if all(clash(slots[p][0], slots[q][0], problem.rest_hours) for j, (p, _v) in enumerate(window) for q, _w in window[j + 1:]):
-                model.AddAtMostOne([v for _k, v in window])  # one post at a time, and rest between shifts
+            kept = [k for k, _v in window if (mid, k) in pinned_slots]
+            if len(kept) < 2 and all(clash(slots[p][0], slots[q][0], problem.rest_hours) for j, (p, _v) in enumerate(window) for q, _w in window[j + 1:]):
+                model.add_at_most_one([v for _k, v in window])  # one post at a time, and rest between shifts
             else:
-                for _b, vb in window[1:]:
-                    model.AddBoolOr([va.Not(), vb.Not()])
-        weeks: dict[tuple, list] = defaultdict(list)
-        nights: dict[datetime.date, list] = defaultdict(list)
+                # Two kept assignments too close together happened: they stay, nothing joins them.
+                for b, vb in window[1:]:
+                    if not ((mid, a) in pinned_slots and (mid, b) in pinned_slots):
+                        model.add_bool_or([~va, ~vb])
+        weeks: dict[Week, list[tuple[SlotKey, cp_model.IntVar]]] = defaultdict(list)
+        nights: dict[datetime.date, list[SlotKey]] = defaultdict(list)
         for key, var in own:
-            weeks[key[0].isocalendar()[:2]].append(key[2] * var)
+            weeks[slots[key][0].week].append((key, var))
             if slots[key][0].night:
                 nights[key[0]].append(key)
-        for hours in weeks.values():
-            model.Add(sum(hours) <= members[mid].max_hours)
+        for in_week in weeks.values():
+            kept_hours = sum(key[2] for key, _v in in_week if (mid, key) in pinned_slots)
+            model.add(sum(key[2] * var for key, var in in_week) <= max(members[mid].max_hours, kept_hours))
         if nights:
-            night_of = {}
+            night_of: dict[datetime.date, cp_model.IntVar] = {}
+            kept_night: set[datetime.date] = set()
             for day, keys in nights.items():
-                n = model.NewBoolVar("")
+                n = model.new_bool_var("")
                 for key in keys:
-                    model.AddImplication(x[mid, key], n)
-                derived.append((n, lambda chosen, mid=mid, keys=keys: int(any((mid, k) in chosen for k in keys))))
+                    model.add_implication(x[mid, key], n)
+                    if (mid, key) in pinned_slots:
+                        kept_night.add(day)
+                derived.append((n, any_of([(mid, k) for k in keys])))
                 night_of[day] = n
             first, last = min(night_of), max(night_of)
             run = problem.max_nights_in_row + 1
             day = first
             while day + datetime.timedelta(days=run - 1) <= last:
-                window = [night_of[day + datetime.timedelta(days=i)] for i in range(run) if day + datetime.timedelta(days=i) in night_of]
-                if len(window) == run:
-                    model.Add(sum(window) <= problem.max_nights_in_row)
+                days = [day + datetime.timedelta(days=i) for i in range(run)]
+                if all(d in night_of for d in days):
+                    model.add(sum(night_of[d] for d in days) <= max(problem.max_nights_in_row, sum(1 for d in days if d in kept_night)))
                 day += datetime.timedelta(days=1)
-    for mid, key in pinned_slots:
-        if (mid, key) in x:
-            model.Add(x[mid, key] == 1)
+    for seat in pinned_slots:
+        model.add(x[seat] == 1)
     if problem.daily_presence:
-        for day in sorted({k[0] for k in slot_keys}):
+        for day in open_days(problem):
             todays = [(mid, key) for key in slot_keys if key[0] == day for mid, _v in in_slot[key]]
             for test in PRESENCE.values():
                 at_least([k for k in todays if test(members[k[0]])], 1)
 
     # Soft: fairness of nights and weekends (the most anyone gets, bounded below so that the
     # solver can prove it), preferences, teams on the same shifts, changes to the published roster.
-    soft = {}
-    for name, test in (("nights", lambda key: slots[key][0].night), ("weekends", lambda key: slots[key][0].weekend)):
-        demand = sum(s.headcount for key in slot_keys if test(key) for s in slots[key])
-        eligible = [mid for mid, own in by_member.items() if any(test(k) for k, _v in own)]
+    soft: dict[str, cp_model.LinearExpr] = {}
+    kinds: dict[str, Callable[[SlotKey], bool]] = {"nights": lambda key: slots[key][0].night, "weekends": lambda key: slots[key][0].weekend}
+    for name, counts in kinds.items():
+        demand = sum(s.headcount for key in slot_keys if counts(key) for s in slots[key])
+        eligible = [mid for mid, own in by_member.items() if any(counts(k) for k, _v in own)]
         if not demand or not eligible:
             continue
         floor = min(demand, math.ceil(demand / len(eligible)))
-        most = model.NewIntVar(floor, demand, "")
-        counted = {mid: [k for k, _v in by_member[mid] if test(k)] for mid in eligible}
-        for mid, keys in counted.items():
-            model.Add(sum(x[mid, k] for k in keys) <= most)
-        derived.append((most, lambda chosen, counted=counted, floor=floor: max(
-            [floor] + [sum(1 for k in keys if (mid, k) in chosen) for mid, keys in counted.items()])))
+        most = model.new_int_var(floor, demand, "")
+        counted = [[(mid, k) for k, _v in by_member[mid] if counts(k)] for mid in eligible]
+        for own_seats in counted:
+            model.add(sum(x[k] for k in own_seats) <= most)
+        derived.append((most, most_of(counted, floor)))
         soft[name] = most
     unwanted = [v for (mid, key), v in x.items() if members[mid].preferred and not all(b in members[mid].preferred for b in slots[key][0].bands)]
     if unwanted:
-        soft["preferences"] = sum(unwanted)
+        soft["preferences"] = cp_model.LinearExpr.sum(unwanted)
     teams: dict[int, list[int]] = defaultdict(list)
     for m in problem.members:
         if m.team is not None:
             teams[m.team].append(m.id)
     # A team member on a slot without a teammate counts once: teams stay together where they
     # can, and the bound of 0 is one the solver can reach and prove.
-    alone = []
+    alone: list[cp_model.IntVar] = []
     for team_members in teams.values():
         for key in slot_keys:
             present = [(mid, x[mid, key]) for mid in team_members if (mid, key) in x]
@@ -311,19 +369,18 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
                 alone.append(present[0][1])
                 continue
             for mid, var in present:
-                lonely = model.NewBoolVar("")
-                model.Add(lonely >= var - sum(v for other, v in present if other != mid))
-                derived.append((lonely, lambda chosen, mid=mid, key=key, team=[m for m, _v in present]: int(
-                    (mid, key) in chosen and not any((other, key) in chosen for other in team if other != mid))))
+                lonely = model.new_bool_var("")
+                model.add(lonely >= var - sum(v for other, v in present if other != mid))
+                derived.append((lonely, alone_in((mid, key), [(other, key) for other, _v in present if other != mid])))
                 alone.append(lonely)
     if alone:
-        soft["teams"] = sum(alone)
+        soft["teams"] = cp_model.LinearExpr.sum(alone)
     if published_slots:
-        changes = [v.Not() for (mid, key), v in x.items() if (mid, key) in published_slots]
+        changes = [~v for (mid, key), v in x.items() if (mid, key) in published_slots]
         changes += [v for (mid, key), v in x.items() if (mid, key) not in published_slots]
-        soft["changes"] = sum(changes)
-    shortfall = model.NewIntVar(0, sum(s.headcount for s in shifts) * 10 + 10 * len(slot_keys), "")
-    model.Add(shortfall == sum(var for var, _f in shortfalls))
+        soft["changes"] = cp_model.LinearExpr.sum(changes)
+    shortfall = model.new_int_var(0, sum(seats.values()) * 10 + 10 * len(slot_keys), "")
+    model.add(shortfall == sum(var for var, _f in shortfalls))
     derived += shortfalls
     derived.append((shortfall, lambda chosen: sum(f(chosen) for _v, f in shortfalls)))
 
@@ -332,31 +389,47 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
     baseline = greedy(problem)
     start = {(mid, by_id[sid].slot) for mid, sid in baseline.assignments} if not problem.published else published_slots
     chosen = (start | pinned_slots) & x.keys()
-    for key, var in x.items():
-        model.AddHint(var, key in chosen)
+    for seat, var in x.items():
+        model.add_hint(var, seat in chosen)
     for var, value in derived:
-        model.AddHint(var, value(chosen))
-    model.Minimize(SHORTFALL * shortfall + sum(WEIGHTS[k] * v for k, v in soft.items()))
-    watcher = FirstRoster(shortfall, started)
+        model.add_hint(var, value(chosen))
+    model.minimize(cp_model.LinearExpr.weighted_sum([shortfall, *soft.values()], [SHORTFALL, *(WEIGHTS[k] for k in soft)]))
+    watcher = Watcher(shortfall, started, progress)
     solver = configured(problem, workers, seconds, gap)
-    status = solver.Solve(model, watcher)
+    status = solver.solve(model, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Nothing better in time: the greedy roster the search started from is still a roster.
         return Solution(baseline.assignments, "greedy", objective=baseline.objective, shortfall=baseline.shortfall,
                         explanations=explanations + (explain_shortfalls(problem, {}, baseline.assignments)
                                                      if baseline.shortfall else []), seconds=time.perf_counter() - started)
-    chosen = {key: [mid for mid, v in in_slot[key] if solver.Value(v)] for key in slot_keys}
-    assignments, unplaced = place(problem, slots, chosen, members)
-    missing = solver.Value(shortfall)
+    working_in = {key: [mid for mid, v in in_slot[key] if solver.value(v)] for key in slot_keys}
+    assignments, unplaced = place(problem, slots, working_in, members)
+    missing = solver.value(shortfall)
     if missing or unplaced:
-        explanations += explain_shortfalls(problem, chosen, assignments)
+        explanations += explain_shortfalls(problem, working_in, assignments)
     return Solution(
         assignments=assignments,
         status="partial" if missing or unplaced else ("optimal" if status == cp_model.OPTIMAL else "feasible"),
-        objective=solver.ObjectiveValue(), bound=solver.BestObjectiveBound(), shortfall=missing + unplaced,
+        objective=solver.objective_value, bound=solver.best_objective_bound, shortfall=missing + unplaced,
         explanations=explanations, first_roster_seconds=watcher.first, seconds=time.perf_counter() - started,
-        scores={k: solver.Value(v) for k, v in soft.items()},
+        scores={k: int(solver.value(v)) for k, v in soft.items()},
     )
+
+
+def missing_from(seats: list[Seat], needed: int) -> Callable[[set[Seat]], int]:
+    return lambda chosen: max(0, needed - sum(1 for k in seats if k in chosen))
+
+
+def any_of(seats: list[Seat]) -> Callable[[set[Seat]], int]:
+    return lambda chosen: int(any(k in chosen for k in seats))
+
+
+def most_of(groups: list[list[Seat]], floor: int) -> Callable[[set[Seat]], int]:
+    return lambda chosen: max([floor] + [sum(1 for k in group if k in chosen) for group in groups])
+
+
+def alone_in(seat: Seat, teammates: list[Seat]) -> Callable[[set[Seat]], int]:
+    return lambda chosen: int(seat in chosen and not any(k in chosen for k in teammates))
 
 
 def configured(problem: Problem, workers: int, seconds: float, gap: float) -> cp_model.CpSolver:
@@ -376,14 +449,17 @@ def configured(problem: Problem, workers: int, seconds: float, gap: float) -> cp
     return solver
 
 
-def place(problem: Problem, slots: dict, chosen: dict, members: dict) -> tuple[set, int]:
-    """Second stage: within each time slot, who stands at which post. Pins and the published
-    post are kept where they can be; health, experienced and adult needs are met first."""
-    pinned = {(mid, sid) for mid, sid in problem.pins}
-    assignments, unplaced = set(), 0
-    for key, people in chosen.items():
+def place(problem: Problem, slots: dict[SlotKey, list[Shift]], working_in: dict[SlotKey, list[int]],
+          members: dict[int, Member]) -> tuple[set[Pair], int]:
+    """Second stage: within each time slot, who stands at which post. Pins stand first, then
+    the published posts where they can; health, experienced and adult needs are met next."""
+    pins = set(problem.pins)
+    pinned_on = Counter(sid for _mid, sid in pins)
+    assignments: set[Pair] = set()
+    unplaced = 0
+    for key, people in working_in.items():
         posts = sorted(slots[key], key=lambda s: s.id)
-        seats = {s.id: s.headcount for s in posts}
+        seats = {s.id: pinned_on[s.id] if s.id in problem.frozen else max(s.headcount, pinned_on[s.id]) for s in posts}
         left = list(people)
 
         def seat(mid: int, shift: Shift) -> None:
@@ -391,10 +467,11 @@ def place(problem: Problem, slots: dict, chosen: dict, members: dict) -> tuple[s
             seats[shift.id] -= 1
             left.remove(mid)
 
-        for mid, sid in sorted(pinned | problem.published):
-            shift = next((s for s in posts if s.id == sid), None)
-            if shift and mid in left and seats[sid] > 0 and fits(members[mid], shift):
-                seat(mid, shift)
+        for preferred in (sorted(pins), sorted(problem.published)):
+            for mid, sid in preferred:
+                shift = next((s for s in posts if s.id == sid), None)
+                if shift and mid in left and seats[sid] > 0 and ((mid, sid) in pins or fits(members[mid], shift)):
+                    seat(mid, shift)
         for need in ("needs_health", "needs_experienced"):
             for shift in posts:
                 if getattr(shift, need) and seats[shift.id] > 0 and not any(
@@ -420,13 +497,13 @@ def fits(member: Member, shift: Shift) -> bool:
     return not (member.minor and shift.adults_only)
 
 
-def explain_shortfalls(problem: Problem, chosen: dict, assignments: set) -> list[Explanation]:
+def explain_shortfalls(problem: Problem, working_in: dict[SlotKey, list[int]], assignments: set[Pair]) -> list[Explanation]:
     """For each gap the roster leaves, what it is and, for empty places, the rule that kept
     the available people away."""
     by_id = {s.id: s for s in problem.shifts}
-    hours: dict[tuple, int] = defaultdict(int)
+    hours: dict[tuple[int, Week], int] = defaultdict(int)
     for mid, sid in assignments:
-        hours[mid, by_id[sid].day.isocalendar()[:2]] += by_id[sid].hours
+        hours[mid, by_id[sid].week] += by_id[sid].hours
     found = []
     for what, where, _n in gaps(problem, assignments):
         if what == "mix":
@@ -436,17 +513,17 @@ def explain_shortfalls(problem: Problem, chosen: dict, assignments: set) -> list
             found.append(Explanation("presence_short", where))
             continue
         shift = by_id[where.pop("shift")]
-        reasons: dict[str, int] = defaultdict(int)
+        reasons: Counter[str] = Counter()
         for m in problem.members:
-            if not usable(m, shift) or m.id in chosen.get(shift.slot, []):
+            if not usable(m, shift) or m.id in working_in.get(shift.slot, []):
                 continue
-            if hours[m.id, shift.day.isocalendar()[:2]] + shift.hours > m.max_hours:
+            if hours[m.id, shift.week] + shift.hours > m.max_hours:
                 reasons["hour_cap"] += 1
             elif any(clash(shift, by_id[sid], problem.rest_hours) for mid, sid in assignments if mid == m.id):
                 reasons["rest"] += 1
             else:
                 reasons["nights_in_row" if shift.night else "mix"] += 1
-        found.append(Explanation("short", where | {"reason": max(reasons, key=reasons.get) if reasons else "availability"}))
+        found.append(Explanation("short", where | {"reason": reasons.most_common(1)[0][0] if reasons else "availability"}))
     return found
 
 
@@ -456,70 +533,102 @@ def clash(a: Shift, b: Shift, rest_hours: int) -> bool:
 
 
 def greedy(problem: Problem) -> Solution:
-    """The baseline a coordinator with a spreadsheet would reach: shift by shift in time order,
-    the available person with the fewest hours who breaks no rule."""
+    """The baseline a coordinator with a spreadsheet would reach: the pinned assignments first,
+    then shift by shift in time order, the available person with the fewest hours who breaks no rule."""
     started = time.perf_counter()
     members = {m.id: m for m in problem.members}
-    assignments: set = set()
-    hours: dict[tuple, int] = defaultdict(int)
-    taken: dict[int, list[Shift]] = defaultdict(list)
-    nights: dict[int, set] = defaultdict(set)
+    shifts = {s.id: s for s in problem.shifts if s.hours > 0}
+    assignments: set[Pair] = set()
+    hours: dict[tuple[int, Week], int] = defaultdict(int)
+    taken: dict[int, list[Shift]] = defaultdict(list)  # in order of their start
+    nights: dict[int, set[datetime.date]] = defaultdict(set)
+    present: dict[datetime.date, set[str]] = defaultdict(set)  # the daily presence roles already on duty
+    rest = datetime.timedelta(hours=problem.rest_hours)
+
+    def seat(mid: int, shift: Shift) -> None:
+        assignments.add((mid, shift.id))
+        hours[mid, shift.week] += shift.hours
+        own = taken[mid]
+        if own and own[-1].begins > shift.begins:  # a pin later on: keep them in order
+            bisect.insort(own, shift, key=lambda s: s.begins)
+        else:
+            own.append(shift)
+        if shift.night:
+            nights[mid].add(shift.day)
+        present[shift.day] |= {role for role, test in PRESENCE.items() if test(members[mid])}
+
+    pinned_on: dict[int, list[int]] = defaultdict(list)
+    for mid, sid in sorted(problem.pins):
+        if mid in members and sid in shifts:
+            seat(mid, shifts[sid])
+            pinned_on[sid].append(mid)
     short = 0
-    present: dict[datetime.date, set] = defaultdict(set)  # the daily presence roles already on duty
-    for shift in sorted((s for s in problem.shifts if s.hours > 0), key=lambda s: (s.begins, s.id)):
-        week = shift.day.isocalendar()[:2]
-        needs = ["needs_health"] if shift.needs_health else []
-        needs += ["needs_experienced"] if shift.needs_experienced else []
-        seated = []
+    for shift in sorted((s for s in shifts.values() if s.id not in problem.frozen), key=lambda s: (s.begins, s.id)):
+        seated = list(pinned_on[shift.id])
+        pinned = len(seated)
+        needs = [need for need in ("needs_health", "needs_experienced")
+                 if getattr(shift, need) and not any(meets(members[mid], need) for mid in seated)]
         missing = PRESENCE.keys() - present[shift.day] if problem.daily_presence else set()
+        earliest = shift.begins - datetime.timedelta(hours=24) - rest  # no shift starting before can reach this one
         # Presence still missing today first; health workers kept for the shifts that need them.
         candidates = sorted(problem.members, key=lambda m: (not any(PRESENCE[r](m) for r in missing), m.health and not shift.needs_health,
-                                                            hours[m.id, week], m.id))
+                                                            hours[m.id, shift.week], m.id))
 
         def allowed(m: Member) -> bool:
-            if not usable(m, shift) or m.id in seated or hours[m.id, week] + shift.hours > m.max_hours:
+            if not usable(m, shift) or m.id in seated or hours[m.id, shift.week] + shift.hours > m.max_hours:
                 return False
-            for other in reversed(taken[m.id]):  # in time order: only the latest few can be near
-                if other.begins < shift.begins - datetime.timedelta(days=2):
+            for other in reversed(taken[m.id]):  # in order of their start: only the latest few can be near
+                if other.begins < earliest:
                     break
                 if clash(shift, other, problem.rest_hours):
                     return False
             if shift.night:
-                run = [shift.day - datetime.timedelta(days=i) for i in range(1, problem.max_nights_in_row + 1)]
-                return not all(d in nights[m.id] for d in run)
+                return nights_in_row(nights[m.id], shift.day) <= problem.max_nights_in_row
             return True
 
+        added = []
         for need in needs:
             pick = next((m for m in candidates if allowed(m) and meets(m, need)), None)
             if pick:
                 seated.append(pick.id)
+                added.append(pick.id)
         while len(seated) < shift.headcount:
             pick = next((m for m in candidates if allowed(m)), None)
             if pick is None:
                 break
             seated.append(pick.id)
-        short += shift.headcount - len(seated)
-        for mid in seated[: shift.headcount]:
-            present[shift.day] |= {role for role, test in PRESENCE.items() if test(members[mid])}
-            assignments.add((mid, shift.id))
-            hours[mid, week] += shift.hours
-            taken[mid].append(shift)
-            if shift.night:
-                nights[mid].add(shift.day)
+            added.append(pick.id)
+        # Two needs can pick two people for one place: the shift still takes only its headcount.
+        added = added[: max(0, shift.headcount - pinned)]
+        short += max(0, shift.headcount - pinned - len(added))
+        for mid in added:
+            seat(mid, shift)
     return Solution(assignments, "partial" if short else "feasible", objective=score(problem, assignments),
                     shortfall=short, seconds=time.perf_counter() - started)
 
 
-def gaps(problem: Problem, assignments: set) -> list[tuple[str, dict, int]]:
-    """What a roster leaves undone: (what, where, how many) for places, mix rules and daily presence."""
+def nights_in_row(nights: set[datetime.date], day: datetime.date) -> int:
+    """How many nights in a row there would be with a night on `day` too."""
+    before = after = 0
+    while day - datetime.timedelta(days=before + 1) in nights:
+        before += 1
+    while day + datetime.timedelta(days=after + 1) in nights:
+        after += 1
+    return before + 1 + after
+
+
+def gaps(problem: Problem, assignments: Iterable[Pair]) -> list[tuple[str, dict[str, Any], int]]:
+    """What a roster leaves undone on the shifts still open: (what, where, how many) for places,
+    mix rules and daily presence."""
     shifts = {s.id: s for s in problem.shifts if s.hours > 0}
     members = {m.id: m for m in problem.members}
     seated: dict[int, list[Member]] = defaultdict(list)
     for mid, sid in assignments:
-        seated[sid].append(members[mid])
-    found = []
-    slots: dict[tuple, list[Shift]] = defaultdict(list)
-    for shift in shifts.values():
+        if mid in members:
+            seated[sid].append(members[mid])
+    found: list[tuple[str, dict[str, Any], int]] = []
+    slots: dict[SlotKey, list[Shift]] = defaultdict(list)
+    for shift in open_shifts(problem):
         where = {"post": shift.post_name, "day": shift.day, "start": shift.start, "hours": shift.hours}
         if len(seated[shift.id]) < shift.headcount:
             found.append(("places", where | {"shift": shift.id, "needed": shift.headcount, "seated": len(seated[shift.id])},
@@ -536,7 +645,7 @@ def gaps(problem: Problem, assignments: set) -> list[tuple[str, dict, int]]:
             if have < wanted:
                 found.append(("mix", where | {"need": need}, wanted - have))
     if problem.daily_presence:
-        for day in sorted({s.day for s in shifts.values()}):
+        for day in open_days(problem):
             todays = [m for s in shifts.values() if s.day == day for m in seated[s.id]]
             for role, test in PRESENCE.items():
                 if not any(test(m) for m in todays):
@@ -544,14 +653,15 @@ def gaps(problem: Problem, assignments: set) -> list[tuple[str, dict, int]]:
     return found
 
 
-def score(problem: Problem, assignments: set) -> float:
+def score(problem: Problem, assignments: set[Pair]) -> float:
     """The solver's objective for any roster (shortfalls included), so that rosters made
     otherwise compare with it."""
     shifts = {s.id: s for s in problem.shifts if s.hours > 0}
     members = {m.id: m for m in problem.members}
     short = sum(n for _what, _where, n in gaps(problem, assignments))
-    counts: dict[str, dict[int, int]] = {"nights": defaultdict(int), "weekends": defaultdict(int)}
-    unwanted, together = 0, defaultdict(int)
+    counts: dict[str, Counter[int]] = {"nights": Counter(), "weekends": Counter()}
+    unwanted = 0
+    together: Counter[tuple[int, SlotKey]] = Counter()
     for mid, sid in assignments:
         shift = shifts[sid]
         if shift.night:
@@ -560,8 +670,9 @@ def score(problem: Problem, assignments: set) -> float:
             counts["weekends"][mid] += 1
         if members[mid].preferred and not all(b in members[mid].preferred for b in shift.bands):
             unwanted += 1
-        if members[mid].team is not None:
-            together[members[mid].team, shift.slot] += 1
+        team = members[mid].team
+        if team is not None:
+            together[team, shift.slot] += 1
     soft = WEIGHTS["nights"] * max(counts["nights"].values(), default=0) + WEIGHTS["weekends"] * max(counts["weekends"].values(), default=0)
     alone = sum(1 for n in together.values() if n == 1)
     return SHORTFALL * short + soft + WEIGHTS["preferences"] * unwanted + WEIGHTS["teams"] * alone

@@ -13,8 +13,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.exports import pdf_response
+from fangxian.accounts.exports import pdf_bytes, pdf_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
+from fangxian.jobs import running
+from fangxian.jobs.models import Job
 from fangxian.people.models import Resident
 from fangxian.people import temperature
 from fangxian.lib.ids import as_id
@@ -291,8 +293,8 @@ def drawn(maps: list, show: str = "") -> list:
     return maps
 
 
-def visible_buildings(request: HttpRequest, community: Community):
-    return visible(request.user, Can.VIEW_RESIDENTS, Building.objects.filter(community=community)).order_by("number")
+def visible_buildings(user, community: Community):
+    return visible(user, Can.VIEW_RESIDENTS, Building.objects.filter(community=community)).order_by("number")
 
 
 @login_required
@@ -300,7 +302,7 @@ def epidemic_map(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """A community's buildings, each dwelling coloured by its most urgent status."""
     community, communities = chosen_community(request, pk)
     show = shown_status(request)
-    maps = drawn(mapping.maps_for(visible_buildings(request, community)), show) if community else []
+    maps = drawn(mapping.maps_for(visible_buildings(request.user, community)), show) if community else []
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     context = {"community": community, "communities": communities, "maps": maps, "legend": mapping.legend(counts), "show": show}
     return render(request, "watch/map.html", context)
@@ -317,14 +319,26 @@ def building_map(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@require_POST
 def map_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    """The map for the office wall: A4, landscape, every building of the community."""
+    """The map for the office wall: A4, landscape, every building of the community the user
+    sees. Thousands of dwellings take many seconds to print, so it is printed as a job."""
     community, _communities = chosen_community(request, pk)
-    maps = drawn(mapping.maps_for(visible_buildings(request, community)))
+    job = running.start(request.user, community, _("Epidemic map of %(community)s (A4 PDF)") % {"community": community}, print_map,
+                        Can.VIEW_RESIDENTS, params={"community": community.pk})
+    return redirect("jobs:job", pk=job.pk)
+
+
+def print_map(job: Job) -> None:
+    community = Community.objects.get(pk=job.params["community"])
+    buildings = visible_buildings(job.user, community)
+    job.report(_("Colouring the dwellings of %(n)s buildings…") % {"n": buildings.count()})
+    maps = drawn(mapping.maps_for(buildings))
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     html = render_to_string("watch/map_print.html", {"community": community, "maps": maps, "legend": mapping.legend(counts),
-                                                     "printed_at": timezone.localtime()}, request=request)
-    return pdf_response(request, "epidemic_map", html, f"map-{community.code}.pdf", {community.pk: 1})
+                                                     "printed_at": timezone.localtime()})
+    job.report(_("Printing the A4 pages…"))
+    job.attach(pdf_bytes(html), f"map-{community.code}.pdf", "epidemic_map", {community.pk: 1})
 
 
 @login_required

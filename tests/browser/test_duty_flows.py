@@ -1,14 +1,43 @@
 import datetime
+import threading
 
+import pytest
 from django.utils import timezone
 
+from fangxian.duty import planning
 from fangxian.duty.models import Assignment, Pattern, Person, Post, Roster
 
 from .conftest import shot
+from .test_job_flows import worker  # noqa: F401 (a fixture)
 from .test_registry_flows import log_in
 
 
-def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, world, phone):
+@pytest.fixture
+def held_solver(monkeypatch):
+    """The solver in the worker waits, once it has its roster, until the test has seen the
+    page show its progress: the page is then caught in the middle, whatever the machine's speed."""
+    seen = threading.Event()
+    solve = planning.solver.solve
+
+    def solve_then_wait(problem, **kw):
+        found = solve(problem, **kw)
+        seen.wait(30)
+        seen.clear()
+        return found
+
+    monkeypatch.setattr(planning.solver, "solve", solve_then_wait)
+    return seen
+
+
+def watch_it_solve(page, seen) -> None:
+    """The roster page says how far the solver is, then shows the roster."""
+    page.wait_for_selector("[data-state=running] .job-progress:has-text('秒')", timeout=30_000)
+    shot(page, "roster-solving")
+    seen.set()
+    page.wait_for_selector("#result", timeout=30_000)  # htmx follows the job to the roster
+
+
+def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, world, phone, worker, held_solver):  # noqa: F811
     gate = Post.objects.create(community=world.xiangchang, name="南门")
     Pattern.objects.bulk_create([Pattern(post=gate, start=h, hours=4, headcount=2) for h in range(0, 24, 4)])
     people = [Person.objects.create(community=world.xiangchang, name=f"党员{i:02d}", is_new=False, level="district" if i < 2 else "street" if i < 4 else "",
@@ -19,7 +48,8 @@ def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, wo
     monday = timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())
     phone.fill("input[name=starts_on]", str(monday))
     phone.click("button:has-text('生成排班')")
-    phone.wait_for_url("**/duty/rosters/*/")
+    phone.wait_for_url("**/duty/rosters/*/")  # at once: the solver works on its own
+    watch_it_solve(phone, held_solver)
     roster = Roster.objects.get()
     assert roster.result["shortfall"] == 0
 
@@ -35,7 +65,7 @@ def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, wo
     shot(phone, "roster-locked")
 
     phone.click("#solve")
-    phone.wait_for_selector("text=已排班")
+    watch_it_solve(phone, held_solver)
     assert Assignment.objects.get(shift=shift, person=chosen).locked
     assert chosen.name in phone.inner_text(f"#shift-{shift.id}")
     phone.click("#publish")

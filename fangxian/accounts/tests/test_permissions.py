@@ -72,6 +72,11 @@ def targets_for(world) -> dict:
     other = world.resident(world.xiangchang, "1").dwelling.residents.exclude(pk=resident.pk).first() or \
         world.dwelling(world.xiangchang, "1", 1, "102").residents.first()
     duty = duty_targets(world)
+    from fangxian.jobs.models import Job
+
+    job = Job(user=world.users["secretary"], community=world.xiangchang, title="疫情楼图", state="done", capability="view_residents",
+              export={"name": "epidemic_map", "communities": {str(world.xiangchang.id): 1}, "detail": {}}, filename="map.pdf")
+    job.file.save("map.pdf", ContentFile(b"%PDF-1.4"), save=True)
     released = observations.start(world.dwelling(world.xiangchang, "1", 1, "201").residents.first(), "home", timezone.localdate(), None)
     return {
         "observation": observations.start(other, "home", timezone.localdate(), None),
@@ -81,6 +86,7 @@ def targets_for(world) -> dict:
         **duty,
         "gate": gate,
         "grant": TrustGrant.objects.create(gate=gate, issuer=world.yongan, asked_by=world.users["secretary"]),
+        "job": job,  # the secretary's: no one else sees it
         "permit": permits.issue(resident, None),
         "gate_role": world.users["gate_keeper"].roles.get(),
         "keeper_token": keeper_token(world),
@@ -177,6 +183,8 @@ PAGE_CASES = [
     Case("gate:issue_one", "post", lambda t: f"/gate/residents/{t['resident'].id}/issue/", statuses(404, ok=(302, EDITS))),
     Case("gate:permit_action", "post", lambda t: f"/gate/permits/{t['permit'].id}/revoke/", statuses(404, ok=(302, EDITS))),
     Case("gate:print_cards", "get", lambda t: f"/gate/permits/print.pdf?permit={t['permit'].id}", statuses(404, ok=(200, EDITS))),
+    Case("gate:print_cards/building", "post", lambda t: "/gate/permits/print.pdf", statuses(404, ok=(302, EDITS)),
+         body=lambda t, a: {"building": t["building"].id}, routes=("gate:print_cards",)),
     Case("gate:permit_qr", "get", lambda t: f"/gate/permits/{t['permit'].id}/qr.png", statuses(404, ok=(200, EDITS))),
     Case("watch:observations", "get", lambda t: "/watch/observations/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
     Case("watch:start", "post", lambda t: f"/watch/observations/start/{t['resident'].id}/", statuses(404, ok=(302, WATCHERS)),
@@ -197,7 +205,7 @@ PAGE_CASES = [
     Case("watch:walk", "get", lambda t: f"/watch/campaigns/{t['campaign'].id}/walk/", statuses(404, ok=(200, CENSUS_TAKERS))),
     Case("watch:map", "get", lambda t: "/watch/map/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
     Case("watch:community_map", "get", lambda t: f"/watch/map/{t['community'].id}/", statuses(403, no=(404, {"outsider"}), ok=(200, SEES_RESIDENTS))),
-    Case("watch:map_pdf", "get", lambda t: f"/watch/map/{t['community'].id}/print.pdf", statuses(403, no=(404, {"outsider"}), ok=(200, SEES_RESIDENTS))),
+    Case("watch:map_pdf", "post", lambda t: f"/watch/map/{t['community'].id}/print.pdf", statuses(403, no=(404, {"outsider"}), ok=(302, SEES_RESIDENTS))),
     Case("watch:building_map", "get", lambda t: f"/watch/map/buildings/{t['building'].id}/", statuses(404, ok=(200, SEES_RESIDENTS))),
     Case("watch:evening", "get", lambda t: "/watch/evening/", statuses(403, ok=(200, SEES_RESIDENTS | {"outsider"}))),
     Case("duty:overview", "get", lambda t: "/duty/", statuses(200)),
@@ -223,6 +231,9 @@ PAGE_CASES = [
     Case("duty:sign_up", "post", lambda t: f"/duty/projects/{t['project'].id}/sign-up/", statuses(404, ok=(302, {"volunteer"}))),
     Case("duty:decide_signup", "post", lambda t: f"/duty/signups/{t['signup'].id}/", statuses(404, ok=(302, KEEPS_COMMUNITY)),
          body=lambda t, a: {"decision": "accept"}),
+    Case("jobs:job", "get", lambda t: f"/jobs/{t['job'].id}/", statuses(404, ok=(200, {"secretary"}))),
+    Case("jobs:status", "get", lambda t: f"/jobs/{t['job'].id}/status/", statuses(404, ok=(200, {"secretary"}))),
+    Case("jobs:file", "get", lambda t: f"/jobs/{t['job'].id}/file/", statuses(404, ok=(200, {"secretary"}))),
     Case("audit", "get", lambda t: "/audit/", statuses(403, ok=(200, {"secretary", "street_admin", "district_admin", "city_admin", "outsider"}))),
     # Every list that leaves as a file needs the export capability over the rows' communities.
     Case("people:residents/xlsx", "get", lambda t: "/people/residents/?format=xlsx", statuses(403, ok=(200, EXPORTERS | {"outsider"})), routes=("people:residents",)),
@@ -337,11 +348,11 @@ API_CASES += [
     Case("GET /duty/posts", "get", lambda t: "/api/v1/duty/posts", statuses(200), api=True),
     Case("POST /duty/posts", "post", lambda t: "/api/v1/duty/posts", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)),
          body=lambda t, a: {"community_id": t["community"].id, "name": "夜巡", "kind": "patrol", "patterns": [{"start": 20, "hours": 4, "headcount": 2}]}, api=True),
-    Case("POST /duty/rosters", "post", lambda t: "/api/v1/duty/rosters", statuses(404, no=(403, SEES_PLACE), ok=(201, KEEPS_COMMUNITY)),
+    Case("POST /duty/rosters", "post", lambda t: "/api/v1/duty/rosters", statuses(404, no=(403, SEES_PLACE), ok=(202, KEEPS_COMMUNITY)),
          body=lambda t, a: {"community_id": t["community"].id, "starts_on": str(timezone.localdate()), "days": 1}, api=True),
     Case("GET /duty/rosters/{roster_id}", "get", lambda t: f"/api/v1/duty/rosters/{t['roster'].id}", statuses(404, ok=(200, SEES_PLACE)), api=True),
     Case("POST /duty/rosters/{roster_id}/solve", "post", lambda t: f"/api/v1/duty/rosters/{t['roster'].id}/solve",
-         statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY)), api=True),
+         statuses(404, no=(403, SEES_PLACE), ok=(202, KEEPS_COMMUNITY)), api=True),
     Case("POST /duty/rosters/{roster_id}/publish", "post", lambda t: f"/api/v1/duty/rosters/{t['roster'].id}/publish",
          statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY)), api=True),
     Case("GET /duty/my-shifts", "get", lambda t: "/api/v1/duty/my-shifts", statuses(200), api=True),
@@ -349,6 +360,7 @@ API_CASES += [
          statuses(404, ok=(200, {"volunteer"})), api=True),
     Case("POST /duty/assignments/{assignment_id}/check-out", "post", lambda t: f"/api/v1/duty/assignments/{t['on_duty'].id}/check-out",
          statuses(404, ok=(200, {"volunteer"})), api=True),
+    Case("GET /jobs/{job_id}", "get", lambda t: f"/api/v1/jobs/{t['job'].id}", statuses(404, ok=(200, {"secretary"})), api=True),
     Case("GET /gates", "get", lambda t: "/api/v1/gates", statuses(200), api=True),
     Case("GET /gates/{gate_id}/bundle", "get", lambda t: f"/api/v1/gates/{t['gate'].id}/bundle", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), api=True),
     Case("POST /gate/scans", "post", lambda t: "/api/v1/gate/scans", statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)), body=scan_body, api=True),

@@ -145,3 +145,42 @@ def test_whatever_the_input_every_hard_rule_holds(people, days, headcount, bands
     members = [roster.Member(i, f"p{i}", available=frozenset((d, b) for d in range(7) for b in bands[i]), max_hours=24) for i in range(people)]
     p = problem(members, gate(days=days, headcount=headcount), daily_presence=False)
     hard_rules_hold(p, roster.solve(p, seconds=2))
+
+
+def test_a_started_shift_keeps_exactly_its_people_and_takes_no_one_else():
+    shifts = gate(days=2)
+    first_day = {s.id for s in shifts if s.day == MONDAY}
+    kept = {(7, 0), (4, 2)}  # one person at 00:00 (one place left empty), one at 08:00
+    p = problem(shifts=shifts, frozen=first_day, pins=kept)
+    for solution in (roster.solve(p, seconds=5), roster.greedy(p)):
+        assert {(m, s) for m, s in solution.assignments if s in first_day} == kept
+        assert solution.shortfall == 0  # the past is not the solver's to fill
+        assert all(sum(1 for _m, s in solution.assignments if s == shift.id) == 2 for shift in shifts if shift.id not in first_day)
+        hard_rules_hold(p, solution)
+
+
+def test_kept_assignments_count_for_rest_and_weekly_hours():
+    evening = next(s for s in gate() if s.day == MONDAY and s.start == 16)
+    members = [roster.Member(m.id, m.name, health=m.health, level=m.level, max_hours=8 if m.id == 5 else 40) for m in crew()]
+    p = problem(members, pins={(5, evening.id)}, frozen={s.id for s in gate() if s.day == MONDAY and s.start <= 16})
+    solution = roster.solve(p, seconds=5)
+    by_id = {s.id: s for s in p.shifts}
+    own = sorted((by_id[sid] for mid, sid in solution.assignments if mid == 5), key=lambda s: s.begins)
+    assert evening in own and sum(s.hours for s in own) <= 8  # the kept 4 hours count against the cap
+    assert all(not roster.clash(evening, s, p.rest_hours) for s in own if s != evening)
+
+
+def test_kept_assignments_that_broke_the_rules_stay_and_the_rest_is_still_solved():
+    shifts = gate(days=2)
+    # Checked in twice in a row and over the weekly cap: it happened, so it stays.
+    members = [roster.Member(m.id, m.name, health=m.health, level=m.level, max_hours=4 if m.id == 6 else 40) for m in crew()]
+    p = problem(members, shifts, pins={(6, 2), (6, 3)}, frozen={0, 1, 2, 3})
+    solution = roster.solve(p, seconds=5)
+    assert solution.status in ("optimal", "feasible") and {(6, 2), (6, 3)} <= solution.assignments
+    assert not any(mid == 6 for mid, sid in solution.assignments if sid not in (2, 3))
+
+
+def test_progress_is_told_of_each_better_roster():
+    seen = []
+    roster.solve(problem(), seconds=3, progress=lambda seconds, missing: seen.append((seconds, missing)))
+    assert seen and seen[-1][1] == 0 and [s for s, _m in seen] == sorted(s for s, _m in seen)

@@ -61,11 +61,14 @@ def test_the_map_page_counts_each_status_and_links_the_dwellings(world, client_f
 @pytest.mark.needs("pango", "fonts", "pdftotext", "pdftoppm")
 def test_the_map_prints_in_chinese_on_a4(world, client_for, tmp_path):
     start(world.dwelling(world.xiangchang, "1", 1, "101").residents.first())
-    pdf = client_for("secretary").get(f"/watch/map/{world.xiangchang.id}/print.pdf")
+    client = client_for("secretary")
+    job = client.post(f"/watch/map/{world.xiangchang.id}/print.pdf")["Location"]  # printed as a job (fangxian/jobs)
+    pdf = client.get(f"{job}file/")
     assert pdf["Content-Type"] == "application/pdf"
-    text = subprocess.run(["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True).stdout.decode()
+    content = b"".join(pdf.streaming_content)
+    text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
     assert "疫情楼图" in text and "香厂路社区" in text and "居家观察中" in text
-    (tmp_path / "map.pdf").write_bytes(pdf.content)
+    (tmp_path / "map.pdf").write_bytes(content)
     subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "map.pdf"), str(tmp_path / "page")], check=True)
     from PIL import Image
 

@@ -152,7 +152,8 @@ def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
     team.save(update_fields=["leader"])
     today = datetime.date.today()
     week = planning.create(xiangchang, today - datetime.timedelta(days=today.weekday()), 7, get_user_model().objects.get(username="demo-secretary"))
-    planning.solve(week, seconds=3)
+    # Planned the evening before the week began: a solve now would leave the days gone by empty.
+    planning.solve(week, seconds=3, as_of=timezone.make_aware(datetime.datetime.combine(week.starts_on, datetime.time(0))) - datetime.timedelta(hours=4))
     planning.publish(week)
 
 
