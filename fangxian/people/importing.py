@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from fangxian.lib.pinyin import initials
-from fangxian.lib.tabular import TableError, read_table
+from fangxian.lib.tabular import Limits, Table, TableError, read_table
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import fields
@@ -29,8 +30,20 @@ TABLE_MESSAGES = {
     "old_xls": lambda p: _("This is an old .xls file: open it and save it as .xlsx (Excel 2007 or later) or .csv."),
     "not_spreadsheet": lambda p: _("This file is not a spreadsheet (.xlsx or .csv)."),
     "encoding": lambda p: _("The text of this .csv file is neither UTF-8 nor GB18030: save it again as CSV UTF-8."),
-    "too_many_rows": lambda p: _("The file has more than %(limit)s rows: split it.") % p,
+    "too_many_rows": lambda p: _("The file has more than %(limit)s rows (empty rows that keep a format count too): split it.") % p,
+    "too_many_cells": lambda p: _("The sheet spans more than %(limit)s cells (empty cells between used ones count too): delete the unused rows and columns, or split it.") % p,
+    "cell_too_long": lambda p: _("A cell holds more than %(limit)s characters: this is not a list of people or places.") % p,
+    "too_large": lambda p: _("The file unpacks to more than %(limit_mb)s MB: split it.") % p,
 }
+
+
+def table_limits() -> Limits:
+    return Limits(rows=settings.IMPORT_MAX_ROWS, cells=settings.IMPORT_MAX_CELLS,
+                  cell_chars=settings.IMPORT_MAX_CELL_CHARS, unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES)
+
+
+def read_upload(data: bytes) -> Table:
+    return read_table(data, table_limits())
 
 
 @dataclass(frozen=True)
@@ -391,18 +404,18 @@ def upsert(model, existing: dict, items: list[dict], key: str, update_fields: li
 def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Importer | None, list]:
     report = Report()
     try:
-        table = read_table(data)
+        table = read_upload(data)
     except TableError as exc:
         report.file_error = TABLE_MESSAGES[exc.code](exc.params)
         return report, None, []
     importer = IMPORTERS[kind](community)
-    report.header = table[0]
-    keys, problem = map_header(table[0], importer.columns)
+    report.header = table.header
+    keys, problem = map_header(table.header, importer.columns)
     if problem:
         report.file_error = problem
         return report, None, []
     items = []
-    for index, cells in enumerate(table[1:], start=2):
+    for index, cells in table.rows:
         values = {k: cells[i] for i, k in enumerate(keys) if k is not None and i < len(cells)}
         row = RowChecker(index, values, importer.labels)
         item = importer.check(row)

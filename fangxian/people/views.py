@@ -18,7 +18,7 @@ from fangxian.accounts.exports import audit_export, counted, export_list, requir
 from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.masking import mask_id_number, mask_phone
-from fangxian.lib.tabular import TableError, read_table, write_xlsx
+from fangxian.lib.tabular import TableError, write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import importing
@@ -288,14 +288,15 @@ def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     batch = import_batch(request, pk)
     require_export(request, {batch.community_id: 1}, Can.IMPORT)
     try:
-        table = read_table(bytes(batch.data))
+        table = importing.read_upload(bytes(batch.data))
     except TableError:
         raise Http404 from None
     problems: dict[int, list[str]] = {}
     for line, column, message in batch.report.get("errors", []):
         problems.setdefault(line, []).append(f"{column}: {message}")
-    rows = [cells + ["；".join(problems.get(line, []))] for line, cells in enumerate(table[1:], start=2)]
-    data = write_xlsx(table[0] + [importing.ERRORS_HEADER[0]], rows, sheet_title="errors")
+    width = len(table.header)  # the errors column stays in its place on a short row
+    rows = [cells + [""] * (width - len(cells)) + ["；".join(problems.get(line, []))] for line, cells in table.rows]
+    data = write_xlsx(table.header + [importing.ERRORS_HEADER[0]], rows, sheet_title="errors")
     audit_export(request, "import_errors", {batch.community_id: len(rows)}, batch=batch.pk)
     return xlsx_response(data, f"errors-{batch.pk}.xlsx")
 
