@@ -7,8 +7,8 @@ class GateConfig(AppConfig):
     verbose_name = _("Gates and permits")
 
     def ready(self):
-        from fangxian.people.management.commands.purge_personal_data import PURGE_HOOKS
+        from fangxian.people import retention
 
         from .retention import purge_passes
 
-        PURGE_HOOKS.append(purge_passes)
+        retention.register(purge_passes)

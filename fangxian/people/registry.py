@@ -64,7 +64,7 @@ def clean_resident(data: dict, instance: Resident | None = None) -> dict:
     unknown = [t for t in tags if t not in Tag.values]
     if unknown:
         errors["tags"] = [_("Unknown tag: %(tag)s.") % {"tag": ", ".join(unknown)}]
-    values["tags"] = "," + "".join(f"{t}," for t in sorted(set(tags)))
+    values["tags"] = Resident.encode_tags(tags)
     if "id" in errors:
         errors["id_number"] = errors.pop("id")
     if errors:
