@@ -4,7 +4,10 @@ bench/import_residents.py measure how fast and how cheaply each is refused."""
 from __future__ import annotations
 
 import io
+import json
 import struct
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -143,3 +146,29 @@ def build(name: str, folder: Path) -> Path:
     if not path.exists():
         path.write_bytes(HOSTILE[name]())
     return path
+
+
+# Read in a fresh process, so that its peak memory is the refusal's alone. VmHWM is that
+# process's own high-water mark (ru_maxrss would carry the parent's across fork and exec).
+MEASURE = """
+import json, re, sys, time
+from fangxian.lib.tabular import TableError, read_table
+data = open(sys.argv[1], "rb").read()
+start = time.perf_counter()
+try:
+    read_table(data)
+    code = None
+except TableError as exc:
+    code = exc.code
+seconds = time.perf_counter() - start
+peak_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
+print(json.dumps({"code": code, "seconds": seconds, "peak_mb": peak_kb / 1024}))
+"""
+
+
+def refusal(path: Path) -> dict:
+    """How `read_table` answers the file: its error code, seconds, and peak memory in MB of the
+    whole process, interpreter and libraries included."""
+    result = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, check=True,
+                            timeout=120, cwd=Path(__file__).resolve().parents[3])
+    return dict(json.loads(result.stdout))

@@ -276,7 +276,7 @@ def test_the_import_validates_a_resident_with_the_registry_that_forms_and_the_ap
 
     load_territory(world.xiangchang)
     calls = []
-    monkeypatch.setattr(importing, "clean_resident", lambda raw: calls.append(raw) or registry.clean_resident(raw))
+    monkeypatch.setattr(importing, "clean_resident", lambda raw, today: calls.append(raw) or registry.clean_resident(raw, today=today))
     too_long = RESIDENTS + "9,1,101," + "名" * 51 + ",男,,110102198001010033,,,,,\n"
     report = run_import("residents", world.xiangchang, too_long.encode(), apply=False)
     assert len(calls) == 4
