@@ -609,18 +609,26 @@ def insert_rows(model, rows: list[dict]) -> None:
     take = operator.itemgetter(*[f.attname for f in named])  # one C call per row for the plain values
     constants = [value for _, value in constant]
     quote = connection.ops.quote_name
-    head = "INSERT INTO %s (%s) VALUES " % (quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns))
-    one = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    head = "INSERT INTO %s (%s) " % (quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns))
+
+    def values(row: dict) -> list:
+        plain = take(row)
+        return [*(plain if len(named) > 1 else (plain,)),
+                *(None if row[f.attname] is None else adapt(row[f.attname]) for f, adapt in dated), *constants]
+
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array a column: a statement with 20,000 placeholders costs psycopg seconds to
+            # split in Python, 20 arrays cost nothing.
+            arrays = ", ".join("%%s::%s[]" % f.cast_db_type(connection) for f in columns)
+            for start in range(0, len(rows), INSERT_BATCH * 10):
+                batch = [values(row) for row in rows[start : start + INSERT_BATCH * 10]]
+                cursor.execute(head + "SELECT * FROM UNNEST(%s)" % arrays, [list(column) for column in zip(*batch)])
+            return
+        one = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for start in range(0, len(rows), INSERT_BATCH):
             batch = rows[start : start + INSERT_BATCH]
-            params: list = []
-            for row in batch:
-                plain = take(row)
-                params.extend(plain if len(named) > 1 else (plain,))
-                params.extend(None if row[f.attname] is None else adapt(row[f.attname]) for f, adapt in dated)
-                params.extend(constants)
-            cursor.execute(head + ", ".join([one] * len(batch)), params)
+            cursor.execute(head + "VALUES " + ", ".join([one] * len(batch)), [v for row in batch for v in values(row)])
 
 
 def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Importer | None, list[Plan]]:
