@@ -125,28 +125,27 @@ def column_number(letters: bytes) -> int:
     return number
 
 
-def greater_than(value: int) -> bytes:
-    """A regex for decimal numbers above `value` (leading zeros count as digits: conservative)."""
-    digits = str(value)
-    options = [rb"\d{%d,}" % (len(digits) + 1)]
-    for i, digit in enumerate(digits):
-        if digit != "9":
-            rest = len(digits) - i - 1
-            options.append(digits[:i].encode() + b"[%d-9]" % (int(digit) + 1) + (rb"\d{%d}" % rest if rest else b""))
-    return b"(?:" + b"|".join(options) + b")"
-
-
-def letters_greater_than(value: int) -> bytes:
-    """A regex for column letters after column `value` (A = 1), up to XFD."""
+def column_letters(number: int) -> str:
     letters = ""
-    while value:
-        value, rest = divmod(value - 1, 26)
+    while number:
+        number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
-    options = [rb"[A-Z]{%d,}" % (len(letters) + 1)]
-    for i, letter in enumerate(letters):
-        if letter != "Z":
-            rest = len(letters) - i - 1
-            options.append(letters[:i].encode() + b"[%s-Z]" % chr(ord(letter) + 1).encode() + (rb"[A-Z]{%d}" % rest if rest else b""))
+    return letters
+
+
+DIGITS, LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def above(written: str, alphabet: str) -> bytes:
+    """A regex for the strings of `alphabet` that sort after `written` as numbers do: longer,
+    or as long and greater at the first difference (a leading zero counts: conservative)."""
+    any_char = b"[%s-%s]" % (alphabet[0].encode(), alphabet[-1].encode())
+    options = [any_char + b"{%d,}" % (len(written) + 1)]
+    for i, char in enumerate(written):
+        if char != alphabet[-1]:
+            rest = len(written) - i - 1
+            higher = b"[%s-%s]" % (alphabet[alphabet.index(char) + 1].encode(), alphabet[-1].encode())
+            options.append(written[:i].encode() + higher + (any_char + b"{%d}" % rest if rest else b""))
     return b"(?:" + b"|".join(options) + b")"
 
 
@@ -234,7 +233,8 @@ class PartScan:
         while True:
             if self.beyond is None:
                 self.beyond = re.compile(
-                    rb'r="(?:%s\d|[A-Z]{0,3}%s")' % (letters_greater_than(self.last_column), greater_than(self.last_row))
+                    rb'r="(?:%s\d|[A-Z]{0,3}%s")'
+                    % (above(column_letters(self.last_column), LETTERS), above(str(self.last_row), DIGITS))
                 )
             found = self.beyond.search(body, at)
             if found is None:

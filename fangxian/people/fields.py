@@ -90,6 +90,11 @@ def choice_lookup(choices: type) -> dict[str, str]:
     return table
 
 
+def quoted(raw: str, limit: int = 30) -> str:
+    """What was typed, cut short: an error is kept for each of up to 200,000 rows."""
+    return raw if len(raw) <= limit else raw[: limit - 1] + "…"
+
+
 EXTRA_SEX_WORDS = {"男": "M", "女": "F", "m": "M", "f": "F", "male": "M", "female": "F"}
 
 
@@ -100,7 +105,7 @@ def clean_choice(table: dict[str, str], raw: str, label: str, default: str | Non
             raise ValidationError(_("%(field)s is required.") % {"field": label})
         return default
     if key not in table:
-        raise ValidationError(_("%(field)s: %(value)s is not one of the allowed values.") % {"field": label, "value": raw})
+        raise ValidationError(_("%(field)s: %(value)s is not one of the allowed values.") % {"field": label, "value": quoted(raw)})
     return table[key]
 
 
@@ -113,7 +118,7 @@ def clean_tags(raw: str, table: dict[str, str]) -> list[str]:
         if not word:
             continue
         if word.lower() not in table:
-            raise ValidationError(_("Unknown tag: %(tag)s.") % {"tag": word})
+            raise ValidationError(_("Unknown tag: %(tag)s.") % {"tag": quoted(word)})
         tags.append(table[word.lower()])
     return tags
 

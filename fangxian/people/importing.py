@@ -117,10 +117,6 @@ PREVIEW_ROWS = 50
 PREVIEW_CELL_CHARS = 40  # the preview is for recognising rows, not for keeping them
 
 
-def short(text: str) -> str:
-    return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
-
-
 @dataclass
 class Report:
     header: list[str] = field(default_factory=list)
@@ -139,7 +135,7 @@ class Report:
 
     def as_json(self) -> dict:
         return {
-            "header": [short(h) for h in self.header],
+            "header": [fields.quoted(h, PREVIEW_CELL_CHARS) for h in self.header],
             "file_error": self.file_error,
             "errors": [[e.line, e.column, e.message] for e in self.errors],
             "preview": self.preview,
@@ -170,7 +166,7 @@ def map_header(header: list[str], columns: list[Column]) -> tuple[list[str | Non
             keys.append(known[norm])
         else:
             keys.append(None)
-            unknown.append(short(text))
+            unknown.append(fields.quoted(text))
     missing = [c.zh for c in columns if c.required and c.key not in keys]
     problems = []
     if unknown:
@@ -350,7 +346,7 @@ class BuildingImporter(Importer):
         if "grid" in present:
             code = row.values.get("grid", "").strip().lower()
             if code and code not in self.grids:
-                row.fail("grid", _("Grid %(code)s does not exist in this community.") % {"code": short(code)})
+                row.fail("grid", _("Grid %(code)s does not exist in this community.") % {"code": fields.quoted(code)})
             values["grid_id"] = self.grids.get(code)
         if row.errors:
             return None
@@ -395,7 +391,7 @@ class DwellingImporter(Importer):
     def building(self, raw: str, label: str) -> Building:
         number = required_text(raw, label, 30)
         if number not in self.buildings:
-            raise ValidationError(_("Building %(number)s does not exist in this community: import it first.") % {"number": short(number)})
+            raise ValidationError(_("Building %(number)s does not exist in this community: import it first.") % {"number": fields.quoted(number)})
         return self.buildings[number]
 
     def record_label(self, plan):
@@ -517,14 +513,14 @@ class ResidentImporter(Importer):
         entrance = row.get("entrance", lambda x, l: positive_int(x, l, 1, 50))
         room = v.get("room", "").strip()
         if building_id is None:
-            row.fail("building", _("Building %(number)s does not exist in this community.") % {"number": short(building)})
+            row.fail("building", _("Building %(number)s does not exist in this community.") % {"number": fields.quoted(building)})
             return None
         if entrance is None:
             return None
         dwelling_id = self.dwellings.get((building_id, entrance, room))
         if dwelling_id is None:
             row.fail("room", _("Dwelling %(building)s-%(entrance)s-%(room)s does not exist: import the dwellings first.")
-                     % {"building": short(building), "entrance": entrance, "room": short(room) or "?"})
+                     % {"building": fields.quoted(building), "entrance": entrance, "room": fields.quoted(room) or "?"})
         return dwelling_id
 
     def describe(self, name, value):
@@ -661,7 +657,7 @@ def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Im
             if plan.changes and len(report.changes) < PREVIEW_ROWS:
                 report.changes.append(importer.preview_changes(plan))
         if len(report.preview) < PREVIEW_ROWS:
-            report.preview.append({"line": line, "cells": [short(c) for c in cells], "errors": [e.message for e in row.errors]})
+            report.preview.append({"line": line, "cells": [fields.quoted(c, PREVIEW_CELL_CHARS) for c in cells], "errors": [e.message for e in row.errors]})
     if report.rows == 0:
         report.file_error = TABLE_MESSAGES["empty"]({})
     created = sum(1 for p in plans if p.current is None)
