@@ -232,6 +232,8 @@ class Importer:
     columns: ClassVar[list[Column]]
     fields: ClassVar[list[str]]  # what the import writes, besides the key
     shown: ClassVar[dict[str, str]] = {}  # field: column key whose label names it in the preview
+    choice_fields: tuple[str, ...] = ()  # shown by their label
+    unique_column: str  # where a key given twice is reported
 
     def __init__(self, community: Community, present: set[str]):
         self.community = community
@@ -253,8 +255,6 @@ class Importer:
             return ""
         choices = self.model._meta.get_field(name).choices if name in self.choice_fields else None
         return str(dict(choices).get(value, value)) if choices else str(value)
-
-    choice_fields: tuple[str, ...] = ()
 
     def record_label(self, plan: Plan) -> str:
         raise NotImplementedError
@@ -286,8 +286,6 @@ class Importer:
             row.fail(self.unique_column, _("The same as line %(line)s: each appears once in a file.") % {"line": self.seen[key]})
         else:
             self.seen[key] = row.line
-
-    unique_column: str
 
     def write(self, plans: list[Plan]) -> dict:
         return upsert(self.model, plans, self.fields, self.extra())
@@ -439,44 +437,32 @@ class ResidentImporter(Importer):
         return self.records(Resident.objects.filter(community=self.community).exclude(id_number=""), "id_type", "id_number")
 
     def check(self, row):
-        v = row.values
         dwelling_id = self.dwelling(row)
         id_type = row.get("id_type", choice(self.id_types, Resident.IdType.MAINLAND))
         if id_type is None:
             return None
-        number = v.get("id_number", "").strip().upper()
-        current = self.existing.get((id_type, number))
-        raw = self.raw_values(row, current)
-        raw.update(id_type=id_type, id_number=number)
-        try:
-            values = clean_resident(raw, today=self.today)
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                row.fail(RESIDENT_FIELD_COLUMNS.get(name, "id_number"), " ".join(messages))
-            return None
-        if row.errors:
-            return None
-        key = (values["id_type"], values["id_number"])
-        if key not in self.existing or self.existing[key] is current:
-            return self.resident_plan(row, key, values, dwelling_id, current)
-        # The number was written differently (spaces, a small x) from the one on record: the
-        # record's own values stand in for the absent columns.
-        return self.check_again(row, key, dwelling_id)
-
-    def check_again(self, row, key, dwelling_id):
-        current = self.existing[key]
-        raw = self.raw_values(row, current)
-        raw.update(id_type=key[0], id_number=key[1])
-        return self.resident_plan(row, key, clean_resident(raw, today=self.today), dwelling_id, current)
-
-    def resident_plan(self, row, key, values, dwelling_id, current):
-        if dwelling_id is None:
-            return None
+        key = (id_type, row.values.get("id_number", "").strip().upper())
+        while True:
+            raw = self.raw_values(row, self.existing.get(key)) | {"id_type": key[0], "id_number": key[1]}
+            try:
+                values = clean_resident(raw, today=self.today)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    row.fail(RESIDENT_FIELD_COLUMNS.get(name, "id_number"), " ".join(messages))
+                return None
+            cleaned = (values["id_type"], values["id_number"])
+            if row.errors or dwelling_id is None:
+                return None
+            if cleaned == key or cleaned not in self.existing:
+                break
+            # Written differently (spaces, a small x) from the number on record: checked again
+            # with that record's values standing in for the absent columns.
+            key = cleaned
+        current = self.existing.get(cleaned)
         values.update(dwelling_id=dwelling_id, moved_out_on=None)  # listed in the sheet: living here now
         same_name = current is not None and current["name"] == values["name"]
         values["name_initials"] = current["name_initials"] if same_name else self.initials(values["name"])
-        del values["id_type"], values["id_number"]
-        return self.plan(row, key, values)
+        return self.plan(row, cleaned, values)
 
     def initials(self, name: str) -> str:
         # Pinyin is the slowest step of a new resident's check, and names repeat.
@@ -549,12 +535,6 @@ class ResidentImporter(Importer):
     def extra(self):
         emergency = Emergency.open_for(self.community)
         return {"community_id": self.community.id, "emergency_id": emergency.id if emergency else None}
-
-    def plan(self, row, key, values):
-        plan = super().plan(row, key, values)
-        if plan is not None and plan.current is None:
-            plan.values.update(id_type=key[0], id_number=key[1])
-        return plan
 
 
 IMPORTERS = {

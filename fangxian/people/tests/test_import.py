@@ -361,3 +361,11 @@ def test_a_hostile_workbook_uploaded_is_refused_in_under_2_seconds_and_200_mb(wo
     assert response.status_code == 302 and batch.status == "invalid" and batch.report["file_error"]
     assert seconds < 2 and peak < 200 * 1024 * 1024, (seconds, peak)
     assert len(str(batch.report)) < 2000
+
+
+def test_a_number_written_with_spaces_matches_its_record_and_keeps_what_the_file_leaves_out(world):
+    before = imported(world)
+    spaced = REQUIRED_ONLY.replace("110102198001010017", "110102 19800101 0017")
+    report = run_import("residents", world.xiangchang, spaced.encode(), apply=True)
+    assert report.ok and report.summary == {"created": 0, "updated": 0, "unchanged": 1}
+    assert Resident.objects.get(pk=before.pk).phone == "13812345678"
