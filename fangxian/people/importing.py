@@ -199,11 +199,6 @@ def required_text(raw: str, label: str, max_length: int) -> str:
     return text
 
 
-def choice(table: dict[str, str], default: str | None = None):
-    """A cleaner for a column of labels: any of a choice's value, English or Chinese label."""
-    return lambda raw, label: fields.clean_choice(table, raw, label, default)
-
-
 class RowChecker:
     """Collects a row's errors column by column, so one row can report several at once."""
 
@@ -219,6 +214,12 @@ class RowChecker:
         except ValidationError as exc:
             self.errors.append(RowError(self.line, self.labels[key], " ".join(exc.messages)))
             return None
+
+    def choice(self, key: str, table: dict[str, str], default: str | None = None) -> str | None:
+        """A column of labels: any of a choice's values, English or Chinese labels. Looked up
+        directly, as most cells are a known word: `clean_choice` only for the rest."""
+        found = table.get(self.values.get(key, "").strip().lower())
+        return found if found is not None else self.get(key, lambda raw, label: fields.clean_choice(table, raw, label, default))
 
     def fail(self, key: str, message: str) -> None:
         self.errors.append(RowError(self.line, self.labels.get(key, key), message))
@@ -337,7 +338,7 @@ class BuildingImporter(Importer):
             "floors": row.get("floors", lambda v, l: positive_int(v, l, 1, 200)),
             "entrances": row.get("entrances", lambda v, l: positive_int(v, l, 1, 50)),
             "name": row.get("name", lambda v, l: v.strip()[:100]) if "name" in present else self.kept(current, "name", ""),
-            "kind": row.get("kind", choice(self.kinds, Building.Kind.RESIDENTIAL)) if "kind" in present
+            "kind": row.choice("kind", self.kinds, Building.Kind.RESIDENTIAL) if "kind" in present
             else self.kept(current, "kind", Building.Kind.RESIDENTIAL),
             "grid_id": self.kept(current, "grid_id", None),
         }
@@ -438,7 +439,7 @@ class ResidentImporter(Importer):
 
     def check(self, row):
         dwelling_id = self.dwelling(row)
-        id_type = row.get("id_type", choice(self.id_types, Resident.IdType.MAINLAND))
+        id_type = row.choice("id_type", self.id_types, Resident.IdType.MAINLAND)
         if id_type is None:
             return None
         key = (id_type, row.values.get("id_number", "").strip().upper())
@@ -483,11 +484,11 @@ class ResidentImporter(Importer):
             if key in present:
                 raw[key] = v.get(key, "")
         if "sex" in present:
-            raw["sex"] = row.get("sex", choice(self.sexes, default=""))
+            raw["sex"] = row.choice("sex", self.sexes, default="")
         if "relation" in present:
-            raw["relation"] = row.get("relation", choice(self.relations, Resident.Relation.OTHER))
+            raw["relation"] = row.choice("relation", self.relations, Resident.Relation.OTHER)
         if "residence" in present:
-            raw["residence"] = row.get("residence", choice(self.residences, Resident.Residence.HERE))
+            raw["residence"] = row.choice("residence", self.residences, Resident.Residence.HERE)
         if "tags" in present:
             raw["tags"] = row.get("tags", lambda x, l: fields.clean_tags(x, self.tags)) or []
         return raw
