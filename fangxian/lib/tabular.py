@@ -217,8 +217,10 @@ class PartScan:
             rows = body.count(mark + b"row")
             self.rows += rows
             self.loose_rows += rows - body.count(mark + b'row r="')
-            cells = body.count(mark + b"c") - body.count(mark + b"co") - body.count(mark + b"cf")  # not <col>, <cfRule>
-            self.loose_cells += cells - body.count(mark + b'c r="')
+            loose = body.count(mark + b"c") - body.count(mark + b'c r="')
+            if loose > 0:  # not <col>, <color>, <cfRule>: counted only where they could matter
+                loose -= body.count(mark + b"co") + body.count(mark + b"cf")
+            self.loose_cells += loose
         if self.rows > self.limits.rows + 1:
             raise TableError("too_many_rows", limit=self.limits.rows)
 
