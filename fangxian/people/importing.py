@@ -588,19 +588,22 @@ def insert_rows(model, rows: list[dict]) -> None:
     quote = connection.ops.quote_name
     head = "INSERT INTO %s (%s) " % (quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns))
 
+    dated_names = [(f.attname, adapt) for f, adapt in dated]
+
     def values(row: dict) -> list:
         plain = take(row)
-        return [*(plain if len(named) > 1 else (plain,)),
-                *(None if row[f.attname] is None else adapt(row[f.attname]) for f, adapt in dated), *constants]
+        out = list(plain) if len(named) > 1 else [plain]
+        for name, adapt in dated_names:
+            out.append(None if row[name] is None else adapt(row[name]))
+        return out + constants
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One array a column: a statement with 20,000 placeholders costs psycopg seconds to
-            # split in Python, 20 arrays cost nothing.
-            arrays = ", ".join("%%s::%s[]" % f.cast_db_type(connection) for f in columns)
-            for start in range(0, len(rows), INSERT_BATCH * 10):
-                batch = [values(row) for row in rows[start : start + INSERT_BATCH * 10]]
-                cursor.execute(head + "SELECT * FROM UNNEST(%s)" % arrays, [list(column) for column in zip(*batch)])
+            # COPY, formatted by psycopg in C: a statement of 20,000 placeholders costs psycopg
+            # seconds to split in Python, and arrays of text are quoted value by value.
+            with cursor.cursor.copy(head.replace("INSERT INTO", "COPY", 1) + "FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(values(row))
             return
         one = "(" + ", ".join(["%s"] * len(columns)) + ")"
         for start in range(0, len(rows), INSERT_BATCH):
