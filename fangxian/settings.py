@@ -222,6 +222,13 @@ STORAGES = {
 # Uploads: spreadsheets beyond this are refused with a clear message, not read.
 IMPORT_MAX_BYTES = env_int("FANGXIAN_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 PHOTO_MAX_BYTES = env_int("FANGXIAN_PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+# What an uploaded spreadsheet may unpack to: refused before it is parsed (lib/tabular.py).
+IMPORT_MAX_ROWS = env_int("FANGXIAN_IMPORT_MAX_ROWS", 200_000, minimum=1)
+IMPORT_MAX_CELLS = env_int("FANGXIAN_IMPORT_MAX_CELLS", 5_000_000, minimum=1)
+IMPORT_MAX_CELL_CHARS = env_int("FANGXIAN_IMPORT_MAX_CELL_CHARS", 1_000, minimum=50)
+IMPORT_MAX_UNPACKED_BYTES = env_int("FANGXIAN_IMPORT_MAX_UNPACKED_BYTES", 160 * 1024 * 1024, minimum=1024 * 1024)
+# An import never confirmed keeps its file and preview this many days, then only its counts.
+IMPORT_KEEP_DAYS = env_int("FANGXIAN_IMPORT_KEEP_DAYS", 7)
 DATA_UPLOAD_MAX_MEMORY_SIZE = IMPORT_MAX_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -26,7 +26,7 @@ WATCHED_TAGS = [Tag.ELDERLY_ALONE, Tag.DIALYSIS, Tag.DISABLED, Tag.PREGNANT, Tag
 
 
 def tag_counts() -> dict:
-    return {tag.value: Count("id", filter=Q(tags__contains=f",{tag.value},")) for tag in WATCHED_TAGS}
+    return {tag.value: Count("id", filter=Resident.tagged(tag)) for tag in WATCHED_TAGS}
 
 
 def resident_counts() -> dict:

@@ -7,8 +7,8 @@ class DutyConfig(AppConfig):
     verbose_name = _("Duty")
 
     def ready(self):
-        from fangxian.people.management.commands.purge_personal_data import PURGE_HOOKS
+        from fangxian.people import retention
 
         from .retention import purge_people
 
-        PURGE_HOOKS.append(purge_people)
+        retention.register(purge_people)

@@ -9,12 +9,12 @@ class GateConfig(AppConfig):
 
     def ready(self):
         from fangxian.accounts.models import bump_access_version, version_follows
-        from fangxian.people.management.commands.purge_personal_data import PURGE_HOOKS
+        from fangxian.people import retention
 
         from .models import Gate, TrustGrant
         from .retention import purge_passes
 
-        PURGE_HOOKS.append(purge_passes)
+        retention.register(purge_passes)
         # Who keeps a gate and whose permits it admits decide what a scan may learn.
         version_follows(Gate, TrustGrant)
         m2m_changed.connect(bump_access_version, sender=Gate.keepers.through, dispatch_uid="access-gate-keepers")

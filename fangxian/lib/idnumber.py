@@ -7,6 +7,7 @@ Django-free so it can be read and fuzzed alone. Errors are codes; callers transl
 from __future__ import annotations
 
 import datetime
+import operator
 from dataclasses import dataclass
 
 WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
@@ -35,14 +36,17 @@ class MainlandId:
 
 
 def check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))  # no Python call per digit: imports check 100,000
     return CHECK_CHARS[total % 11]
+
+
+FULL_WIDTH = {ord("０") + i: ord("0") + i for i in range(10)} | {ord("Ｘ"): ord("X")}
 
 
 def normalise(raw: str) -> str:
     # Spreadsheets hand us lower-case x, spaces and full-width digits.
     text = raw.strip().replace(" ", "").upper()
-    return text.translate({ord("０") + i: ord("0") + i for i in range(10)} | {ord("Ｘ"): ord("X")})
+    return text.translate(FULL_WIDTH)
 
 
 def parse(raw: str, today: datetime.date) -> MainlandId:

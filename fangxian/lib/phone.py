@@ -6,6 +6,7 @@ import re
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
 LANDLINE = re.compile(r"0\d{2,3}-\d{7,8}")
+FULL_WIDTH_DIGITS = {ord("０") + i: ord("0") + i for i in range(10)}
 
 
 class PhoneError(ValueError):
@@ -22,7 +23,7 @@ def normalise(raw: str) -> str:
         text = text[3:]
     elif text.startswith("0086"):
         text = text[4:]
-    return text.translate({ord("０") + i: ord("0") + i for i in range(10)})
+    return text.translate(FULL_WIDTH_DIGITS)
 
 
 def parse(raw: str) -> str:

@@ -1,7 +1,11 @@
 """Reading the spreadsheets communities already have: .xlsx, and .csv in UTF-8, UTF-8 with
-a BOM or GB18030 (what Excel on a Chinese Windows writes), detected without asking.
+a BOM or GB18030 (what Excel on a Chinese Windows writes), detected without asking; and
+writing .xlsx that no spreadsheet program mistakes for formulas.
 
-Returns rows of stripped strings; errors are codes with parameters, translated by callers.
+Uploads are hostile until proven otherwise: a workbook is walked as a zip, streamed, before
+anything parses it, and refused when it would unpack beyond `Limits`. Rows come back as
+stripped strings with the line number the spreadsheet shows; errors are codes with
+parameters, translated by callers.
 """
 
 from __future__ import annotations
@@ -9,19 +13,42 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
+import struct
 import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import cast
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls / .et formats
 
 
+@dataclass(frozen=True)
+class Limits:
+    """What one upload may unpack to; each is a setting (FANGXIAN_IMPORT_MAX_*)."""
+
+    rows: int = 200_000  # data rows, after the header
+    cells: int = 5_000_000  # rows × columns of a sheet, empty cells between included
+    cell_chars: int = 1_000
+    unpacked_bytes: int = 160 * 1024 * 1024
+
+
 class TableError(ValueError):
-    """`code`: empty, old_xls, not_spreadsheet, encoding, too_many_rows."""
+    """`code`: empty, old_xls, not_spreadsheet, encoding, too_many_rows (limit),
+    too_many_cells (limit), cell_too_long (limit), too_large (limit_mb)."""
 
     def __init__(self, code: str, **params: object):
         super().__init__(code)
         self.code = code
         self.params = params
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (line as the sheet numbers it, cells)
 
 
 def cell_text(value: object) -> str:
@@ -34,7 +61,7 @@ def cell_text(value: object) -> str:
         return str(int(value))
     if isinstance(value, datetime.datetime):
         return value.date().isoformat() if value.time() == datetime.time() else value.isoformat(" ")
-    if isinstance(value, datetime.date):
+    if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     return str(value).strip()
 
@@ -52,67 +79,297 @@ def decode(data: bytes) -> str:
         raise TableError("encoding") from None
 
 
-def read_csv(data: bytes) -> list[list[str]]:
+def read_csv(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
     if b"\x00" in data[:4096]:
         raise TableError("not_spreadsheet")
+    # Counted before anything is split: a quoted cell may hold a line break, so this only
+    # ever overestimates the rows.
+    if data.count(b"\n") > limits.rows + 1:
+        raise TableError("too_many_rows", limit=limits.rows)
     text = decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
-        return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    except csv.Error:
+        for line, row in enumerate(reader, start=1):
+            yield line, [c.strip() for c in row]
+    except csv.Error as exc:
+        # The csv module refuses fields over 128 KB, far past any cell limit we allow.
+        raise TableError("cell_too_long", limit=limits.cell_chars) if "field larger" in str(exc) else TableError(
+            "not_spreadsheet"
+        ) from None
+
+
+# --- the walk through a workbook before anything parses it ----------------------------------
+
+CHUNK = 1 << 20
+MAX_MEMBERS = 1_000  # an .xlsx has a dozen parts; a zip of many tiny ones costs memory to list
+XML_RUN_BYTES_PER_CHAR = 8  # "&amp;" and 4-byte UTF-8: a text run over limit × 8 bytes is too long
+EOCD = struct.Struct("<4s4H2LH")  # the zip's end-of-central-directory record
+BINARY_MAGIC = (b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"\x01\x00\x00\x00", b"\xd7\xcd\xc6\x9a", OLE_MAGIC)
+REFERENCE = re.compile(rb'r="([A-Z]{0,3})(\d{0,10})"')
+
+
+def member_count(data: bytes) -> int:
+    """Read from the zip's last record, before zipfile lists (and allocates for) every entry."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - EOCD.size - 0xFFFF))
+    if at < 0 or at + EOCD.size > len(data):
+        raise TableError("not_spreadsheet")
+    return int(EOCD.unpack_from(data, at)[4])
+
+
+def column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+DIGITS, LETTERS = "0123456789", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def above(written: str, alphabet: str) -> bytes:
+    """A regex for the strings of `alphabet` that sort after `written` as numbers do: longer,
+    or as long and greater at the first difference (a leading zero counts: conservative)."""
+    any_char = b"[%s-%s]" % (alphabet[0].encode(), alphabet[-1].encode())
+    options = [any_char + b"{%d,}" % (len(written) + 1)]
+    for i, char in enumerate(written):
+        if char != alphabet[-1]:
+            rest = len(written) - i - 1
+            higher = b"[%s-%s]" % (alphabet[alphabet.index(char) + 1].encode(), alphabet[-1].encode())
+            options.append(written[:i].encode() + higher + (any_char + b"{%d}" % rest if rest else b""))
+    return b"(?:" + b"|".join(options) + b")"
+
+
+class PartScan:
+    """One XML part, fed in chunks: its longest text run and, from its `sheetData` on, its rows
+    and the area its cells span.
+
+    Calamine lays a sheet out densely from A1 to its furthest cell, so two cells at A1 and
+    XFD1048576 would ask it for 500 GB. The furthest cell comes from `r="XFD1048576"`
+    references (kept exact by searching only for those beyond the furthest seen so far: cheap,
+    since real sheets grow row by row) and from elements without a reference, which a reader
+    places after the previous one: those are counted, and each widens or lengthens the bound.
+    """
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.run_limit = limits.cell_chars * XML_RUN_BYTES_PER_CHAR
+        self.carry = b""
+        self.in_sheet = False
+        self.binary: bool | None = None  # a picture has long runs without "<" and no cells
+        self.rows = 0
+        self.loose_rows = 0  # row elements that may lack a reference
+        self.loose_cells = 0  # cell elements that may lack a reference
+        self.last_row = 0
+        self.last_column = 0
+        self.beyond: re.Pattern[bytes] | None = None
+
+    def feed(self, chunk: bytes, end: bool = False) -> None:
+        text = self.carry + chunk
+        if self.binary is None:
+            self.binary = text.startswith(BINARY_MAGIC)
+        # Everything after the last "<" may be half a tag: it waits for the next chunk.
+        cut = len(text) if end else max(text.rfind(b"<"), 0)
+        if len(text) - cut > self.run_limit:
+            if not self.binary:
+                raise TableError("cell_too_long", limit=self.limits.cell_chars)
+            cut = len(text) - 64
+        body, self.carry = text[:cut], text[cut:]
+        if not self.binary:
+            self.check_runs(body)
+        if not self.in_sheet:
+            start = body.find(b"sheetData")
+            if start < 0:
+                return
+            self.in_sheet, body = True, body[start:]
+        self.count_elements(body)
+        self.find_furthest(body)
+        if self.last_row + self.loose_rows > self.limits.rows + 1:
+            raise TableError("too_many_rows", limit=self.limits.rows)
+        if (self.last_row + self.loose_rows) * (self.last_column + self.loose_cells) > self.limits.cells:
+            raise TableError("too_many_cells", limit=self.limits.cells)
+
+    def check_runs(self, body: bytes) -> None:
+        """No run of text between two tags longer than the limit: every window of half the
+        limit holds a "<", or the run through it is measured."""
+        window = max(self.run_limit // 2, 1)
+        for start in range(0, len(body), window):
+            if body.find(b"<", start, start + window) < 0:
+                run_start = body.rfind(b"<", 0, start) + 1
+                run_end = body.find(b"<", start)
+                if (run_end if run_end >= 0 else len(body)) - run_start > self.run_limit:
+                    raise TableError("cell_too_long", limit=self.limits.cell_chars)
+
+    def count_elements(self, body: bytes) -> None:
+        marks = [b"<"]
+        if b":row" in body or b":c" in body:
+            marks.append(b":")  # namespace-prefixed elements: <x:row>, <x:c>
+        for mark in marks:
+            rows = body.count(mark + b"row")
+            self.rows += rows
+            self.loose_rows += rows - body.count(mark + b'row r="')
+            loose = body.count(mark + b"c") - body.count(mark + b'c r="')
+            if loose > 0:  # not <col>, <color>, <cfRule>: counted only where they could matter
+                loose -= body.count(mark + b"co") + body.count(mark + b"cf")
+            self.loose_cells += loose
+        if self.rows > self.limits.rows + 1:
+            raise TableError("too_many_rows", limit=self.limits.rows)
+
+    def find_furthest(self, body: bytes) -> None:
+        # The chunk's last reference is, in any real sheet, its furthest row: taken first, the
+        # search finds little beyond it, and what it passes is never beyond the new furthest.
+        last = body.rfind(b' r="')
+        hint = REFERENCE.match(body, last + 1) if last >= 0 else None
+        if hint is not None:
+            self.reach(*hint.groups())
+        at = 0
+        while True:
+            if self.beyond is None:
+                self.beyond = re.compile(
+                    rb'r="(?:%s\d|[A-Z]{0,3}%s")'
+                    % (above(column_letters(self.last_column), LETTERS), above(str(self.last_row), DIGITS))
+                )
+            found = self.beyond.search(body, at)
+            if found is None:
+                return
+            reference = REFERENCE.match(body, found.start())
+            if reference is None:  # letters beyond XFD or a number past ten digits
+                raise TableError("too_many_cells", limit=self.limits.cells)
+            self.reach(*reference.groups())
+            at = found.end()
+
+    def reach(self, letters: bytes, digits: bytes) -> None:
+        column, row = max(self.last_column, column_number(letters)), max(self.last_row, int(digits or 0))
+        if (column, row) == (self.last_column, self.last_row):
+            return
+        self.last_column, self.last_row, self.beyond = column, row, None
+        if row > self.limits.rows + 1:
+            raise TableError("too_many_rows", limit=self.limits.rows)
+        if column > 16_384 or row * column > self.limits.cells:
+            raise TableError("too_many_cells", limit=self.limits.cells)
+
+
+def check_workbook(data: bytes, limits: Limits) -> None:
+    """Streams every part of the zip once, in constant memory. Reading a part to its end
+    also checks its CRC, so a zip that lies about sizes is refused, not believed."""
+    if member_count(data) > MAX_MEMBERS:
+        raise TableError("not_spreadsheet")
+    too_large = TableError("too_large", limit_mb=limits.unpacked_bytes // (1024 * 1024))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as book:
+            parts = book.infolist()
+            if len(parts) > MAX_MEMBERS or any(p.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for p in parts):
+                raise TableError("not_spreadsheet")
+            if sum(p.file_size for p in parts) > limits.unpacked_bytes:
+                raise too_large
+            unpacked = 0
+            for part in parts:
+                # Every part, whatever its name: the workbook's relationships may call any part a sheet.
+                scan = PartScan(limits)
+                with book.open(part) as stream:
+                    while chunk := stream.read(CHUNK):
+                        unpacked += len(chunk)
+                        if unpacked > limits.unpacked_bytes:
+                            raise too_large
+                        scan.feed(chunk)
+                scan.feed(b"", end=True)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
+        if isinstance(exc, TableError):
+            raise
         raise TableError("not_spreadsheet") from None
 
 
-def read_xlsx(data: bytes) -> list[list[str]]:
-    # Imported lazily: openpyxl costs ~0.3 s to import, and CSV users never need it.
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+def read_xlsx(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
+    check_workbook(data, limits)
+    # Imported here: CSV users never pay for it.
+    from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+    except (CalamineError, ValueError, TypeError, IndexError, OverflowError):
         raise TableError("not_spreadsheet") from None
-    try:
-        sheet = book.worksheets[0]
-        # LibreOffice and Excel both record stale "dimension" sizes; read every row anyway.
-        sheet.reset_dimensions()
-        return [[cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    except (zipfile.BadZipFile, KeyError, ValueError, TypeError):
-        raise TableError("not_spreadsheet") from None
-    finally:
-        book.close()
+    except BaseException as exc:
+        # A Rust panic inside calamine surfaces as pyo3's PanicException, a BaseException.
+        if type(exc).__name__ == "PanicException":
+            raise TableError("not_spreadsheet") from None
+        raise
+    for line, values in enumerate(sheet.iter_rows(), start=1):  # from the sheet's first row, blank or not
+        # Most rows are all text: converted without a Python call per cell.
+        if set(map(type, values)) == {str}:
+            yield line, list(map(str.strip, cast(list[str], values)))
+        else:
+            yield line, list(map(cell_text, values))
 
 
-def read_table(data: bytes, max_rows: int = 500_000) -> list[list[str]]:
-    """All non-blank rows, header first, trailing empty cells trimmed."""
+def read_table(data: bytes, limits: Limits | None = None) -> Table:
+    """The header and every non-blank row after it, trailing empty cells trimmed."""
+    limits = limits or Limits()
     if not data.strip():
         raise TableError("empty")
     if data.startswith(OLE_MAGIC):
         raise TableError("old_xls")
-    rows = read_xlsx(data) if data.startswith(XLSX_MAGIC) else read_csv(data)
-    trimmed = []
-    for row in rows:
-        while row and row[-1] == "":
-            row.pop()
-        if row:
-            trimmed.append(row)
-    if not trimmed:
+    lines = read_xlsx(data, limits) if data.startswith(XLSX_MAGIC) else read_csv(data, limits)
+    table: Table | None = None
+    for line, cells in lines:
+        while cells and cells[-1] == "":
+            cells.pop()
+        if not cells:
+            continue
+        if max(map(len, cells)) > limits.cell_chars:
+            raise TableError("cell_too_long", limit=limits.cell_chars)
+        if table is None:
+            table = Table(header=cells)
+        elif len(table.rows) < limits.rows:
+            table.rows.append((line, cells))
+        else:
+            raise TableError("too_many_rows", limit=limits.rows)
+    if table is None:
         raise TableError("empty")
-    if len(trimmed) > max_rows + 1:
-        raise TableError("too_many_rows", limit=max_rows)
-    return trimmed
+    return table
 
 
-def write_xlsx(headers: list[str], rows, sheet_title: str = "Sheet1") -> bytes:
+# --- writing -------------------------------------------------------------------------------
+
+# What Excel, WPS and LibreOffice take as the start of a formula (or of DDE), half- and
+# full-width: such text is stored as text with the quote prefix, so it stays text when edited.
+FORMULA_STARTS = tuple("=+-@\t\r＝＋－＠")
+ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused by openpyxl and by XML
+
+
+def write_xlsx(headers: list[str], rows: Iterable[Iterable[object]], sheet_title: str = "Sheet1") -> bytes:
     """A write-only workbook: fast and flat in memory for 100,000-row exports."""
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title[:31])
-    sheet.append(headers)
+
+    def cell(value: object) -> object:
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            return value
+        value = ILLEGAL_XML.sub("", value)
+        if not value.startswith(FORMULA_STARTS):
+            return value
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type = "s"
+        text.quotePrefix = True
+        return text
+
+    sheet.append([cell(h) for h in headers])
     for row in rows:
-        sheet.append(["" if v is None else v for v in row])
+        sheet.append([cell(v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -53,8 +53,7 @@ class ResidentQuerySet(models.QuerySet):
         return self.filter(moved_out_on=None)
 
     def with_tag(self, tag: str):
-        # Tags are stored as ",a,b," so one LIKE finds a tag on SQLite and PostgreSQL alike.
-        return self.filter(tags__contains=f",{tag},")
+        return self.filter(Resident.tagged(tag))
 
 
 class Resident(models.Model):
@@ -127,13 +126,28 @@ class Resident(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # Tags are stored as ",a,b,": one LIKE finds a tag on SQLite and PostgreSQL alike. These
+    # four are the only places that know it.
+    @staticmethod
+    def encode_tags(tags) -> str:
+        return "," + "".join(f"{t}," for t in sorted(set(tags)))
+
+    @staticmethod
+    def decode_tags(stored: str) -> list[str]:
+        return [t for t in stored.split(",") if t]
+
+    @staticmethod
+    def tagged(tag: str) -> models.Q:
+        """Residents carrying `tag`, for filters and filtered counts."""
+        return models.Q(tags__contains=f",{tag},")
+
     @property
     def tag_list(self) -> list[str]:
-        return [t for t in self.tags.split(",") if t]
+        return self.decode_tags(self.tags)
 
     @tag_list.setter
     def tag_list(self, values) -> None:
-        self.tags = "," + "".join(f"{t}," for t in sorted(set(values)))
+        self.tags = self.encode_tags(values)
 
     def tag_labels(self) -> list[str]:
         return [str(Tag(t).label) for t in self.tag_list if t in Tag.values]
@@ -163,7 +177,7 @@ class Move(models.Model):
 
 
 class ImportBatch(models.Model):
-    """An uploaded spreadsheet between preview and confirmation; kept as the import's record."""
+    """An uploaded spreadsheet between preview and confirmation; then only the import's record."""
 
     class Kind(models.TextChoices):
         BUILDINGS = "buildings", _("buildings")
@@ -187,6 +201,9 @@ class ImportBatch(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
+    # When the file and its rows (names, ID numbers, phones) were deleted: at confirmation, or
+    # FANGXIAN_IMPORT_KEEP_DAYS after an upload never confirmed. Counts and who/when stay.
+    cleared_at = models.DateTimeField(null=True, blank=True)
 
     SCOPE = ScopePath(community="community_id")
 

@@ -19,7 +19,7 @@ from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.ids import as_id
 from fangxian.lib.masking import mask_id_number, mask_phone
-from fangxian.lib.tabular import TableError, read_table, write_xlsx
+from fangxian.lib.tabular import TableError, write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import importing
@@ -222,7 +222,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         )
         return redirect("people:import_preview", pk=batch.pk)
     recent = visible(request.user, Can.IMPORT, ImportBatch.objects.defer("data", "report"))[:10]
-    return render(request, "people/import_upload.html", {"form": form, "recent": recent, "kinds": ImportBatch.Kind.choices})
+    return render(request, "people/import_upload.html",
+                  {"form": form, "recent": recent, "kinds": ImportBatch.Kind.choices, "keep_days": settings.IMPORT_KEEP_DAYS})
 
 
 def import_batch(request: HttpRequest, pk: int) -> ImportBatch:
@@ -241,6 +242,10 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "file_error": batch.report.get("file_error"),
         "header": batch.report.get("header", []),
         "preview": batch.report.get("preview", []),
+        "changes": batch.report.get("changes", []),
+        "absent": batch.report.get("absent", []),
+        "plan": batch.report.get("plan", {}),
+        "keep_days": settings.IMPORT_KEEP_DAYS,
         "errors": errors[: importing.MAX_ERRORS_SHOWN],
         "more_errors": max(len(errors) - importing.MAX_ERRORS_SHOWN, 0),
         "error_lines": len({e[0] for e in errors}),
@@ -256,6 +261,9 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         with transaction.atomic():
             # Locked, so that two taps on "import now" (or two staff) import the file once.
             batch = ImportBatch.objects.select_for_update().select_related("community").get(pk=batch.pk)
+            if batch.status == ImportBatch.Status.PREVIEWED and batch.cleared_at is not None:
+                messages.error(request, _("This file was deleted unconfirmed: upload it again."))
+                return redirect("people:import_preview", pk=pk)
             if batch.status != ImportBatch.Status.PREVIEWED:
                 messages.error(request, _("This file has already been imported, or has errors."))
                 return redirect("people:import_preview", pk=pk)
@@ -273,7 +281,9 @@ def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Rep
     if report.ok:
         batch.status = ImportBatch.Status.APPLIED
         batch.summary = report.summary
-        batch.applied_at = timezone.now()
+        batch.applied_at = batch.cleared_at = timezone.now()
+        # Written to the registry: the file and its rows need not be kept twice. Counts stay.
+        batch.data, batch.report = b"", {}
         audit.record(request, AuditEvent.Action.IMPORT, batch, community_id=batch.community_id,
                      kind=batch.kind, filename=batch.filename, **report.summary)
         messages.success(request, _("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % report.summary)
@@ -287,16 +297,19 @@ def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Rep
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
     """The file as uploaded with one more column saying what is wrong with each row."""
     batch = import_batch(request, pk)
+    if batch.cleared_at is not None:
+        raise Http404
     require_export(request, {batch.community_id: 1}, Can.IMPORT)
     try:
-        table = read_table(bytes(batch.data))
+        table = importing.read_upload(bytes(batch.data))
     except TableError:
         raise Http404 from None
     problems: dict[int, list[str]] = {}
     for line, column, message in batch.report.get("errors", []):
         problems.setdefault(line, []).append(f"{column}: {message}")
-    rows = [cells + ["；".join(problems.get(line, []))] for line, cells in enumerate(table[1:], start=2)]
-    data = write_xlsx(table[0] + [importing.ERRORS_HEADER[0]], rows, sheet_title="errors")
+    width = len(table.header)  # the errors column stays in its place on a short row
+    rows = [cells + [""] * (width - len(cells)) + ["；".join(problems.get(line, []))] for line, cells in table.rows]
+    data = write_xlsx(table.header + [importing.ERRORS_HEADER[0]], rows, sheet_title="errors")
     audit_export(request, "import_errors", {batch.community_id: len(rows)}, batch=batch.pk)
     return xlsx_response(data, f"errors-{batch.pk}.xlsx")
 

@@ -7,8 +7,8 @@ class WatchConfig(AppConfig):
     verbose_name = _("Observation")
 
     def ready(self):
-        from fangxian.people.management.commands.purge_personal_data import PURGE_HOOKS
+        from fangxian.people import retention
 
         from .retention import purge_watch
 
-        PURGE_HOOKS.append(purge_watch)
+        retention.register(purge_watch)

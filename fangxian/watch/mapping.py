@@ -72,14 +72,15 @@ def cells_for(dwellings) -> dict[int, Cell]:
         cells[dwelling_id].people = people
     tagged = Q()
     for tag in [Tag.CONFIRMED_CASE, Tag.CLOSE_CONTACT, *VULNERABLE]:
-        tagged |= Q(tags__contains=f",{tag},")
-    for dwelling_id, tags in residents.filter(tagged).values_list("dwelling_id", "tags"):
+        tagged |= Resident.tagged(tag)
+    for dwelling_id, stored in residents.filter(tagged).values_list("dwelling_id", "tags"):
         cell = cells[dwelling_id]
-        if f",{Tag.CONFIRMED_CASE}," in tags:
+        tags = Resident.decode_tags(stored)
+        if Tag.CONFIRMED_CASE in tags:
             cell.mark("confirmed_case")
-        if f",{Tag.CLOSE_CONTACT}," in tags:
+        if Tag.CLOSE_CONTACT in tags:
             cell.mark("close_contact")
-        if any(f",{t}," in tags for t in VULNERABLE):
+        if any(t in tags for t in VULNERABLE):
             cell.mark("vulnerable")
     observations = Observation.objects.filter(resident__dwelling_id__in=ids, resident__moved_out_on=None)
     for dwelling_id, ends_on, released_at in observations.values_list("resident__dwelling_id", "ends_on", "released_at"):

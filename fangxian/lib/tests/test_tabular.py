@@ -1,14 +1,37 @@
 import io
+import os
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 from fangxian.lib.pinyin import initials
-from fangxian.lib.tabular import TableError, read_table, write_xlsx
+from fangxian.lib.tabular import (
+    DIGITS,
+    FORMULA_STARTS,
+    LETTERS,
+    Limits,
+    TableError,
+    above,
+    column_letters,
+    column_number,
+    read_table,
+    write_xlsx,
+)
+from fangxian.lib.tests import hostile
 
 ROWS = [["楼号", "姓名"], ["1", "张三明"], ["2", "李四"]]
+
+
+def as_rows(data: bytes, **limits) -> list[list[str]]:
+    table = read_table(data, Limits(**limits))
+    return [table.header] + [cells for _, cells in table.rows]
 
 
 def csv_bytes(encoding: str) -> bytes:
@@ -17,20 +40,35 @@ def csv_bytes(encoding: str) -> bytes:
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
 def test_csv_is_read_in_any_of_the_three_encodings(encoding):
-    assert read_table(csv_bytes(encoding)) == ROWS
+    assert as_rows(csv_bytes(encoding)) == ROWS
 
 
-def test_xlsx_numbers_read_as_people_wrote_them():
+def test_xlsx_numbers_and_dates_read_as_people_wrote_them():
+    import datetime
+
     book = Workbook()
-    book.active.append(["房号", "电话"])
-    book.active.append([501, 13812345678])
+    book.active.append(["房号", "电话", "出生日期"])
+    book.active.append([501, 13812345678, datetime.date(1980, 1, 31)])
     out = io.BytesIO()
     book.save(out)
-    assert read_table(out.getvalue()) == [["房号", "电话"], ["501", "13812345678"]]
+    assert as_rows(out.getvalue()) == [["房号", "电话", "出生日期"], ["501", "13812345678", "1980-01-31"]]
 
 
 def test_written_xlsx_reads_back():
-    assert read_table(write_xlsx(ROWS[0], ROWS[1:])) == ROWS
+    assert as_rows(write_xlsx(ROWS[0], ROWS[1:])) == ROWS
+
+
+def test_rows_keep_the_line_numbers_the_spreadsheet_shows_across_blank_rows():
+    book = Workbook()
+    for row in ([], ["楼号", "姓名"], ["1", "张三明"], [], ["2", "李四"]):
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    table = read_table(out.getvalue())
+    assert table.header == ["楼号", "姓名"]
+    assert [line for line, _ in table.rows] == [3, 5]
+    csv_table = read_table("楼号,姓名\n\n1,张三明\n".encode())
+    assert csv_table.rows == [(3, ["1", "张三明"])]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +88,142 @@ def test_random_bytes_never_raise_anything_but_table_errors(data):
         read_table(data)
     except TableError:
         pass
+
+
+VALID = write_xlsx(["楼号", "姓名"], [["1", "张三明"], ["2", "=李四"]])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_damaged_workbooks_never_raise_anything_but_table_errors(data):
+    """Bytes flipped or cut anywhere, including inside the compressed XML."""
+    damaged = bytearray(VALID)
+    for _ in range(data.draw(st.integers(1, 8))):
+        damaged[data.draw(st.integers(0, len(damaged) - 1))] = data.draw(st.integers(0, 255))
+    damaged = damaged[: data.draw(st.integers(4, len(damaged)))]
+    try:
+        read_table(bytes(damaged))
+    except TableError:
+        pass
+
+
+def test_csv_with_more_lines_than_the_limit_is_refused_before_it_is_split():
+    with pytest.raises(TableError) as exc:
+        read_table(b"a\n" * 12, Limits(rows=10))
+    assert (exc.value.code, exc.value.params) == ("too_many_rows", {"limit": 10})
+
+
+@pytest.mark.parametrize("size", [1_001, 200_000])
+def test_a_cell_longer_than_the_limit_is_refused_in_csv_and_xlsx(size):
+    for data in ("名,x\n" + "长" * size + ",1\n").encode(), write_xlsx(["名"], [["长" * size]]):
+        with pytest.raises(TableError) as exc:
+            read_table(data, Limits(cell_chars=1_000))
+        assert exc.value.code == "cell_too_long"
+
+
+def test_a_sheet_at_the_row_limit_is_read_and_one_more_row_is_refused():
+    rows = [[str(n)] for n in range(50)]
+    assert len(read_table(write_xlsx(["n"], rows), Limits(rows=50)).rows) == 50
+    with pytest.raises(TableError) as exc:
+        read_table(write_xlsx(["n"], rows + [["51"]]), Limits(rows=50))
+    assert exc.value.code == "too_many_rows"
+
+
+def test_a_sheet_written_with_a_namespace_prefix_is_measured_too():
+    """<x:row> and <x:c> without references: one row 3,000 cells wide over 3,001 rows."""
+    sheet = (b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:sheetData>'
+             + b"<x:row>" + b"<x:c><x:v>1</x:v></x:c>" * 3000 + b"</x:row>"
+             + b"<x:row><x:c><x:v>1</x:v></x:c></x:row>" * 3000 + b"</x:sheetData></x:worksheet>")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(hostile.sheet_of())) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
+        for name in source.namelist():
+            book.writestr(name, sheet if name.endswith("sheet1.xml") else source.read(name))
+    with pytest.raises(TableError) as exc:
+        read_table(out.getvalue(), Limits(cells=1_000_000))
+    assert exc.value.code == "too_many_cells"
+
+
+@given(st.integers(0, 10**7), st.integers(0, 10**8))
+def test_the_number_pattern_matches_exactly_the_numbers_above_a_limit(limit, number):
+    assert bool(re.fullmatch(above(str(limit), DIGITS), str(number).encode())) == (number > limit)
+
+
+@given(st.integers(0, 16_384), st.integers(1, 20_000))
+def test_the_column_pattern_matches_exactly_the_columns_after_a_limit(limit, column):
+    assert column_number(column_letters(column).encode()) == column
+    assert bool(re.fullmatch(above(column_letters(limit), LETTERS), column_letters(column).encode())) == (column > limit)
+
+
+# --- hostile workbooks: refused fast and cheaply, measured in a fresh process ---------------
+
+EXPECTED = {
+    "a 400 MB string": "too_large",
+    "a 100 MB string": "cell_too_long",
+    "1,048,576 rows": "too_many_rows",
+    "two cells at the far corners": "too_many_rows",
+    "cells without references": "too_many_cells",
+    "truncated XML": "not_spreadsheet",
+    "a zip that lies about its sizes": "not_spreadsheet",
+    "5,000 parts": "not_spreadsheet",
+}
+@pytest.fixture(scope="session")
+def hostile_folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("hostile")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", list(hostile.HOSTILE))
+def test_a_hostile_workbook_is_refused_in_under_2_seconds_and_200_mb(name, hostile_folder):
+    assert set(EXPECTED) == set(hostile.HOSTILE)
+    measured = hostile.refusal(hostile.build(name, hostile_folder))
+    assert measured["code"] == EXPECTED[name]
+    assert measured["seconds"] < 2, measured
+    assert measured["peak_mb"] < 200, measured
+
+
+# --- formulas: every text cell a spreadsheet would evaluate is written as text ---------------
+
+def cell_xml(data: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        return book.read("xl/worksheets/sheet1.xml")
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=st.sampled_from(FORMULA_STARTS), rest=st.text(max_size=30))
+def test_text_that_looks_like_a_formula_is_written_as_quoted_text(start, rest):
+    value = start + rest
+    data = write_xlsx(["名字", value], [[value, "plain", 3]])
+    assert b"<f>" not in cell_xml(data) and b"<f " not in cell_xml(data)
+    sheet = load_workbook(io.BytesIO(data)).active
+    for cell in (sheet["B1"], sheet["A2"]):
+        assert cell.data_type == "s" and cell.quotePrefix
+    assert not sheet["B2"].quotePrefix and sheet["C2"].value == 3
+    # XML itself reads a carriage return as a line feed.
+    clean = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", value).replace("\r\n", "\n").replace("\r", "\n")
+    assert as_rows(data)[1][0] == clean.strip()
+
+
+def test_control_characters_that_xml_cannot_hold_are_dropped_not_a_crash():
+    assert as_rows(write_xlsx(["名"], [["张\x01三"]]))[1] == ["张三"]
+
+
+def test_the_full_width_signs_that_chinese_keyboards_type_are_covered():
+    assert {"＝", "＋", "－", "＠"} <= set(FORMULA_STARTS)
+
+
+# CI installs LibreOffice (make sysdeps); only a developer without it may skip this.
+@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),
+                    reason="needs LibreOffice (soffice): apt-get install libreoffice-calc, or make sysdeps")
+def test_libreoffice_opens_formula_like_text_as_text(tmp_path):
+    values = ["=1+1", "+1+1", "-1+1", "@SUM(1,1)", "＝1+1", '=HYPERLINK("http://x","y")']
+    (tmp_path / "export.xlsx").write_bytes(write_xlsx(["value"], [[v] for v in values]))
+    subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76",
+         "--outdir", str(tmp_path), str(tmp_path / "export.xlsx")],
+        check=True, capture_output=True, timeout=180,
+    )
+    lines = (tmp_path / "export.csv").read_text(encoding="utf-8").splitlines()
+    assert [line.strip('"').replace('""', '"') for line in lines[1:]] == values
 
 
 def test_pinyin_initials():

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from fangxian.accounts.models import AuditEvent
 from fangxian.people.importing import run_import
 from fangxian.people.models import ImportBatch, Move, Resident
-from fangxian.places.models import Dwelling
+from fangxian.places.models import Building, Dwelling
 
 BUILDINGS = "楼号,名称,类型,层数,单元数,网格编号\n9,,住宅,6,2,G1\n"
 DWELLINGS = "楼号,单元,楼层,房号\n9,1,1,101\n9,1,1,102\n9,2,6,601\n"
@@ -198,3 +198,171 @@ def test_any_cells_get_a_report_and_never_an_exception(world, rows):
     text = "\n".join(",".join('"' + c.replace('"', '""') + '"' for c in row) for row in [RESIDENTS.splitlines()[0].split(",")] + rows)
     report = run_import("residents", world.xiangchang, text.encode(), apply=False)
     assert report.file_error or report.rows > 0
+
+
+# --- a re-import never erases what it does not mention ---------------------------------------
+
+REQUIRED_ONLY = "楼号,单元,房号,姓名,证件号码\n9,1,101,张三明,110102198001010017\n"
+
+
+def imported(world) -> Resident:
+    load_territory(world.xiangchang)
+    assert run_import("residents", world.xiangchang, RESIDENTS.encode(), apply=True).ok
+    return Resident.objects.get(name="张三明")
+
+
+def test_a_reimport_with_only_the_required_columns_leaves_the_other_fields_as_they_are(world):
+    before = imported(world)
+    report = run_import("residents", world.xiangchang, REQUIRED_ONLY.encode(), apply=True)
+    assert report.ok, report.as_json()
+    after = Resident.objects.get(pk=before.pk)
+    assert (after.phone, after.relation, after.residence, after.tag_list) == (
+        "13812345678", "head", "here", ["elderly_alone", "party_member"])
+    assert report.summary == {"created": 0, "updated": 0, "unchanged": 1}
+    assert report.absent == ["性别", "证件类型", "出生日期", "手机号码", "与户主关系", "人户状态", "标签"]
+
+
+def test_an_empty_cell_clears_its_field_and_the_preview_says_so_field_by_field(world):
+    before = imported(world)
+    emptied = "楼号,单元,房号,姓名,证件号码,手机号码,与户主关系,标签\n9,1,102,张三明,110102198001010017,,,\n"
+    checked = run_import("residents", world.xiangchang, emptied.encode(), apply=False)
+    assert checked.plan == {"created": 0, "updated": 1, "unchanged": 0}
+    [change] = checked.changes
+    assert (change["line"], change["record"]) == (2, "张三明")
+    assert change["fields"] == [
+        ["房号", "9-1-101", "9-1-102"],
+        ["手机号码", "138****5678", ""],
+        ["与户主关系", "户主", "其他"],
+        ["标签", "独居老人、党员", ""],
+    ]
+    assert Resident.objects.get(pk=before.pk).phone == "13812345678"  # a preview writes nothing
+    run_import("residents", world.xiangchang, emptied.encode(), apply=True)
+    after = Resident.objects.get(pk=before.pk)
+    assert (after.phone, after.relation, after.tag_list, after.residence) == ("", "other", [], "here")
+
+
+def test_the_preview_page_counts_new_changed_and_unchanged_and_lists_the_changes(world, client_for):
+    imported(world)
+    client = client_for("secretary")
+    changed = RESIDENTS.replace("13812345678", "13900000000")
+    client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents",
+                                    "file": SimpleUploadedFile("r.csv", (changed + "9,2,601,王五,男,,110102198001010033,,,,,\n").encode())})
+    page = client.get(f"/people/import/{ImportBatch.objects.get().id}/").content.decode()
+    assert "新增 1" in page and "修改 1" in page and "不变 2" in page
+    assert "139****0000" in page and "138****5678" in page
+
+
+def test_buildings_and_dwellings_keep_what_their_file_leaves_out(world):
+    load_territory(world.xiangchang)
+    building = Building.objects.get(community=world.xiangchang, number="9")
+    assert building.grid == world.grid1
+    report = run_import("buildings", world.xiangchang, "楼号,层数,单元数\n9,6,2\n".encode(), apply=True)
+    assert report.summary == {"created": 0, "updated": 0, "unchanged": 1}
+    building.refresh_from_db()
+    assert building.grid == world.grid1 and building.kind == "residential"
+    cleared = run_import("buildings", world.xiangchang, "楼号,层数,单元数,网格编号\n9,7,2,\n".encode(), apply=True)
+    assert cleared.summary["updated"] == 1 and cleared.changes[0]["fields"] == [["层数", "6", "7"], ["网格编号", "G1", ""]]
+    building.refresh_from_db()
+    assert building.grid is None and building.floors == 7
+    moved = run_import("dwellings", world.xiangchang, "楼号,单元,楼层,房号\n9,1,2,101\n".encode(), apply=True)
+    assert moved.changes == [{"line": 2, "record": "9-1-101", "fields": [["楼层", "1", "2"]]}]
+
+
+def test_the_import_validates_a_resident_with_the_registry_that_forms_and_the_api_use(world, monkeypatch):
+    from fangxian.people import importing, registry
+
+    load_territory(world.xiangchang)
+    calls = []
+    monkeypatch.setattr(importing, "clean_resident", lambda raw, today: calls.append(raw) or registry.clean_resident(raw, today=today))
+    too_long = RESIDENTS + "9,1,101," + "名" * 51 + ",男,,110102198001010033,,,,,\n"
+    report = run_import("residents", world.xiangchang, too_long.encode(), apply=False)
+    assert len(calls) == 4
+    assert [(e.line, e.column, e.message) for e in report.errors] == [(5, "姓名", "姓名最多 50 个字。")]
+
+
+# --- retention: an import keeps only its counts -----------------------------------------------
+
+def upload(client, world, text: str, name: str = "r.csv") -> ImportBatch:
+    client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents",
+                                    "file": SimpleUploadedFile(name, text.encode())})
+    return ImportBatch.objects.order_by("-id").first()
+
+
+def test_a_confirmed_import_keeps_its_counts_and_drops_the_file_and_rows(world, client_for):
+    load_territory(world.xiangchang)
+    client = client_for("secretary")
+    batch = upload(client, world, RESIDENTS)
+    assert bytes(batch.data) and "110102198001010017" in str(batch.report)
+    client.post(f"/people/import/{batch.id}/confirm/")
+    batch.refresh_from_db()
+    assert (bytes(batch.data), batch.report, batch.status) == (b"", {}, "applied")
+    assert batch.cleared_at is not None and batch.summary["created"] == 3 and batch.row_count == 3
+    assert batch.filename == "r.csv" and batch.uploaded_by.username == "secretary"
+    page = client.get(f"/people/import/{batch.id}/").content.decode()
+    assert "新增 3 条" in page and "删除" in page and "张三明" not in page
+    assert client.get(f"/people/import/{batch.id}/errors.xlsx").status_code == 404
+
+
+def test_the_preview_keeps_cells_short(world, client_for):
+    batch = upload(client_for("secretary"), world, "楼号,单元,房号,姓名,证件号码\n1,1,101," + "名" * 900 + ",1\n")
+    [row] = batch.report["preview"]
+    assert max(len(c) for c in row["cells"]) <= 40
+
+
+# --- spreadsheets out: text is never a formula -------------------------------------------------
+
+def test_a_name_written_as_a_formula_exports_as_text_and_imports_back_unchanged(world, client_for):
+    import zipfile
+
+    resident = world.resident(world.xiangchang)
+    resident.name = '=HYPERLINK("http://x","y")'
+    resident.save()
+    client = client_for("secretary")
+    exported = client.get("/people/residents/?format=xlsx&community=%d" % world.xiangchang.id).content
+    with zipfile.ZipFile(io.BytesIO(exported)) as book:
+        sheet = book.read("xl/worksheets/sheet1.xml")
+    assert b"<f>" not in sheet and b"HYPERLINK" in sheet
+    assert load_workbook(io.BytesIO(exported)).active["D2"].quotePrefix
+    report = run_import("residents", world.xiangchang, exported, apply=True)
+    assert report.ok and report.summary["updated"] == 0
+    assert Resident.objects.get(pk=resident.pk).name == '=HYPERLINK("http://x","y")'
+
+
+def test_the_rows_with_their_errors_come_back_with_formulas_as_text(world, client_for):
+    client = client_for("secretary")
+    batch = upload(client, world, '楼号,单元,房号,姓名,证件号码\n1,1,101,"=HYPERLINK(""http://x"",""y"")",1\n')
+    sheet = load_workbook(io.BytesIO(client.get(f"/people/import/{batch.id}/errors.xlsx").content)).active
+    assert sheet["D2"].value == '=HYPERLINK("http://x","y")' and sheet["D2"].data_type == "s" and sheet["D2"].quotePrefix
+
+
+# --- hostile workbooks through the upload page --------------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["a 400 MB string", "1,048,576 rows", "two cells at the far corners", "a zip that lies about its sizes"])
+def test_a_hostile_workbook_uploaded_is_refused_in_under_2_seconds_and_200_mb(world, client_for, name, tmp_path_factory):
+    import time
+    import tracemalloc
+
+    from fangxian.lib.tests import hostile
+
+    data = hostile.build(name, tmp_path_factory.mktemp("hostile")).read_bytes()
+    client = client_for("secretary")
+    tracemalloc.start()
+    started = time.perf_counter()
+    response = client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents",
+                                               "file": SimpleUploadedFile("h.xlsx", data)})
+    seconds = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    batch = ImportBatch.objects.get()
+    assert response.status_code == 302 and batch.status == "invalid" and batch.report["file_error"]
+    assert seconds < 2 and peak < 200 * 1024 * 1024, (seconds, peak)
+    assert len(str(batch.report)) < 2000
+
+
+def test_a_number_written_with_spaces_matches_its_record_and_keeps_what_the_file_leaves_out(world):
+    before = imported(world)
+    spaced = REQUIRED_ONLY.replace("110102198001010017", "110102 19800101 0017")
+    report = run_import("residents", world.xiangchang, spaced.encode(), apply=True)
+    assert report.ok and report.summary == {"created": 0, "updated": 0, "unchanged": 1}
+    assert Resident.objects.get(pk=before.pk).phone == "13812345678"
