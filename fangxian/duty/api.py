@@ -1,12 +1,9 @@
 """People on duty, posts, rosters and check-ins under /api/v1/duty/."""
 
-from __future__ import annotations
-
-
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from fangxian.accounts.apikit import Day, Id, error, not_found
+from fangxian.accounts.apikit import Day, Id, Input, answers, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
 from fangxian.jobs import running
 from fangxian.jobs.api import job_out
@@ -21,7 +18,7 @@ router = Router(tags=["duty"])
 # The rules for what these carry are forms.py's, shared with the pages: only types here.
 
 
-class PersonIn(Schema):
+class PersonIn(Input):
     community_id: Id
     name: str
     phone: str = ""
@@ -50,7 +47,7 @@ class PersonOut(Schema):
     active: bool
 
 
-class PatternIn(Schema):
+class PatternIn(Input):
     start: int
     hours: int
     headcount: int = 2
@@ -59,7 +56,7 @@ class PatternIn(Schema):
     needs_experienced: bool = False
 
 
-class PostIn(Schema):
+class PostIn(Input):
     community_id: Id
     name: str
     kind: str = Post.Kind.GATE
@@ -73,7 +70,7 @@ class PostOut(Schema):
     kind: str
 
 
-class RosterIn(Schema):
+class RosterIn(Input):
     community_id: Id
     starts_on: Day
     days: int = 7
@@ -119,7 +116,7 @@ def list_people(request):
     return visible(request.user, Can.VIEW_PLACES, Person.objects.all())
 
 
-@router.post("/duty/people", response={201: PersonOut})
+@router.post("/duty/people", response=answers({201: PersonOut}, 404))
 def add_person(request, data: PersonIn):
     community = planned_community(request, data.community_id)
     return Status(201, planning.add_person(community, forms.clean_person(data.dict())))
@@ -130,13 +127,13 @@ def list_posts(request):
     return visible(request.user, Can.VIEW_PLACES, Post.objects.all())
 
 
-@router.post("/duty/posts", response={201: PostOut})
+@router.post("/duty/posts", response=answers({201: PostOut}, 404))
 def add_post(request, data: PostIn):
     community = planned_community(request, data.community_id)
     return Status(201, planning.add_post(community, forms.clean_post(data.dict())))
 
 
-@router.post("/duty/rosters", response={202: dict})
+@router.post("/duty/rosters", response=answers({202: dict}, 404, 409))
 def plan_roster(request, data: RosterIn):
     """Makes the roster's shifts from the posts and starts solving them (202 with the job);
     once the job is done, the roster's explanations say what could not be covered."""
@@ -151,14 +148,14 @@ def get_roster(request, roster_id: Id):
     return roster_out(roster) | {"solving": planning.solving(roster) is not None}
 
 
-@router.post("/duty/rosters/{roster_id}/solve", response={202: dict})
+@router.post("/duty/rosters/{roster_id}/solve", response=answers({202: dict}, 409))
 def solve_roster(request, roster_id: Id):
     """Re-solves the future places that are not kept (202 with the job): what has started,
     check-ins, approved swaps and locks never move."""
     return solving(request, planned_roster(request, roster_id))
 
 
-@router.post("/duty/rosters/{roster_id}/publish")
+@router.post("/duty/rosters/{roster_id}/publish", response=answers({200: dict}, 409))
 def publish_roster(request, roster_id: Id):
     roster = planned_roster(request, roster_id)
     if planning.solving(roster):

@@ -19,6 +19,7 @@ from fangxian.accounts.exports import export_list, pdf_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
+from fangxian.lib.ids import as_id
 from fangxian.places.models import Community
 
 from . import forms, planning
@@ -179,7 +180,7 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Tap a cell: add a person (locked, so a re-solve keeps them), remove one, lock or unlock."""
     shift = get_visible_or_404(request.user, Can.PLAN_DUTY, Shift.objects.select_related("roster"), pk=pk)
     person_id = request.POST.get("person", "")
-    person = Person.objects.filter(pk=person_id, community_id=shift.roster.community_id).first() if person_id.isdigit() else None
+    person = Person.objects.filter(pk=as_id(person_id), community_id=shift.roster.community_id).first() if as_id(person_id) else None
     action = request.POST.get("action", "add")
     try:
         if person is None:
@@ -231,7 +232,7 @@ def check_in_out(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
 def ask_swap(request: HttpRequest, pk: int) -> HttpResponse:
     row = own_assignment(request, pk)
     reason = request.POST.get("reason", "").strip()
-    replacement = Person.objects.filter(pk=request.POST.get("replacement") or 0, community_id=row.person.community_id).first()
+    replacement = Person.objects.filter(pk=as_id(request.POST.get("replacement")) or 0, community_id=row.person.community_id).first()
     if not reason:
         messages.error(request, _("Say why, so that the coordinator can decide."))
     else:
@@ -245,8 +246,8 @@ def ask_swap(request: HttpRequest, pk: int) -> HttpResponse:
 def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
     swap = get_visible_or_404(request.user, Can.PLAN_DUTY, SwapRequest.objects.select_related("assignment__shift__roster"), pk=pk)
     roster_id = swap.assignment.shift.roster_id
-    if request.POST.get("replacement", "").isdigit():
-        swap.replacement = Person.objects.filter(pk=request.POST["replacement"], community_id=swap.assignment.person.community_id).first()
+    if as_id(request.POST.get("replacement")):
+        swap.replacement = Person.objects.filter(pk=as_id(request.POST["replacement"]), community_id=swap.assignment.person.community_id).first()
     try:
         planning.decide_swap(swap, request.POST.get("decision") == "approve", request.user)
     except ValidationError as exc:

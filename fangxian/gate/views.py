@@ -224,7 +224,7 @@ def manage_gates(request: HttpRequest) -> HttpResponse:
 def edit_gate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     communities = keepable_communities(request.user)
     if pk is None:
-        community = get_visible_or_404(request.user, Can.EDIT_REGISTRY, communities, pk=request.GET.get("community") or 0)
+        community = get_visible_or_404(request.user, Can.EDIT_REGISTRY, communities, pk=as_id(request.GET.get("community")) or 0)
         gate = None
     else:
         gate = get_visible_or_404(request.user, Can.VIEW_PLACES, Gate.objects.filter(community__in=communities), pk=pk)
