@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-browser lint sysdeps messages vendor bench clean
+.PHONY: run test test-browser lint format sysdeps messages vendor bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,9 +47,11 @@ test: $(VENV)/.installed-test sysdeps
 test-browser: $(VENV)/.installed-test sysdeps
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)
 
-# ruff with the rules in pyproject.toml; mypy --strict on the Django-free fangxian/lib.
+# ruff with the rules in pyproject.toml, code as `ruff format` writes it (`make format`);
+# mypy --strict on the Django-free fangxian/lib.
 lint: $(VENV)/.installed-test
-	@status=0; $(VENV)/bin/ruff check . || status=1; $(VENV)/bin/mypy || status=1; exit $$status
+	@status=0; $(VENV)/bin/ruff check . || status=1; $(VENV)/bin/ruff format --check . || status=1; \
+	  $(VENV)/bin/mypy || status=1; exit $$status
 
 # Rebuild the Chinese catalogue after changing strings (needs gettext).
 messages: $(VENV)/.installed
@@ -64,6 +66,10 @@ vendor:
 	  && tar xzf jsqr-*.tgz && cp package/dist/jsQR.js $(CURDIR)/fangxian/static/vendor/jsQR.js
 	cd $$(mktemp -d) && npm pack echarts@$$(node -p "require('$(CURDIR)/package.json').dependencies['echarts']") --silent \
 	  && tar xzf echarts-*.tgz && cp package/dist/echarts.min.js $(CURDIR)/fangxian/static/vendor/echarts.min.js
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
 
 bench: $(VENV)/.installed-test
 	@bash scripts/sysdeps.sh bench

@@ -58,15 +58,22 @@ def make_community(code: str, buildings: int, entrances: int, floors: int, rooms
     district, _ = District.objects.get_or_create(code="110102", city=city, defaults={"name_zh": "西城区"})
     street, _ = Street.objects.get_or_create(code="110102015", district=district, defaults={"name_zh": "天桥街道"})
     community = Community.objects.create(street=street, code=code, name_zh=f"社区{code[-3:]}")
-    grids = Grid.objects.bulk_create([Grid(community=community, code=f"G{g}", name_zh=f"第{g}网格") for g in range(1, 11)])
-    made = Building.objects.bulk_create([
-        Building(community=community, grid=grids[n % 10], number=str(n), floors=floors, entrances=entrances)
-        for n in range(1, buildings + 1)
-    ])
+    grids = Grid.objects.bulk_create(
+        [Grid(community=community, code=f"G{g}", name_zh=f"第{g}网格") for g in range(1, 11)]
+    )
+    made = Building.objects.bulk_create(
+        [
+            Building(community=community, grid=grids[n % 10], number=str(n), floors=floors, entrances=entrances)
+            for n in range(1, buildings + 1)
+        ]
+    )
     Dwelling.objects.bulk_create(
         [
             Dwelling(community=community, building=b, entrance=e, floor=f, room=f"{f}{r:02d}")
-            for b in made for e in range(1, entrances + 1) for f in range(1, floors + 1) for r in range(1, rooms + 1)
+            for b in made
+            for e in range(1, entrances + 1)
+            for f in range(1, floors + 1)
+            for r in range(1, rooms + 1)
         ],
         batch_size=5000,
     )

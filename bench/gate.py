@@ -21,7 +21,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
-
 import segno  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
@@ -102,10 +101,19 @@ def http_world(residents: int = 2000) -> dict:
 
     community = common.make_community("110102015001", 20, 2, 10, 2)
     dwellings = list(Dwelling.objects.filter(community=community))
-    Resident.objects.bulk_create([
-        Resident(community=community, dwelling=dwellings[i % len(dwellings)], name=f"居民{i}", sex="M", id_number=f"P{i}", id_type="passport")
-        for i in range(residents)
-    ])
+    Resident.objects.bulk_create(
+        [
+            Resident(
+                community=community,
+                dwelling=dwellings[i % len(dwellings)],
+                name=f"居民{i}",
+                sex="M",
+                id_number=f"P{i}",
+                id_type="passport",
+            )
+            for i in range(residents)
+        ]
+    )
     keeper = get_user_model().objects.create_user("keeper", password="x")
     Role.objects.create(user=keeper, kind=Role.Kind.GATE_KEEPER, community=community)
     gate = Gate.objects.create(community=community, name="bench gate")
@@ -134,8 +142,12 @@ def post_json(url: str, body: dict, token: str) -> dict:
     import json
     import urllib.request
 
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
     with urllib.request.urlopen(request, timeout=120) as response:
         return json.loads(response.read())
 
@@ -152,15 +164,19 @@ def pg_floor(database_url: str, seconds: int) -> float:
         conn.execute("DROP TABLE IF EXISTS bench_pass")
         conn.execute("CREATE TABLE bench_pass (LIKE gate_pass INCLUDING ALL)")
         gate_id = conn.execute("SELECT min(id) FROM gate_gate").fetchone()[0]
-    script = tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False)
-    script.write(
-        "INSERT INTO bench_pass (gate_id, kind, verdict, reasons, direction, temperature, claimed_permit_id, issuer_code, holder, phone, "
-        "reason, refusal, scanned_at, received_at, client_id) VALUES "
-        f"({gate_id}, 'permit', 'admit', '[]', 'both', 36.5, 1, '110102015001', '张*明', '', '', '', now(), now(), gen_random_uuid());\n"
-    )
-    script.close()
-    out = subprocess.run(["pgbench", "-n", "-c", "50", "-j", "2", "-T", str(seconds), "-f", script.name, database_url],
-                         capture_output=True, text=True, check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(
+            "INSERT INTO bench_pass (gate_id, kind, verdict, reasons, direction, temperature, claimed_permit_id, "
+            "issuer_code, holder, phone, reason, refusal, scanned_at, received_at, client_id) VALUES "
+            f"({gate_id}, 'permit', 'admit', '[]', 'both', 36.5, 1, '110102015001', '张*明', '', '', '', "
+            "now(), now(), gen_random_uuid());\n"
+        )
+    out = subprocess.run(
+        ["pgbench", "-n", "-c", "50", "-j", "2", "-T", str(seconds), "-f", script.name, database_url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return float(re.search(r"tps = ([\d.]+)", out).group(1))
 
 
@@ -181,15 +197,34 @@ def http_bench(seconds: int, workers: int, threads: int) -> None:
     folder = Path(tempfile.mkdtemp())
     (folder / "codes.txt").write_text("\n".join(world["codes"]) + "\n")
     at = timezone.now().isoformat()
-    (folder / "scan.lua").write_text(LUA % {"codes": folder / "codes.txt", "gate": world["gate"].pk, "token": world["token"], "at": at})
+    (folder / "scan.lua").write_text(
+        LUA % {"codes": folder / "codes.txt", "gate": world["gate"].pk, "token": world["token"], "at": at}
+    )
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench", ALLOWED_HOSTS="127.0.0.1", DEBUG="false")
     port = 18123
-    server = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "fangxian.wsgi", "-w", str(workers), *(["--threads", str(threads)] if threads else []), "-b", f"127.0.0.1:{port}",
-                               "--chdir", str(common.ROOT)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "fangxian.wsgi",
+            "-w",
+            str(workers),
+            *(["--threads", str(threads)] if threads else []),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(common.ROOT),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         wait_for(base + "/login/")
-        subprocess.run(["wrk", "-t2", "-c50", "-d2s", "-s", str(folder / "scan.lua"), base + "/api/v1/gate/scans"], capture_output=True)  # warm-up
+        subprocess.run(
+            ["wrk", "-t2", "-c50", "-d2s", "-s", str(folder / "scan.lua"), base + "/api/v1/gate/scans"],
+            capture_output=True,
+        )  # warm-up
         # Devices that send back to back (closed loop): with 50 of them a scan waits behind the
         # others, so the latency there is about 50 / throughput whatever the server does;
         # 8 shows the latency of one scan.
@@ -197,40 +232,75 @@ def http_bench(seconds: int, workers: int, threads: int) -> None:
         # per phone, far busier than any real gate) offer over 800 scans/s without queueing
         # behind each other, which is what the goal's latency is about.
         (folder / "paced.lua").write_text((folder / "scan.lua").read_text() + PACED_LUA % {"low": 36, "high": 60})
-        runs = [("50 devices back to back", 50, "scan.lua"), ("8 devices back to back", 8, "scan.lua"),
-                ("50 devices pausing 36-60 ms between scans", 50, "paced.lua")]
+        runs = [
+            ("50 devices back to back", 50, "scan.lua"),
+            ("8 devices back to back", 8, "scan.lua"),
+            ("50 devices pausing 36-60 ms between scans", 50, "paced.lua"),
+        ]
         for label, devices, script in runs:
             Pass.objects.all().delete()
-            out = subprocess.run(["wrk", "-t2", f"-c{devices}", f"-d{seconds}s", "--latency", "-s", str(folder / script), base + "/api/v1/gate/scans"],
-                                 capture_output=True, text=True, check=True).stdout
+            out = subprocess.run(
+                [
+                    "wrk",
+                    "-t2",
+                    f"-c{devices}",
+                    f"-d{seconds}s",
+                    "--latency",
+                    "-s",
+                    str(folder / script),
+                    base + "/api/v1/gate/scans",
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
             found = re.search(r"Requests/sec:\s+([\d.]+)", out)
             if script == "scan.lua" and devices == 50:
                 rate = float(found.group(1))
             p50 = re.search(r"50%\s+([\d.]+\w+)", out).group(1)
             p99 = re.search(r"99%\s+([\d.]+\w+)", out).group(1)
             bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-            print(f"single scans, {label}, {workers} gunicorn workers: {float(found.group(1)):,.0f} scans/s, "
-                  f"p50 {p50}, p99 {p99}, non-2xx {bad.group(1) if bad else 0}, passes stored {Pass.objects.count():,} "
-                  f"(goal >= 800/s, p99 <= 50 ms)")
+            print(
+                f"single scans, {label}, {workers} gunicorn workers: {float(found.group(1)):,.0f} scans/s, "
+                f"p50 {p50}, p99 {p99}, non-2xx {bad.group(1) if bad else 0}, passes stored {Pass.objects.count():,} "
+                f"(goal >= 800/s, p99 <= 50 ms)"
+            )
 
-        batches = [[{"gate_id": world["gate"].pk, "code": world["codes"][i % len(world["codes"])], "temperature": 36.5,
-                     "client_id": str(uuid.uuid4()), "scanned_at": at} for i in range(5000)] for _ in range(8)]
+        batches = [
+            [
+                {
+                    "gate_id": world["gate"].pk,
+                    "code": world["codes"][i % len(world["codes"])],
+                    "temperature": 36.5,
+                    "client_id": str(uuid.uuid4()),
+                    "scanned_at": at,
+                }
+                for i in range(5000)
+            ]
+            for _ in range(8)
+        ]
         started = time.perf_counter()
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(lambda b: post_json(base + "/api/v1/gate/scans/batch", {"scans": b}, world["token"]), batches))
+            results = list(
+                pool.map(lambda b: post_json(base + "/api/v1/gate/scans/batch", {"scans": b}, world["token"]), batches)
+            )
         elapsed = time.perf_counter() - started
         stored = sum(1 for r in results for item in r["results"] if "pass_id" in item)
         raw = on_cores(raw_rate, 2.0, 2)
-        print(f"batch sync, 8 x 5,000 scans from 2 devices: {stored / elapsed:,.0f} scans/s "
-              f"({stored / elapsed / raw:.0%} of the raw verify rate on both cores, {raw:,.0f}/s) (goal >= 8,000/s)")
+        print(
+            f"batch sync, 8 x 5,000 scans from 2 devices: {stored / elapsed:,.0f} scans/s "
+            f"({stored / elapsed / raw:.0%} of the raw verify rate on both cores, {raw:,.0f}/s) (goal >= 8,000/s)"
+        )
     finally:
         server.terminate()
         server.wait()
     floor = pg_floor(database_url, 10)
-    print(f"PostgreSQL floor: {floor:,.0f} single-row inserts/s into a pass-shaped table (pgbench, 50 clients); "
-          f"single scans reach {rate / floor:.0%} of it")
+    print(
+        f"PostgreSQL floor: {floor:,.0f} single-row inserts/s into a pass-shaped table (pgbench, 50 clients); "
+        f"single scans reach {rate / floor:.0%} of it"
+    )
 
 
 if __name__ == "__main__":
@@ -238,7 +308,9 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--http-seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=0, help="gthread workers with this many threads (0: sync workers)")
+    parser.add_argument(
+        "--threads", type=int, default=0, help="gthread workers with this many threads (0: sync workers)"
+    )
     parser.add_argument("--skip-http", action="store_true")
     args = parser.parse_args()
     qr = segno.make_qr(CODE, error="m")
@@ -246,6 +318,8 @@ if __name__ == "__main__":
     for cores in (1, 2):
         raw = on_cores(raw_rate, args.seconds, cores)
         codec = on_cores(codec_rate, args.seconds, cores)
-        print(f"{cores} core(s): raw Ed25519 verify {raw:,.0f}/s; decode + verify {codec:,.0f}/s = {codec / raw:.0%} of raw (goal >= 80%)")
+        print(
+            f"{cores} core(s): raw Ed25519 verify {raw:,.0f}/s; decode + verify {codec:,.0f}/s = {codec / raw:.0%} of raw (goal >= 80%)"
+        )
     if not args.skip_http:
         http_bench(args.http_seconds, args.workers, args.threads)

@@ -41,12 +41,36 @@ def make_workbook(rows: int) -> None:
         sex = "M" if i % 2 else "F"
         # An ID number has 500 sequence slots per birth date and sex: spread rows over dates.
         birth = datetime.date(1930, 1, 1) + datetime.timedelta(days=(i // 500) * 97 % 32000)
-        data.append([
-            str(rng.randint(1, BUILDINGS)), str(rng.randint(1, ENTRANCES)), f"{rng.randint(1, FLOORS)}{rng.randint(1, ROOMS):02d}",
-            names[i % len(names)], "男" if sex == "M" else "女", "居民身份证", idnumber.make("110102", birth, i, sex), "",
-            f"13{rng.randint(0, 999_999_999):09d}", "其他", "人户一致", rng.choice(tags),
-        ])
-    header = ["楼号", "单元", "房号", "姓名", "性别", "证件类型", "证件号码", "出生日期", "手机号码", "与户主关系", "人户状态", "标签"]
+        data.append(
+            [
+                str(rng.randint(1, BUILDINGS)),
+                str(rng.randint(1, ENTRANCES)),
+                f"{rng.randint(1, FLOORS)}{rng.randint(1, ROOMS):02d}",
+                names[i % len(names)],
+                "男" if sex == "M" else "女",
+                "居民身份证",
+                idnumber.make("110102", birth, i, sex),
+                "",
+                f"13{rng.randint(0, 999_999_999):09d}",
+                "其他",
+                "人户一致",
+                rng.choice(tags),
+            ]
+        )
+    header = [
+        "楼号",
+        "单元",
+        "房号",
+        "姓名",
+        "性别",
+        "证件类型",
+        "证件号码",
+        "出生日期",
+        "手机号码",
+        "与户主关系",
+        "人户状态",
+        "标签",
+    ]
     WORKBOOK.write_bytes(write_xlsx(header, data, sheet_title="residents"))
 
 
@@ -110,8 +134,10 @@ def hostile_refusals() -> None:
     for name in hostile.HOSTILE:
         path = hostile.build(name, folder)
         measured = hostile.refusal(path)
-        print(f"{name:34} {path.stat().st_size / 1e6:7.2f}MB {measured['code'] or 'ACCEPTED':16} "
-              f"{measured['seconds']:8.3f} {measured['peak_mb']:8.0f}")
+        print(
+            f"{name:34} {path.stat().st_size / 1e6:7.2f}MB {measured['code'] or 'ACCEPTED':16} "
+            f"{measured['seconds']:8.3f} {measured['peak_mb']:8.0f}"
+        )
 
 
 if __name__ == "__main__":
@@ -127,7 +153,9 @@ if __name__ == "__main__":
     else:
         t0 = time.perf_counter()
         make_workbook(args.rows)
-        print(f"generated {args.rows} residents in {time.perf_counter() - t0:.1f} s ({WORKBOOK.stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"generated {args.rows} residents in {time.perf_counter() - t0:.1f} s ({WORKBOOK.stat().st_size / 1e6:.1f} MB)"
+        )
         common.run_per_database(__file__, [args.only] if args.only else ["sqlite", "postgres"])
         if not args.only:
             print("\n=== hostile workbooks")

@@ -34,9 +34,18 @@ def load() -> dict:
         dwellings = list(Dwelling.objects.filter(community=community).values_list("id", flat=True))
         Resident.objects.bulk_create(
             [
-                Resident(community=community, dwelling_id=dwellings[i % len(dwellings)], name=f"居民{i}", name_initials=f"jm{i % 100}",
-                         sex="M" if i % 2 else "F", id_number=idnumber.make("110102", datetime.date(1950 + i // 500 % 60, 1, 1), i, "M" if i % 2 else "F"),
-                         phone=f"138{i:08d}", tags=",elderly_alone," if i % 17 == 0 else ",")
+                Resident(
+                    community=community,
+                    dwelling_id=dwellings[i % len(dwellings)],
+                    name=f"居民{i}",
+                    name_initials=f"jm{i % 100}",
+                    sex="M" if i % 2 else "F",
+                    id_number=idnumber.make(
+                        "110102", datetime.date(1950 + i // 500 % 60, 1, 1), i, "M" if i % 2 else "F"
+                    ),
+                    phone=f"138{i:08d}",
+                    tags=",elderly_alone," if i % 17 == 0 else ",",
+                )
                 for i in range(per)
             ],
             batch_size=5000,
@@ -67,7 +76,11 @@ def measure(database_url: str, runs: int) -> None:
         ("home, street admin (8 communities)", "street", "/"),
         ("home, grid worker", "grid", "/"),
         ("dwelling list, 5,000 dwellings, page 1", "secretary", f"/places/dwellings/?community={community.id}"),
-        ("dwelling list, 5,000 dwellings, page 100", "secretary", f"/places/dwellings/?community={community.id}&page=100"),
+        (
+            "dwelling list, 5,000 dwellings, page 100",
+            "secretary",
+            f"/places/dwellings/?community={community.id}&page=100",
+        ),
         ("building view (100 dwellings)", "secretary", f"/places/buildings/{building.id}/"),
         ("community (50 buildings)", "secretary", f"/places/communities/{community.id}/"),
         ("resident list", "secretary", "/people/residents/"),
@@ -92,4 +105,6 @@ if __name__ == "__main__":
     if args.database:
         measure(args.database, args.runs)
     else:
-        common.run_per_database(__file__, [args.only] if args.only else ["sqlite", "postgres"], "--runs", str(args.runs))
+        common.run_per_database(
+            __file__, [args.only] if args.only else ["sqlite", "postgres"], "--runs", str(args.runs)
+        )

@@ -45,21 +45,45 @@ def load_map_community():
     dwellings = list(Dwelling.objects.filter(community=community).order_by("id"))
     assert len(dwellings) == DWELLINGS
     tags = [",", ",", ",", ",elderly_alone,", ",", ",chronic,", ","]
-    Resident.objects.bulk_create([
-        Resident(community=community, dwelling=dwellings[i % len(dwellings)], name=f"居民{i}", sex="M", id_type="passport",
-                 id_number=f"P{i}", tags=tags[i % len(tags)])
-        for i in range(int(DWELLINGS * 2.5)) if i % 97  # about one dwelling in 40 stays empty
-    ], batch_size=5000)
+    Resident.objects.bulk_create(
+        [
+            Resident(
+                community=community,
+                dwelling=dwellings[i % len(dwellings)],
+                name=f"居民{i}",
+                sex="M",
+                id_type="passport",
+                id_number=f"P{i}",
+                tags=tags[i % len(tags)],
+            )
+            for i in range(int(DWELLINGS * 2.5))
+            if i % 97  # about one dwelling in 40 stays empty
+        ],
+        batch_size=5000,
+    )
     policy = Policy.default_for(community.street.district.city_id)
     today = timezone.localdate()
     observed = list(Resident.objects.filter(community=community).order_by("id")[::40][:OBSERVED])
     Resident.objects.filter(pk__in=[r.pk for r in observed]).update(under_observation=True)
-    made = Observation.objects.bulk_create([
-        Observation(resident=r, kind="home", policy=policy, start=today - datetime.timedelta(days=i % 14),
-                    ends_on=today + datetime.timedelta(days=14 - i % 14)) for i, r in enumerate(observed)])
-    HealthReport.objects.bulk_create([
-        HealthReport(observation=o, day=today, half="am", temperature="38.0" if i % 25 == 0 else "36.5")
-        for i, o in enumerate(made) if i % 2])
+    made = Observation.objects.bulk_create(
+        [
+            Observation(
+                resident=r,
+                kind="home",
+                policy=policy,
+                start=today - datetime.timedelta(days=i % 14),
+                ends_on=today + datetime.timedelta(days=14 - i % 14),
+            )
+            for i, r in enumerate(observed)
+        ]
+    )
+    HealthReport.objects.bulk_create(
+        [
+            HealthReport(observation=o, day=today, half="am", temperature="38.0" if i % 25 == 0 else "36.5")
+            for i, o in enumerate(made)
+            if i % 2
+        ]
+    )
     user = get_user_model().objects.create_user("secretary", password="x")
     Role.objects.create(user=user, kind=Role.Kind.SECRETARY, community=community)
     campaign = census.create(community, "第一轮", today, today, list(community.buildings.all()), user)
@@ -77,8 +101,10 @@ def measure_map(database_url: str, runs: int) -> None:
     print(f"loaded {DWELLINGS:,} dwellings, {OBSERVED} under observation in {time.perf_counter() - t0:.1f} s")
     client = Client()
     client.force_login(user)
-    for label, url in (("epidemic map, whole community (46 buildings)", f"/watch/map/{community.id}/"),
-                       ("evening numbers", "/watch/evening/")):
+    for label, url in (
+        ("epidemic map, whole community (46 buildings)", f"/watch/map/{community.id}/"),
+        ("evening numbers", "/watch/evening/"),
+    ):
         p50, p95, queries = common.time_page(client, url, runs)
         print(f"{label:46} p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  {queries} queries (goal p95 < 300 ms)")
     # The PDF is printed as a job: the request answers at once, the worker does the printing.
@@ -89,8 +115,10 @@ def measure_map(database_url: str, runs: int) -> None:
     asked = time.perf_counter() - t0
     call_command("db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0)
     assert client.get(f"{job}file/").status_code == 200
-    print(f"{'epidemic map, A4 PDF of 46 buildings':46} request {asked * 1000:.0f} ms, "
-          f"then {time.perf_counter() - t0 - asked:.1f} s in the worker (WeasyPrint)")
+    print(
+        f"{'epidemic map, A4 PDF of 46 buildings':46} request {asked * 1000:.0f} ms, "
+        f"then {time.perf_counter() - t0 - asked:.1f} s in the worker (WeasyPrint)"
+    )
 
 
 # ---------------------------------------------------------------- city scale, PostgreSQL only
@@ -106,9 +134,13 @@ def without_indexes(conn, table: str):
     rebuilt once at the end, as a restore would."""
     rows = conn.execute(
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-        "(SELECT conname FROM pg_constraint WHERE contype = 'p')", [table]).fetchall()
+        "(SELECT conname FROM pg_constraint WHERE contype = 'p')",
+        [table],
+    ).fetchall()
     constraints = conn.execute(
-        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", [table]).fetchall()
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+        [table],
+    ).fetchall()
     for name, _definition in constraints:
         conn.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
     for name, _definition in rows:
@@ -157,15 +189,33 @@ def generate_city(database_url: str, residents: int, compounds: int) -> None:
             print(f"  {label:12} {n:>12,} rows in {time.perf_counter() - t0:6.1f} s", flush=True)
 
         step("city", "places_city", ["id", "code", "name_zh", "name_en"], ["1\t420100\t武汉市\tWuhan\n"])
-        step("districts", "places_district", ["id", "code", "name_zh", "name_en", "city_id"],
-             (f"{d}\t4201{d:02d}\t第{d}区\t\t1\n" for d in range(1, DISTRICTS + 1)))
-        step("streets", "places_street", ["id", "code", "name_zh", "name_en", "district_id"],
-             (f"{s}\t42{s:07d}\t第{s}街道\t\t{(s - 1) // STREETS_PER_DISTRICT + 1}\n" for s in range(1, streets + 1)))
-        step("compounds", "places_community", ["id", "code", "name_zh", "name_en", "street_id"],
-             (f"{c}\t42{c:010d}\t第{c}小区\t\t{c % streets + 1}\n" for c in range(1, compounds + 1)))
-        step("buildings", "places_building", ["id", "community_id", "number", "name", "kind", "floors", "entrances"],
-             (f"{b}\t{(b - 1) // BUILDINGS + 1}\t{(b - 1) % BUILDINGS + 1}\t\tresidential\t{FLOORS}\t{ENTRANCES}\n"
-              for b in range(1, compounds * BUILDINGS + 1)))
+        step(
+            "districts",
+            "places_district",
+            ["id", "code", "name_zh", "name_en", "city_id"],
+            (f"{d}\t4201{d:02d}\t第{d}区\t\t1\n" for d in range(1, DISTRICTS + 1)),
+        )
+        step(
+            "streets",
+            "places_street",
+            ["id", "code", "name_zh", "name_en", "district_id"],
+            (f"{s}\t42{s:07d}\t第{s}街道\t\t{(s - 1) // STREETS_PER_DISTRICT + 1}\n" for s in range(1, streets + 1)),
+        )
+        step(
+            "compounds",
+            "places_community",
+            ["id", "code", "name_zh", "name_en", "street_id"],
+            (f"{c}\t42{c:010d}\t第{c}小区\t\t{c % streets + 1}\n" for c in range(1, compounds + 1)),
+        )
+        step(
+            "buildings",
+            "places_building",
+            ["id", "community_id", "number", "name", "kind", "floors", "entrances"],
+            (
+                f"{b}\t{(b - 1) // BUILDINGS + 1}\t{(b - 1) % BUILDINGS + 1}\t\tresidential\t{FLOORS}\t{ENTRANCES}\n"
+                for b in range(1, compounds * BUILDINGS + 1)
+            ),
+        )
 
         def dwelling_lines():
             d = 0
@@ -177,20 +227,53 @@ def generate_city(database_url: str, residents: int, compounds: int) -> None:
                             d += 1
                             yield f"{d}\t{community}\t{b}\t{e}\t{f}\t{f}0{r}\n"
 
-        step("dwellings", "places_dwelling", ["id", "community_id", "building_id", "entrance", "floor", "room"], dwelling_lines())
+        step(
+            "dwellings",
+            "places_dwelling",
+            ["id", "community_id", "building_id", "entrance", "floor", "room"],
+            dwelling_lines(),
+        )
 
         def resident_lines():
             for i in range(1, residents + 1):
                 d = (i - 1) % total_dwellings + 1
                 community = (d - 1) // dwellings_per_compound + 1
-                yield (f"{i}\t居民{i}\tjm\t{'MF'[i % 2]}\tpassport\tP{i}\t\\N\t\tother\there\t,\t\tf\tf\t{now}\t{now}\t"
-                       f"{community}\t{d}\n")
+                yield (
+                    f"{i}\t居民{i}\tjm\t{'MF'[i % 2]}\tpassport\tP{i}\t\\N\t\tother\there\t,\t\tf\tf\t{now}\t{now}\t"
+                    f"{community}\t{d}\n"
+                )
 
-        step("residents", "people_resident", ["id", "name", "name_initials", "sex", "id_type", "id_number", "birth_date", "phone",
-                                              "relation", "residence", "tags", "photo", "anonymised", "under_observation",
-                                              "created_at", "updated_at", "community_id", "dwelling_id"], resident_lines())
-        step("campaigns", "watch_campaign", ["id", "community_id", "name", "starts_on", "ends_on", "created_at"],
-             (f"{c}\t{c}\t武汉2020\t2020-02-17\t2020-02-19\t{now}\n" for c in range(1, compounds + 1)))
+        step(
+            "residents",
+            "people_resident",
+            [
+                "id",
+                "name",
+                "name_initials",
+                "sex",
+                "id_type",
+                "id_number",
+                "birth_date",
+                "phone",
+                "relation",
+                "residence",
+                "tags",
+                "photo",
+                "anonymised",
+                "under_observation",
+                "created_at",
+                "updated_at",
+                "community_id",
+                "dwelling_id",
+            ],
+            resident_lines(),
+        )
+        step(
+            "campaigns",
+            "watch_campaign",
+            ["id", "community_id", "name", "starts_on", "ends_on", "created_at"],
+            (f"{c}\t{c}\t武汉2020\t2020-02-17\t2020-02-19\t{now}\n" for c in range(1, compounds + 1)),
+        )
         outcomes = ["confirmed"] * 7 + ["absent", "vacant", "no_answer"]
 
         def assignment_lines():
@@ -201,16 +284,50 @@ def generate_city(database_url: str, residents: int, compounds: int) -> None:
                 else:
                     yield f"{d}\t{community}\t{d}\t{community}\t\t\t\\N\t\\N\tf\n"
 
-        step("assignments", "watch_assignment", ["id", "campaign_id", "dwelling_id", "community_id", "team", "outcome", "visited_at",
-                                                 "last_visit_id", "conflict"], assignment_lines())
-        step("visits", "watch_visit", ["id", "assignment_id", "outcome", "present", "absent", "note", "visited_at", "received_at",
-                                       "client_id", "conflict"],
-             (f"{v}\t{v}\t{outcomes[v % 10]}\t[]\t{{}}\t\t{now}\t{now}\t{uuid.UUID(int=v)}\tf\n" for v in range(1, visits + 1)))
+        step(
+            "assignments",
+            "watch_assignment",
+            [
+                "id",
+                "campaign_id",
+                "dwelling_id",
+                "community_id",
+                "team",
+                "outcome",
+                "visited_at",
+                "last_visit_id",
+                "conflict",
+            ],
+            assignment_lines(),
+        )
+        step(
+            "visits",
+            "watch_visit",
+            [
+                "id",
+                "assignment_id",
+                "outcome",
+                "present",
+                "absent",
+                "note",
+                "visited_at",
+                "received_at",
+                "client_id",
+                "conflict",
+            ],
+            (
+                f"{v}\t{v}\t{outcomes[v % 10]}\t[]\t{{}}\t\t{now}\t{now}\t{uuid.UUID(int=v)}\tf\n"
+                for v in range(1, visits + 1)
+            ),
+        )
         t0 = time.perf_counter()
         conn.execute("ANALYZE")
         steps.append(("analyze", 0, time.perf_counter() - t0))
-    print(f"generated the city in {sum(s for _l, _n, s in steps):.0f} s "
-          f"({residents:,} residents, {total_dwellings:,} dwellings, {visits:,} visits)", flush=True)
+    print(
+        f"generated the city in {sum(s for _l, _n, s in steps):.0f} s "
+        f"({residents:,} residents, {total_dwellings:,} dwellings, {visits:,} visits)",
+        flush=True,
+    )
 
 
 def measure_city(residents: int, compounds: int, runs: int) -> None:
@@ -228,8 +345,10 @@ def measure_city(residents: int, compounds: int, runs: int) -> None:
             rows = census.rollup(assignments, level)
             samples.append(time.perf_counter() - t0)
         done = sum(r["done"] for r in rows)
-        print(f"campaign progress by {level:9}: {len(rows):5,} rows, {done:,} visited; median {sorted(samples)[len(samples) // 2]:.2f} s, "
-              f"worst {max(samples):.2f} s (goal < 1 s)")
+        print(
+            f"campaign progress by {level:9}: {len(rows):5,} rows, {done:,} visited; median {sorted(samples)[len(samples) // 2]:.2f} s, "
+            f"worst {max(samples):.2f} s (goal < 1 s)"
+        )
     one = Campaign.objects.get(pk=1)
     t0 = time.perf_counter()
     census.progress(one)

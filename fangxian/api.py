@@ -6,8 +6,8 @@ from django.http import Http404
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.security import django_auth
 from ninja.errors import AuthenticationError
+from ninja.security import django_auth
 
 from fangxian.accounts.api import router as accounts_router
 from fangxian.accounts.apikit import BearerAuth, ErrorOut
@@ -55,7 +55,9 @@ class FangxianAPI(NinjaAPI):
 
 
 # Bearer tokens for devices and scripts; the session (with its CSRF token) for our own pages.
-api = FangxianAPI(title="Fangxian", version="1", urls_namespace="api", auth=[BearerAuth(), django_auth], parser=CheckedJSON())
+api = FangxianAPI(
+    title="Fangxian", version="1", urls_namespace="api", auth=[BearerAuth(), django_auth], parser=CheckedJSON()
+)
 api.add_router("", accounts_router)
 api.add_router("", places_router)
 api.add_router("", people_router)

@@ -59,13 +59,13 @@ def community_table(user) -> list[dict]:
     ids = [c.id for c in communities]
     per_community = {
         row["community_id"]: row
-        for row in Resident.objects.current().filter(community_id__in=ids).values("community_id").annotate(**resident_counts())
+        for row in Resident.objects.current()
+        .filter(community_id__in=ids)
+        .values("community_id")
+        .annotate(**resident_counts())
     }
     dwellings = dict(Dwelling.objects.filter(community_id__in=ids).values_list("community_id").annotate(n=Count("id")))
-    return [
-        {"community": c, "dwellings": dwellings.get(c.id, 0), **per_community.get(c.id, {})}
-        for c in communities
-    ]
+    return [{"community": c, "dwellings": dwellings.get(c.id, 0), **per_community.get(c.id, {})} for c in communities]
 
 
 @login_required
@@ -85,9 +85,15 @@ def home(request: HttpRequest) -> HttpResponse:
         # An office's residents in view are exactly its table's communities; anyone holding
         # other roles as well is counted directly.
         offices_only = user.is_superuser or all(r.kind in OFFICES for r in roles)
-        context["registry"] = summed(context["community_table"]) if offices_only and "community_table" in context else registry_counts(user)
+        context["registry"] = (
+            summed(context["community_table"])
+            if offices_only and "community_table" in context
+            else registry_counts(user)
+        )
     if can(user, Can.IMPORT):
-        context["pending_imports"] = visible(user, Can.IMPORT, ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED)).count()
+        context["pending_imports"] = visible(
+            user, Can.IMPORT, ImportBatch.objects.filter(status=ImportBatch.Status.PREVIEWED)
+        ).count()
     context["can_import"] = can(user, Can.IMPORT)
     context["can_audit"] = can(user, Can.VIEW_AUDIT)
     context["can_manage_staff"] = can(user, Can.MANAGE_STAFF)
@@ -96,15 +102,21 @@ def home(request: HttpRequest) -> HttpResponse:
     context["gates"] = list(usable_gates(user)[:2])
     context["can_trust"] = can(user, Can.TRUST)
     if context["can_trust"]:
-        context["trust_waiting"] = sum(1 for g in trust.grants_in_view(user).filter(status=TrustGrant.Status.ASKED)
-                                       if trust.may_grant(user, g.gate, g.issuer_id))
+        context["trust_waiting"] = sum(
+            1
+            for g in trust.grants_in_view(user).filter(status=TrustGrant.Status.ASKED)
+            if trust.may_grant(user, g.gate, g.issuer_id)
+        )
     if can(user, Can.WATCH):
         # The grid worker's and health worker's morning: who has a fever, who has not reported.
         context["alerts"] = observations.alerts(visible(user, Can.WATCH, Observation.objects.all()))[:30]
-    context["my_shifts"] = Assignment.objects.filter(person__user=user, shift__roster__status=Roster.Status.PUBLISHED,
-                                                     shift__day__gte=timezone.localdate()).count()
+    context["my_shifts"] = Assignment.objects.filter(
+        person__user=user, shift__roster__status=Roster.Status.PUBLISHED, shift__day__gte=timezone.localdate()
+    ).count()
     context["plans_duty"] = can(user, Can.PLAN_DUTY)
-    context["campaigns"] = list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
+    context["campaigns"] = (
+        list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
+    )
     return render(request, "home.html", context)
 
 

@@ -28,8 +28,10 @@ def require(*needs: str) -> None:
     if not lacking:
         return
     packages = " ".join(dict.fromkeys(" ".join(lacking.values()).split()))
-    message = (f"needs {', '.join(lacking)}: sudo apt-get install -y --no-install-recommends {packages}"
-               " (or `make sysdeps` as root)")
+    message = (
+        f"needs {', '.join(lacking)}: sudo apt-get install -y --no-install-recommends {packages}"
+        " (or `make sysdeps` as root)"
+    )
     if os.environ.get("CI"):
         pytest.fail(f"CI installs every system package, yet this test {message}", pytrace=False)
     pytest.skip(message)

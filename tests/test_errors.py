@@ -98,12 +98,21 @@ def test_production_settings_pass_the_deploy_check_without_warnings_when_https_i
     ours = ("DJANGO_", "FANGXIAN_", "SECRET_KEY", "DEBUG")
     environ = {key: value for key, value in os.environ.items() if not key.startswith(ours)}
     environ |= {
-        "DJANGO_SETTINGS_MODULE": "fangxian.settings", "SECRET_KEY_FILE": str(tmp_path / "key"),
-        "ALLOWED_HOSTS": "fangxian.example.org", "FANGXIAN_HTTPS": "true", "FANGXIAN_BEHIND_PROXY": "true",
+        "DJANGO_SETTINGS_MODULE": "fangxian.settings",
+        "SECRET_KEY_FILE": str(tmp_path / "key"),
+        "ALLOWED_HOSTS": "fangxian.example.org",
+        "FANGXIAN_HTTPS": "true",
+        "FANGXIAN_BEHIND_PROXY": "true",
     }
     (tmp_path / "key").write_text("k7Hq2-Zp9w_Lr4Tb8Xc1Vn6Md3Gs5Jf0Ya7Ue2Io9Pl4Kh8Rt1Wq6Ez3Bx5Cv0Nm")
-    check = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], env=environ,
-                           cwd=Path(settings.BASE_DIR), capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=environ,
+        cwd=Path(settings.BASE_DIR),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert check.returncode == 0, check.stdout + check.stderr
     assert "no issues" in check.stdout and "WARNING" not in check.stderr + check.stdout
 

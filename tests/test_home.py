@@ -18,8 +18,9 @@ def test_a_secretarys_totals_are_their_community(world, client_for):
     assert registry["residents"] == Resident.objects.current().filter(community=world.xiangchang).count()
 
 
-@pytest.mark.parametrize("actor", ["secretary", "grid_worker", "gate_keeper", "health_worker", "volunteer",
-                                   "street_admin"])
+@pytest.mark.parametrize(
+    "actor", ["secretary", "grid_worker", "gate_keeper", "health_worker", "volunteer", "street_admin"]
+)
 def test_the_home_page_offers_only_what_the_role_may_open(world, client_for, actor):
     client = client_for(actor)
     links = set(re.findall(r'<a [^>]*href="(/[^"]*)"', client.get("/").content.decode()))

@@ -28,27 +28,62 @@ def gate(world):
 
 
 def scan(gate, **fields):
-    return {"gate_id": gate.id, "code": "", "temperature": 36.5, "client_id": str(uuid.uuid4()),
-            "scanned_at": timezone.now().isoformat(), **fields}
+    return {
+        "gate_id": gate.id,
+        "code": "",
+        "temperature": 36.5,
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+        **fields,
+    }
 
 
-@pytest.mark.parametrize("body", [{"tags": 5}, {"dwelling_id": "abc"}, {"dwelling_id": int(HUGE)}, {"name": None, "shoe": 42},
-                                  {"phone": "1\x0038"}, {"tags": ["\ud800"]}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"tags": 5},
+        {"dwelling_id": "abc"},
+        {"dwelling_id": int(HUGE)},
+        {"name": None, "shoe": 42},
+        {"phone": "1\x0038"},
+        {"tags": ["\ud800"]},
+    ],
+)
 def test_a_bad_patch_of_a_resident_is_422(world, api_for, body):
     response = post(api_for("secretary"), f"/api/v1/residents/{world.resident(world.xiangchang).id}", body, "patch")
     assert response.status_code == 422 and "detail" in response.json()
 
 
-@pytest.mark.parametrize("path", [f"/api/v1/residents/{HUGE}", f"/api/v1/residents?dwelling_id={HUGE}", f"/api/v1/residents?limit={HUGE}",
-                                  "/api/v1/residents?limit=100000", f"/api/v1/residents?offset={HUGE}", "/api/v1/residents?q=%00",
-                                  f"/api/v1/buildings?community_id={HUGE}", f"/api/v1/observations/{HUGE}/reports"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/api/v1/residents/{HUGE}",
+        f"/api/v1/residents?dwelling_id={HUGE}",
+        f"/api/v1/residents?limit={HUGE}",
+        "/api/v1/residents?limit=100000",
+        f"/api/v1/residents?offset={HUGE}",
+        "/api/v1/residents?q=%00",
+        f"/api/v1/buildings?community_id={HUGE}",
+        f"/api/v1/observations/{HUGE}/reports",
+    ],
+)
 def test_numbers_beyond_a_column_and_nul_characters_are_refused_by_the_api(world, api_for, path):
     assert api_for("secretary").get(path).status_code in (400, 404, 422)
 
 
-@pytest.mark.parametrize("path", [f"/people/residents/{HUGE}/", f"/people/residents/?building={HUGE}", "/people/residents/?building=²",
-                                  "/people/residents/?q=%00", f"/gate/permits/print.pdf?building={HUGE}", "/gate/permits/?entrance=١",
-                                  f"/places/dwellings/?community={HUGE}", f"/gate/records/?gate={HUGE}&who=%00"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        f"/people/residents/{HUGE}/",
+        f"/people/residents/?building={HUGE}",
+        "/people/residents/?building=²",
+        "/people/residents/?q=%00",
+        f"/gate/permits/print.pdf?building={HUGE}",
+        "/gate/permits/?entrance=١",
+        f"/places/dwellings/?community={HUGE}",
+        f"/gate/records/?gate={HUGE}&who=%00",
+    ],
+)
 def test_pages_answer_4xx_or_their_page_for_hostile_query_values(world, client_for, path):
     assert client_for("secretary").get(path).status_code in (200, 400, 404)
 
@@ -57,20 +92,37 @@ def test_a_body_that_is_not_json_or_a_form_that_cannot_be_read_is_400(world, api
     client = api_for("secretary")
     assert client.post("/api/v1/residents", "{not json", content_type="application/json").status_code == 400
     assert client.post("/api/v1/gate/grants/1/grant", "x", content_type="multipart/form-data").status_code == 400
-    assert client_for("secretary").post("/people/residents/new/", "x", content_type="multipart/form-data").status_code == 400
+    assert (
+        client_for("secretary").post("/people/residents/new/", "x", content_type="multipart/form-data").status_code
+        == 400
+    )
 
 
 def test_a_time_at_the_edge_of_the_calendar_is_refused(world, gate, api_for):
     client = api_for("gate_keeper")
     assert post(client, "/api/v1/gate/scans", scan(gate, code="FX1:x", scanned_at=EDGE)).status_code == 422
-    assert post(client, "/api/v1/gate/visitors", scan(gate, name="访客", scanned_at="9999-12-31T23:59:59-14:00")).status_code == 422
+    assert (
+        post(
+            client, "/api/v1/gate/visitors", scan(gate, name="访客", scanned_at="9999-12-31T23:59:59-14:00")
+        ).status_code
+        == 422
+    )
 
 
 def test_each_bad_scan_of_a_batch_costs_only_itself(world, gate, api_for):
     good = [scan(gate, code=permits.issue(world.resident(world.xiangchang, b), None).code) for b in ("1", "2")]
-    bad = [scan(gate, permit_id=int(HUGE)), scan(gate, code="FX1:x", scanned_at=EDGE), scan(gate, code="FX1:\x00"),
-           scan(gate, code="\ud800"), {"gate_id": HUGE}, "not a scan", scan(gate, temperature=1e309)]
-    answers = post(api_for("gate_keeper"), "/api/v1/gate/scans/batch", {"scans": [good[0], *bad, good[1]]}).json()["results"]
+    bad = [
+        scan(gate, permit_id=int(HUGE)),
+        scan(gate, code="FX1:x", scanned_at=EDGE),
+        scan(gate, code="FX1:\x00"),
+        scan(gate, code="\ud800"),
+        {"gate_id": HUGE},
+        "not a scan",
+        scan(gate, temperature=1e309),
+    ]
+    answers = post(api_for("gate_keeper"), "/api/v1/gate/scans/batch", {"scans": [good[0], *bad, good[1]]}).json()[
+        "results"
+    ]
     assert [a.get("verdict") for a in answers] == ["admit"] + [None] * len(bad) + ["admit"]
     assert all("error" in a for a in answers[1:-1])
     assert Pass.objects.filter(gate=gate).count() == 2
@@ -89,7 +141,9 @@ def test_a_scan_the_database_refuses_costs_only_itself(world, gate, api_for, mon
 
     monkeypatch.setattr(QuerySet, "bulk_create", picky)
     others = [scan(gate, code=permits.issue(world.resident(world.xiangchang, "2"), None).code) for _ in range(2)]
-    answers = post(api_for("gate_keeper"), "/api/v1/gate/scans/batch", {"scans": [others[0], refused, others[1]]}).json()["results"]
+    answers = post(
+        api_for("gate_keeper"), "/api/v1/gate/scans/batch", {"scans": [others[0], refused, others[1]]}
+    ).json()["results"]
     assert ["error" in a for a in answers] == [False, True, False]
     assert Pass.objects.filter(gate=gate).count() == 2
 
@@ -97,9 +151,26 @@ def test_a_scan_the_database_refuses_costs_only_itself(world, gate, api_for, mon
 def test_an_unreadable_census_visit_costs_only_itself(world, api_for):
     from fangxian.watch import census
 
-    campaign = census.create(world.xiangchang, "第一轮", timezone.localdate(), timezone.localdate(), [world.building(world.xiangchang, "1")], None)
+    campaign = census.create(
+        world.xiangchang,
+        "第一轮",
+        timezone.localdate(),
+        timezone.localdate(),
+        [world.building(world.xiangchang, "1")],
+        None,
+    )
     dwellings = [a.dwelling_id for a in campaign.assignments.all()[:2]]
-    visits = [{"dwelling_id": d, "outcome": "absent", "client_id": str(uuid.uuid4()), "visited_at": timezone.now().isoformat(),
-               "absent": {"where": where}} for d, where in zip(dwellings, ["老家", "老\x00家"])]
-    answers = post(api_for("secretary"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": visits}).json()["results"]
+    visits = [
+        {
+            "dwelling_id": d,
+            "outcome": "absent",
+            "client_id": str(uuid.uuid4()),
+            "visited_at": timezone.now().isoformat(),
+            "absent": {"where": where},
+        }
+        for d, where in zip(dwellings, ["老家", "老\x00家"], strict=False)
+    ]
+    answers = post(api_for("secretary"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": visits}).json()[
+        "results"
+    ]
     assert "visit_id" in answers[0] and "error" in answers[1]

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
 from . import audit
-from .apikit import ErrorOut, Id, Input, answers, error, not_found
+from .apikit import ErrorOut, Id, Input, error, not_found
 from .models import ApiToken, AuditEvent
 from .views import revoke_token_of, tokens_in_view
 

@@ -4,7 +4,6 @@ types that keep what a client sends inside what the databases can hold."""
 from __future__ import annotations
 
 import datetime
-import time
 from typing import Annotated, Any, NoReturn
 
 from django.contrib.auth import get_user_model
@@ -20,6 +19,7 @@ from pydantic import AfterValidator, model_validator
 from fangxian.lib.ids import MAX_ID
 
 from .guards import unreadable
+from .models import AccessVersion, ApiToken, token_digest
 
 # A row id as both databases store it (64-bit): a larger number is refused with 422 at the
 # door instead of overflowing inside SQLite or PostgreSQL.
@@ -78,7 +78,6 @@ def answers(ok: dict, *refusals: int) -> dict:
     operation documents (fangxian/api.py: 400, 401, 403 for changes, 404 for paths, 422)."""
     return {**ok, **dict.fromkeys(refusals, ErrorOut)}
 
-from .models import AccessVersion, ApiToken, token_digest
 
 TOUCH_EVERY = timezone.timedelta(minutes=5)
 

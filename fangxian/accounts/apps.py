@@ -11,12 +11,10 @@ class AccountsConfig(AppConfig):
         from django.contrib.auth.signals import user_login_failed
         from django.urls import register_converter
 
-        from .converters import IdConverter
-
         from .audit import login_failed
+        from .converters import IdConverter
         from .models import ApiToken, Role, version_follows
 
         version_follows(Role, ApiToken, get_user_model())
         user_login_failed.connect(login_failed, dispatch_uid="fangxian-login-failed")
         register_converter(IdConverter, "id")
-

@@ -47,9 +47,11 @@ def login_failed(sender, credentials: dict, request: HttpRequest | None = None, 
     role = Role.objects.filter(user=account).select_related("grid").first() if account else None
     community_id = (role.community_id or (role.grid.community_id if role.grid_id else None)) if role else None
     AuditEvent.objects.create(
-        user=account, username=username, action=AuditEvent.Action.LOGIN_FAILED, community_id=community_id,
+        user=account,
+        username=username,
+        action=AuditEvent.Action.LOGIN_FAILED,
+        community_id=community_id,
         detail={"locked": bool(getattr(request, "axes_locked_out", False))},
         ip=client_ip(request) if request is not None else None,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else "",
     )
-

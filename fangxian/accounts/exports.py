@@ -53,7 +53,7 @@ def audit_export(request: HttpRequest, name: str, communities: Counts, **detail)
 
 def xlsx_response(data: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = f"attachment; filename=\"{filename}\""
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
@@ -63,7 +63,9 @@ def pdf_bytes(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def pdf_response(request: HttpRequest, name: str, html: str, filename: str, communities: Counts, **detail) -> HttpResponse:
+def pdf_response(
+    request: HttpRequest, name: str, html: str, filename: str, communities: Counts, **detail
+) -> HttpResponse:
     """A printed page, opened in the browser's viewer, ready to print. Printing is part of the
     work of whoever may open the page, so no export capability is asked; it is audited."""
     response = HttpResponse(pdf_bytes(html), content_type="application/pdf")
@@ -72,7 +74,9 @@ def pdf_response(request: HttpRequest, name: str, html: str, filename: str, comm
     return response
 
 
-def export_list(request: HttpRequest, name: str, headers: list[str], rows: list[list], communities: Counts, **detail) -> HttpResponse:
+def export_list(
+    request: HttpRequest, name: str, headers: list[str], rows: list[list], communities: Counts, **detail
+) -> HttpResponse:
     """A list as .xlsx, for users who may export every community's rows in it."""
     require_export(request, communities)
     audit_export(request, name, communities, **detail)

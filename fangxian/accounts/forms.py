@@ -14,8 +14,12 @@ class GrantForm(forms.Form):
 
     username = forms.CharField(label=_("username"), max_length=150)
     full_name = forms.CharField(label=_("full name"), max_length=150, required=False)
-    password = forms.CharField(label=_("initial password"), required=False, widget=forms.PasswordInput(render_value=False),
-                               help_text=_("Only for a new account; they can change it later."))
+    password = forms.CharField(
+        label=_("initial password"),
+        required=False,
+        widget=forms.PasswordInput(render_value=False),
+        help_text=_("Only for a new account; they can change it later."),
+    )
     kind = forms.ChoiceField(label=_("role"))
     place = forms.ChoiceField(label=_("where"))
 
@@ -37,7 +41,12 @@ class GrantForm(forms.Form):
             return data
         level, _sep, pk = place_key.partition(":")
         if level != Role.LEVELS[kind]:
-            raise ValidationError({"place": _("A %(role)s is given a %(level)s.") % {"role": Role.Kind(kind).label, "level": level_label(Role.LEVELS[kind])}})
+            raise ValidationError(
+                {
+                    "place": _("A %(role)s is given a %(level)s.")
+                    % {"role": Role.Kind(kind).label, "level": level_label(Role.LEVELS[kind])}
+                }
+            )
         place = staff.grantable_places(self.manager, kind).filter(pk=pk).first()
         if place is None:
             raise ValidationError({"place": _("You may not give this role there.")})

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from django.db import DataError
-from django.http.multipartparser import MultiPartParserError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 from ninja.parser import Parser

@@ -64,12 +64,12 @@ class Role(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.place}"
+
     @property
     def place(self):
         return getattr(self, self.LEVELS[self.kind])
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} · {self.place}"
 
     def clean(self):
         from django.core.exceptions import ValidationError
@@ -77,7 +77,9 @@ class Role(models.Model):
         level = self.LEVELS.get(self.kind)
         set_levels = [lvl for lvl in ("city", "district", "street", "community", "grid") if getattr(self, f"{lvl}_id")]
         if set_levels != [level]:
-            raise ValidationError(_("A %(role)s is scoped to one %(level)s.") % {"role": self.get_kind_display(), "level": level})
+            raise ValidationError(
+                _("A %(role)s is scoped to one %(level)s.") % {"role": self.get_kind_display(), "level": level}
+            )
 
 
 def token_digest(token: str) -> str:
@@ -97,6 +99,9 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.pk} ({self.user_id})"
 
     @classmethod
     def issue(cls, user, name: str = "") -> str:
@@ -120,6 +125,9 @@ class AccessVersion(models.Model):
     and a busy gate still asks the database one question per scan about who is asking."""
 
     version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str(self.version)
 
     @classmethod
     def bump(cls) -> None:
@@ -167,6 +175,9 @@ class AuditEvent(models.Model):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
 
+    def __str__(self) -> str:
+        return f"{self.action} {self.at:%Y-%m-%d %H:%M}"
+
 
 def bump_access_version(*_args, **_kwargs) -> None:
     AccessVersion.bump()
@@ -175,6 +186,9 @@ def bump_access_version(*_args, **_kwargs) -> None:
 def version_follows(*models_) -> None:
     """Saving or deleting any of these models changes who may do what."""
     for model in models_:
-        models.signals.post_save.connect(bump_access_version, sender=model, dispatch_uid=f"access-save-{model._meta.label}")
-        models.signals.post_delete.connect(bump_access_version, sender=model, dispatch_uid=f"access-delete-{model._meta.label}")
-
+        models.signals.post_save.connect(
+            bump_access_version, sender=model, dispatch_uid=f"access-save-{model._meta.label}"
+        )
+        models.signals.post_delete.connect(
+            bump_access_version, sender=model, dispatch_uid=f"access-delete-{model._meta.label}"
+        )

@@ -37,7 +37,15 @@ class Can(StrEnum):
 
 
 K = Role.Kind
-OVERSIGHT = {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EXPORT, Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST}
+OVERSIGHT = {
+    Can.VIEW_PLACES,
+    Can.VIEW_RESIDENTS,
+    Can.EXPORT,
+    Can.VIEW_AUDIT,
+    Can.MANAGE_STAFF,
+    Can.MANAGE_TERRITORY,
+    Can.TRUST,
+}
 CAPABILITIES: dict[str, frozenset[Can]] = {
     # Offices above a community oversee and count; they do not need to ring residents.
     K.CITY_ADMIN: frozenset(OVERSIGHT),
@@ -47,7 +55,9 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     K.SECRETARY: frozenset(Can) - {Can.MANAGE_TERRITORY},
     K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST},
     # A grid worker keeps their households' records and phones them; ID numbers stay masked.
-    K.GRID_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE, Can.WATCH, Can.CENSUS}),
+    K.GRID_WORKER: frozenset(
+        {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE, Can.WATCH, Can.CENSUS}
+    ),
     K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),
     # Gates check permits, not the registry; volunteers and departments see the territory only.
     K.GATE_KEEPER: frozenset({Can.VIEW_PLACES}),
@@ -63,9 +73,19 @@ PATHS = {
     "city": {"city": "id"},
     "district": {"district": "id", "city": "city_id"},
     "street": {"street": "id", "district": "district_id", "city": "district__city_id"},
-    "community": {"community": "id", "street": "street_id", "district": "street__district_id", "city": "street__district__city_id"},
-    "grid": {"grid": "id", "community": "community_id", "street": "community__street_id",
-             "district": "community__street__district_id", "city": "community__street__district__city_id"},
+    "community": {
+        "community": "id",
+        "street": "street_id",
+        "district": "street__district_id",
+        "city": "street__district__city_id",
+    },
+    "grid": {
+        "grid": "id",
+        "community": "community_id",
+        "street": "community__street_id",
+        "district": "community__street__district_id",
+        "city": "community__street__district__city_id",
+    },
 }
 
 
@@ -122,7 +142,9 @@ class Scope:
         if self.everything:
             return queryset
         path = queryset.model.SCOPE
-        condition = Q(**{f"{path.community}__in": self.whole_communities()}) if self.communities is not None else Q(pk__in=[])
+        condition = (
+            Q(**{f"{path.community}__in": self.whole_communities()}) if self.communities is not None else Q(pk__in=[])
+        )
         if self.grid_ids:
             if path.grid is None:
                 grid_communities = Grid.objects.filter(id__in=self.grid_ids).values("community_id")

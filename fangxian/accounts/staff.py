@@ -27,7 +27,11 @@ def grantable_kinds(user) -> list[str]:
     if user.is_superuser:
         return list(K.values)
     managers = managing_roles(user)
-    return [kind for kind in K.values if any(rank(kind) > rank(m.kind) and within(Role.LEVELS[kind], m) is not None for m in managers)]
+    return [
+        kind
+        for kind in K.values
+        if any(rank(kind) > rank(m.kind) and within(Role.LEVELS[kind], m) is not None for m in managers)
+    ]
 
 
 def grantable_places(user, kind: str) -> QuerySet:
@@ -69,5 +73,9 @@ def managed_users(manager) -> QuerySet:
     if manager.is_superuser:
         return User.objects.all()
     in_view = roles_in_view(manager)
-    return User.objects.filter(roles__in=in_view).exclude(roles__in=Role.objects.exclude(pk__in=in_view.values("pk"))).exclude(
-        pk=manager.pk).distinct()
+    return (
+        User.objects.filter(roles__in=in_view)
+        .exclude(roles__in=Role.objects.exclude(pk__in=in_view.values("pk")))
+        .exclude(pk=manager.pk)
+        .distinct()
+    )

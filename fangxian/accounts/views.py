@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
@@ -7,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -31,14 +31,20 @@ class LoginView(auth_views.LoginView):
         return response
 
 
-def locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
     """Too many wrong passwords for this account or from this address (django-axes)."""
-    message = _("Too many wrong passwords: this account and address are locked for %(minutes)s minutes. "
-                "Ask your secretary if you have forgotten the password.") % {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
+    message = _(
+        "Too many wrong passwords: this account and address are locked for %(minutes)s minutes. "
+        "Ask your secretary if you have forgotten the password."
+    ) % {"minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)}
     if request.path.startswith("/api/"):
         locked = JsonResponse({"detail": message}, status=429)
     else:
-        locked = render(request, "accounts/login.html", {"locked": message, "next": request.POST.get("next", "")}, status=429)
+        locked = render(
+            request, "accounts/login.html", {"locked": message, "next": request.POST.get("next", "")}, status=429
+        )
     locked["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return locked
 
@@ -61,8 +67,14 @@ def tokens(request: HttpRequest) -> HttpResponse:
 
 
 def revoke_token_of(request: HttpRequest, token: ApiToken) -> None:
-    audit.record(request, AuditEvent.Action.TOKEN_REVOKED, token, community_id=community_of(token.user),
-                 username=token.user.username, device=token.name)
+    audit.record(
+        request,
+        AuditEvent.Action.TOKEN_REVOKED,
+        token,
+        community_id=community_of(token.user),
+        username=token.user.username,
+        device=token.name,
+    )
     token.delete()
 
 
@@ -89,7 +101,13 @@ def deactivate_user(request: HttpRequest, pk: int) -> HttpResponse:
         account.save(update_fields=["is_active"])
         for token in account.api_tokens.all():
             revoke_token_of(request, token)
-        audit.record(request, AuditEvent.Action.DEACTIVATE, account, community_id=community_of(account), username=account.username)
+        audit.record(
+            request,
+            AuditEvent.Action.DEACTIVATE,
+            account,
+            community_id=community_of(account),
+            username=account.username,
+        )
     messages.success(request, _("%(user)s can no longer log in.") % {"user": account.username})
     return redirect("staff")
 
@@ -108,10 +126,26 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if wants_xlsx(request):
         headers = ["at", "username", "action", "community", "target_type", "target_id", "ip", "detail"]
         events = list(events[:100_000])
-        data = [[e.at.isoformat(), e.username, e.action, str(e.community or ""), e.target_type, e.target_id, e.ip or "", str(e.detail)] for e in events]
+        data = [
+            [
+                e.at.isoformat(),
+                e.username,
+                e.action,
+                str(e.community or ""),
+                e.target_type,
+                e.target_id,
+                e.ip or "",
+                str(e.detail),
+            ]
+            for e in events
+        ]
         return export_list(request, "audit", headers, data, counted(e.community_id for e in events))
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/audit.html", {"page": page, "actions": AuditEvent.Action.choices, "query": request.GET.urlencode()})
+    return render(
+        request,
+        "accounts/audit.html",
+        {"page": page, "actions": AuditEvent.Action.choices, "query": request.GET.urlencode()},
+    )
 
 
 @login_required
@@ -125,15 +159,29 @@ def staff_list(request: HttpRequest) -> HttpResponse:
         user = data["user"]
         with transaction.atomic():
             if user is None:
-                user = get_user_model().objects.create_user(username=data["username"], password=data["password"],
-                                                             first_name=data["full_name"])
+                user = get_user_model().objects.create_user(
+                    username=data["username"], password=data["password"], first_name=data["full_name"]
+                )
             role = Role.objects.create(user=user, kind=data["kind"], **{Role.LEVELS[data["kind"]]: data["place_obj"]})
-            audit.record(request, AuditEvent.Action.GRANT, role, community_id=role.community_id or getattr(role.grid, "community_id", None),
-                         username=user.username, role=role.kind)
+            audit.record(
+                request,
+                AuditEvent.Action.GRANT,
+                role,
+                community_id=role.community_id or getattr(role.grid, "community_id", None),
+                username=user.username,
+                role=role.kind,
+            )
         messages.success(request, _("%(user)s is now %(role)s.") % {"user": user.username, "role": role})
         return redirect("staff")
-    return render(request, "accounts/staff.html", {"roles": roles, "form": form,
-                                                   "managed": set(staff.managed_users(request.user).filter(is_active=True).values_list("pk", flat=True))})
+    return render(
+        request,
+        "accounts/staff.html",
+        {
+            "roles": roles,
+            "form": form,
+            "managed": set(staff.managed_users(request.user).filter(is_active=True).values_list("pk", flat=True)),
+        },
+    )
 
 
 @login_required
@@ -145,8 +193,14 @@ def revoke_role(request: HttpRequest, pk: int) -> HttpResponse:
     if role.user_id == request.user.pk:
         messages.error(request, _("You cannot remove your own role."))
         return redirect("staff")
-    audit.record(request, AuditEvent.Action.REVOKE, role, community_id=role.community_id or getattr(role.grid, "community_id", None),
-                 username=role.user.username, role=role.kind)
+    audit.record(
+        request,
+        AuditEvent.Action.REVOKE,
+        role,
+        community_id=role.community_id or getattr(role.grid, "community_id", None),
+        username=role.user.username,
+        role=role.kind,
+    )
     role.delete()
     messages.success(request, _("Role removed."))
     return redirect("staff")

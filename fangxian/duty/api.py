@@ -79,11 +79,28 @@ class RosterIn(Input):
 def roster_out(roster: Roster, job: Job | None = None) -> dict:
     shifts = roster.shifts.select_related("post").prefetch_related("assignments__person")
     return {
-        "id": roster.pk, "community_id": roster.community_id, "starts_on": roster.starts_on, "ends_on": roster.ends_on,
-        "status": roster.status, "result": roster.result | {"explanations": [planning.describe(e) for e in roster.result.get("explanations", [])]},
-        "shifts": [{"id": s.pk, "post": s.post.name, "day": s.day, "start": s.start, "hours": s.hours, "headcount": s.headcount,
-                    "people": [{"assignment_id": a.pk, "person_id": a.person_id, "name": a.person.name, "locked": a.locked} for a in s.assignments.all()]}
-                   for s in shifts],
+        "id": roster.pk,
+        "community_id": roster.community_id,
+        "starts_on": roster.starts_on,
+        "ends_on": roster.ends_on,
+        "status": roster.status,
+        "result": roster.result
+        | {"explanations": [planning.describe(e) for e in roster.result.get("explanations", [])]},
+        "shifts": [
+            {
+                "id": s.pk,
+                "post": s.post.name,
+                "day": s.day,
+                "start": s.start,
+                "hours": s.hours,
+                "headcount": s.headcount,
+                "people": [
+                    {"assignment_id": a.pk, "person_id": a.person_id, "name": a.person.name, "locked": a.locked}
+                    for a in s.assignments.all()
+                ],
+            }
+            for s in shifts
+        ],
     } | ({"job": job_out(job)} if job else {})
 
 
@@ -165,10 +182,23 @@ def publish_roster(request, roster_id: Id):
 
 @router.get("/duty/my-shifts")
 def my_shifts(request):
-    rows = (Assignment.objects.filter(person__user=request.user, shift__roster__status=Roster.Status.PUBLISHED)
-            .select_related("shift__post").order_by("shift__day", "shift__start"))
-    return [{"assignment_id": a.pk, "post": a.shift.post.name, "day": a.shift.day, "start": a.shift.start, "hours": a.shift.hours,
-             "checked_in_at": a.checked_in_at, "checked_out_at": a.checked_out_at} for a in rows]
+    rows = (
+        Assignment.objects.filter(person__user=request.user, shift__roster__status=Roster.Status.PUBLISHED)
+        .select_related("shift__post")
+        .order_by("shift__day", "shift__start")
+    )
+    return [
+        {
+            "assignment_id": a.pk,
+            "post": a.shift.post.name,
+            "day": a.shift.day,
+            "start": a.shift.start,
+            "hours": a.shift.hours,
+            "checked_in_at": a.checked_in_at,
+            "checked_out_at": a.checked_out_at,
+        }
+        for a in rows
+    ]
 
 
 def own(request, assignment_id: int) -> Assignment:

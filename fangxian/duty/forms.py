@@ -78,11 +78,15 @@ def clean_bands(raw: Any, key: str, errors: Errors) -> dict[str, list[int]]:
     cleaned: dict[str, list[int]] = {}
     if not isinstance(raw, Mapping):
         raw = {}
-        errors.add(key, _("Availability is weekdays 0-6 (Monday 0), each with bands 0-5 (four hours each from midnight)."))
+        errors.add(
+            key, _("Availability is weekdays 0-6 (Monday 0), each with bands 0-5 (four hours each from midnight).")
+        )
     for day, values in raw.items():
         bands = [whole(b, 0, 5) for b in (values if isinstance(values, list) else [values])]
         if whole(day, 0, 6) is None or None in bands:
-            errors.add(key, _("Availability is weekdays 0-6 (Monday 0), each with bands 0-5 (four hours each from midnight)."))
+            errors.add(
+                key, _("Availability is weekdays 0-6 (Monday 0), each with bands 0-5 (four hours each from midnight).")
+            )
             continue
         if bands:
             cleaned[str(whole(day, 0, 6))] = sorted({b for b in bands if b is not None})
@@ -92,7 +96,10 @@ def clean_bands(raw: Any, key: str, errors: Errors) -> dict[str, list[int]]:
 def clean_person(data: Mapping[str, Any]) -> dict[str, Any]:
     """A person signed up for the roster: the model's values, plus `team` (a name) and `leader`."""
     errors = Errors()
-    values: dict[str, Any] = {"name": required(data, "name", 50, _("The name is required."), errors), **{key: text(data, key, limit, errors) for key, limit in TEXTS.items()}}
+    values: dict[str, Any] = {
+        "name": required(data, "name", 50, _("The name is required."), errors),
+        **{key: text(data, key, limit, errors) for key, limit in TEXTS.items()},
+    }
     values["kind"] = choice(data, "kind", Person.Kind.values, Person.Kind.VOLUNTEER, errors)
     values["level"] = choice(data, "level", Person.Level.values, "", errors)
     values["birth_year"] = None
@@ -117,7 +124,9 @@ def clean_person(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def person_data(post: QueryDict) -> dict[str, Any]:
     """The sign-up form, as the API would send it."""
-    data: dict[str, Any] = {key: post.get(key, "") for key in ("name", "kind", "level", "birth_year", "max_hours_week", *TEXTS)}
+    data: dict[str, Any] = {
+        key: post.get(key, "") for key in ("name", "kind", "level", "birth_year", "max_hours_week", *TEXTS)
+    }
     data["availability"] = {str(day): post.getlist(f"day{day}") for day in range(7) if post.getlist(f"day{day}")}
     data["is_new"], data["leader"] = post.get("is_new") == "on", post.get("leader") == "on"
     return data
@@ -135,12 +144,18 @@ def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
         raw = []
     for item in raw:
         item = item if isinstance(item, Mapping) else {}
-        pattern = {"start": whole(item.get("start"), 0, 23), "hours": whole(item.get("hours"), 1, 24),
-                   "headcount": whole(item.get("headcount", 2), 1, 50)}
+        pattern = {
+            "start": whole(item.get("start"), 0, 23),
+            "hours": whole(item.get("hours"), 1, 24),
+            "headcount": whole(item.get("headcount", 2), 1, 50),
+        }
         if None in pattern.values():
             errors.add("patterns", _("A shift starts at 0-23 and lasts 1-24 hours, for 1-50 people."))
             continue
-        patterns.append(pattern | {need: flag(item.get(need, False)) for need in ("needs_health", "adults_only", "needs_experienced")})
+        patterns.append(
+            pattern
+            | {need: flag(item.get(need, False)) for need in ("needs_health", "adults_only", "needs_experienced")}
+        )
     errors.raise_any()
     return {"name": name, "kind": kind, "patterns": patterns}
 
@@ -153,10 +168,16 @@ def post_data(post: QueryDict) -> dict[str, Any]:
     patterns = []
     for start, length in shifts:
         hour = whole(start, 0, 23)
-        patterns.append({"start": start, "hours": length, "headcount": post.get("headcount") or 2,
-                         "needs_health": post.get("needs_health") == "on" and hour is not None and 8 <= hour < 20,
-                         "adults_only": post.get("adults_only") == "on" and hour is not None and (hour < 8 or hour >= 20),
-                         "needs_experienced": post.get("needs_experienced") == "on"})
+        patterns.append(
+            {
+                "start": start,
+                "hours": length,
+                "headcount": post.get("headcount") or 2,
+                "needs_health": post.get("needs_health") == "on" and hour is not None and 8 <= hour < 20,
+                "adults_only": post.get("adults_only") == "on" and hour is not None and (hour < 8 or hour >= 20),
+                "needs_experienced": post.get("needs_experienced") == "on",
+            }
+        )
     return {"name": post.get("name", ""), "kind": post.get("kind", ""), "patterns": patterns}
 
 

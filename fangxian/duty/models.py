@@ -45,7 +45,9 @@ class Person(models.Model):
         STREET = "street", _("street")
 
     community = models.ForeignKey(Community, models.CASCADE, related_name="duty_people")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="duty_people")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="duty_people"
+    )
     name = models.CharField(_("name"), max_length=50)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.VOLUNTEER)
@@ -119,6 +121,9 @@ class Pattern(models.Model):
     class Meta:
         ordering = ["post", "start"]
 
+    def __str__(self) -> str:
+        return f"{self.start}:00 +{self.hours} h × {self.headcount}"
+
 
 class Roster(models.Model):
     class Status(models.TextChoices):
@@ -169,6 +174,9 @@ class Shift(models.Model):
     class Meta:
         ordering = ["day", "start", "post_id"]
 
+    def __str__(self) -> str:
+        return f"{self.day} {self.start}:00 +{self.hours} h"
+
     @property
     def begins(self) -> datetime.datetime:
         return timezone.make_aware(datetime.datetime.combine(self.day, datetime.time(self.start)))
@@ -199,11 +207,16 @@ class Assignment(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["shift", "person"], name="one_place_per_person_per_shift")]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} @ {self.shift_id}"
+
     @property
     def late(self) -> bool:
         """Checked in more than ten minutes after the start, or not at all ten minutes in."""
         grace = self.shift.begins + datetime.timedelta(minutes=10)
-        return (self.checked_in_at or timezone.now()) > grace and (self.checked_in_at is not None or timezone.now() < self.shift.ends)
+        return (self.checked_in_at or timezone.now()) > grace and (
+            self.checked_in_at is not None or timezone.now() < self.shift.ends
+        )
 
     @property
     def can_check_in(self) -> bool:
@@ -233,6 +246,9 @@ class SwapRequest(models.Model):
 
     SCOPE = ScopePath(community="assignment__shift__roster__community_id")
 
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.status}"
+
 
 class Project(models.Model):
     """A community's call for volunteers: gate duty, door knocking, deliveries, test-site order."""
@@ -256,6 +272,9 @@ class Project(models.Model):
     class Meta:
         ordering = ["-starts_on"]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class SignUp(models.Model):
     class Status(models.TextChoices):
@@ -272,3 +291,6 @@ class SignUp(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "person"], name="one_signup_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} → {self.project_id}: {self.status}"

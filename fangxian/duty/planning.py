@@ -51,16 +51,30 @@ def create(community, starts_on: datetime.date, days: int, user) -> Roster:
     """A week or a month (forms.clean_roster bounds it): one Shift per active post, pattern and day."""
     ends_on = starts_on + datetime.timedelta(days=days - 1)
     roster = Roster.objects.create(community=community, starts_on=starts_on, ends_on=ends_on, created_by=user)
-    posts = Post.objects.filter(community=community, starts_on__lte=ends_on).filter(Q(ends_on=None) | Q(ends_on__gte=starts_on))
+    posts = Post.objects.filter(community=community, starts_on__lte=ends_on).filter(
+        Q(ends_on=None) | Q(ends_on__gte=starts_on)
+    )
     patterns = list(Pattern.objects.filter(post__in=posts).select_related("post"))
     if not patterns:
         raise ValidationError({"posts": [_("No post has shifts yet: add a post and its shifts first.")]})
-    Shift.objects.bulk_create([
-        Shift(roster=roster, post=p.post, day=day, start=p.start, hours=p.hours, headcount=p.headcount, needs_health=p.needs_health,
-              adults_only=p.adults_only, needs_experienced=p.needs_experienced)
-        for day in roster.days for p in patterns
-        if p.post.starts_on <= day and (p.post.ends_on is None or day <= p.post.ends_on)
-    ])
+    Shift.objects.bulk_create(
+        [
+            Shift(
+                roster=roster,
+                post=p.post,
+                day=day,
+                start=p.start,
+                hours=p.hours,
+                headcount=p.headcount,
+                needs_health=p.needs_health,
+                adults_only=p.adults_only,
+                needs_experienced=p.needs_experienced,
+            )
+            for day in roster.days
+            for p in patterns
+            if p.post.starts_on <= day and (p.post.ends_on is None or day <= p.post.ends_on)
+        ]
+    )
     return roster
 
 
@@ -76,10 +90,20 @@ def bands(raw: dict) -> frozenset:
 
 def member(person: Person, on_the_roster: bool = True) -> solver.Member:
     """Someone no longer on the roster (left, or dispatched elsewhere) keeps what they did and gets nothing new."""
-    available = (bands(person.availability) if person.availability else solver.EVERYWHEN) if on_the_roster else frozenset()
+    available = (
+        (bands(person.availability) if person.availability else solver.EVERYWHEN) if on_the_roster else frozenset()
+    )
     return solver.Member(
-        person.pk, person.name, health=person.health, level=person.level, minor=person.minor, new=person.is_new,
-        available=available, preferred=bands(person.preferred), max_hours=person.max_hours_week, team=person.team_id,
+        person.pk,
+        person.name,
+        health=person.health,
+        level=person.level,
+        minor=person.minor,
+        new=person.is_new,
+        available=available,
+        preferred=bands(person.preferred),
+        max_hours=person.max_hours_week,
+        team=person.team_id,
     )
 
 
@@ -93,35 +117,68 @@ def kept(now: datetime.datetime) -> Q:
     """Assignments a re-solve leaves as they are: on a shift that has started, checked in or
     out, handed over by an approved swap, or locked."""
     swapped = SwapRequest.objects.filter(assignment=OuterRef("pk"), status=SwapRequest.Status.APPROVED)
-    return (started(now, "shift__") | Q(locked=True) | Q(checked_in_at__isnull=False) | Q(checked_out_at__isnull=False)
-            | Q(Exists(swapped)))
+    return (
+        started(now, "shift__")
+        | Q(locked=True)
+        | Q(checked_in_at__isnull=False)
+        | Q(checked_out_at__isnull=False)
+        | Q(Exists(swapped))
+    )
 
 
 def problem_for(roster: Roster, now: datetime.datetime) -> solver.Problem:
     """The roster as the solver sees it at `now`: what is kept is pinned, started shifts are frozen."""
     pins = set(Assignment.objects.filter(shift__roster=roster).filter(kept(now)).values_list("person_id", "shift_id"))
     on_the_roster = Person.objects.filter(community=roster.community, active=True).filter(
-        Q(dispatched_until=None) | Q(dispatched_until__gte=roster.starts_on))
+        Q(dispatched_until=None) | Q(dispatched_until__gte=roster.starts_on)
+    )
     people = on_the_roster | Person.objects.filter(pk__in={p for p, _s in pins})
     chosen = set(on_the_roster.values_list("pk", flat=True))
     shifts = [
-        solver.Shift(s.pk, s.post_id, s.post.name, s.day, s.start, s.hours, s.headcount, s.needs_health, s.adults_only, s.needs_experienced)
+        solver.Shift(
+            s.pk,
+            s.post_id,
+            s.post.name,
+            s.day,
+            s.start,
+            s.hours,
+            s.headcount,
+            s.needs_health,
+            s.adults_only,
+            s.needs_experienced,
+        )
         for s in roster.shifts.select_related("post")
     ]
-    return solver.Problem([member(p, p.pk in chosen) for p in people.distinct()], shifts, rest_hours=roster.rest_hours,
-                          max_nights_in_row=roster.max_nights_in_row, pins=pins, published={(p, s) for p, s in roster.published},
-                          frozen=set(roster.shifts.filter(started(now)).values_list("pk", flat=True)), seed=roster.seed)
+    return solver.Problem(
+        [member(p, p.pk in chosen) for p in people.distinct()],
+        shifts,
+        rest_hours=roster.rest_hours,
+        max_nights_in_row=roster.max_nights_in_row,
+        pins=pins,
+        published={(p, s) for p, s in roster.published},
+        frozen=set(roster.shifts.filter(started(now)).values_list("pk", flat=True)),
+        seed=roster.seed,
+    )
 
 
-def solve(roster: Roster, seconds: float = SECONDS, as_of: datetime.datetime | None = None,
-          report: Callable[[str], None] | None = None) -> solver.Solution:
+def solve(
+    roster: Roster,
+    seconds: float = SECONDS,
+    as_of: datetime.datetime | None = None,
+    report: Callable[[str], None] | None = None,
+) -> solver.Solution:
     """Re-solves the future places that are not kept; what is kept never moves, and no one is
     added to a shift that has started. `as_of` solves as if it were then (the demo plans its
     week the evening before); `report` hears how far it is, in words."""
     tell = report or (lambda line: None)
     problem = problem_for(roster, as_of or timezone.now())
-    tell(_("Solving: %(places)s places to fill from %(people)s people…") % {
-        "places": sum(s.headcount for s in problem.shifts if s.id not in problem.frozen), "people": len(problem.members)})
+    tell(
+        _("Solving: %(places)s places to fill from %(people)s people…")
+        % {
+            "places": sum(s.headcount for s in problem.shifts if s.id not in problem.frozen),
+            "people": len(problem.members),
+        }
+    )
     found = solver.solve(problem, seconds=seconds, progress=in_words(tell) if report else None)
     tell(_("Saving the roster…"))
     save(roster, problem, found, as_of or timezone.now())
@@ -138,7 +195,10 @@ def in_words(tell: Callable[[str], None]) -> solver.Progress:
             return
         told["at"], told["complete"] = seconds, told["complete"] or not missing
         if missing:
-            tell(_("Best so far after %(seconds).1f s: %(n)s places or rules still open; looking further…") % {"seconds": seconds, "n": missing})
+            tell(
+                _("Best so far after %(seconds).1f s: %(n)s places or rules still open; looking further…")
+                % {"seconds": seconds, "n": missing}
+            )
         else:
             tell(_("A complete roster after %(seconds).1f s; now making it fairer…") % {"seconds": seconds})
 
@@ -151,7 +211,9 @@ def save(roster: Roster, problem: solver.Problem, found: solver.Solution, now: d
     left out rather than break the rest rule."""
     by_id = {s.id: s for s in problem.shifts}
     with transaction.atomic():
-        rows = list(Assignment.objects.filter(shift__roster=roster).filter(kept(now)).values_list("pk", "person_id", "shift_id"))
+        rows = list(
+            Assignment.objects.filter(shift__roster=roster).filter(kept(now)).values_list("pk", "person_id", "shift_id")
+        )
         Assignment.objects.filter(shift__roster=roster).exclude(pk__in=[pk for pk, _p, _s in rows]).delete()
         frozen = set(roster.shifts.filter(started(now)).values_list("pk", flat=True))
         stays = {(p, s) for _pk, p, s in rows}
@@ -160,14 +222,28 @@ def save(roster: Roster, problem: solver.Problem, found: solver.Solution, now: d
         def fits_in(p: int, s: int) -> bool:
             return not any(p == q and solver.clash(by_id[s], by_id[t], roster.rest_hours) for q, t in lately)
 
-        Assignment.objects.bulk_create([Assignment(person_id=p, shift_id=s) for p, s in sorted(found.assignments)
-                                        if s not in frozen and (p, s) not in stays and fits_in(p, s)])
+        Assignment.objects.bulk_create(
+            [
+                Assignment(person_id=p, shift_id=s)
+                for p, s in sorted(found.assignments)
+                if s not in frozen and (p, s) not in stays and fits_in(p, s)
+            ]
+        )
         roster.solved_at = timezone.now()
         roster.result = {
-            "status": found.status, "objective": found.objective, "bound": found.bound, "shortfall": found.shortfall,
-            "seconds": round(found.seconds, 2), "scores": found.scores,
-            "explanations": [{"code": e.code, "params": {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in e.params.items()}}
-                             for e in found.explanations],
+            "status": found.status,
+            "objective": found.objective,
+            "bound": found.bound,
+            "shortfall": found.shortfall,
+            "seconds": round(found.seconds, 2),
+            "scores": found.scores,
+            "explanations": [
+                {
+                    "code": e.code,
+                    "params": {k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in e.params.items()},
+                }
+                for e in found.explanations
+            ],
         }
         roster.save(update_fields=["solved_at", "result"])
 
@@ -185,8 +261,16 @@ def start_solving(roster: Roster, user) -> Job:
     """Solving takes seconds: it runs as a job, and the roster page shows how far it is.
     Raises running.Busy when another coordinator's solve of this roster is under way."""
     title = _("Solving the roster %(dates)s of %(community)s") % {"dates": roster, "community": roster.community}
-    return running.start(user, roster.community, title, solve_job, Can.PLAN_DUTY, params={"roster": roster.pk},
-                         key=solving_key(roster), next_url=reverse("duty:roster", args=[roster.pk]))
+    return running.start(
+        user,
+        roster.community,
+        title,
+        solve_job,
+        Can.PLAN_DUTY,
+        params={"roster": roster.pk},
+        key=solving_key(roster),
+        next_url=reverse("duty:roster", args=[roster.pk]),
+    )
 
 
 def solve_job(job: Job) -> None:
@@ -201,7 +285,9 @@ def solve_job(job: Job) -> None:
 def publish(roster: Roster) -> Roster:
     if solving(roster):
         raise ValidationError(_("The roster is being solved: publish it when the solver is done."))
-    roster.published = sorted([list(pair) for pair in Assignment.objects.filter(shift__roster=roster).values_list("person_id", "shift_id")])
+    roster.published = sorted(
+        [list(pair) for pair in Assignment.objects.filter(shift__roster=roster).values_list("person_id", "shift_id")]
+    )
     roster.status, roster.published_at = Roster.Status.PUBLISHED, timezone.now()
     roster.save(update_fields=["published", "status", "published_at"])
     return roster
@@ -218,9 +304,15 @@ def may_take(shift: Shift, person: Person) -> None:
     """Refuses a person of another community, or one whose other shifts leave too little rest."""
     if person.community_id != shift.roster.community_id:
         raise ValidationError({"person": [_("This person is not on duty in this community.")]})
-    others = Assignment.objects.filter(person=person, shift__roster=shift.roster).exclude(shift=shift).select_related("shift")
+    others = (
+        Assignment.objects.filter(person=person, shift__roster=shift.roster)
+        .exclude(shift=shift)
+        .select_related("shift")
+    )
     if any(solver.clash(as_solver(a.shift), as_solver(shift), shift.roster.rest_hours) for a in others):
-        raise ValidationError({"person": [_("%(name)s is on another shift too close to this one.") % {"name": person.name}]})
+        raise ValidationError(
+            {"person": [_("%(name)s is on another shift too close to this one.") % {"name": person.name}]}
+        )
 
 
 def as_solver(shift: Shift) -> solver.Shift:
@@ -270,7 +362,11 @@ STATUSES = {
     "unknown": _("no roster found in time"),
 }
 ROLES = {"district": _("district-level cadre"), "street": _("street-level cadre"), "health": _("health worker")}
-NEEDS = {"health": _("health worker"), "experienced": _("experienced person"), "adults": _("adult enough for the night")}
+NEEDS = {
+    "health": _("health worker"),
+    "experienced": _("experienced person"),
+    "adults": _("adult enough for the night"),
+}
 REASONS = {
     "hour_cap": _("everyone free has reached their weekly hours"),
     "rest": _("everyone free would have less than the rest between shifts"),
@@ -290,11 +386,19 @@ def describe(explanation: dict) -> str:
     code = explanation["code"]
     messages = {
         "zero_hours": _("%(post)s, %(day)s %(time)s: a shift of 0 hours."),
-        "more_than_exist": _("%(post)s, %(day)s %(time)s needs %(needed)s people, but only %(people)s are on duty in all."),
-        "not_enough_available": _("%(post)s, %(day)s %(time)s needs %(needed)s people; only %(available)s can come at that time."),
+        "more_than_exist": _(
+            "%(post)s, %(day)s %(time)s needs %(needed)s people, but only %(people)s are on duty in all."
+        ),
+        "not_enough_available": _(
+            "%(post)s, %(day)s %(time)s needs %(needed)s people; only %(available)s can come at that time."
+        ),
         "no_health_available": _("%(post)s, %(day)s %(time)s needs a health worker; none can come at that time."),
-        "no_experienced_available": _("%(post)s, %(day)s %(time)s needs someone experienced; everyone who can come is new."),
-        "contradictory_mix": _("%(post)s, %(day)s %(time)s has one place but needs an experienced health worker, and there is none."),
+        "no_experienced_available": _(
+            "%(post)s, %(day)s %(time)s needs someone experienced; everyone who can come is new."
+        ),
+        "contradictory_mix": _(
+            "%(post)s, %(day)s %(time)s has one place but needs an experienced health worker, and there is none."
+        ),
         "overlapping_shifts": _("%(post)s, %(day)s: the shift at %(time)s overlaps the one at %(other_start)s:00."),
         "no_presence": _("%(day)s: no %(role)s can come that day."),
         "short": _("%(post)s, %(day)s %(time)s: %(seated)s of %(needed)s places filled, because %(reason)s."),

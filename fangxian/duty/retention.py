@@ -11,6 +11,19 @@ from .models import Person
 
 
 def purge_people(emergency: Emergency) -> int:
-    served = Person.objects.filter(community__street__district__city_id=emergency.city_id, created_at__date__lte=emergency.closed_on)
-    return served.exclude(assignments__shift__day__gt=emergency.closed_on).exclude(name__startswith="#").update(
-        name=Concat(Value("#"), Cast("id", CharField())), phone="", sending_unit="", skills="", languages="", birth_year=None, user=None)
+    served = Person.objects.filter(
+        community__street__district__city_id=emergency.city_id, created_at__date__lte=emergency.closed_on
+    )
+    return (
+        served.exclude(assignments__shift__day__gt=emergency.closed_on)
+        .exclude(name__startswith="#")
+        .update(
+            name=Concat(Value("#"), Cast("id", CharField())),
+            phone="",
+            sending_unit="",
+            skills="",
+            languages="",
+            birth_year=None,
+            user=None,
+        )
+    )

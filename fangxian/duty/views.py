@@ -41,7 +41,9 @@ def start_solving(request: HttpRequest, roster: Roster) -> None:
 
 
 def planned_communities(user) -> list[Community]:
-    return [c for c in visible(user, Can.VIEW_PLACES, Community.objects.all()) if holds_community(user, Can.PLAN_DUTY, c.pk)]
+    return [
+        c for c in visible(user, Can.VIEW_PLACES, Community.objects.all()) if holds_community(user, Can.PLAN_DUTY, c.pk)
+    ]
 
 
 def posted_community(request: HttpRequest, communities: list[Community]) -> Community:
@@ -70,9 +72,12 @@ def overview(request: HttpRequest) -> HttpResponse:
         else:
             start_solving(request, roster)
             return redirect("duty:roster", pk=roster.pk)
-    context = {"rosters": visible(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"))[:30],
-               "communities": communities, "mine": own_people(request.user).exists(),
-               "next_monday": timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday())}
+    context = {
+        "rosters": visible(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"))[:30],
+        "communities": communities,
+        "mine": own_people(request.user).exists(),
+        "next_monday": timezone.localdate() + datetime.timedelta(days=7 - timezone.localdate().weekday()),
+    }
     return render(request, "duty/overview.html", context)
 
 
@@ -91,10 +96,15 @@ def people(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s is on the list for the roster.") % {"name": person.name})
             return redirect("duty:people")
-    context = {"people": visible(request.user, Can.VIEW_PLACES, Person.objects.select_related("team", "community")),
-               "communities": communities, "kinds": Person.Kind.choices, "levels": Person.Level.choices,
-               "teams": Team.objects.filter(community__in=communities),
-               "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")], "bands": list(enumerate(BAND_LABELS))}
+    context = {
+        "people": visible(request.user, Can.VIEW_PLACES, Person.objects.select_related("team", "community")),
+        "communities": communities,
+        "kinds": Person.Kind.choices,
+        "levels": Person.Level.choices,
+        "teams": Team.objects.filter(community__in=communities),
+        "weekdays": [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")],
+        "bands": list(enumerate(BAND_LABELS)),
+    }
     return render(request, "duty/people.html", context)
 
 
@@ -110,21 +120,30 @@ def posts(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Post added."))
         return redirect("duty:posts")
-    context = {"posts": visible(request.user, Can.VIEW_PLACES, Post.objects.prefetch_related("patterns")), "communities": communities,
-               "kinds": Post.Kind.choices}
+    context = {
+        "posts": visible(request.user, Can.VIEW_PLACES, Post.objects.prefetch_related("patterns")),
+        "communities": communities,
+        "kinds": Post.Kind.choices,
+    }
     return render(request, "duty/posts.html", context)
 
 
 def roster_grid(roster: Roster) -> dict:
     """Rows of (post, shift time), columns of days; each cell its shift and people."""
-    shifts = list(roster.shifts.select_related("post").prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("person").order_by("person__name"))))
+    shifts = list(
+        roster.shifts.select_related("post").prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("person").order_by("person__name"))
+        )
+    )
     rows: dict[tuple, dict] = {}
     for shift in shifts:
         row = rows.setdefault((shift.post.name, shift.start), {"post": shift.post, "label": shift.label, "cells": {}})
         row["cells"][shift.day] = shift
     days = roster.days
-    return {"days": days, "rows": [{**row, "cells": [row["cells"].get(d) for d in days]} for _key, row in sorted(rows.items())]}
+    return {
+        "days": days,
+        "rows": [{**row, "cells": [row["cells"].get(d) for d in days]} for _key, row in sorted(rows.items())],
+    }
 
 
 @login_required
@@ -132,13 +151,21 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"), pk=pk)
     solving = planning.solving(roster)
     planner = can(request.user, Can.PLAN_DUTY, roster)
-    context = {"roster": roster, **roster_grid(roster), "planner": planner and solving is None, "solving": solving,
-               "job": own_solve(request, roster, solving),
-               "explanations": [planning.describe(e) for e in roster.result.get("explanations", [])],
-               "solver_status": planning.STATUSES.get(roster.result.get("status"), roster.result.get("status")),
-               "people": Person.objects.filter(community=roster.community, active=True) if planner else [],
-               "swaps": SwapRequest.objects.filter(assignment__shift__roster=roster, status=SwapRequest.Status.PENDING).select_related(
-                   "assignment__person", "assignment__shift__post", "replacement") if planner else []}
+    context = {
+        "roster": roster,
+        **roster_grid(roster),
+        "planner": planner and solving is None,
+        "solving": solving,
+        "job": own_solve(request, roster, solving),
+        "explanations": [planning.describe(e) for e in roster.result.get("explanations", [])],
+        "solver_status": planning.STATUSES.get(roster.result.get("status"), roster.result.get("status")),
+        "people": Person.objects.filter(community=roster.community, active=True) if planner else [],
+        "swaps": SwapRequest.objects.filter(
+            assignment__shift__roster=roster, status=SwapRequest.Status.PENDING
+        ).select_related("assignment__person", "assignment__shift__post", "replacement")
+        if planner
+        else [],
+    }
     return render(request, "duty/roster.html", context)
 
 
@@ -147,7 +174,11 @@ def own_solve(request: HttpRequest, roster: Roster, solving: Job | None) -> Job 
     if solving is not None:
         return solving if solving.user_id == request.user.pk else None
     last = Job.objects.filter(key=planning.solving_key(roster), user=request.user).first()
-    if last is not None and last.state == Job.State.FAILED and (roster.solved_at is None or last.finished_at > roster.solved_at):
+    if (
+        last is not None
+        and last.state == Job.State.FAILED
+        and (roster.solved_at is None or last.finished_at > roster.solved_at)
+    ):
         return last
     return None
 
@@ -180,7 +211,11 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Tap a cell: add a person (locked, so a re-solve keeps them), remove one, lock or unlock."""
     shift = get_visible_or_404(request.user, Can.PLAN_DUTY, Shift.objects.select_related("roster"), pk=pk)
     person_id = request.POST.get("person", "")
-    person = Person.objects.filter(pk=as_id(person_id), community_id=shift.roster.community_id).first() if as_id(person_id) else None
+    person = (
+        Person.objects.filter(pk=as_id(person_id), community_id=shift.roster.community_id).first()
+        if as_id(person_id)
+        else None
+    )
     action = request.POST.get("action", "add")
     try:
         if person is None:
@@ -203,15 +238,27 @@ def shift_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def my_shifts(request: HttpRequest) -> HttpResponse:
     """A person's own shifts on their phone: check in and out, ask for a swap."""
-    rows = (Assignment.objects.filter(person__in=own_people(request.user), shift__roster__status=Roster.Status.PUBLISHED,
-                                      shift__day__gte=timezone.localdate() - datetime.timedelta(days=1))
-            .select_related("shift__post", "person").order_by("shift__day", "shift__start"))
-    colleagues = Person.objects.filter(community__in=own_people(request.user).values("community_id"), active=True).exclude(user=request.user)
+    rows = (
+        Assignment.objects.filter(
+            person__in=own_people(request.user),
+            shift__roster__status=Roster.Status.PUBLISHED,
+            shift__day__gte=timezone.localdate() - datetime.timedelta(days=1),
+        )
+        .select_related("shift__post", "person")
+        .order_by("shift__day", "shift__start")
+    )
+    colleagues = Person.objects.filter(
+        community__in=own_people(request.user).values("community_id"), active=True
+    ).exclude(user=request.user)
     return render(request, "duty/mine.html", {"rows": rows, "colleagues": colleagues, "now": timezone.now()})
 
 
 def own_assignment(request: HttpRequest, pk: int) -> Assignment:
-    row = Assignment.objects.filter(pk=pk, person__in=own_people(request.user)).select_related("shift__roster", "person").first()
+    row = (
+        Assignment.objects.filter(pk=pk, person__in=own_people(request.user))
+        .select_related("shift__roster", "person")
+        .first()
+    )
     if row is None:
         raise Http404
     return row
@@ -232,7 +279,9 @@ def check_in_out(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
 def ask_swap(request: HttpRequest, pk: int) -> HttpResponse:
     row = own_assignment(request, pk)
     reason = request.POST.get("reason", "").strip()
-    replacement = Person.objects.filter(pk=as_id(request.POST.get("replacement")) or 0, community_id=row.person.community_id).first()
+    replacement = Person.objects.filter(
+        pk=as_id(request.POST.get("replacement")) or 0, community_id=row.person.community_id
+    ).first()
     if not reason:
         messages.error(request, _("Say why, so that the coordinator can decide."))
     else:
@@ -244,10 +293,14 @@ def ask_swap(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
-    swap = get_visible_or_404(request.user, Can.PLAN_DUTY, SwapRequest.objects.select_related("assignment__shift__roster"), pk=pk)
+    swap = get_visible_or_404(
+        request.user, Can.PLAN_DUTY, SwapRequest.objects.select_related("assignment__shift__roster"), pk=pk
+    )
     roster_id = swap.assignment.shift.roster_id
     if as_id(request.POST.get("replacement")):
-        swap.replacement = Person.objects.filter(pk=as_id(request.POST["replacement"]), community_id=swap.assignment.person.community_id).first()
+        swap.replacement = Person.objects.filter(
+            pk=as_id(request.POST["replacement"]), community_id=swap.assignment.person.community_id
+        ).first()
     try:
         planning.decide_swap(swap, request.POST.get("decision") == "approve", request.user)
     except ValidationError as exc:
@@ -259,8 +312,12 @@ def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The week as the book on the office wall used to hold it: A4 landscape."""
     roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"), pk=pk)
-    html = render_to_string("duty/roster_print.html", {"roster": roster, **roster_grid(roster), "printed_at": timezone.localtime()})
-    return pdf_response(request, "roster", html, f"roster-{roster.starts_on}.pdf", {roster.community_id: 1}, roster=roster.pk)
+    html = render_to_string(
+        "duty/roster_print.html", {"roster": roster, **roster_grid(roster), "printed_at": timezone.localtime()}
+    )
+    return pdf_response(
+        request, "roster", html, f"roster-{roster.starts_on}.pdf", {roster.community_id: 1}, roster=roster.pk
+    )
 
 
 @login_required
@@ -268,8 +325,11 @@ def roster_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"), pk=pk)
     grid = roster_grid(roster)
     header = [_("post"), _("shift")] + [f"{d:%m-%d}" for d in grid["days"]]
-    rows = [[row["post"].name, row["label"]] + ["、".join(a.person.name for a in cell.assignments.all()) if cell else "" for cell in row["cells"]]
-            for row in grid["rows"]]
+    rows = [
+        [row["post"].name, row["label"]]
+        + ["、".join(a.person.name for a in cell.assignments.all()) if cell else "" for cell in row["cells"]]
+        for row in grid["rows"]
+    ]
     return export_list(request, "roster", header, rows, {roster.community_id: len(rows)}, roster=roster.pk)
 
 
@@ -280,21 +340,35 @@ def projects(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         community = posted_community(request, communities)
         try:
-            Project.objects.create(community=community, title=request.POST["title"].strip()[:100] or _("Volunteers needed"),
-                                   kind=request.POST.get("kind") if request.POST.get("kind") in Project.Kind.values else Project.Kind.GATE_DUTY,
-                                   starts_on=datetime.date.fromisoformat(request.POST.get("starts_on", "")),
-                                   ends_on=datetime.date.fromisoformat(request.POST.get("ends_on", "")),
-                                   headcount=max(1, int(request.POST.get("headcount", "1") or 1)))
+            Project.objects.create(
+                community=community,
+                title=request.POST["title"].strip()[:100] or _("Volunteers needed"),
+                kind=request.POST.get("kind")
+                if request.POST.get("kind") in Project.Kind.values
+                else Project.Kind.GATE_DUTY,
+                starts_on=datetime.date.fromisoformat(request.POST.get("starts_on", "")),
+                ends_on=datetime.date.fromisoformat(request.POST.get("ends_on", "")),
+                headcount=max(1, int(request.POST.get("headcount", "1") or 1)),
+            )
         except (KeyError, ValueError):
             messages.error(request, _("A project needs a title, dates and how many people."))
         else:
             messages.success(request, _("Posted."))
         return redirect("duty:projects")
     mine = own_people(request.user)
-    rows = visible(request.user, Can.VIEW_PLACES, Project.objects.select_related("community")) | Project.objects.filter(community__in=mine.values("community_id"))
-    context = {"projects": rows.distinct().prefetch_related(Prefetch("signups", queryset=SignUp.objects.select_related("person"))),
-               "communities": communities, "kinds": Project.Kind.choices, "mine": list(mine), "today": timezone.localdate(),
-               "planner_of": {c.pk for c in communities}}
+    rows = visible(request.user, Can.VIEW_PLACES, Project.objects.select_related("community")) | Project.objects.filter(
+        community__in=mine.values("community_id")
+    )
+    context = {
+        "projects": rows.distinct().prefetch_related(
+            Prefetch("signups", queryset=SignUp.objects.select_related("person"))
+        ),
+        "communities": communities,
+        "kinds": Project.Kind.choices,
+        "mine": list(mine),
+        "today": timezone.localdate(),
+        "planner_of": {c.pk for c in communities},
+    }
     return render(request, "duty/projects.html", context)
 
 
@@ -327,8 +401,13 @@ def decide_signup(request: HttpRequest, pk: int) -> HttpResponse:
 def certificate(request: HttpRequest, pk: int) -> HttpResponse:
     """A certificate of volunteer hours, counted from check-in to check-out."""
     person = own_people(request.user).select_related("community").filter(pk=pk).first() or get_visible_or_404(
-        request.user, Can.VIEW_PLACES, Person.objects.select_related("community"), pk=pk)
+        request.user, Can.VIEW_PLACES, Person.objects.select_related("community"), pk=pk
+    )
     rows = [a for a in person.assignments.select_related("shift__post").order_by("shift__day") if a.hours_worked]
-    html = render_to_string("duty/certificate.html", {"person": person, "rows": rows, "total": sum(a.hours_worked for a in rows),
-                                                       "today": timezone.localdate()})
-    return pdf_response(request, "certificate", html, f"hours-{person.pk}.pdf", {person.community_id: 1}, person=person.pk)
+    html = render_to_string(
+        "duty/certificate.html",
+        {"person": person, "rows": rows, "total": sum(a.hours_worked for a in rows), "today": timezone.localdate()},
+    )
+    return pdf_response(
+        request, "certificate", html, f"hours-{person.pk}.pdf", {person.community_id: 1}, person=person.pk
+    )

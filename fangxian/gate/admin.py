@@ -53,7 +53,17 @@ class TrustGrantAdmin(admin.ModelAdmin):
 class PermitAdmin(admin.ModelAdmin):
     list_display = ["id", "community", "valid_until", "revoked_at", "revoke_reason"]
     list_filter = ["community", "revoke_reason"]
-    readonly_fields = ["community", "resident", "key", "valid_from", "valid_until", "photo_sha256", "code", "issued_at", "issued_by"]
+    readonly_fields = [
+        "community",
+        "resident",
+        "key",
+        "valid_from",
+        "valid_until",
+        "photo_sha256",
+        "code",
+        "issued_at",
+        "issued_by",
+    ]
 
 
 @admin.register(Pass)

@@ -3,9 +3,9 @@ often a gate phone sends it."""
 
 import datetime
 import uuid
-from typing import Any
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -178,7 +178,13 @@ def result(p: Pass, gate_id: int, finding: checking.Finding | None = None) -> di
     client_id gets an error, never that pass."""
     if p.gate_id != gate_id:
         return {"client_id": str(p.client_id), "error": _("This client_id belongs to a pass of another gate.")}
-    holder = finding.holder if finding else ({"permit_id": p.claimed_permit_id, "name": p.holder, "issuer": p.issuer_code} if p.claimed_permit_id else {})
+    holder = (
+        finding.holder
+        if finding
+        else (
+            {"permit_id": p.claimed_permit_id, "name": p.holder, "issuer": p.issuer_code} if p.claimed_permit_id else {}
+        )
+    )
     return {"client_id": p.client_id, "verdict": p.verdict, "pass_id": p.pk, "holder": holder, "reasons": p.reasons}
 
 
@@ -194,14 +200,20 @@ def typed_codes(post: GatePost, scans: list[ScanIn]) -> dict[int, str]:
 def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
     """Judges and stores scans of one gate. A client_id already stored answers as it was
     stored: resending a batch after a lost answer changes nothing."""
-    known = set(Pass.objects.filter(client_id__in=[s.client_id for s in scans]).values_list("client_id", flat=True)) if len(scans) > 1 else set()
+    known = (
+        set(Pass.objects.filter(client_id__in=[s.client_id for s in scans]).values_list("client_id", flat=True))
+        if len(scans) > 1
+        else set()
+    )
     fresh = [s for s in scans if s.client_id not in known]
     codes = typed_codes(post, fresh)
-    typed_elsewhere = {s.client_id for s in fresh if not s.code and s.permit_id is not None and s.permit_id not in codes}
+    typed_elsewhere = {
+        s.client_id for s in fresh if not s.code and s.permit_id is not None and s.permit_id not in codes
+    }
     parsed = [checking.parse(s.code or codes.get(s.permit_id, "")) for s in fresh]
     rows = checking.permit_rows(parsed)
     new, findings = [], {}
-    for scan, item in zip(fresh, parsed):
+    for scan, item in zip(fresh, parsed, strict=True):
         temperature = clean_temperature(scan.temperature)
         if scan.client_id in typed_elsewhere:
             finding = checking.unknown_number(temperature)
@@ -209,17 +221,32 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
             finding = checking.judge(item, post.accepted, temperature, scan.scanned_at.timestamp(), rows)
         holder = finding.holder
         findings[scan.client_id] = finding
-        new.append(Pass(
-            gate_id=post.gate_id, kind=Pass.Kind.PERMIT, verdict=finding.verdict, reasons=finding.reasons, direction=post.direction,
-            temperature=temperature, permit_id=finding.permit_row["id"] if finding.permit_row else None,
-            claimed_permit_id=holder.get("permit_id"), issuer_code=holder.get("issuer", ""), holder=holder.get("name", ""),
-            scanned_at=scan.scanned_at, keeper_id=request.user.pk, client_id=scan.client_id,
-        ))
+        new.append(
+            Pass(
+                gate_id=post.gate_id,
+                kind=Pass.Kind.PERMIT,
+                verdict=finding.verdict,
+                reasons=finding.reasons,
+                direction=post.direction,
+                temperature=temperature,
+                permit_id=finding.permit_row["id"] if finding.permit_row else None,
+                claimed_permit_id=holder.get("permit_id"),
+                issuer_code=holder.get("issuer", ""),
+                holder=holder.get("name", ""),
+                scanned_at=scan.scanned_at,
+                keeper_id=request.user.pk,
+                client_id=scan.client_id,
+            )
+        )
     stored = store(new)
     missing = [s.client_id for s in scans if s.client_id not in stored]
     stored.update(existing_passes(missing) if missing else {})
-    return [result(stored[s.client_id], post.gate_id, findings.get(s.client_id)) if s.client_id in stored else
-            {"client_id": str(s.client_id), "error": _("This scan could not be stored; the others were.")} for s in scans]
+    return [
+        result(stored[s.client_id], post.gate_id, findings.get(s.client_id))
+        if s.client_id in stored
+        else {"client_id": str(s.client_id), "error": _("This scan could not be stored; the others were.")}
+        for s in scans
+    ]
 
 
 PASS_FIELDS = [f for f in Pass._meta.concrete_fields if not f.primary_key]
@@ -326,7 +353,9 @@ def scan_batch(request, data: BatchIn):
             continue
         by_gate.setdefault(item.gate_id, []).append((index, item))
     for gate_id, items in by_gate.items():
-        for (index, _item), answer in zip(items, record_scans(request, gates[gate_id], [i for _, i in items])):
+        for (index, _item), answer in zip(
+            items, record_scans(request, gates[gate_id], [i for _index, i in items]), strict=True
+        ):
             slots[index] = answer
     return {"results": slots}
 
@@ -354,11 +383,23 @@ def visitor(request, data: VisitorIn):
         if dwelling is None:
             error(_("That dwelling is not in this gate's community."), 422)
     verdict = Verdict.FEVER if is_fever(temperature) else Verdict.ADMIT
-    return keep(Pass(
-        gate=gate, kind=data.kind, verdict=verdict, reasons=[verdict] if verdict == Verdict.FEVER else [],
-        direction=gate.direction, temperature=temperature, holder=data.name, phone=data.phone, reason=data.reason,
-        visiting=dwelling, scanned_at=data.scanned_at, keeper=request.user, client_id=data.client_id,
-    ))
+    return keep(
+        Pass(
+            gate=gate,
+            kind=data.kind,
+            verdict=verdict,
+            reasons=[verdict] if verdict == Verdict.FEVER else [],
+            direction=gate.direction,
+            temperature=temperature,
+            holder=data.name,
+            phone=data.phone,
+            reason=data.reason,
+            visiting=dwelling,
+            scanned_at=data.scanned_at,
+            keeper=request.user,
+            client_id=data.client_id,
+        )
+    )
 
 
 @router.post("/gate/refusals", response=answers({200: PassOut}, 404, 409))
@@ -371,10 +412,20 @@ def refusal(request, data: RefusalIn):
         clean_time(data.scanned_at)
     except ValueError as exc:
         error(str(exc), 422)
-    return keep(Pass(
-        gate=gate, kind=Pass.Kind.REFUSAL, verdict=Verdict.REFUSED, reasons=[data.refusal], refusal=data.refusal,
-        reason=data.note, direction=gate.direction, scanned_at=data.scanned_at, keeper=request.user, client_id=data.client_id,
-    ))
+    return keep(
+        Pass(
+            gate=gate,
+            kind=Pass.Kind.REFUSAL,
+            verdict=Verdict.REFUSED,
+            reasons=[data.refusal],
+            refusal=data.refusal,
+            reason=data.note,
+            direction=gate.direction,
+            scanned_at=data.scanned_at,
+            keeper=request.user,
+            client_id=data.client_id,
+        )
+    )
 
 
 class RecallOut(Schema):
@@ -388,7 +439,11 @@ class RecallOut(Schema):
 def recall_visitor(request, gate_id: Id, phone: str):
     """A returning visitor's last registration at this gate, found by phone number."""
     gate = gate_for(request, gate_id)
-    last = Pass.objects.filter(gate=gate, phone=phone.strip(), kind__in=[Pass.Kind.VISITOR, Pass.Kind.COURIER]).order_by("-scanned_at").first()
+    last = (
+        Pass.objects.filter(gate=gate, phone=phone.strip(), kind__in=[Pass.Kind.VISITOR, Pass.Kind.COURIER])
+        .order_by("-scanned_at")
+        .first()
+    )
     if last is None:
         not_found()
     return last
@@ -423,7 +478,9 @@ def list_grants(request):
 def ask_trust(request, data: GrantIn):
     """Asks a community to let this gate admit its permits (granted at once when the caller
     may grant it)."""
-    gate = get_visible_or_404(request.user, Can.VIEW_PLACES, Gate.objects.select_related("community__street"), pk=data.gate_id)
+    gate = get_visible_or_404(
+        request.user, Can.VIEW_PLACES, Gate.objects.select_related("community__street"), pk=data.gate_id
+    )
     issuer = trust.candidates(gate).filter(pk=data.issuer_id).first()
     if issuer is None:
         error(_("A gate may ask only the communities of its own district."), 422)
@@ -455,7 +512,12 @@ def end_trust(request, grant_id: Id):
 
 @router.post("/permits", response=answers({201: PermitOut}, 404))
 def issue_permit(request, data: PermitIn):
-    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.select_related("community", "dwelling__building"), pk=data.resident_id)
+    resident = get_visible_or_404(
+        request.user,
+        Can.VIEW_RESIDENTS,
+        Resident.objects.select_related("community", "dwelling__building"),
+        pk=data.resident_id,
+    )
     if not can(request.user, Can.EDIT_REGISTRY, resident):
         error(_("Your role may not issue permits."), 403)
     if resident.moved_out_on is not None:

@@ -31,19 +31,30 @@ def canonical(data: dict) -> bytes:
 def build(gate: Gate) -> dict:
     accepted = gate.accepted_issuers()
     district_id = gate.community.street.district_id
-    keys = SigningKey.objects.filter(retired_at=None).filter(
-        Q(community_id__in=accepted) | Q(community__street__district_id=district_id)
-    ).select_related("community").order_by("id")
+    keys = (
+        SigningKey.objects.filter(retired_at=None)
+        .filter(Q(community_id__in=accepted) | Q(community__street__district_id=district_id))
+        .select_related("community")
+        .order_by("id")
+    )
     now = timezone.now()
     revoked = Permit.objects.filter(community_id__in=accepted, revoked_at__isnull=False, valid_until__gt=now)
     # By permit id only: the bundle names no one.
-    observed = Permit.objects.filter(community_id__in=accepted, revoked_at=None, valid_until__gt=now, resident__under_observation=True)
+    observed = Permit.objects.filter(
+        community_id__in=accepted, revoked_at=None, valid_until__gt=now, resident__under_observation=True
+    )
     body = {
         "gate": {"id": gate.pk, "name": gate.name, "community": gate.community.code, "direction": gate.direction},
         "fever_at": settings.FEVER_AT_TENTHS / 10,
         "keys": [
-            {"kid": bytes(k.kid).hex(), "issuer": k.community.code, "accepted": True, "public_key": b64(bytes(k.public_key))}
-            if k.community_id in accepted else {"kid": bytes(k.kid).hex(), "issuer": k.community.code, "accepted": False}
+            {
+                "kid": bytes(k.kid).hex(),
+                "issuer": k.community.code,
+                "accepted": True,
+                "public_key": b64(bytes(k.public_key)),
+            }
+            if k.community_id in accepted
+            else {"kid": bytes(k.kid).hex(), "issuer": k.community.code, "accepted": False}
             for k in keys
         ],
         "revoked": sorted(revoked.values_list("id", flat=True)),

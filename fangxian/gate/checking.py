@@ -15,15 +15,21 @@ from decimal import Decimal
 from django.db import connection
 
 from fangxian.lib import permit as codec
-
-from .keys import public_key
 from fangxian.people.models import Resident
 from fangxian.people.temperature import is_fever
 
+from .keys import public_key
 from .models import Permit, SigningKey, Verdict
 
-ORDER = [Verdict.FORGED, Verdict.UNKNOWN_ISSUER, Verdict.NOT_ACCEPTED_HERE, Verdict.REVOKED, Verdict.EXPIRED,
-         Verdict.UNDER_OBSERVATION, Verdict.FEVER]
+ORDER = [
+    Verdict.FORGED,
+    Verdict.UNKNOWN_ISSUER,
+    Verdict.NOT_ACCEPTED_HERE,
+    Verdict.REVOKED,
+    Verdict.EXPIRED,
+    Verdict.UNDER_OBSERVATION,
+    Verdict.FEVER,
+]
 KEY_CACHE_SECONDS = 60
 
 
@@ -39,8 +45,14 @@ class Finding:
         if self.envelope is None:
             return {}
         p = self.envelope.permit
-        return {"permit_id": p.permit_id, "name": p.name, "dwelling": p.dwelling, "issuer": p.issuer,
-                "valid_until": p.valid_until, "photo_sha256": p.photo_sha256.hex()}
+        return {
+            "permit_id": p.permit_id,
+            "name": p.name,
+            "dwelling": p.dwelling,
+            "issuer": p.issuer,
+            "valid_until": p.valid_until,
+            "photo_sha256": p.photo_sha256.hex(),
+        }
 
 
 class KeyRing:
@@ -131,8 +143,10 @@ def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, ro
     verdict = next((v for v in ORDER if v in findings), Verdict.ADMIT)
     trusted = verdict not in (Verdict.FORGED, Verdict.UNKNOWN_ISSUER, Verdict.NOT_ACCEPTED_HERE)
     return Finding(
-        str(verdict), [str(f) for f in ORDER if f in findings] + reasons,
-        parsed if trusted else None, row if trusted else None,
+        str(verdict),
+        [str(f) for f in ORDER if f in findings] + reasons,
+        parsed if trusted else None,
+        row if trusted else None,
     )
 
 

@@ -15,7 +15,10 @@ class GateForm(forms.ModelForm):
     """A gate, its keepers, and the communities it asks to admit; each of those decides."""
 
     asks = forms.ModelMultipleChoiceField(
-        Community.objects.none(), required=False, widget=forms.CheckboxSelectMultiple, label=_("also admit permits of"),
+        Community.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("also admit permits of"),
         help_text=_("Each community decides: its permits are admitted here only once it grants it."),
     )
 
@@ -29,7 +32,9 @@ class GateForm(forms.ModelForm):
         self.instance.community = community
         self.fields["asks"].queryset = trust.candidates(self.instance)
         if self.instance.pk:
-            self.initial["asks"] = list(self.instance.grants.filter(status__in=trust.OPEN).values_list("issuer_id", flat=True))
+            self.initial["asks"] = list(
+                self.instance.grants.filter(status__in=trust.OPEN).values_list("issuer_id", flat=True)
+            )
         keepers = Role.objects.filter(kind=Role.Kind.GATE_KEEPER, community=community).values("user_id")
         self.fields["keepers"].queryset = get_user_model().objects.filter(pk__in=keepers)
         self.fields["keepers"].label_from_instance = lambda u: u.get_full_name() or u.username

@@ -23,7 +23,9 @@ def fernet() -> Fernet:
 def new_key_pair() -> tuple[bytes, bytes]:
     """(encrypted private key, raw 32-byte public key)"""
     private = Ed25519PrivateKey.generate()
-    raw_private = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    raw_private = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     raw_public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return fernet().encrypt(raw_private), raw_public
 

@@ -28,13 +28,18 @@ class SigningKey(models.Model):
     class Meta:
         ordering = ["community", "-created_at"]
 
+    def __str__(self) -> str:
+        return self.kid.hex() if isinstance(self.kid, bytes) else bytes(self.kid).hex()
+
     @classmethod
     def create_for(cls, community: Community) -> SigningKey:
         encrypted, public = keys.new_key_pair()
         for _attempt in range(5):
             try:
                 with transaction.atomic():
-                    return cls.objects.create(community=community, kid=keys.new_kid(), public_key=public, private_key_encrypted=encrypted)
+                    return cls.objects.create(
+                        community=community, kid=keys.new_kid(), public_key=public, private_key_encrypted=encrypted
+                    )
             except IntegrityError:  # a 4-byte kid collided; draw another
                 continue
         raise RuntimeError("could not draw a unique key id")
@@ -79,6 +84,9 @@ class Permit(models.Model):
         ordering = ["-issued_at"]
         indexes = [models.Index(fields=["community", "revoked_at"])]
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
 
 class Gate(models.Model):
     class Direction(models.TextChoices):
@@ -89,7 +97,9 @@ class Gate(models.Model):
     community = models.ForeignKey(Community, models.CASCADE, related_name="gates")
     name = models.CharField(_("gate name"), max_length=100)
     direction = models.CharField(_("direction"), max_length=4, choices=Direction.choices, default=Direction.BOTH)
-    keepers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="gates", blank=True, verbose_name=_("keepers posted here"))
+    keepers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="gates", blank=True, verbose_name=_("keepers posted here")
+    )
 
     SCOPE = ScopePath(community="community_id")
 
@@ -101,7 +111,10 @@ class Gate(models.Model):
 
     def accepted_issuers(self) -> set[int]:
         """Its own community's permits, and those of every community that granted it trust."""
-        return {self.community_id, *TrustGrant.objects.filter(gate=self, status=TrustGrant.Status.GRANTED).values_list("issuer_id", flat=True)}
+        return {
+            self.community_id,
+            *TrustGrant.objects.filter(gate=self, status=TrustGrant.Status.GRANTED).values_list("issuer_id", flat=True),
+        }
 
 
 class TrustGrant(models.Model):
@@ -136,8 +149,15 @@ class TrustGrant(models.Model):
     class Meta:
         ordering = ["-asked_at"]
         constraints = [
-            models.UniqueConstraint(fields=["gate", "issuer"], condition=~models.Q(status="ended"), name="one_open_grant_per_gate_and_issuer"),
+            models.UniqueConstraint(
+                fields=["gate", "issuer"],
+                condition=~models.Q(status="ended"),
+                name="one_open_grant_per_gate_and_issuer",
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer_id} → {self.gate_id}: {self.status}"
 
 
 class Verdict(models.TextChoices):
@@ -188,3 +208,6 @@ class Pass(models.Model):
     class Meta:
         ordering = ["-scanned_at"]
         indexes = [models.Index(fields=["gate", "scanned_at"]), models.Index(fields=["phone"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -35,24 +35,39 @@ def issue(resident: Resident, user, days: int = VALID_DAYS, now: datetime.dateti
 
 
 @transaction.atomic
-def issue_many(residents: list[Resident], user, days: int = VALID_DAYS, now: datetime.datetime | None = None) -> list[Permit]:
+def issue_many(
+    residents: list[Resident], user, days: int = VALID_DAYS, now: datetime.datetime | None = None
+) -> list[Permit]:
     """Permits for many residents in one insert and one update: a building at a time."""
     now = now or timezone.now()
     keys: dict[int, SigningKey] = {}
     for resident in residents:
         if resident.community_id not in keys:
             keys[resident.community_id] = SigningKey.current(resident.community)
-    rows = Permit.objects.bulk_create([
-        Permit(community_id=r.community_id, resident=r, key=keys[r.community_id], valid_from=now,
-               valid_until=now + datetime.timedelta(days=days), photo_sha256=photo_digest(r), issued_by=user)
-        for r in residents
-    ])
-    for row, resident in zip(rows, residents):
+    rows = Permit.objects.bulk_create(
+        [
+            Permit(
+                community_id=r.community_id,
+                resident=r,
+                key=keys[r.community_id],
+                valid_from=now,
+                valid_until=now + datetime.timedelta(days=days),
+                photo_sha256=photo_digest(r),
+                issued_by=user,
+            )
+            for r in residents
+        ]
+    )
+    for row, resident in zip(rows, residents, strict=True):
         key = keys[resident.community_id]
         payload = codec.Permit(
-            permit_id=row.pk, issuer=resident.community.code, name=mask_name(resident.name),
-            dwelling=compact_dwelling(resident), valid_from=int(row.valid_from.timestamp()),
-            valid_until=int(row.valid_until.timestamp()), photo_sha256=bytes.fromhex(row.photo_sha256),
+            permit_id=row.pk,
+            issuer=resident.community.code,
+            name=mask_name(resident.name),
+            dwelling=compact_dwelling(resident),
+            valid_from=int(row.valid_from.timestamp()),
+            valid_until=int(row.valid_until.timestamp()),
+            photo_sha256=bytes.fromhex(row.photo_sha256),
         )
         row.code = codec.encode(payload, bytes(key.kid), key.private)
     Permit.objects.bulk_update(rows, ["code"], batch_size=1000)

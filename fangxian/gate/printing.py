@@ -38,7 +38,6 @@ def photo_data_uri(permit: Permit) -> str:
 
 def cards_html(permits: list[Permit]) -> str:
     cards = [
-        {"permit": p, "qr": qr(p.code).svg_data_uri(scale=3, border=2), "photo": photo_data_uri(p)}
-        for p in permits
+        {"permit": p, "qr": qr(p.code).svg_data_uri(scale=3, border=2), "photo": photo_data_uri(p)} for p in permits
     ]
     return render_to_string("gate/cards.html", {"cards": cards})

@@ -7,6 +7,10 @@ from .models import Pass
 
 
 def purge_passes(emergency: Emergency) -> int:
-    return Pass.objects.filter(
-        gate__community__street__district__city_id=emergency.city_id, scanned_at__date__lte=emergency.closed_on
-    ).exclude(holder="", phone="", reason="").update(holder="", phone="", reason="")
+    return (
+        Pass.objects.filter(
+            gate__community__street__district__city_id=emergency.city_id, scanned_at__date__lte=emergency.closed_on
+        )
+        .exclude(holder="", phone="", reason="")
+        .update(holder="", phone="", reason="")
+    )

@@ -61,7 +61,9 @@ def candidates(gate: Gate) -> QuerySet:
 
 def record(request, action: str, grant: TrustGrant, **detail) -> None:
     for community_id in (grant.issuer_id, grant.gate.community_id):
-        audit.record(request, action, grant, community_id=community_id, gate=grant.gate_id, issuer=grant.issuer_id, **detail)
+        audit.record(
+            request, action, grant, community_id=community_id, gate=grant.gate_id, issuer=grant.issuer_id, **detail
+        )
 
 
 @transaction.atomic
@@ -112,7 +114,12 @@ def end(request, grant: TrustGrant) -> TrustGrant:
 
 
 def close(request, grant: TrustGrant, ending: str) -> TrustGrant:
-    grant.status, grant.ending, grant.ended_by, grant.ended_at = TrustGrant.Status.ENDED, ending, request.user, timezone.now()
+    grant.status, grant.ending, grant.ended_by, grant.ended_at = (
+        TrustGrant.Status.ENDED,
+        ending,
+        request.user,
+        timezone.now(),
+    )
     grant.save(update_fields=["status", "ending", "ended_by", "ended_at"])
     record(request, AuditEvent.Action.TRUST_ENDED, grant, ending=ending)
     return grant

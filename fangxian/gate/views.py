@@ -30,8 +30,8 @@ from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community, Dwelling
 
 from . import permits, printing, trust
-from .forms import GateForm
 from .api import usable_gates
+from .forms import GateForm
 from .models import Gate, Pass, Permit, TrustGrant, Verdict
 
 MAX_CARDS = 500  # about 50 A4 pages: one building's worth
@@ -64,7 +64,9 @@ def permit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     row = Permit.objects.filter(pk=pk).select_related("resident").first()
     if row is None or not row.resident.photo:
         raise Http404
-    trusted_here = Q(community_id=row.community_id) | Q(grants__issuer_id=row.community_id, grants__status=TrustGrant.Status.GRANTED)
+    trusted_here = Q(community_id=row.community_id) | Q(
+        grants__issuer_id=row.community_id, grants__status=TrustGrant.Status.GRANTED
+    )
     if not usable_gates(request.user).filter(trusted_here).exists():
         raise Http404
     response = FileResponse(row.resident.photo.open("rb"), content_type="image/jpeg")
@@ -87,7 +89,9 @@ def permit_list(request: HttpRequest) -> HttpResponse:
     """Residents of a building or entrance with their permits: issue, revoke, reissue, print."""
     if not can(request.user, Can.EDIT_REGISTRY):
         raise PermissionDenied
-    residents = visible(request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community"))
+    residents = visible(
+        request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community")
+    )
     buildings = visible(request.user, Can.EDIT_REGISTRY, Building.objects.select_related("community"))
     building_id, entrance = as_id(request.GET.get("building")), as_id(request.GET.get("entrance"))
     if building_id:
@@ -98,15 +102,23 @@ def permit_list(request: HttpRequest) -> HttpResponse:
     residents = residents.prefetch_related(Prefetch("permits", queryset=Permit.objects.order_by("-issued_at")))
     page = Paginator(residents, 50).get_page(request.GET.get("page"))
     rows = [(r, permit_status(list(r.permits.all()))) for r in page]
-    context = {"page": page, "rows": rows, "buildings": buildings, "query": request.GET.urlencode(),
-               "reasons": Permit.RevokeReason.choices, "filtered": bool(building_id)}
+    context = {
+        "page": page,
+        "rows": rows,
+        "buildings": buildings,
+        "query": request.GET.urlencode(),
+        "reasons": Permit.RevokeReason.choices,
+        "filtered": bool(building_id),
+    }
     return render(request, "gate/permits.html", context)
 
 
 def residents_for_bulk(request: HttpRequest):
     if not can(request.user, Can.EDIT_REGISTRY):
         raise PermissionDenied
-    residents = visible(request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community"))
+    residents = visible(
+        request.user, Can.EDIT_REGISTRY, Resident.objects.current().select_related("dwelling__building", "community")
+    )
     building_id, entrance = as_id(request.POST.get("building")), as_id(request.POST.get("entrance"))
     if not building_id:
         raise Http404
@@ -176,14 +188,22 @@ def print_cards(request: HttpRequest) -> HttpResponse:
         where = first.resident.dwelling.building.label
         if entrance:
             where = _("%(building)s, entrance %(entrance)s") % {"building": where, "entrance": entrance}
-        job = running.start(request.user, first.community, _("Permit cards of %(where)s (A4 PDF)") % {"where": where}, print_sheets,
-                            Can.EDIT_REGISTRY, params={"building": building, "entrance": entrance})
+        job = running.start(
+            request.user,
+            first.community,
+            _("Permit cards of %(where)s (A4 PDF)") % {"where": where},
+            print_sheets,
+            Can.EDIT_REGISTRY,
+            params={"building": building, "entrance": entrance},
+        )
         return redirect("jobs:job", pk=job.pk)
     permit_id = as_id(request.GET.get("permit"))
     rows = list(printable_permits(request.user).filter(pk=permit_id)) if permit_id else []
     if not rows:
         raise Http404
-    return pdf_response(request, "permit_cards", printing.cards_html(rows), "permits.pdf", counted(r.community_id for r in rows))
+    return pdf_response(
+        request, "permit_cards", printing.cards_html(rows), "permits.pdf", counted(r.community_id for r in rows)
+    )
 
 
 def print_sheets(job: Job) -> None:
@@ -191,7 +211,9 @@ def print_sheets(job: Job) -> None:
     if not rows:
         raise ValidationError(_("No valid permit is left to print here."))
     job.report(_("Printing %(n)s cards…") % {"n": len(rows)})
-    job.attach(pdf_bytes(printing.cards_html(rows)), "permits.pdf", "permit_cards", counted(r.community_id for r in rows))
+    job.attach(
+        pdf_bytes(printing.cards_html(rows)), "permits.pdf", "permit_cards", counted(r.community_id for r in rows)
+    )
 
 
 @login_required
@@ -215,8 +237,16 @@ def manage_gates(request: HttpRequest) -> HttpResponse:
     communities = keepable_communities(request.user)
     if not communities.exists():
         raise PermissionDenied
-    open_grants = Prefetch("grants", queryset=TrustGrant.objects.filter(status__in=trust.OPEN).select_related("issuer"), to_attr="open_grants")
-    gates = Gate.objects.filter(community__in=communities).select_related("community").prefetch_related(open_grants, "keepers")
+    open_grants = Prefetch(
+        "grants",
+        queryset=TrustGrant.objects.filter(status__in=trust.OPEN).select_related("issuer"),
+        to_attr="open_grants",
+    )
+    gates = (
+        Gate.objects.filter(community__in=communities)
+        .select_related("community")
+        .prefetch_related(open_grants, "keepers")
+    )
     return render(request, "gate/manage.html", {"gates": gates, "communities": communities})
 
 
@@ -224,7 +254,9 @@ def manage_gates(request: HttpRequest) -> HttpResponse:
 def edit_gate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     communities = keepable_communities(request.user)
     if pk is None:
-        community = get_visible_or_404(request.user, Can.EDIT_REGISTRY, communities, pk=as_id(request.GET.get("community")) or 0)
+        community = get_visible_or_404(
+            request.user, Can.EDIT_REGISTRY, communities, pk=as_id(request.GET.get("community")) or 0
+        )
         gate = None
     else:
         gate = get_visible_or_404(request.user, Can.VIEW_PLACES, Gate.objects.filter(community__in=communities), pk=pk)
@@ -235,7 +267,9 @@ def edit_gate(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             form.save_for(request)
         messages.success(request, _("Saved. Each community asked decides whether its permits are admitted here."))
         return redirect("gate:manage")
-    return render(request, "gate/gate_form.html", {"form": form, "community": community, "gate": gate, "states": form.states()})
+    return render(
+        request, "gate/gate_form.html", {"form": form, "community": community, "gate": gate, "states": form.states()}
+    )
 
 
 @login_required
@@ -243,12 +277,20 @@ def trust_list(request: HttpRequest) -> HttpResponse:
     """Requests to decide, grants to keep or revoke, and the requests of one's own gates."""
     grants = list(trust.grants_in_view(request.user).exclude(status=TrustGrant.Status.ENDED))
     ended = trust.grants_in_view(request.user).filter(status=TrustGrant.Status.ENDED)[:30]
-    if not grants and not ended and not can(request.user, Can.TRUST) and not keepable_communities(request.user).exists():
+    if (
+        not grants
+        and not ended
+        and not can(request.user, Can.TRUST)
+        and not keepable_communities(request.user).exists()
+    ):
         raise PermissionDenied
     decides = {g.pk for g in grants if trust.may_grant(request.user, g.gate, g.issuer_id)}
-    context = {"to_decide": [g for g in grants if g.pk in decides and g.status == TrustGrant.Status.ASKED],
-               "granted": [g for g in grants if g.pk in decides and g.status == TrustGrant.Status.GRANTED],
-               "asked": [g for g in grants if g.pk not in decides], "ended": ended}
+    context = {
+        "to_decide": [g for g in grants if g.pk in decides and g.status == TrustGrant.Status.ASKED],
+        "granted": [g for g in grants if g.pk in decides and g.status == TrustGrant.Status.GRANTED],
+        "asked": [g for g in grants if g.pk not in decides],
+        "ended": ended,
+    }
     return render(request, "gate/trust.html", context)
 
 
@@ -271,7 +313,11 @@ def trust_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 def passes_seen_by(user):
-    return visible(user, Can.VIEW_RESIDENTS, Pass.objects.select_related("gate", "permit__resident__dwelling__building", "visiting__building"))
+    return visible(
+        user,
+        Can.VIEW_RESIDENTS,
+        Pass.objects.select_related("gate", "permit__resident__dwelling__building", "visiting__building"),
+    )
 
 
 @login_required
@@ -291,28 +337,76 @@ def records(request: HttpRequest) -> HttpResponse:
     if who:
         person = Q(holder__contains=who) | Q(permit__resident__name__contains=who, permit__resident__in=residents)
         if who.isascii() and who.isdigit():
-            person |= Q(phone__endswith=who, gate__community__in=scope_for(request.user, Can.REVEAL_PHONE).whole_communities())
+            person |= Q(
+                phone__endswith=who, gate__community__in=scope_for(request.user, Can.REVEAL_PHONE).whole_communities()
+            )
         rows = rows.filter(person)
     room = params.get("room", "").strip()
     if room:
         dwellings = visible(request.user, Can.VIEW_RESIDENTS, Dwelling.objects.all()).values("pk")
-        rows = rows.filter(Q(permit__resident__dwelling__room=room, permit__resident__in=residents) | Q(visiting__room=room, visiting__in=dwellings))
+        rows = rows.filter(
+            Q(permit__resident__dwelling__room=room, permit__resident__in=residents)
+            | Q(visiting__room=room, visiting__in=dwellings)
+        )
     if params.get("verdict") in Verdict.values:
         rows = rows.filter(verdict=params["verdict"])
     day = parse_date(params.get("day", "")) or timezone.localdate()
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     rows = rows.filter(scanned_at__gte=start, scanned_at__lt=start + datetime.timedelta(days=1))
     if wants_xlsx(request):
-        headers = [_("time"), _("gate"), _("kind"), _("verdict"), _("who"), _("dwelling"), _("temperature"), _("phone"), _("reason")]
+        headers = [
+            _("time"),
+            _("gate"),
+            _("kind"),
+            _("verdict"),
+            _("who"),
+            _("dwelling"),
+            _("temperature"),
+            _("phone"),
+            _("reason"),
+        ]
         rows = list(rows)
-        known = set(visible(request.user, Can.VIEW_RESIDENTS, Dwelling.objects.filter(
-            pk__in={d for p in rows for d in (p.visiting_id, p.permit.resident.dwelling_id if p.permit_id else None) if d})).values_list("pk", flat=True))
-        data = [[timezone.localtime(p.scanned_at).strftime("%Y-%m-%d %H:%M:%S"), p.gate.name, p.get_kind_display(), p.get_verdict_display(),
-                 p.holder, dwelling_of(p, known), p.temperature, mask_phone(p.phone), p.reason or p.get_refusal_display()] for p in rows]
-        return export_list(request, "passes", headers, data, counted(p.gate.community_id for p in rows), day=day.isoformat())
+        known = set(
+            visible(
+                request.user,
+                Can.VIEW_RESIDENTS,
+                Dwelling.objects.filter(
+                    pk__in={
+                        d
+                        for p in rows
+                        for d in (p.visiting_id, p.permit.resident.dwelling_id if p.permit_id else None)
+                        if d
+                    }
+                ),
+            ).values_list("pk", flat=True)
+        )
+        data = [
+            [
+                timezone.localtime(p.scanned_at).strftime("%Y-%m-%d %H:%M:%S"),
+                p.gate.name,
+                p.get_kind_display(),
+                p.get_verdict_display(),
+                p.holder,
+                dwelling_of(p, known),
+                p.temperature,
+                mask_phone(p.phone),
+                p.reason or p.get_refusal_display(),
+            ]
+            for p in rows
+        ]
+        return export_list(
+            request, "passes", headers, data, counted(p.gate.community_id for p in rows), day=day.isoformat()
+        )
     hourly = hourly_counts(rows)
-    context = {"page": Paginator(rows, 50).get_page(params.get("page")), "gates": gates, "day": day, "hourly": hourly,
-               "verdicts": Verdict.choices, "query": params.urlencode(), "can_export": can(request.user, Can.EXPORT)}
+    context = {
+        "page": Paginator(rows, 50).get_page(params.get("page")),
+        "gates": gates,
+        "day": day,
+        "hourly": hourly,
+        "verdicts": Verdict.choices,
+        "query": params.urlencode(),
+        "can_export": can(request.user, Can.EXPORT),
+    }
     return render(request, "gate/records.html", context)
 
 
@@ -327,8 +421,10 @@ def hourly_counts(rows) -> dict:
     series = {kind: [0] * 24 for kind in Pass.Kind.values}
     for row in rows.annotate(hour=ExtractHour("scanned_at")).values("hour", "kind").annotate(n=Count("id")).order_by():
         series[row["kind"]][row["hour"]] = row["n"]
-    return {"hours": [f"{h:02d}" for h in range(24)],
-            "series": [{"name": str(Pass.Kind(k).label), "data": v} for k, v in series.items()]}
+    return {
+        "hours": [f"{h:02d}" for h in range(24)],
+        "series": [{"name": str(Pass.Kind(k).label), "data": v} for k, v in series.items()],
+    }
 
 
 @login_required

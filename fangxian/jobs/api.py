@@ -29,9 +29,18 @@ class JobOut(Schema):
 
 def job_out(job: Job) -> dict:
     done = job.state == Job.State.DONE
-    return {"id": job.pk, "title": job.title, "state": job.state, "progress": job.progress, "error": job.error,
-            "created_at": job.created_at, "started_at": job.started_at, "finished_at": job.finished_at,
-            "file": reverse("jobs:file", args=[job.pk]) if done and job.file else None, "next": job.next_url if done and job.next_url else None}
+    return {
+        "id": job.pk,
+        "title": job.title,
+        "state": job.state,
+        "progress": job.progress,
+        "error": job.error,
+        "created_at": job.created_at,
+        "started_at": job.started_at,
+        "finished_at": job.finished_at,
+        "file": reverse("jobs:file", args=[job.pk]) if done and job.file else None,
+        "next": job.next_url if done and job.next_url else None,
+    }
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, 404: ErrorOut})

@@ -43,7 +43,8 @@ class Job(models.Model):
     error = models.CharField(max_length=500, blank=True)
     file = models.FileField(upload_to="jobs/%Y/%m/", blank=True)
     filename = models.CharField(max_length=100, blank=True)
-    export = models.JSONField(default=dict, blank=True)  # {"name", "communities": {id: rows}, "detail"}: audited at download
+    # {"name", "communities": {id: rows}, "detail"}: audited at download
+    export = models.JSONField(default=dict, blank=True)
     next_url = models.CharField(max_length=200, blank=True)  # the page that shows the result
     task_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -52,8 +53,13 @@ class Job(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["key"], condition=models.Q(state__in=["queued", "running"]) & ~models.Q(key=""),
-                                               name="one_active_job_per_key")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=models.Q(state__in=["queued", "running"]) & ~models.Q(key=""),
+                name="one_active_job_per_key",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -42,17 +42,35 @@ class Busy(Exception):
         self.job = job
 
 
-def start(user, community: Community, title: str, work: Callable[[Job], None], capability: Can, *, params: dict | None = None,
-          key: str = "", next_url: str = "") -> Job:
+def start(
+    user,
+    community: Community,
+    title: str,
+    work: Callable[[Job], None],
+    capability: Can,
+    *,
+    params: dict | None = None,
+    key: str = "",
+    next_url: str = "",
+) -> Job:
     """Queues `work` for the user. With a key already under way, the user's own job answers
     again; another person's raises Busy."""
     tidy()
     path = f"{work.__module__}.{work.__qualname__}"
     try:
         with transaction.atomic():
-            job = Job.objects.create(user=user, community=community, title=title[:200], language=translation.get_language() or "",
-                                     work=path, params=params or {}, key=key, capability=capability, next_url=next_url,
-                                     progress=_("Waiting for its turn…"))
+            job = Job.objects.create(
+                user=user,
+                community=community,
+                title=title[:200],
+                language=translation.get_language() or "",
+                work=path,
+                params=params or {},
+                key=key,
+                capability=capability,
+                next_url=next_url,
+                progress=_("Waiting for its turn…"),
+            )
     except IntegrityError:
         running = Job.objects.filter(key=key, state__in=Job.ACTIVE).first()
         if running is None:
@@ -69,7 +87,9 @@ def start(user, community: Community, title: str, work: Callable[[Job], None], c
 @task()
 def run(job_id: int) -> None:
     """Runs one job; a job already taken (a second delivery of the task) is left alone."""
-    if not Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(state=Job.State.RUNNING, started_at=timezone.now()):
+    if not Job.objects.filter(pk=job_id, state=Job.State.QUEUED).update(
+        state=Job.State.RUNNING, started_at=timezone.now()
+    ):
         return
     job = Job.objects.get(pk=job_id)
     with translation.override(job.language or None):
@@ -80,7 +100,12 @@ def run(job_id: int) -> None:
         except ValidationError as exc:
             fail(job, " ".join(exc.messages))
         except Exception:
-            fail(job, _("This could not be finished, and nothing of it was kept. Try again; if it fails again, tell the office."))
+            fail(
+                job,
+                _(
+                    "This could not be finished, and nothing of it was kept. Try again; if it fails again, tell the office."
+                ),
+            )
             raise  # the task's result keeps the traceback for whoever runs the service
         else:
             job.state, job.finished_at = Job.State.DONE, timezone.now()

@@ -47,6 +47,13 @@ def download(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     counts = job.counts()
     require_export(request, counts, Can(job.capability))
-    audit_export(request, job.export["name"], counts, format=job.filename.rsplit(".", 1)[-1], job=job.pk, **job.export.get("detail", {}))
+    audit_export(
+        request,
+        job.export["name"],
+        counts,
+        format=job.filename.rsplit(".", 1)[-1],
+        job=job.pk,
+        **job.export.get("detail", {}),
+    )
     content_type = mimetypes.guess_type(job.filename)[0] or "application/octet-stream"
     return FileResponse(job.file.open("rb"), content_type=content_type, filename=job.filename, as_attachment=False)

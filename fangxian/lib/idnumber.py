@@ -14,8 +14,7 @@ WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 CHECK_CHARS = "10X98765432"
 # First two digits: provinces and regions in use (GB/T 2260), so typos in the region are caught.
 PROVINCES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-    "50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82 83".split()
 )
 EARLIEST_BIRTH = datetime.date(1890, 1, 1)
 

@@ -49,17 +49,31 @@ class Permit:
     photo_sha256: bytes = b""
 
     def to_cbor(self) -> bytes:
-        return cbor2.dumps({
-            ID: self.permit_id, ISSUER: self.issuer, NAME: self.name, DWELLING: self.dwelling,
-            VALID_FROM: self.valid_from, VALID_UNTIL: self.valid_until, PHOTO: self.photo_sha256,
-        })
+        return cbor2.dumps(
+            {
+                ID: self.permit_id,
+                ISSUER: self.issuer,
+                NAME: self.name,
+                DWELLING: self.dwelling,
+                VALID_FROM: self.valid_from,
+                VALID_UNTIL: self.valid_until,
+                PHOTO: self.photo_sha256,
+            }
+        )
 
     @classmethod
     def from_cbor(cls, data: bytes) -> Permit:
         try:
             fields = cbor2.loads(data)
-            values = (fields[ID], fields[ISSUER], fields[NAME], fields[DWELLING], fields[VALID_FROM],
-                      fields[VALID_UNTIL], fields.get(PHOTO, b""))
+            values = (
+                fields[ID],
+                fields[ISSUER],
+                fields[NAME],
+                fields[DWELLING],
+                fields[VALID_FROM],
+                fields[VALID_UNTIL],
+                fields.get(PHOTO, b""),
+            )
         except Exception:  # cbor2 raises many types on hostile input; all mean the same here
             raise PermitError("payload") from None
         types = (int, str, str, str, int, int, bytes)
@@ -114,7 +128,7 @@ def parse(code: str) -> Envelope:
     if not code.startswith(PREFIX):
         raise PermitError("prefix")
     try:
-        raw = base45.decode(code[len(PREFIX):])
+        raw = base45.decode(code[len(PREFIX) :])
     except base45.Base45Error:
         raise PermitError("encoding") from None
     try:

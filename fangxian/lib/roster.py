@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import datetime
+import itertools
 import math
 import time
 from collections import Counter, defaultdict
@@ -61,7 +62,9 @@ class Member:
 
 # Every day, at least one of each on duty somewhere in the community.
 PRESENCE: dict[str, Callable[[Member], bool]] = {
-    "district": lambda m: m.level == "district", "street": lambda m: m.level == "street", "health": lambda m: m.health,
+    "district": lambda m: m.level == "district",
+    "street": lambda m: m.level == "street",
+    "health": lambda m: m.health,
 }
 
 
@@ -181,18 +184,30 @@ def check(problem: Problem) -> list[Explanation]:
             found.append(Explanation("more_than_exist", where | {"needed": shift.headcount, "people": len(people)}))
         able = [m for m in people if usable(m, shift)]
         if len(able) < shift.headcount:
-            found.append(Explanation("not_enough_available", where | {"needed": shift.headcount, "available": len(able)}))
+            found.append(
+                Explanation("not_enough_available", where | {"needed": shift.headcount, "available": len(able)})
+            )
         if shift.needs_health and not any(m.health for m in able):
             found.append(Explanation("no_health_available", where))
         if shift.needs_experienced and not any(not m.new for m in able):
             found.append(Explanation("no_experienced_available", where))
-        if shift.headcount == 1 and shift.needs_health and shift.needs_experienced and not any(m.health and not m.new for m in people):
+        if (
+            shift.headcount == 1
+            and shift.needs_health
+            and shift.needs_experienced
+            and not any(m.health and not m.new for m in people)
+        ):
             found.append(Explanation("contradictory_mix", where))
     for post_shifts in by_post.values():
         ordered = sorted(post_shifts, key=lambda s: s.begins)
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in itertools.pairwise(ordered):
             if b.begins < a.ends:
-                found.append(Explanation("overlapping_shifts", {"post": a.post_name, "day": a.day, "start": a.start, "other_start": b.start}))
+                found.append(
+                    Explanation(
+                        "overlapping_shifts",
+                        {"post": a.post_name, "day": a.day, "start": a.start, "other_start": b.start},
+                    )
+                )
     if problem.daily_presence:
         for day in open_days(problem):
             todays = [s for s in problem.shifts if s.day == day and s.hours > 0]
@@ -203,7 +218,11 @@ def check(problem: Problem) -> list[Explanation]:
 
 
 def usable(member: Member, shift: Shift) -> bool:
-    return shift.hours > 0 and all(band in member.available for band in shift.bands) and not (member.minor and shift.adults_only)
+    return (
+        shift.hours > 0
+        and all(band in member.available for band in shift.bands)
+        and not (member.minor and shift.adults_only)
+    )
 
 
 class Watcher(cp_model.CpSolverSolutionCallback):
@@ -224,7 +243,9 @@ class Watcher(cp_model.CpSolverSolutionCallback):
             self.progress(elapsed, missing)
 
 
-def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float = 0.01, progress: Progress | None = None) -> Solution:
+def solve(
+    problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float = 0.01, progress: Progress | None = None
+) -> Solution:
     started = time.perf_counter()
     explanations = check(problem)
     shifts = [s for s in problem.shifts if s.hours > 0]
@@ -246,8 +267,11 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
     for key in slot_keys:
         open_here = [s for s in slots[key] if s.id not in problem.frozen]
         for m in problem.members:
-            fits_slot = bool(open_here) and all(b in m.available for b in open_here[0].bands) and not (
-                m.minor and all(s.adults_only for s in open_here))
+            fits_slot = (
+                bool(open_here)
+                and all(b in m.available for b in open_here[0].bands)
+                and not (m.minor and all(s.adults_only for s in open_here))
+            )
             if fits_slot or (m.id, key) in pinned_slots:
                 x[m.id, key] = model.new_bool_var("")
     shortfalls: list[tuple[cp_model.IntVar, Callable[[set[Seat]], int]]] = []
@@ -286,14 +310,18 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
             # The slots starting before this one's end plus the rest clash with it; when they
             # also clash with each other, one "at most one" says it all (and propagates better).
             window = [(a, va)]
-            for b, vb in own[i + 1:]:
+            for b, vb in own[i + 1 :]:
                 if slots[b][0].begins >= slots[a][0].ends + rest:
                     break
                 window.append((b, vb))
             if len(window) == 1:
                 continue
             kept = [k for k, _v in window if (mid, k) in pinned_slots]
-            if len(kept) < 2 and all(clash(slots[p][0], slots[q][0], problem.rest_hours) for j, (p, _v) in enumerate(window) for q, _w in window[j + 1:]):
+            if len(kept) < 2 and all(
+                clash(slots[p][0], slots[q][0], problem.rest_hours)
+                for j, (p, _v) in enumerate(window)
+                for q, _w in window[j + 1 :]
+            ):
                 model.add_at_most_one([v for _k, v in window])  # one post at a time, and rest between shifts
             else:
                 # Two kept assignments too close together happened: they stay, nothing joins them.
@@ -326,7 +354,10 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
             while day + datetime.timedelta(days=run - 1) <= last:
                 days = [day + datetime.timedelta(days=i) for i in range(run)]
                 if all(d in night_of for d in days):
-                    model.add(sum(night_of[d] for d in days) <= max(problem.max_nights_in_row, sum(1 for d in days if d in kept_night)))
+                    model.add(
+                        sum(night_of[d] for d in days)
+                        <= max(problem.max_nights_in_row, sum(1 for d in days if d in kept_night))
+                    )
                 day += datetime.timedelta(days=1)
     for seat in pinned_slots:
         model.add(x[seat] == 1)
@@ -339,7 +370,10 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
     # Soft: fairness of nights and weekends (the most anyone gets, bounded below so that the
     # solver can prove it), preferences, teams on the same shifts, changes to the published roster.
     soft: dict[str, cp_model.LinearExpr] = {}
-    kinds: dict[str, Callable[[SlotKey], bool]] = {"nights": lambda key: slots[key][0].night, "weekends": lambda key: slots[key][0].weekend}
+    kinds: dict[str, Callable[[SlotKey], bool]] = {
+        "nights": lambda key: slots[key][0].night,
+        "weekends": lambda key: slots[key][0].weekend,
+    }
     for name, counts in kinds.items():
         demand = sum(s.headcount for key in slot_keys if counts(key) for s in slots[key])
         eligible = [mid for mid, own in by_member.items() if any(counts(k) for k, _v in own)]
@@ -352,7 +386,11 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
             model.add(sum(x[k] for k in own_seats) <= most)
         derived.append((most, most_of(counted, floor)))
         soft[name] = most
-    unwanted = [v for (mid, key), v in x.items() if members[mid].preferred and not all(b in members[mid].preferred for b in slots[key][0].bands)]
+    unwanted = [
+        v
+        for (mid, key), v in x.items()
+        if members[mid].preferred and not all(b in members[mid].preferred for b in slots[key][0].bands)
+    ]
     if unwanted:
         soft["preferences"] = cp_model.LinearExpr.sum(unwanted)
     teams: dict[int, list[int]] = defaultdict(list)
@@ -393,15 +431,23 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
         model.add_hint(var, seat in chosen)
     for var, value in derived:
         model.add_hint(var, value(chosen))
-    model.minimize(cp_model.LinearExpr.weighted_sum([shortfall, *soft.values()], [SHORTFALL, *(WEIGHTS[k] for k in soft)]))
+    model.minimize(
+        cp_model.LinearExpr.weighted_sum([shortfall, *soft.values()], [SHORTFALL, *(WEIGHTS[k] for k in soft)])
+    )
     watcher = Watcher(shortfall, started, progress)
     solver = configured(problem, workers, seconds, gap)
     status = solver.solve(model, watcher)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # Nothing better in time: the greedy roster the search started from is still a roster.
-        return Solution(baseline.assignments, "greedy", objective=baseline.objective, shortfall=baseline.shortfall,
-                        explanations=explanations + (explain_shortfalls(problem, {}, baseline.assignments)
-                                                     if baseline.shortfall else []), seconds=time.perf_counter() - started)
+        return Solution(
+            baseline.assignments,
+            "greedy",
+            objective=baseline.objective,
+            shortfall=baseline.shortfall,
+            explanations=explanations
+            + (explain_shortfalls(problem, {}, baseline.assignments) if baseline.shortfall else []),
+            seconds=time.perf_counter() - started,
+        )
     working_in = {key: [mid for mid, v in in_slot[key] if solver.value(v)] for key in slot_keys}
     assignments, unplaced = place(problem, slots, working_in, members)
     missing = solver.value(shortfall)
@@ -410,8 +456,12 @@ def solve(problem: Problem, seconds: float = 20.0, workers: int = 1, gap: float 
     return Solution(
         assignments=assignments,
         status="partial" if missing or unplaced else ("optimal" if status == cp_model.OPTIMAL else "feasible"),
-        objective=solver.objective_value, bound=solver.best_objective_bound, shortfall=missing + unplaced,
-        explanations=explanations, first_roster_seconds=watcher.first, seconds=time.perf_counter() - started,
+        objective=solver.objective_value,
+        bound=solver.best_objective_bound,
+        shortfall=missing + unplaced,
+        explanations=explanations,
+        first_roster_seconds=watcher.first,
+        seconds=time.perf_counter() - started,
         scores={k: int(solver.value(v)) for k, v in soft.items()},
     )
 
@@ -449,8 +499,12 @@ def configured(problem: Problem, workers: int, seconds: float, gap: float) -> cp
     return solver
 
 
-def place(problem: Problem, slots: dict[SlotKey, list[Shift]], working_in: dict[SlotKey, list[int]],
-          members: dict[int, Member]) -> tuple[set[Pair], int]:
+def place(
+    problem: Problem,
+    slots: dict[SlotKey, list[Shift]],
+    working_in: dict[SlotKey, list[int]],
+    members: dict[int, Member],
+) -> tuple[set[Pair], int]:
     """Second stage: within each time slot, who stands at which post. Pins stand first, then
     the published posts where they can; health, experienced and adult needs are met next."""
     pins = set(problem.pins)
@@ -474,8 +528,11 @@ def place(problem: Problem, slots: dict[SlotKey, list[Shift]], working_in: dict[
                     seat(mid, shift)
         for need in ("needs_health", "needs_experienced"):
             for shift in posts:
-                if getattr(shift, need) and seats[shift.id] > 0 and not any(
-                        sid == shift.id and meets(members[m], need) for m, sid in assignments):
+                if (
+                    getattr(shift, need)
+                    and seats[shift.id] > 0
+                    and not any(sid == shift.id and meets(members[m], need) for m, sid in assignments)
+                ):
                     candidate = next((m for m in left if meets(members[m], need) and fits(members[m], shift)), None)
                     if candidate is not None:
                         seat(candidate, shift)
@@ -497,7 +554,9 @@ def fits(member: Member, shift: Shift) -> bool:
     return not (member.minor and shift.adults_only)
 
 
-def explain_shortfalls(problem: Problem, working_in: dict[SlotKey, list[int]], assignments: set[Pair]) -> list[Explanation]:
+def explain_shortfalls(
+    problem: Problem, working_in: dict[SlotKey, list[int]], assignments: set[Pair]
+) -> list[Explanation]:
     """For each gap the roster leaves, what it is and, for empty places, the rule that kept
     the available people away."""
     by_id = {s.id: s for s in problem.shifts}
@@ -523,7 +582,9 @@ def explain_shortfalls(problem: Problem, working_in: dict[SlotKey, list[int]], a
                 reasons["rest"] += 1
             else:
                 reasons["nights_in_row" if shift.night else "mix"] += 1
-        found.append(Explanation("short", where | {"reason": reasons.most_common(1)[0][0] if reasons else "availability"}))
+        found.append(
+            Explanation("short", where | {"reason": reasons.most_common(1)[0][0] if reasons else "availability"})
+        )
     return found
 
 
@@ -566,13 +627,23 @@ def greedy(problem: Problem) -> Solution:
     for shift in sorted((s for s in shifts.values() if s.id not in problem.frozen), key=lambda s: (s.begins, s.id)):
         seated = list(pinned_on[shift.id])
         pinned = len(seated)
-        needs = [need for need in ("needs_health", "needs_experienced")
-                 if getattr(shift, need) and not any(meets(members[mid], need) for mid in seated)]
+        needs = [
+            need
+            for need in ("needs_health", "needs_experienced")
+            if getattr(shift, need) and not any(meets(members[mid], need) for mid in seated)
+        ]
         missing = PRESENCE.keys() - present[shift.day] if problem.daily_presence else set()
         earliest = shift.begins - datetime.timedelta(hours=24) - rest  # no shift starting before can reach this one
         # Presence still missing today first; health workers kept for the shifts that need them.
-        candidates = sorted(problem.members, key=lambda m: (not any(PRESENCE[r](m) for r in missing), m.health and not shift.needs_health,
-                                                            hours[m.id, shift.week], m.id))
+        candidates = sorted(
+            problem.members,
+            key=lambda m: (
+                not any(PRESENCE[r](m) for r in missing),
+                m.health and not shift.needs_health,
+                hours[m.id, shift.week],
+                m.id,
+            ),
+        )
 
         def allowed(m: Member) -> bool:
             if not usable(m, shift) or m.id in seated or hours[m.id, shift.week] + shift.hours > m.max_hours:
@@ -603,8 +674,13 @@ def greedy(problem: Problem) -> Solution:
         short += max(0, shift.headcount - pinned - len(added))
         for mid in added:
             seat(mid, shift)
-    return Solution(assignments, "partial" if short else "feasible", objective=score(problem, assignments),
-                    shortfall=short, seconds=time.perf_counter() - started)
+    return Solution(
+        assignments,
+        "partial" if short else "feasible",
+        objective=score(problem, assignments),
+        shortfall=short,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def nights_in_row(nights: set[datetime.date], day: datetime.date) -> int:
@@ -631,12 +707,22 @@ def gaps(problem: Problem, assignments: Iterable[Pair]) -> list[tuple[str, dict[
     for shift in open_shifts(problem):
         where = {"post": shift.post_name, "day": shift.day, "start": shift.start, "hours": shift.hours}
         if len(seated[shift.id]) < shift.headcount:
-            found.append(("places", where | {"shift": shift.id, "needed": shift.headcount, "seated": len(seated[shift.id])},
-                          shift.headcount - len(seated[shift.id])))
+            found.append(
+                (
+                    "places",
+                    where | {"shift": shift.id, "needed": shift.headcount, "seated": len(seated[shift.id])},
+                    shift.headcount - len(seated[shift.id]),
+                )
+            )
         slots[shift.slot].append(shift)
     for here in slots.values():
         people = [m for s in here for m in seated[s.id]]
-        where = {"post": "、".join(s.post_name for s in here), "day": here[0].day, "start": here[0].start, "hours": here[0].hours}
+        where = {
+            "post": "、".join(s.post_name for s in here),
+            "day": here[0].day,
+            "start": here[0].start,
+            "hours": here[0].hours,
+        }
         for need, wanted, have in (
             ("health", sum(1 for s in here if s.needs_health), sum(1 for m in people if m.health)),
             ("experienced", sum(1 for s in here if s.needs_experienced), sum(1 for m in people if not m.new)),
@@ -673,6 +759,8 @@ def score(problem: Problem, assignments: set[Pair]) -> float:
         team = members[mid].team
         if team is not None:
             together[team, shift.slot] += 1
-    soft = WEIGHTS["nights"] * max(counts["nights"].values(), default=0) + WEIGHTS["weekends"] * max(counts["weekends"].values(), default=0)
+    soft = WEIGHTS["nights"] * max(counts["nights"].values(), default=0) + WEIGHTS["weekends"] * max(
+        counts["weekends"].values(), default=0
+    )
     alone = sum(1 for n in together.values() if n == 1)
     return SHORTFALL * short + soft + WEIGHTS["preferences"] * unwanted + WEIGHTS["teams"] * alone

@@ -95,8 +95,10 @@ def read_csv(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
             yield line, [c.strip() for c in row]
     except csv.Error as exc:
         # The csv module refuses fields over 128 KB, far past any cell limit we allow.
-        raise TableError("cell_too_long", limit=limits.cell_chars) if "field larger" in str(exc) else TableError(
-            "not_spreadsheet"
+        raise (
+            TableError("cell_too_long", limit=limits.cell_chars)
+            if "field larger" in str(exc)
+            else TableError("not_spreadsheet")
         ) from None
 
 
@@ -267,7 +269,9 @@ def check_workbook(data: bytes, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as book:
             parts = book.infolist()
-            if len(parts) > MAX_MEMBERS or any(p.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for p in parts):
+            if len(parts) > MAX_MEMBERS or any(
+                p.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) for p in parts
+            ):
                 raise TableError("not_spreadsheet")
             if sum(p.file_size for p in parts) > limits.unpacked_bytes:
                 raise too_large
@@ -282,7 +286,16 @@ def check_workbook(data: bytes, limits: Limits) -> None:
                             raise too_large
                         scan.feed(chunk)
                 scan.feed(b"", end=True)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, RuntimeError, NotImplementedError, ValueError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        RuntimeError,
+        NotImplementedError,
+        ValueError,
+    ) as exc:
         if isinstance(exc, TableError):
             raise
         raise TableError("not_spreadsheet") from None
@@ -348,8 +361,8 @@ ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # refused by openpyxl
 
 def write_xlsx(headers: list[str], rows: Iterable[Iterable[object]], sheet_title: str = "Sheet1") -> bytes:
     """A write-only workbook: fast and flat in memory for 100,000-row exports."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]
-    from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(title=sheet_title[:31])

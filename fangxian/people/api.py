@@ -5,15 +5,15 @@ import datetime
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
 from ninja.pagination import paginate
+from pydantic import ConfigDict
 
 from fangxian.accounts.apikit import Id, Input, answers, error
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
 from fangxian.places.models import Dwelling
 
-from .models import Resident
 from . import registry
+from .models import Resident
 from .registry import clean_resident, save_resident
 from .search import search_residents
 
@@ -97,7 +97,9 @@ def get_resident(request, resident_id: Id):
 
 
 def editable_dwelling(request, dwelling_id: Id) -> Dwelling:
-    dwelling = get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building", "community"), pk=dwelling_id)
+    dwelling = get_visible_or_404(
+        request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building", "community"), pk=dwelling_id
+    )
     if not can(request.user, Can.EDIT_REGISTRY, dwelling):
         error(_("Your role may not register residents here."), 403)
     return dwelling
@@ -116,9 +118,16 @@ def update_resident(request, resident_id: Id, data: ResidentPatch):
     if not can(request.user, Can.EDIT_REGISTRY, resident):
         error(_("Your role may not change this resident."), 403)
     current = {
-        "name": resident.name, "sex": resident.sex, "id_type": resident.id_type, "id_number": resident.id_number,
-        "birth_date": resident.birth_date, "phone": resident.phone, "relation": resident.relation,
-        "residence": resident.residence, "tags": resident.tag_list, "dwelling_id": resident.dwelling_id,
+        "name": resident.name,
+        "sex": resident.sex,
+        "id_type": resident.id_type,
+        "id_number": resident.id_number,
+        "birth_date": resident.birth_date,
+        "phone": resident.phone,
+        "relation": resident.relation,
+        "residence": resident.residence,
+        "tags": resident.tag_list,
+        "dwelling_id": resident.dwelling_id,
     }
     merged = current | data.dict(exclude_unset=True, exclude_none=True)
     dwelling = editable_dwelling(request, merged["dwelling_id"])

@@ -16,25 +16,44 @@ class ResidentForm(forms.Form):
     entrance = forms.IntegerField(label=_("entrance"), min_value=1, max_value=50, initial=1)
     room = forms.CharField(label=_("room"), max_length=20)
     name = forms.CharField(label=_("name"), max_length=50)
-    sex = forms.ChoiceField(label=_("sex"), choices=[("", "—")] + Resident.Sex.choices, required=False,
-                            help_text=_("Taken from a resident ID number when left empty."))
+    sex = forms.ChoiceField(
+        label=_("sex"),
+        choices=[("", "—")] + Resident.Sex.choices,
+        required=False,
+        help_text=_("Taken from a resident ID number when left empty."),
+    )
     id_type = forms.ChoiceField(label=_("ID document"), choices=Resident.IdType.choices)
     id_number = forms.CharField(label=_("ID number"), max_length=40, required=False)
     birth_date = forms.DateField(label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    phone = forms.CharField(label=_("phone"), max_length=30, required=False,
-                            widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
-    relation = forms.ChoiceField(label=_("relation to household"), choices=Resident.Relation.choices, initial=Resident.Relation.OTHER)
+    phone = forms.CharField(
+        label=_("phone"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    relation = forms.ChoiceField(
+        label=_("relation to household"), choices=Resident.Relation.choices, initial=Resident.Relation.OTHER
+    )
     residence = forms.ChoiceField(label=_("residence"), choices=Resident.Residence.choices)
-    tags = forms.MultipleChoiceField(label=_("tags"), choices=Tag.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    tags = forms.MultipleChoiceField(
+        label=_("tags"), choices=Tag.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
     photo = forms.FileField(label=_("photo"), required=False)
 
     def __init__(self, *args, buildings, instance: Resident | None = None, **kwargs):
         self.instance = instance
         if instance is not None:
             kwargs.setdefault("initial", {}).update(
-                building=instance.dwelling.building_id, entrance=instance.dwelling.entrance, room=instance.dwelling.room,
-                name=instance.name, sex=instance.sex, id_type=instance.id_type, birth_date=instance.birth_date,
-                relation=instance.relation, residence=instance.residence, tags=instance.tag_list,
+                building=instance.dwelling.building_id,
+                entrance=instance.dwelling.entrance,
+                room=instance.dwelling.room,
+                name=instance.name,
+                sex=instance.sex,
+                id_type=instance.id_type,
+                birth_date=instance.birth_date,
+                relation=instance.relation,
+                residence=instance.residence,
+                tags=instance.tag_list,
             )
         super().__init__(*args, **kwargs)
         self.fields["building"].queryset = buildings
@@ -53,7 +72,11 @@ class ResidentForm(forms.Form):
         data = super().clean()
         building, entrance, room = data.get("building"), data.get("entrance"), data.get("room")
         if building and entrance and room:
-            dwelling = Dwelling.objects.filter(building=building, entrance=entrance, room=room.strip()).select_related("community").first()
+            dwelling = (
+                Dwelling.objects.filter(building=building, entrance=entrance, room=room.strip())
+                .select_related("community")
+                .first()
+            )
             if dwelling is None:
                 self.add_error("room", _("No such dwelling in this building and entrance."))
             data["dwelling"] = dwelling
@@ -78,7 +101,9 @@ class MoveOutForm(forms.Form):
 
 class ImportForm(forms.Form):
     community = forms.ModelChoiceField(queryset=None, label=_("community"))
-    kind = forms.ChoiceField(label=_("what the file lists"), choices=ImportBatch.Kind.choices, initial=ImportBatch.Kind.RESIDENTS)
+    kind = forms.ChoiceField(
+        label=_("what the file lists"), choices=ImportBatch.Kind.choices, initial=ImportBatch.Kind.RESIDENTS
+    )
     file = forms.FileField(label=_("file (.xlsx or .csv)"))
 
     def __init__(self, *args, communities, max_bytes: int, **kwargs):
@@ -91,5 +116,7 @@ class ImportForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.max_bytes:
-            raise ValidationError(_("The file is larger than %(mb)s MB: split it.") % {"mb": self.max_bytes // (1024 * 1024)})
+            raise ValidationError(
+                _("The file is larger than %(mb)s MB: split it.") % {"mb": self.max_bytes // (1024 * 1024)}
+            )
         return upload

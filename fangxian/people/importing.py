@@ -35,16 +35,29 @@ TABLE_MESSAGES = {
     "old_xls": lambda p: _("This is an old .xls file: open it and save it as .xlsx (Excel 2007 or later) or .csv."),
     "not_spreadsheet": lambda p: _("This file is not a spreadsheet (.xlsx or .csv)."),
     "encoding": lambda p: _("The text of this .csv file is neither UTF-8 nor GB18030: save it again as CSV UTF-8."),
-    "too_many_rows": lambda p: _("The file has more than %(limit)s rows (empty rows that keep a format count too): split it.") % p,
-    "too_many_cells": lambda p: _("The sheet spans more than %(limit)s cells (empty cells between used ones count too): delete the unused rows and columns, or split it.") % p,
-    "cell_too_long": lambda p: _("A cell holds more than %(limit)s characters: this is not a list of people or places.") % p,
+    "too_many_rows": lambda p: (
+        _("The file has more than %(limit)s rows (empty rows that keep a format count too): split it.") % p
+    ),
+    "too_many_cells": lambda p: (
+        _(
+            "The sheet spans more than %(limit)s cells (empty cells between used ones count too): delete the unused rows and columns, or split it."
+        )
+        % p
+    ),
+    "cell_too_long": lambda p: (
+        _("A cell holds more than %(limit)s characters: this is not a list of people or places.") % p
+    ),
     "too_large": lambda p: _("The file unpacks to more than %(limit_mb)s MB: split it.") % p,
 }
 
 
 def table_limits() -> Limits:
-    return Limits(rows=settings.IMPORT_MAX_ROWS, cells=settings.IMPORT_MAX_CELLS,
-                  cell_chars=settings.IMPORT_MAX_CELL_CHARS, unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES)
+    return Limits(
+        rows=settings.IMPORT_MAX_ROWS,
+        cells=settings.IMPORT_MAX_CELLS,
+        cell_chars=settings.IMPORT_MAX_CELL_CHARS,
+        unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+    )
 
 
 def read_upload(data: bytes) -> Table:
@@ -219,7 +232,11 @@ class RowChecker:
         """A column of labels: any of a choice's values, English or Chinese labels. Looked up
         directly, as most cells are a known word: `clean_choice` only for the rest."""
         found = table.get(self.values.get(key, "").strip().lower())
-        return found if found is not None else self.get(key, lambda raw, label: fields.clean_choice(table, raw, label, default))
+        return (
+            found
+            if found is not None
+            else self.get(key, lambda raw, label: fields.clean_choice(table, raw, label, default))
+        )
 
     def fail(self, key: str, message: str) -> None:
         self.errors.append(RowError(self.line, self.labels.get(key, key), message))
@@ -284,7 +301,10 @@ class Importer:
 
     def check_unique(self, row: RowChecker, key) -> None:
         if key in self.seen:
-            row.fail(self.unique_column, _("The same as line %(line)s: each appears once in a file.") % {"line": self.seen[key]})
+            row.fail(
+                self.unique_column,
+                _("The same as line %(line)s: each appears once in a file.") % {"line": self.seen[key]},
+            )
         else:
             self.seen[key] = row.line
 
@@ -299,7 +319,11 @@ class Importer:
             "line": plan.line,
             "record": self.record_label(plan),
             "fields": [
-                [self.labels.get(self.shown.get(name, name), name), self.describe(name, before), self.describe(name, after)]
+                [
+                    self.labels.get(self.shown.get(name, name), name),
+                    self.describe(name, before),
+                    self.describe(name, after),
+                ]
                 for name, (before, after) in plan.changes.items()
                 if name in self.shown
             ],
@@ -331,14 +355,17 @@ class BuildingImporter(Importer):
         return self.records(Building.objects.filter(community=self.community), "number")
 
     def check(self, row):
-        number = row.get("number", lambda v, l: required_text(v, l, 30))
+        number = row.get("number", lambda v, line: required_text(v, line, 30))
         current = self.existing.get(number)
         present = self.present
         values = {
-            "floors": row.get("floors", lambda v, l: positive_int(v, l, 1, 200)),
-            "entrances": row.get("entrances", lambda v, l: positive_int(v, l, 1, 50)),
-            "name": row.get("name", lambda v, l: v.strip()[:100]) if "name" in present else self.kept(current, "name", ""),
-            "kind": row.choice("kind", self.kinds, Building.Kind.RESIDENTIAL) if "kind" in present
+            "floors": row.get("floors", lambda v, line: positive_int(v, line, 1, 200)),
+            "entrances": row.get("entrances", lambda v, line: positive_int(v, line, 1, 50)),
+            "name": row.get("name", lambda v, line: v.strip()[:100])
+            if "name" in present
+            else self.kept(current, "name", ""),
+            "kind": row.choice("kind", self.kinds, Building.Kind.RESIDENTIAL)
+            if "kind" in present
             else self.kept(current, "kind", Building.Kind.RESIDENTIAL),
             "grid_id": self.kept(current, "grid_id", None),
         }
@@ -374,12 +401,15 @@ class DwellingImporter(Importer):
         return self.records(Dwelling.objects.filter(community=self.community), "building_id", "entrance", "room")
 
     def check(self, row):
-        building = row.get("building", lambda v, l: self.building(v, l))
-        entrance = row.get("entrance", lambda v, l: positive_int(v, l, 1, 50))
-        floor = row.get("floor", lambda v, l: positive_int(v, l, -5, 200))
-        room = row.get("room", lambda v, l: required_text(v, l, 20))
+        building = row.get("building", lambda v, line: self.building(v, line))
+        entrance = row.get("entrance", lambda v, line: positive_int(v, line, 1, 50))
+        floor = row.get("floor", lambda v, line: positive_int(v, line, -5, 200))
+        room = row.get("room", lambda v, line: required_text(v, line, 20))
         if building is not None and entrance is not None and entrance > building.entrances:
-            row.fail("entrance", _("%(building)s has %(n)s entrances.") % {"building": building.label, "n": building.entrances})
+            row.fail(
+                "entrance",
+                _("%(building)s has %(n)s entrances.") % {"building": building.label, "n": building.entrances},
+            )
         if building is not None and floor is not None and floor > building.floors:
             row.fail("floor", _("%(building)s has %(n)s floors.") % {"building": building.label, "n": building.floors})
         if row.errors:
@@ -390,7 +420,10 @@ class DwellingImporter(Importer):
     def building(self, raw: str, label: str) -> Building:
         number = required_text(raw, label, 30)
         if number not in self.buildings:
-            raise ValidationError(_("Building %(number)s does not exist in this community: import it first.") % {"number": fields.quoted(number)})
+            raise ValidationError(
+                _("Building %(number)s does not exist in this community: import it first.")
+                % {"number": fields.quoted(number)}
+            )
         return self.buildings[number]
 
     def record_label(self, plan):
@@ -401,8 +434,15 @@ class DwellingImporter(Importer):
 
 # Which column each of `clean_resident`'s fields comes from, for its errors.
 RESIDENT_FIELD_COLUMNS = {
-    "name": "name", "sex": "sex", "id_type": "id_type", "id_number": "id_number", "birth_date": "birth_date",
-    "phone": "phone", "relation": "relation", "residence": "residence", "tags": "tags",
+    "name": "name",
+    "sex": "sex",
+    "id_type": "id_type",
+    "id_number": "id_number",
+    "birth_date": "birth_date",
+    "phone": "phone",
+    "relation": "relation",
+    "residence": "residence",
+    "tags": "tags",
 }
 
 
@@ -412,10 +452,29 @@ class ResidentImporter(Importer):
 
     model = Resident
     columns: ClassVar = RESIDENT_COLUMNS
-    fields: ClassVar = ["dwelling_id", "name", "name_initials", "sex", "birth_date", "phone", "relation", "residence",
-              "tags", "moved_out_on"]
-    shown: ClassVar = {"dwelling_id": "room", "name": "name", "sex": "sex", "birth_date": "birth_date", "phone": "phone",
-             "relation": "relation", "residence": "residence", "tags": "tags", "moved_out_on": "moved_out_on"}
+    fields: ClassVar = [
+        "dwelling_id",
+        "name",
+        "name_initials",
+        "sex",
+        "birth_date",
+        "phone",
+        "relation",
+        "residence",
+        "tags",
+        "moved_out_on",
+    ]
+    shown: ClassVar = {
+        "dwelling_id": "room",
+        "name": "name",
+        "sex": "sex",
+        "birth_date": "birth_date",
+        "phone": "phone",
+        "relation": "relation",
+        "residence": "residence",
+        "tags": "tags",
+        "moved_out_on": "moved_out_on",
+    }
     choice_fields = ("sex", "relation", "residence")
     unique_column = "id_number"
 
@@ -430,12 +489,16 @@ class ResidentImporter(Importer):
         self.today = timezone.localdate()
         self.known_initials: dict[str, str] = {}
         self.buildings = dict(Building.objects.filter(community=community).values_list("number", "id"))
-        dwellings = Dwelling.objects.filter(community=community).values_list("id", "building_id", "building__number", "entrance", "room")
+        dwellings = Dwelling.objects.filter(community=community).values_list(
+            "id", "building_id", "building__number", "entrance", "room"
+        )
         self.dwellings = {(b, e, r): i for i, b, _, e, r in dwellings}
         self.addresses = {i: f"{n}-{e}-{r}" for i, _, n, e, r in dwellings}
 
     def load_existing(self):
-        return self.records(Resident.objects.filter(community=self.community).exclude(id_number=""), "id_type", "id_number")
+        return self.records(
+            Resident.objects.filter(community=self.community).exclude(id_number=""), "id_type", "id_number"
+        )
 
     def check(self, row):
         dwelling_id = self.dwelling(row)
@@ -490,24 +553,30 @@ class ResidentImporter(Importer):
         if "residence" in present:
             raw["residence"] = row.choice("residence", self.residences, Resident.Residence.HERE)
         if "tags" in present:
-            raw["tags"] = row.get("tags", lambda x, l: fields.clean_tags(x, self.tags)) or []
+            raw["tags"] = row.get("tags", lambda x, line: fields.clean_tags(x, self.tags)) or []
         return raw
 
     def dwelling(self, row: RowChecker) -> int | None:
         v = row.values
         building = v.get("building", "").strip()
         building_id = self.buildings.get(building)
-        entrance = row.get("entrance", lambda x, l: positive_int(x, l, 1, 50))
+        entrance = row.get("entrance", lambda x, line: positive_int(x, line, 1, 50))
         room = v.get("room", "").strip()
         if building_id is None:
-            row.fail("building", _("Building %(number)s does not exist in this community.") % {"number": fields.quoted(building)})
+            row.fail(
+                "building",
+                _("Building %(number)s does not exist in this community.") % {"number": fields.quoted(building)},
+            )
             return None
         if entrance is None:
             return None
         dwelling_id = self.dwellings.get((building_id, entrance, room))
         if dwelling_id is None:
-            row.fail("room", _("Dwelling %(building)s-%(entrance)s-%(room)s does not exist: import the dwellings first.")
-                     % {"building": fields.quoted(building), "entrance": entrance, "room": fields.quoted(room) or "?"})
+            row.fail(
+                "room",
+                _("Dwelling %(building)s-%(entrance)s-%(room)s does not exist: import the dwellings first.")
+                % {"building": fields.quoted(building), "entrance": entrance, "room": fields.quoted(room) or "?"},
+            )
         return dwelling_id
 
     def describe(self, name, value):
@@ -524,8 +593,12 @@ class ResidentImporter(Importer):
 
     def write(self, plans):
         moves = [
-            Move(resident_id=p.current["id"], from_dwelling_id=p.current["dwelling_id"], to_dwelling_id=p.values["dwelling_id"],
-                 reason=_("spreadsheet import"))
+            Move(
+                resident_id=p.current["id"],
+                from_dwelling_id=p.current["dwelling_id"],
+                to_dwelling_id=p.values["dwelling_id"],
+                reason=_("spreadsheet import"),
+            )
             for p in plans
             if "dwelling_id" in p.changes
         ]
@@ -553,7 +626,8 @@ def upsert(model, plans: list[Plan], update_fields: list[str], extra: dict) -> d
     if update:
         model.objects.bulk_update(
             [model(id=plan.current["id"], **{name: plan.values[name] for name in changed}) for plan in update],
-            changed, batch_size=1000,
+            changed,
+            batch_size=1000,
         )
     created = sum(1 for plan in plans if plan.current is None)
     return {"created": created, "updated": len(update), "unchanged": len(plans) - created - len(update)}
@@ -571,7 +645,10 @@ def insert_rows(model, rows: list[dict]) -> None:
         return
     now = timezone.now()
     named, dated, constant = [], [], []
-    adapters = {"DateField": connection.ops.adapt_datefield_value, "DateTimeField": connection.ops.adapt_datetimefield_value}
+    adapters = {
+        "DateField": connection.ops.adapt_datefield_value,
+        "DateTimeField": connection.ops.adapt_datetimefield_value,
+    }
     for f in model._meta.concrete_fields:
         if f.primary_key:
             continue
@@ -582,11 +659,11 @@ def insert_rows(model, rows: list[dict]) -> None:
             dated.append((f, adapters[f.get_internal_type()]))
         else:
             named.append(f)
-    columns = [f for f in named] + [f for f, _ in dated] + [f for f, _ in constant]
+    columns = [*named, *(f for f, _ in dated), *(f for f, _ in constant)]
     take = operator.itemgetter(*[f.attname for f in named])  # one C call per row for the plain values
     constants = [value for _, value in constant]
     quote = connection.ops.quote_name
-    head = "INSERT INTO %s (%s) " % (quote(model._meta.db_table), ", ".join(quote(f.column) for f in columns))
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in columns)}) "
 
     dated_names = [(f.attname, adapt) for f, adapt in dated]
 
@@ -641,7 +718,13 @@ def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Im
             if plan.changes and len(report.changes) < PREVIEW_ROWS:
                 report.changes.append(importer.preview_changes(plan))
         if len(report.preview) < PREVIEW_ROWS:
-            report.preview.append({"line": line, "cells": [fields.quoted(c, PREVIEW_CELL_CHARS) for c in cells], "errors": [e.message for e in row.errors]})
+            report.preview.append(
+                {
+                    "line": line,
+                    "cells": [fields.quoted(c, PREVIEW_CELL_CHARS) for c in cells],
+                    "errors": [e.message for e in row.errors],
+                }
+            )
     if report.rows == 0:
         report.file_error = TABLE_MESSAGES["empty"]({})
     created = sum(1 for p in plans if p.current is None)
@@ -665,7 +748,20 @@ def template_rows(kind: str) -> tuple[list[str], list[list[str]]]:
         ImportBatch.Kind.BUILDINGS: [["1", "", "住宅", "6", "3", ""]],
         ImportBatch.Kind.DWELLINGS: [["1", "2", "5", "501"]],
         ImportBatch.Kind.RESIDENTS: [
-            ["1", "2", "501", "张三明", "男", "居民身份证", "110102198001010017", "", "13812345678", "户主", "人户一致", "党员"]
+            [
+                "1",
+                "2",
+                "501",
+                "张三明",
+                "男",
+                "居民身份证",
+                "110102198001010017",
+                "",
+                "13812345678",
+                "户主",
+                "人户一致",
+                "党员",
+            ]
         ],
     }
     return [c.zh for c in COLUMNS[kind]], examples[kind]

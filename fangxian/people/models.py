@@ -92,7 +92,9 @@ class Resident(models.Model):
     id_number = models.CharField(_("ID number"), max_length=40, blank=True)
     birth_date = models.DateField(_("birth date"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    relation = models.CharField(_("relation to household"), max_length=20, choices=Relation.choices, default=Relation.OTHER)
+    relation = models.CharField(
+        _("relation to household"), max_length=20, choices=Relation.choices, default=Relation.OTHER
+    )
     residence = models.CharField(_("residence"), max_length=30, choices=Residence.choices, default=Residence.HERE)
     tags = models.CharField(_("tags"), max_length=200, default=",", blank=True)
     photo = models.ImageField(_("photo"), upload_to="photos/%Y/%m/", blank=True)
@@ -175,6 +177,9 @@ class Move(models.Model):
     class Meta:
         ordering = ["-moved_on", "-recorded_at"]
 
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.moved_on}"
+
 
 class ImportBatch(models.Model):
     """An uploaded spreadsheet between preview and confirmation; then only the import's record."""
@@ -210,6 +215,9 @@ class ImportBatch(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.status}"
+
 
 class Tally(models.Model):
     """Aggregate counts kept when an emergency's personal data is anonymised."""
@@ -221,3 +229,6 @@ class Tally(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["emergency", "community"], name="one_tally_per_community")]
+
+    def __str__(self) -> str:
+        return f"{self.emergency_id} / {self.community_id}"

@@ -17,7 +17,9 @@ Image.MAX_IMAGE_PIXELS = 40_000_000  # refuses decompression bombs long before m
 
 def normalise_photo(upload) -> ContentFile:
     if upload.size > settings.PHOTO_MAX_BYTES:
-        raise ValidationError(_("The photo is larger than %(mb)s MB.") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)})
+        raise ValidationError(
+            _("The photo is larger than %(mb)s MB.") % {"mb": settings.PHOTO_MAX_BYTES // (1024 * 1024)}
+        )
     try:
         image = Image.open(upload)
         image.load()

@@ -19,7 +19,6 @@ from fangxian.places.models import Dwelling
 from . import fields
 from .models import Emergency, Move, Resident, Tag
 
-
 # Read once: a choices class builds its list of values anew on every access, and an import
 # validates 100,000 residents.
 ID_TYPES = frozenset(Resident.IdType.values)
@@ -91,7 +90,9 @@ def check_unique_document(community_id: int, values: dict, instance: Resident | 
     if instance is not None:
         clash = clash.exclude(pk=instance.pk)
     if clash.exists():
-        raise ValidationError({"id_number": [_("A resident with this ID number is already registered in this community.")]})
+        raise ValidationError(
+            {"id_number": [_("A resident with this ID number is already registered in this community.")]}
+        )
 
 
 @transaction.atomic
@@ -100,8 +101,12 @@ def save_resident(values: dict, dwelling: Dwelling, user, instance: Resident | N
     resident = instance or Resident(community_id=dwelling.community_id)
     if instance is not None and instance.dwelling_id != dwelling.id:
         if dwelling.community_id != instance.community_id:
-            raise ValidationError({"dwelling": [_("A resident moves to another community by moving out here and registering there.")]})
-        Move.objects.create(resident=instance, from_dwelling_id=instance.dwelling_id, to_dwelling=dwelling, recorded_by=user)
+            raise ValidationError(
+                {"dwelling": [_("A resident moves to another community by moving out here and registering there.")]}
+            )
+        Move.objects.create(
+            resident=instance, from_dwelling_id=instance.dwelling_id, to_dwelling=dwelling, recorded_by=user
+        )
     for key, value in values.items():
         setattr(resident, key, value)
     resident.dwelling = dwelling
@@ -115,7 +120,14 @@ def save_resident(values: dict, dwelling: Dwelling, user, instance: Resident | N
 @transaction.atomic
 def move_out(resident: Resident, user, on=None, reason: str = "") -> None:
     on = on or timezone.localdate()
-    Move.objects.create(resident=resident, from_dwelling_id=resident.dwelling_id, to_dwelling=None, moved_on=on, reason=reason, recorded_by=user)
+    Move.objects.create(
+        resident=resident,
+        from_dwelling_id=resident.dwelling_id,
+        to_dwelling=None,
+        moved_on=on,
+        reason=reason,
+        recorded_by=user,
+    )
     resident.moved_out_on = on
     resident.save(update_fields=["moved_out_on", "updated_at"])
 

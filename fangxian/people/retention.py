@@ -46,15 +46,21 @@ def purge(emergency: Emergency) -> int:
     residents = Resident.objects.filter(emergency=emergency, anonymised=False)
     for community_id in residents.values_list("community_id", flat=True).distinct():
         Tally.objects.update_or_create(
-            emergency=emergency, community_id=community_id,
+            emergency=emergency,
+            community_id=community_id,
             defaults={"counts": tally_counts(residents.filter(community_id=community_id))},
         )
     for resident in residents.exclude(photo=""):
         resident.photo.delete(save=False)
     # Names become the row number; birth dates keep only the year, which age counts may need.
     count = residents.update(
-        name=Concat(Value("#"), Cast("id", CharField())), name_initials="", id_number="", phone="", photo="",
-        birth_date=TruncYear("birth_date"), anonymised=True,
+        name=Concat(Value("#"), Cast("id", CharField())),
+        name_initials="",
+        id_number="",
+        phone="",
+        photo="",
+        birth_date=TruncYear("birth_date"),
+        anonymised=True,
     )
     others = {hook.__module__: hook(emergency) for hook in PURGE_HOOKS}
     emergency.purged_at = timezone.now()

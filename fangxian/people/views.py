@@ -22,10 +22,9 @@ from fangxian.lib.masking import mask_id_number, mask_phone
 from fangxian.lib.tabular import TableError, write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
-from . import importing
+from . import importing, registry
 from .forms import ImportForm, MoveOutForm, ResidentForm
 from .models import ImportBatch, Move, Resident, Tag
-from . import registry
 from .registry import move_out, save_resident
 from .search import search_residents
 
@@ -78,23 +77,45 @@ def resident_list(request: HttpRequest) -> HttpResponse:
 def export_residents(request: HttpRequest, rows) -> HttpResponse:
     """Exported in the import template's layout, so an edited export imports straight back.
     Full numbers only for rows the user may reveal; every export is audited."""
-    rows = list(rows.filter(id__in=visible(request.user, Can.EXPORT, Resident.objects.all()).values("id")).select_related("dwelling__building"))
+    rows = list(
+        rows.filter(id__in=visible(request.user, Can.EXPORT, Resident.objects.all()).values("id")).select_related(
+            "dwelling__building"
+        )
+    )
     ids = [r.id for r in rows]
-    full_ids = set(visible(request.user, Can.REVEAL_ID, Resident.objects.filter(id__in=ids)).values_list("id", flat=True))
-    full_phones = set(visible(request.user, Can.REVEAL_PHONE, Resident.objects.filter(id__in=ids)).values_list("id", flat=True))
+    full_ids = set(
+        visible(request.user, Can.REVEAL_ID, Resident.objects.filter(id__in=ids)).values_list("id", flat=True)
+    )
+    full_phones = set(
+        visible(request.user, Can.REVEAL_PHONE, Resident.objects.filter(id__in=ids)).values_list("id", flat=True)
+    )
     headers = [importing.column_label(c) for c in importing.RESIDENT_COLUMNS]
     data = [
         [
-            r.dwelling.building.number, r.dwelling.entrance, r.dwelling.room, r.name, r.get_sex_display(),
-            r.get_id_type_display(), r.id_number if r.id in full_ids else mask_id_number(r.id_number),
+            r.dwelling.building.number,
+            r.dwelling.entrance,
+            r.dwelling.room,
+            r.name,
+            r.get_sex_display(),
+            r.get_id_type_display(),
+            r.id_number if r.id in full_ids else mask_id_number(r.id_number),
             r.birth_date.isoformat() if r.birth_date else "",
             r.phone if r.id in full_phones else mask_phone(r.phone),
-            r.get_relation_display(), r.get_residence_display(), "、".join(r.tag_labels()),
+            r.get_relation_display(),
+            r.get_residence_display(),
+            "、".join(r.tag_labels()),
         ]
         for r in rows
     ]
-    return export_list(request, "residents", headers, data, counted(r.community_id for r in rows),
-                       full_ids=len(full_ids), full_phones=len(full_phones))
+    return export_list(
+        request,
+        "residents",
+        headers,
+        data,
+        counted(r.community_id for r in rows),
+        full_ids=len(full_ids),
+        full_phones=len(full_phones),
+    )
 
 
 @login_required
@@ -152,10 +173,14 @@ def resident_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         dwelling = visible(request.user, Can.EDIT_REGISTRY, Dwelling.objects.all()).filter(pk=dwelling_id).first()
         if dwelling is not None:
             initial = {"building": dwelling.building_id, "entrance": dwelling.entrance, "room": dwelling.room}
-    form = ResidentForm(request.POST or None, request.FILES or None, buildings=buildings, instance=resident, initial=initial)
+    form = ResidentForm(
+        request.POST or None, request.FILES or None, buildings=buildings, instance=resident, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = save_resident(form.cleaned_data["values"], form.cleaned_data["dwelling"], request.user, instance=resident)
+            saved = save_resident(
+                form.cleaned_data["values"], form.cleaned_data["dwelling"], request.user, instance=resident
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for message in errors:
@@ -188,7 +213,9 @@ def resident_move_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def household(request: HttpRequest, pk: int) -> HttpResponse:
-    dwelling = get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building", "community"), pk=pk)
+    dwelling = get_visible_or_404(
+        request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building", "community"), pk=pk
+    )
     require(request.user, Can.VIEW_RESIDENTS, dwelling)
     residents = residents_of(request.user).filter(dwelling=dwelling)
     moves = Move.objects.filter(Q(from_dwelling=dwelling) | Q(to_dwelling=dwelling)).select_related("resident")
@@ -210,20 +237,31 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     communities = importable_communities(request.user)
     if not communities.exists():
         raise PermissionDenied
-    form = ImportForm(request.POST or None, request.FILES or None, communities=communities, max_bytes=settings.IMPORT_MAX_BYTES)
+    form = ImportForm(
+        request.POST or None, request.FILES or None, communities=communities, max_bytes=settings.IMPORT_MAX_BYTES
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data["file"].read()
         community, kind = form.cleaned_data["community"], form.cleaned_data["kind"]
         report = importing.run_import(kind, community, data, apply=False)
         batch = ImportBatch.objects.create(
-            community=community, kind=kind, filename=form.cleaned_data["file"].name[:200], data=data,
+            community=community,
+            kind=kind,
+            filename=form.cleaned_data["file"].name[:200],
+            data=data,
             status=ImportBatch.Status.PREVIEWED if report.ok else ImportBatch.Status.INVALID,
-            row_count=report.rows, error_count=len(report.errors), report=report.as_json(), uploaded_by=request.user,
+            row_count=report.rows,
+            error_count=len(report.errors),
+            report=report.as_json(),
+            uploaded_by=request.user,
         )
         return redirect("people:import_preview", pk=batch.pk)
     recent = visible(request.user, Can.IMPORT, ImportBatch.objects.defer("data", "report"))[:10]
-    return render(request, "people/import_upload.html",
-                  {"form": form, "recent": recent, "kinds": ImportBatch.Kind.choices, "keep_days": settings.IMPORT_KEEP_DAYS})
+    return render(
+        request,
+        "people/import_upload.html",
+        {"form": form, "recent": recent, "kinds": ImportBatch.Kind.choices, "keep_days": settings.IMPORT_KEEP_DAYS},
+    )
 
 
 def import_batch(request: HttpRequest, pk: int) -> ImportBatch:
@@ -284,9 +322,18 @@ def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Rep
         batch.applied_at = batch.cleared_at = timezone.now()
         # Written to the registry: the file and its rows need not be kept twice. Counts stay.
         batch.data, batch.report = b"", {}
-        audit.record(request, AuditEvent.Action.IMPORT, batch, community_id=batch.community_id,
-                     kind=batch.kind, filename=batch.filename, **report.summary)
-        messages.success(request, _("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % report.summary)
+        audit.record(
+            request,
+            AuditEvent.Action.IMPORT,
+            batch,
+            community_id=batch.community_id,
+            kind=batch.kind,
+            filename=batch.filename,
+            **report.summary,
+        )
+        messages.success(
+            request, _("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % report.summary
+        )
     else:
         batch.status = ImportBatch.Status.INVALID
         messages.error(request, _("Nothing was imported: the file has errors now."))

@@ -117,7 +117,9 @@ def get_community(request, community_id: Id):
 
 @router.post("/communities", response=answers({201: CommunityOut}, 409))
 def create_community(request, data: CommunityIn):
-    if not Street.objects.filter(pk=data.street_id).exists() or not holds_place(request.user, Can.MANAGE_TERRITORY, "street", data.street_id):
+    if not Street.objects.filter(pk=data.street_id).exists() or not holds_place(
+        request.user, Can.MANAGE_TERRITORY, "street", data.street_id
+    ):
         error(_("Your role may not add communities to this street."), 403)
     if Community.objects.filter(code=data.code).exists():
         error(_("Community code %(code)s is taken.") % {"code": data.code}, 409)
@@ -197,7 +199,12 @@ def update_building(request, building_id: Id, data: BuildingPatch):
     # A null grid takes the building out of its grid; a null anything else changes nothing.
     changes = {k: v for k, v in data.dict(exclude_unset=True).items() if v is not None or k == "grid_id"}
     check_grid(building.community, changes.get("grid_id"))
-    if "number" in changes and Building.objects.filter(community_id=building.community_id, number=changes["number"]).exclude(pk=building.pk).exists():
+    if (
+        "number" in changes
+        and Building.objects.filter(community_id=building.community_id, number=changes["number"])
+        .exclude(pk=building.pk)
+        .exists()
+    ):
         error(_("Building %(number)s already exists in this community.") % {"number": changes["number"]}, 409)
     for key, value in changes.items():
         setattr(building, key, value)
@@ -220,7 +227,9 @@ def list_dwellings(request, building_id: Id | None = None, community_id: Id | No
 
 @router.get("/dwellings/{dwelling_id}", response=DwellingOut)
 def get_dwelling(request, dwelling_id: Id):
-    return get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building"), pk=dwelling_id)
+    return get_visible_or_404(
+        request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building"), pk=dwelling_id
+    )
 
 
 @router.post("/dwellings", response=answers({201: DwellingOut}, 404, 409))
@@ -228,7 +237,11 @@ def create_dwelling(request, data: DwellingIn):
     building = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=data.building_id)
     editable_community(request, building.community_id)
     if data.entrance > building.entrances or data.floor > building.floors:
-        error(_("%(building)s has %(e)s entrances and %(f)s floors.") % {"building": building.label, "e": building.entrances, "f": building.floors}, 422)
+        error(
+            _("%(building)s has %(e)s entrances and %(f)s floors.")
+            % {"building": building.label, "e": building.entrances, "f": building.floors},
+            422,
+        )
     if Dwelling.objects.filter(building=building, entrance=data.entrance, room=data.room).exists():
         error(_("This room already exists in this entrance."), 409)
     dwelling = Dwelling(building=building, **data.dict(exclude={"building_id"}))

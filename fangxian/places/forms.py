@@ -17,7 +17,11 @@ class GridForm(forms.ModelForm):
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()
-        if Grid.objects.filter(community=self.instance.community, code__iexact=code).exclude(pk=self.instance.pk).exists():
+        if (
+            Grid.objects.filter(community=self.instance.community, code__iexact=code)
+            .exclude(pk=self.instance.pk)
+            .exists()
+        ):
             raise forms.ValidationError(_("This community already has a grid with this code."))
         return code
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def floor_rows(dwellings: Iterable, entrances: int) -> tuple[list[int], list[tuple[int, list[list]]]]:

@@ -26,14 +26,14 @@ class Named(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
         if get_language() == "en" and self.name_en:
             return self.name_en
         return self.name_zh
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Area(Named):
@@ -151,6 +151,10 @@ class Dwelling(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def save(self, *args, **kwargs):
+        self.community_id = self.building.community_id
+        super().save(*args, **kwargs)
+
     @property
     def label(self) -> str:
         return _("%(building)s, entrance %(entrance)s, room %(room)s") % {
@@ -158,10 +162,6 @@ class Dwelling(models.Model):
             "entrance": self.entrance,
             "room": self.room,
         }
-
-    def save(self, *args, **kwargs):
-        self.community_id = self.building.community_id
-        super().save(*args, **kwargs)
 
 
 class Business(models.Model):

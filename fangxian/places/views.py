@@ -45,8 +45,27 @@ def community(request: HttpRequest, pk: int) -> HttpResponse:
         dwelling_count=Count("dwellings")
     )
     if wants_xlsx(request):
-        headers = [_("building number"), _("building name"), _("kind"), _("floors"), _("entrances"), _("grid"), _("dwellings")]
-        data = [[b.number, b.name, b.get_kind_display(), b.floors, b.entrances, b.grid.code if b.grid else "", b.dwelling_count] for b in buildings]
+        headers = [
+            _("building number"),
+            _("building name"),
+            _("kind"),
+            _("floors"),
+            _("entrances"),
+            _("grid"),
+            _("dwellings"),
+        ]
+        data = [
+            [
+                b.number,
+                b.name,
+                b.get_kind_display(),
+                b.floors,
+                b.entrances,
+                b.grid.code if b.grid else "",
+                b.dwelling_count,
+            ]
+            for b in buildings
+        ]
         return export_list(request, "buildings", headers, data, {place.id: len(data)})
     grids = visible(request.user, Can.VIEW_PLACES, place.grids.annotate(building_count=Count("buildings")))
     keeps = holds_community(request.user, Can.EDIT_REGISTRY, place.id)
@@ -77,18 +96,28 @@ def building_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def building(request: HttpRequest, pk: int) -> HttpResponse:
-    place = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.select_related("community", "grid"), pk=pk)
-    entrances, rows = floor_rows(place.dwellings.annotate(people=CURRENT_RESIDENTS).order_by("entrance", "-floor", "room"), place.entrances)
-    context = {"building": place, "entrances": entrances, "rows": rows,
-               "can_edit": holds_community(request.user, Can.EDIT_REGISTRY, place.community_id)}
+    place = get_visible_or_404(
+        request.user, Can.VIEW_PLACES, Building.objects.select_related("community", "grid"), pk=pk
+    )
+    entrances, rows = floor_rows(
+        place.dwellings.annotate(people=CURRENT_RESIDENTS).order_by("entrance", "-floor", "room"), place.entrances
+    )
+    context = {
+        "building": place,
+        "entrances": entrances,
+        "rows": rows,
+        "can_edit": holds_community(request.user, Can.EDIT_REGISTRY, place.community_id),
+    }
     return render(request, "places/building.html", context)
 
 
 @login_required
 def dwellings(request: HttpRequest) -> HttpResponse:
-    rows = visible(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building")).annotate(
-        people=CURRENT_RESIDENTS
-    ).order_by("building_id", "entrance", "floor", "room")
+    rows = (
+        visible(request.user, Can.VIEW_PLACES, Dwelling.objects.select_related("building"))
+        .annotate(people=CURRENT_RESIDENTS)
+        .order_by("building_id", "entrance", "floor", "room")
+    )
     community_id = as_id(request.GET.get("community"))
     if community_id:
         rows = rows.filter(community_id=community_id)

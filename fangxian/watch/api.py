@@ -101,14 +101,18 @@ def observations_seen_by(user) -> QuerySet:
 
 
 def watched_resident(request, resident_id: Id) -> Resident:
-    resident = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Resident.objects.select_related("community__street__district"), pk=resident_id)
+    resident = get_visible_or_404(
+        request.user, Can.VIEW_RESIDENTS, Resident.objects.select_related("community__street__district"), pk=resident_id
+    )
     if not can(request.user, Can.WATCH, resident):
         error(_("Your role may not register arrivals or observations."), 403)
     return resident
 
 
 def watched_observation(request, observation_id: Id) -> Observation:
-    observation = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Observation.objects.select_related("policy", "resident"), pk=observation_id)
+    observation = get_visible_or_404(
+        request.user, Can.VIEW_RESIDENTS, Observation.objects.select_related("policy", "resident"), pk=observation_id
+    )
     if not can(request.user, Can.WATCH, observation):
         error(_("Your role may not change observations."), 403)
     return observation
@@ -123,8 +127,12 @@ def list_arrivals(request):
 @router.post("/arrivals", response=answers({201: ArrivalOut}, 404))
 def register_arrival(request, data: ArrivalIn):
     resident = watched_resident(request, data.resident_id)
-    return Status(201, observations.arrive(resident, data.came_from, data.arrived_on, request.user, data.transport,
-                                           data.transport_number, data.reason))
+    return Status(
+        201,
+        observations.arrive(
+            resident, data.came_from, data.arrived_on, request.user, data.transport, data.transport_number, data.reason
+        ),
+    )
 
 
 @router.get("/observations", response=list[ObservationOut])
@@ -146,12 +154,17 @@ def start_observation(request, data: ObservationIn):
         arrival = Arrival.objects.filter(pk=data.arrival_id, resident=resident).first()
         if arrival is None:
             error(_("That arrival is not this resident's."), 422)
-    return Status(201, observations.start(resident, data.kind, data.start, request.user, policy, data.facility, data.room, arrival))
+    return Status(
+        201,
+        observations.start(resident, data.kind, data.start, request.user, policy, data.facility, data.room, arrival),
+    )
 
 
 @router.get("/observations/{observation_id}", response=ObservationOut)
 def get_observation(request, observation_id: Id):
-    return get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Observation.objects.select_related("policy"), pk=observation_id)
+    return get_visible_or_404(
+        request.user, Can.VIEW_RESIDENTS, Observation.objects.select_related("policy"), pk=observation_id
+    )
 
 
 @router.get("/observations/{observation_id}/reports", response=list[ReportOut])
@@ -168,7 +181,9 @@ def add_report(request, observation_id: Id, data: ReportIn):
 
 @router.post("/observations/{observation_id}/extend", response=ObservationOut)
 def extend_observation(request, observation_id: Id, data: ExtendIn):
-    return observations.extend(watched_observation(request, observation_id), data.days, data.reason, data.approved_by, request.user)
+    return observations.extend(
+        watched_observation(request, observation_id), data.days, data.reason, data.approved_by, request.user
+    )
 
 
 @router.post("/observations/{observation_id}/release", response=ObservationOut)
@@ -182,9 +197,14 @@ def list_alerts(request):
     if not can(request.user, Can.WATCH):
         return []
     return [
-        {"kind": a.kind, "observation_id": a.observation.pk, "resident": a.observation.resident.name,
-         "dwelling": a.observation.resident.dwelling.label, "temperature": a.report.temperature if a.report else None,
-         "symptoms": a.report.symptoms if a.report else []}
+        {
+            "kind": a.kind,
+            "observation_id": a.observation.pk,
+            "resident": a.observation.resident.name,
+            "dwelling": a.observation.resident.dwelling.label,
+            "temperature": a.report.temperature if a.report else None,
+            "symptoms": a.report.symptoms if a.report else [],
+        }
         for a in observations.alerts(visible(request.user, Can.WATCH, Observation.objects.all()))
     ]
 
@@ -235,7 +255,9 @@ class ReopenIn(Input):
 
 
 def campaign_for(request, campaign_id: Id, capability: Can) -> Campaign:
-    campaign = get_visible_or_404(request.user, Can.VIEW_PLACES, Campaign.objects.select_related("community"), pk=campaign_id)
+    campaign = get_visible_or_404(
+        request.user, Can.VIEW_PLACES, Campaign.objects.select_related("community"), pk=campaign_id
+    )
     if not can(request.user, capability, campaign):
         error(_("Your role may not do this in a campaign."), 403)
     return campaign
@@ -296,10 +318,15 @@ def record_visits(request, campaign_id: Id, data: VisitsIn):
             slots[index] = {"client_id": raw.get("client_id") if isinstance(raw, dict) else None, "error": str(exc)}
             continue
         if item.dwelling_id not in allowed:
-            slots[index] = {"client_id": str(item.client_id), "error": {"dwelling_id": [_("This dwelling is not in the campaign.")]}}
+            slots[index] = {
+                "client_id": str(item.client_id),
+                "error": {"dwelling_id": [_("This dwelling is not in the campaign.")]},
+            }
             continue
         good.append((index, census.VisitIn(**item.dict())))
-    for (index, _visit), answer in zip(good, census.record(campaign, [v for _, v in good], request.user)):
+    for (index, _visit), answer in zip(
+        good, census.record(campaign, [v for _index, v in good], request.user), strict=True
+    ):
         slots[index] = answer
     return {"results": slots}
 
@@ -313,7 +340,11 @@ def assign_doors(request, campaign_id: Id, data: AssignIn):
         worker = census.knockers(campaign.community).filter(username=data.worker).first()
         if worker is None:
             error(_("This person has no role in the community."), 422)
-    return {"assigned": census.assign(campaign, census.buildings_of(campaign.community, data.building_ids, data.grid_ids), worker, data.team)}
+    return {
+        "assigned": census.assign(
+            campaign, census.buildings_of(campaign.community, data.building_ids, data.grid_ids), worker, data.team
+        )
+    }
 
 
 @router.post("/campaigns/{campaign_id}/close", response=CampaignOut)
@@ -331,10 +362,22 @@ def building_map(request, building_id: Id):
     building = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Building.objects.all(), pk=building_id)
     [found] = mapping.maps_for([building])
     return {
-        "building_id": building.pk, "counts": found.counts,
-        "cells": [{"dwelling_id": c.dwelling.pk, "entrance": c.entrance, "floor": c.floor, "room": c.dwelling.room,
-                   "status": c.status, "days_left": c.days_left, "people": c.people}
-                  for _floor, entrances in found.rows for cells in entrances for c in cells],
+        "building_id": building.pk,
+        "counts": found.counts,
+        "cells": [
+            {
+                "dwelling_id": c.dwelling.pk,
+                "entrance": c.entrance,
+                "floor": c.floor,
+                "room": c.dwelling.room,
+                "status": c.status,
+                "days_left": c.days_left,
+                "people": c.people,
+            }
+            for _floor, entrances in found.rows
+            for cells in entrances
+            for c in cells
+        ],
     }
 
 
@@ -346,6 +389,15 @@ def evening_numbers(request):
     numbers = evening.table(communities)
     return {
         "total": numbers["total"],
-        "communities": [{"id": r["community"].pk, "code": r["community"].code, "name": r["community"].name, "street": s["street"].code,
-                         **{k: r[k] for k in [*numbers["keys"], "coverage"]}} for s in numbers["streets"] for r in s["rows"]],
+        "communities": [
+            {
+                "id": r["community"].pk,
+                "code": r["community"].code,
+                "name": r["community"].name,
+                "street": s["street"].code,
+                **{k: r[k] for k in [*numbers["keys"], "coverage"]},
+            }
+            for s in numbers["streets"]
+            for r in s["rows"]
+        ],
     }

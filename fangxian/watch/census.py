@@ -27,7 +27,9 @@ MAX_VISITS = 500
 
 
 @transaction.atomic
-def create(community: Community, name: str, starts_on: datetime.date, ends_on: datetime.date, buildings: list[Building], user) -> Campaign:
+def create(
+    community: Community, name: str, starts_on: datetime.date, ends_on: datetime.date, buildings: list[Building], user
+) -> Campaign:
     """Each dwelling goes to the grid worker of its building's grid (the first, if a grid has
     several); dwellings of a building without one wait for the coordinator to assign them."""
     errors = {}
@@ -41,15 +43,22 @@ def create(community: Community, name: str, starts_on: datetime.date, ends_on: d
         errors["buildings"] = [_("Every building must be in this community.")]
     if errors:
         raise ValidationError(errors)
-    campaign = Campaign.objects.create(community=community, name=name.strip()[:100], starts_on=starts_on, ends_on=ends_on, created_by=user)
+    campaign = Campaign.objects.create(
+        community=community, name=name.strip()[:100], starts_on=starts_on, ends_on=ends_on, created_by=user
+    )
     workers = {}
     for role in Role.objects.filter(kind=Role.Kind.GRID_WORKER, grid__community=community).order_by("id"):
         workers.setdefault(role.grid_id, role.user_id)
     grid_of = {b.pk: b.grid_id for b in buildings}
-    Assignment.objects.bulk_create([
-        Assignment(campaign=campaign, dwelling_id=d_id, community_id=community.pk, worker_id=workers.get(grid_of[b_id]))
-        for d_id, b_id in Dwelling.objects.filter(building__in=buildings).values_list("id", "building_id")
-    ], batch_size=2000)
+    Assignment.objects.bulk_create(
+        [
+            Assignment(
+                campaign=campaign, dwelling_id=d_id, community_id=community.pk, worker_id=workers.get(grid_of[b_id])
+            )
+            for d_id, b_id in Dwelling.objects.filter(building__in=buildings).values_list("id", "building_id")
+        ],
+        batch_size=2000,
+    )
     return campaign
 
 
@@ -66,8 +75,15 @@ def knockers(community: Community) -> QuerySet:
     from django.contrib.auth import get_user_model
 
     kinds = [Role.Kind.SECRETARY, Role.Kind.COMMUNITY_WORKER, Role.Kind.VOLUNTEER]
-    return get_user_model().objects.filter(Q(roles__kind__in=kinds, roles__community=community) |
-                                           Q(roles__kind=Role.Kind.GRID_WORKER, roles__grid__community=community)).distinct().order_by("username")
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(roles__kind__in=kinds, roles__community=community)
+            | Q(roles__kind=Role.Kind.GRID_WORKER, roles__grid__community=community)
+        )
+        .distinct()
+        .order_by("username")
+    )
 
 
 def assign(campaign: Campaign, buildings: list[Building], worker=None, team: str = "") -> int:
@@ -76,7 +92,9 @@ def assign(campaign: Campaign, buildings: list[Building], worker=None, team: str
         raise ValidationError({"buildings": [_("Choose at least one building or grid.")]})
     if worker is not None and not knockers(campaign.community).filter(pk=worker.pk).exists():
         raise ValidationError({"worker": [_("This person has no role in the community.")]})
-    return Assignment.objects.filter(campaign=campaign, dwelling__building__in=buildings).update(worker=worker, team=team.strip()[:50])
+    return Assignment.objects.filter(campaign=campaign, dwelling__building__in=buildings).update(
+        worker=worker, team=team.strip()[:50]
+    )
 
 
 @dataclass
@@ -110,12 +128,16 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
             resident_id = int(row.get("resident_id"))
             temperature = clean_temperature(row.get("temperature"))
         except (TypeError, ValueError) as exc:
-            errors.setdefault("present", []).append(str(exc) if isinstance(exc, ValueError) and str(exc) else _("Not a resident of this dwelling."))
+            errors.setdefault("present", []).append(
+                str(exc) if isinstance(exc, ValueError) and str(exc) else _("Not a resident of this dwelling.")
+            )
             continue
         if resident_id not in listed:
             errors.setdefault("present", []).append(_("Not a resident of this dwelling."))
             continue
-        present.append({"resident_id": resident_id, "temperature": str(temperature) if temperature is not None else None})
+        present.append(
+            {"resident_id": resident_id, "temperature": str(temperature) if temperature is not None else None}
+        )
     absent = {}
     if data.outcome == Outcome.ABSENT:
         try:
@@ -126,8 +148,11 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
         except ValueError as exc:
             errors["absent"] = [str(exc) if "°C" in str(exc) else _("The return date is not a date.")]
         else:
-            absent = {"where": str(data.absent.get("where", ""))[:100], "back_on": str(back_on),
-                      "temperature": str(temperature) if temperature is not None else None}
+            absent = {
+                "where": str(data.absent.get("where", ""))[:100],
+                "back_on": str(back_on),
+                "temperature": str(temperature) if temperature is not None else None,
+            }
     if data.outcome == Outcome.UNKNOWN_OCCUPANTS and not data.occupants and not data.note.strip():
         errors["occupants"] = [_("Register the people found, or say in the note why not.")]
     for index, person in enumerate(data.occupants, 1):
@@ -135,7 +160,9 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
             clean_resident({**person, "tags": [Tag.UNVERIFIED]})
         except ValidationError as exc:
             errors.setdefault("occupants", []).append(
-                _("Person %(n)s: %(errors)s") % {"n": index, "errors": " ".join(m for ms in exc.message_dict.values() for m in ms)})
+                _("Person %(n)s: %(errors)s")
+                % {"n": index, "errors": " ".join(m for ms in exc.message_dict.values() for m in ms)}
+            )
     if errors:
         raise ValidationError(errors)
     return present, absent
@@ -144,8 +171,14 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
 def record(campaign: Campaign, visits: list[VisitIn], user) -> list[dict]:
     """Answers each visit in order: {"client_id", "visit_id", "conflict"} or {"client_id", "error"}.
     A bad visit does not stop the good ones; a client_id already stored answers as stored."""
-    assignments = {a.dwelling_id: a for a in Assignment.objects.filter(campaign=campaign, dwelling_id__in=[v.dwelling_id for v in visits])}
-    stored = {v.client_id: v for v in Visit.objects.filter(client_id__in=[v.client_id for v in visits]).select_related("assignment")}
+    assignments = {
+        a.dwelling_id: a
+        for a in Assignment.objects.filter(campaign=campaign, dwelling_id__in=[v.dwelling_id for v in visits])
+    }
+    stored = {
+        v.client_id: v
+        for v in Visit.objects.filter(client_id__in=[v.client_id for v in visits]).select_related("assignment")
+    }
     answers = []
     for data in visits:
         if data.client_id in stored:
@@ -166,8 +199,16 @@ def answer(visit: Visit, campaign: Campaign, user) -> dict:
     """A client_id belongs to the worker's phone that made it, in its campaign: anyone else
     resending it gets an error, never that visit."""
     if visit.assignment.campaign_id != campaign.pk or visit.recorded_by_id != getattr(user, "pk", None):
-        return {"client_id": str(visit.client_id), "error": {"client_id": [_("This client_id belongs to another record.")]}}
-    return {"client_id": str(visit.client_id), "visit_id": visit.pk, "outcome": visit.outcome, "conflict": visit.conflict}
+        return {
+            "client_id": str(visit.client_id),
+            "error": {"client_id": [_("This client_id belongs to another record.")]},
+        }
+    return {
+        "client_id": str(visit.client_id),
+        "visit_id": visit.pk,
+        "outcome": visit.outcome,
+        "conflict": visit.conflict,
+    }
 
 
 def record_one(campaign: Campaign, assignment: Assignment | None, data: VisitIn, user) -> Visit:
@@ -176,15 +217,27 @@ def record_one(campaign: Campaign, assignment: Assignment | None, data: VisitIn,
         with transaction.atomic():
             assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
             # Someone else recorded this door since this worker last looked: keep both, flag it.
-            conflict = assignment.last_visit_id is not None and data.seen_visit_id != assignment.last_visit_id and assignment.visited_by_id != user.pk
+            conflict = (
+                assignment.last_visit_id is not None
+                and data.seen_visit_id != assignment.last_visit_id
+                and assignment.visited_by_id != user.pk
+            )
             dwelling = Dwelling.objects.get(pk=data.dwelling_id)
             for person in data.occupants:
                 values = clean_resident({**person, "tags": [Tag.UNVERIFIED]})
                 added = save_resident(values, dwelling, user)
                 present.append({"resident_id": added.pk, "temperature": None, "new": True})
             visit = Visit.objects.create(
-                assignment=assignment, outcome=data.outcome, present=present, absent=absent, note=data.note.strip()[:200],
-                visited_at=data.visited_at, recorded_by=user, client_id=data.client_id, seen_visit_id=data.seen_visit_id, conflict=conflict,
+                assignment=assignment,
+                outcome=data.outcome,
+                present=present,
+                absent=absent,
+                note=data.note.strip()[:200],
+                visited_at=data.visited_at,
+                recorded_by=user,
+                client_id=data.client_id,
+                seen_visit_id=data.seen_visit_id,
+                conflict=conflict,
             )
             if assignment.visited_at is None or data.visited_at >= assignment.visited_at:
                 assignment.outcome, assignment.visited_at, assignment.visited_by = data.outcome, data.visited_at, user
@@ -202,7 +255,9 @@ def record_one(campaign: Campaign, assignment: Assignment | None, data: VisitIn,
 def close(campaign: Campaign, user, request=None) -> Campaign:
     missing = campaign.assignments.filter(outcome="").count()
     if missing:
-        raise ValidationError(_("%(n)s dwellings have no outcome yet: a campaign closes only when every door has one.") % {"n": missing})
+        raise ValidationError(
+            _("%(n)s dwellings have no outcome yet: a campaign closes only when every door has one.") % {"n": missing}
+        )
     campaign.closed_at, campaign.closed_by = timezone.now(), user
     campaign.save(update_fields=["closed_at", "closed_by"])
     audit.record(request, "campaign_closed", campaign, user=user)
@@ -222,8 +277,12 @@ def reopen(campaign: Campaign, user, reason: str, request=None) -> Campaign:
 
 
 def outcome_counts() -> dict:
-    return {"total": Count("id"), "done": Count("id", filter=~Q(outcome="")), "conflicts": Count("id", filter=Q(conflict=True)),
-            **{o: Count("id", filter=Q(outcome=o)) for o in Outcome.values}}
+    return {
+        "total": Count("id"),
+        "done": Count("id", filter=~Q(outcome="")),
+        "conflicts": Count("id", filter=Q(conflict=True)),
+        **{o: Count("id", filter=Q(outcome=o)) for o in Outcome.values},
+    }
 
 
 def progress(campaign: Campaign) -> dict:
@@ -231,27 +290,41 @@ def progress(campaign: Campaign) -> dict:
     rows = campaign.assignments.all()
     today = timezone.localdate()
     start = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
-    leaderboard = (Visit.objects.filter(assignment__campaign=campaign, visited_at__gte=start, recorded_by__isnull=False)
-                   .values("recorded_by__username").annotate(dwellings=Count("assignment_id", distinct=True)).order_by("-dwellings")[:10])
+    leaderboard = (
+        Visit.objects.filter(assignment__campaign=campaign, visited_at__gte=start, recorded_by__isnull=False)
+        .values("recorded_by__username")
+        .annotate(dwellings=Count("assignment_id", distinct=True))
+        .order_by("-dwellings")[:10]
+    )
     return {
         "campaign": campaign,
         "total": rows.aggregate(**outcome_counts()),
-        "grids": list(rows.values("dwelling__building__grid__code", "dwelling__building__grid__name_zh").annotate(**outcome_counts())
-                      .order_by("dwelling__building__grid__code")),
+        "grids": list(
+            rows.values("dwelling__building__grid__code", "dwelling__building__grid__name_zh")
+            .annotate(**outcome_counts())
+            .order_by("dwelling__building__grid__code")
+        ),
         "workers": list(rows.values("worker__username").annotate(**outcome_counts()).order_by("worker__username")),
         "today": [{"worker": r["recorded_by__username"], "dwellings": r["dwellings"]} for r in leaderboard],
     }
 
 
-LEVELS = {"community": "id", "street": "street_id", "district": "street__district_id", "city": "street__district__city_id"}
+LEVELS = {
+    "community": "id",
+    "street": "street_id",
+    "district": "street__district_id",
+    "city": "street__district__city_id",
+}
 
 
 def rollup(assignments: QuerySet, level: str) -> list[dict]:
     """Progress by district, street or community over many campaigns (a street or a city
     sends every community on the same round): grouped by community in the database, then
     summed upwards over a few thousand rows in Python."""
-    per_community = {r["community_id"]: r for r in assignments.values("community_id").annotate(
-        total=Count("id"), done=Count("id", filter=~Q(outcome="")))}
+    per_community = {
+        r["community_id"]: r
+        for r in assignments.values("community_id").annotate(total=Count("id"), done=Count("id", filter=~Q(outcome="")))
+    }
     parents = Community.objects.filter(pk__in=per_community).values_list("id", LEVELS[level])
     totals: dict[int, dict] = {}
     for community_id, parent in parents:
@@ -273,8 +346,18 @@ def worklist(campaign: Campaign, user, mine: bool = False) -> list[dict]:
     for resident_id, dwelling_id, name in residents.values_list("id", "dwelling_id", "name"):
         listed.setdefault(dwelling_id, []).append({"id": resident_id, "name": name})
     return [
-        {"dwelling_id": a.dwelling_id, "building": a.dwelling.building.label, "entrance": a.dwelling.entrance, "floor": a.dwelling.floor,
-         "room": a.dwelling.room, "label": a.dwelling.label, "outcome": a.outcome, "last_visit_id": a.last_visit_id,
-         "conflict": a.conflict, "worker": a.worker.username if a.worker else None, "residents": listed.get(a.dwelling_id, [])}
+        {
+            "dwelling_id": a.dwelling_id,
+            "building": a.dwelling.building.label,
+            "entrance": a.dwelling.entrance,
+            "floor": a.dwelling.floor,
+            "room": a.dwelling.room,
+            "label": a.dwelling.label,
+            "outcome": a.outcome,
+            "last_visit_id": a.last_visit_id,
+            "conflict": a.conflict,
+            "worker": a.worker.username if a.worker else None,
+            "residents": listed.get(a.dwelling_id, []),
+        }
         for a in rows
     ]

@@ -33,11 +33,19 @@ def by_community(communities: list[Community]) -> dict[int, dict]:
     put("new_today", observations.filter(created_at__gte=midnight).values_list(grouped).annotate(n=Count("id")))
     put("released_today", observations.filter(released_at__gte=midnight).values_list(grouped).annotate(n=Count("id")))
     put("missed_reports", missing_report(running).values_list(grouped).annotate(n=Count("id")))
-    fevers = HealthReport.objects.filter(observation__resident__community_id__in=ids, reported_at__gte=midnight,
-                                         temperature__gte=settings.FEVER_AT_TENTHS / 10)
-    put("fevers", fevers.values_list("observation__resident__community_id").annotate(n=Count("observation_id", distinct=True)))
+    fevers = HealthReport.objects.filter(
+        observation__resident__community_id__in=ids,
+        reported_at__gte=midnight,
+        temperature__gte=settings.FEVER_AT_TENTHS / 10,
+    )
+    put(
+        "fevers",
+        fevers.values_list("observation__resident__community_id").annotate(n=Count("observation_id", distinct=True)),
+    )
     campaigns = Assignment.objects.filter(community_id__in=ids, campaign__closed_at=None)
-    for community_id, total, done in campaigns.values_list("community_id").annotate(total=Count("id"), done=Count("id", filter=~Q(outcome=""))):
+    for community_id, total, done in campaigns.values_list("community_id").annotate(
+        total=Count("id"), done=Count("id", filter=~Q(outcome=""))
+    ):
         numbers[community_id]["visited"] = done
         numbers[community_id]["to_visit"] = total - done
     return numbers
@@ -45,13 +53,17 @@ def by_community(communities: list[Community]) -> dict[int, dict]:
 
 def table(communities) -> dict:
     """Communities grouped by street with street and district subtotals, for the office's page."""
-    communities = list(communities.select_related("street__district").order_by("street__district__code", "street__code", "code"))
+    communities = list(
+        communities.select_related("street__district").order_by("street__district__code", "street__code", "code")
+    )
     numbers = by_community(communities)
     streets: dict[int, dict] = {}
     total = dict.fromkeys(KEYS, 0)
     for community in communities:
         row = numbers[community.pk]
-        street = streets.setdefault(community.street_id, {"street": community.street, "rows": [], "sum": dict.fromkeys(KEYS, 0)})
+        street = streets.setdefault(
+            community.street_id, {"street": community.street, "rows": [], "sum": dict.fromkeys(KEYS, 0)}
+        )
         street["rows"].append({"community": community, **row, "coverage": coverage(row)})
         for key in KEYS:
             street["sum"][key] += row[key]

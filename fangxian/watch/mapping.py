@@ -83,7 +83,9 @@ def cells_for(dwellings) -> dict[int, Cell]:
         if any(t in tags for t in VULNERABLE):
             cell.mark("vulnerable")
     observations = Observation.objects.filter(resident__dwelling_id__in=ids, resident__moved_out_on=None)
-    for dwelling_id, ends_on, released_at in observations.values_list("resident__dwelling_id", "ends_on", "released_at"):
+    for dwelling_id, ends_on, released_at in observations.values_list(
+        "resident__dwelling_id", "ends_on", "released_at"
+    ):
         cell = cells[dwelling_id]
         if released_at is None:
             cell.mark("observation")
@@ -92,8 +94,12 @@ def cells_for(dwellings) -> dict[int, Cell]:
         else:
             cell.mark("released")
     since = timezone.now() - datetime.timedelta(hours=24)
-    fevers = HealthReport.objects.filter(observation__resident__dwelling_id__in=ids, reported_at__gte=since,
-                                         temperature__gte=settings.FEVER_AT_TENTHS / 10, observation__released_at=None)
+    fevers = HealthReport.objects.filter(
+        observation__resident__dwelling_id__in=ids,
+        reported_at__gte=since,
+        temperature__gte=settings.FEVER_AT_TENTHS / 10,
+        observation__released_at=None,
+    )
     for dwelling_id in fevers.values_list("observation__resident__dwelling_id", flat=True):
         cells[dwelling_id].mark("fever")
     # A temperature taken at the door by a census, or reported by phone, counts as much.
@@ -102,7 +108,9 @@ def cells_for(dwellings) -> dict[int, Cell]:
         taken = [row.get("temperature") for row in present] + [absent.get("temperature")]
         if any(t and is_fever(Decimal(t)) for t in taken):
             cells[dwelling_id].mark("fever")
-    running = Assignment.objects.filter(dwelling_id__in=ids, campaign__closed_at=None, campaign__starts_on__lte=today, campaign__ends_on__gte=today)
+    running = Assignment.objects.filter(
+        dwelling_id__in=ids, campaign__closed_at=None, campaign__starts_on__lte=today, campaign__ends_on__gte=today
+    )
     for dwelling_id, outcome in running.values_list("dwelling_id", "outcome"):
         if outcome == Outcome.VACANT:
             cells[dwelling_id].mark("vacant")
@@ -124,8 +132,11 @@ class BuildingMap:
 
 def maps_for(buildings) -> list[BuildingMap]:
     buildings = list(buildings)
-    dwellings = (Dwelling.objects.filter(building__in=[b.pk for b in buildings]).only("id", "building_id", "entrance", "floor", "room")
-                 .order_by("building_id", "entrance", "-floor", "room"))
+    dwellings = (
+        Dwelling.objects.filter(building__in=[b.pk for b in buildings])
+        .only("id", "building_id", "entrance", "floor", "room")
+        .order_by("building_id", "entrance", "-floor", "room")
+    )
     cells = cells_for(dwellings)
     by_building: dict[int, list[Cell]] = {}
     for cell in cells.values():
@@ -144,10 +155,13 @@ def cells_html(cells: list[Cell], household_url: str, show: str = "") -> str:
     """One table cell's dwellings as links. Built here rather than in the template: a
     community has thousands of cells and the template loop was half the page's time."""
     labels = {key: escape(label) for key, label in STATUSES}
-    return mark_safe("".join(
-        f'<a class="cell s-{c.status}{" dim" if show and show != c.status else ""}" href="{household_url}{c.dwelling.pk}/" '
-        f'title="{labels[c.status]}">{escape(c.dwelling.room)}{f"<small>{c.days_left}</small>" if c.days_left is not None else ""}</a>'
-        for c in cells))
+    return mark_safe(
+        "".join(
+            f'<a class="cell s-{c.status}{" dim" if show and show != c.status else ""}" href="{household_url}{c.dwelling.pk}/" '
+            f'title="{labels[c.status]}">{escape(c.dwelling.room)}{f"<small>{c.days_left}</small>" if c.days_left is not None else ""}</a>'
+            for c in cells
+        )
+    )
 
 
 def legend(counts: dict[str, int] | None = None) -> list[tuple[str, str, int | None]]:

@@ -43,6 +43,9 @@ class Arrival(models.Model):
     class Meta:
         ordering = ["-arrived_on", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.arrived_on}"
+
 
 class Policy(models.Model):
     """How long an observation lasts: data, since a city may use 14, 14+7 or change it."""
@@ -97,8 +100,13 @@ class Observation(models.Model):
     class Meta:
         ordering = ["ends_on"]
         constraints = [
-            models.UniqueConstraint(fields=["resident"], condition=models.Q(released_at=None), name="one_running_observation_per_resident")
+            models.UniqueConstraint(
+                fields=["resident"], condition=models.Q(released_at=None), name="one_running_observation_per_resident"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.start} → {self.ends_on}"
 
     @property
     def days_left(self) -> int:
@@ -135,6 +143,9 @@ class Extension(models.Model):
     class Meta:
         ordering = ["created_at"]
 
+    def __str__(self) -> str:
+        return f"+{self.days}"
+
 
 class Symptom(models.TextChoices):
     COUGH = "cough", _("cough")
@@ -161,11 +172,16 @@ class HealthReport(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     reported_at = models.DateTimeField(default=timezone.now)
 
-    SCOPE = ScopePath(community="observation__resident__community_id", grid="observation__resident__dwelling__building__grid_id")
+    SCOPE = ScopePath(
+        community="observation__resident__community_id", grid="observation__resident__dwelling__building__grid_id"
+    )
 
     class Meta:
         ordering = ["-reported_at"]
         indexes = [models.Index(fields=["observation", "day", "half"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.half} {self.temperature}"
 
     @property
     def fever(self) -> bool:
@@ -233,6 +249,9 @@ class Assignment(models.Model):
         constraints = [models.UniqueConstraint(fields=["campaign", "dwelling"], name="one_assignment_per_dwelling")]
         indexes = [models.Index(fields=["campaign", "community_id", "outcome"], name="assignment_progress")]
 
+    def __str__(self) -> str:
+        return f"{self.campaign_id} / {self.dwelling_id}"
+
 
 class Visit(models.Model):
     """Every knock is kept, so two workers at one door at once are both on record."""
@@ -252,3 +271,6 @@ class Visit(models.Model):
 
     class Meta:
         ordering = ["visited_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} {self.outcome}"

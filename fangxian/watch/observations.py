@@ -22,8 +22,15 @@ from .models import Arrival, Extension, HealthReport, Observation, Policy, Sympt
 HALF_ENDS = {HealthReport.Half.MORNING: datetime.time(12), HealthReport.Half.AFTERNOON: datetime.time(20)}
 
 
-def arrive(resident: Resident, came_from: str, arrived_on: datetime.date, user, transport: str = Arrival.Transport.OTHER,
-           transport_number: str = "", reason: str = "") -> Arrival:
+def arrive(
+    resident: Resident,
+    came_from: str,
+    arrived_on: datetime.date,
+    user,
+    transport: str = Arrival.Transport.OTHER,
+    transport_number: str = "",
+    reason: str = "",
+) -> Arrival:
     errors = {}
     if not came_from.strip():
         errors["came_from"] = [_("Where did they come from? A city or a province is enough.")]
@@ -35,13 +42,28 @@ def arrive(resident: Resident, came_from: str, arrived_on: datetime.date, user, 
         errors["resident_id"] = [_("This resident has moved out.")]
     if errors:
         raise ValidationError(errors)
-    return Arrival.objects.create(resident=resident, came_from=came_from.strip()[:100], arrived_on=arrived_on, transport=transport,
-                                  transport_number=transport_number.strip()[:30], reason=reason.strip()[:200], recorded_by=user)
+    return Arrival.objects.create(
+        resident=resident,
+        came_from=came_from.strip()[:100],
+        arrived_on=arrived_on,
+        transport=transport,
+        transport_number=transport_number.strip()[:30],
+        reason=reason.strip()[:200],
+        recorded_by=user,
+    )
 
 
 @transaction.atomic
-def start(resident: Resident, kind: str, begins: datetime.date, user, policy: Policy | None = None,
-          facility: str = "", room: str = "", arrival: Arrival | None = None) -> Observation:
+def start(
+    resident: Resident,
+    kind: str,
+    begins: datetime.date,
+    user,
+    policy: Policy | None = None,
+    facility: str = "",
+    room: str = "",
+    arrival: Arrival | None = None,
+) -> Observation:
     if begins > timezone.localdate():
         raise ValidationError({"start": [_("An observation starts today or earlier, on the day of arrival.")]})
     if resident.moved_out_on is not None:
@@ -54,8 +76,15 @@ def start(resident: Resident, kind: str, begins: datetime.date, user, policy: Po
         raise ValidationError({"resident_id": [_("This resident is already under observation.")]})
     policy = policy or Policy.default_for(resident.community.street.district.city_id)
     observation = Observation.objects.create(
-        resident=resident, kind=kind, facility=facility.strip(), room=room.strip(), policy=policy, start=begins,
-        ends_on=Observation.end_for(begins, policy), created_by=user, arrival=arrival,
+        resident=resident,
+        kind=kind,
+        facility=facility.strip(),
+        room=room.strip(),
+        policy=policy,
+        start=begins,
+        ends_on=Observation.end_for(begins, policy),
+        created_by=user,
+        arrival=arrival,
     )
     Resident.objects.filter(pk=resident.pk).update(under_observation=True)
     return observation
@@ -75,7 +104,13 @@ def extend(observation: Observation, days: int, reason: str, approved_by: str, u
         errors["approved_by"] = [_("Who approved it?")]
     if errors:
         raise ValidationError(errors)
-    Extension.objects.create(observation=observation, days=days, reason=reason.strip()[:200], approved_by=approved_by.strip()[:50], recorded_by=user)
+    Extension.objects.create(
+        observation=observation,
+        days=days,
+        reason=reason.strip()[:200],
+        approved_by=approved_by.strip()[:50],
+        recorded_by=user,
+    )
     observation.ends_on += datetime.timedelta(days=days)
     observation.save(update_fields=["ends_on"])
     return observation
@@ -83,10 +118,14 @@ def extend(observation: Observation, days: int, reason: str, approved_by: str, u
 
 def half_of(moment: datetime.datetime) -> tuple[datetime.date, str]:
     local = timezone.localtime(moment)
-    return local.date(), HealthReport.Half.MORNING if local.time() < HALF_ENDS[HealthReport.Half.MORNING] else HealthReport.Half.AFTERNOON
+    return local.date(), HealthReport.Half.MORNING if local.time() < HALF_ENDS[
+        HealthReport.Half.MORNING
+    ] else HealthReport.Half.AFTERNOON
 
 
-def report(observation: Observation, temperature, symptoms: list[str], user=None, by_self: bool = False) -> HealthReport:
+def report(
+    observation: Observation, temperature, symptoms: list[str], user=None, by_self: bool = False
+) -> HealthReport:
     """A health report for the current half day; a second one in the same half is kept too."""
     errors = {}
     if not observation.running:
@@ -103,8 +142,15 @@ def report(observation: Observation, temperature, symptoms: list[str], user=None
     if errors:
         raise ValidationError(errors)
     day, half = half_of(timezone.now())
-    return HealthReport.objects.create(observation=observation, day=day, half=half, temperature=value,
-                                       symptoms=sorted(set(symptoms)), by_self=by_self, recorded_by=user)
+    return HealthReport.objects.create(
+        observation=observation,
+        day=day,
+        half=half,
+        temperature=value,
+        symptoms=sorted(set(symptoms)),
+        by_self=by_self,
+        recorded_by=user,
+    )
 
 
 def last_ended_half(now: datetime.datetime | None = None) -> tuple[datetime.date, str]:
@@ -137,7 +183,9 @@ def alerts(running: QuerySet) -> list[Alert]:
     since = timezone.now() - datetime.timedelta(hours=24)
     running = running.filter(released_at=None).select_related("resident__dwelling__building")
     found: list[Alert] = []
-    recent = HealthReport.objects.filter(observation__in=running, reported_at__gte=since).select_related("observation__resident__dwelling__building")
+    recent = HealthReport.objects.filter(observation__in=running, reported_at__gte=since).select_related(
+        "observation__resident__dwelling__building"
+    )
     seen = set()
     for row in recent:  # newest first: one alert per person and kind
         kind = "fever" if is_fever(row.temperature) else "symptoms" if row.symptoms else None

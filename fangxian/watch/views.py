@@ -17,9 +17,9 @@ from fangxian.accounts.exports import pdf_bytes, pdf_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
-from fangxian.people.models import Resident
-from fangxian.people import temperature
 from fangxian.lib.ids import as_id
+from fangxian.people import temperature
+from fangxian.people.models import Resident
 from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community
 
@@ -60,10 +60,21 @@ def observation_list(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     found = []
     if q and can(request.user, Can.WATCH):
-        found = search_residents(request.user, visible(request.user, Can.WATCH, Resident.objects.current().filter(under_observation=False)), q)[:20]
-    context = {"running": running, "found": found, "q": q, "can_watch": can(request.user, Can.WATCH), "today": timezone.localdate(),
-               "kinds": Observation.Kind.choices, "transports": Arrival.Transport.choices,
-               "released": observations_seen_by(request.user).exclude(released_at=None).order_by("-released_at")[:20]}
+        found = search_residents(
+            request.user,
+            visible(request.user, Can.WATCH, Resident.objects.current().filter(under_observation=False)),
+            q,
+        )[:20]
+    context = {
+        "running": running,
+        "found": found,
+        "q": q,
+        "can_watch": can(request.user, Can.WATCH),
+        "today": timezone.localdate(),
+        "kinds": Observation.Kind.choices,
+        "transports": Arrival.Transport.choices,
+        "released": observations_seen_by(request.user).exclude(released_at=None).order_by("-released_at")[:20],
+    }
     return render(request, "watch/observations.html", context)
 
 
@@ -71,17 +82,33 @@ def observation_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def start_observation(request: HttpRequest, resident_id: int) -> HttpResponse:
     """Registers the arrival (when a place of origin is given) and starts the observation, in one form."""
-    resident = get_visible_or_404(request.user, Can.WATCH, Resident.objects.select_related("community__street__district"), pk=resident_id)
+    resident = get_visible_or_404(
+        request.user, Can.WATCH, Resident.objects.select_related("community__street__district"), pk=resident_id
+    )
     post = request.POST
     try:
         today = timezone.localdate()
         arrival = None
         if post.get("came_from", "").strip():
-            arrival = observations.arrive(resident, post["came_from"], parse_date(post.get("arrived_on", ""), today), request.user,
-                                          post.get("transport", Arrival.Transport.OTHER), post.get("transport_number", ""), post.get("reason", ""))
+            arrival = observations.arrive(
+                resident,
+                post["came_from"],
+                parse_date(post.get("arrived_on", ""), today),
+                request.user,
+                post.get("transport", Arrival.Transport.OTHER),
+                post.get("transport_number", ""),
+                post.get("reason", ""),
+            )
         begins = parse_date(post.get("start", ""), arrival.arrived_on if arrival else today)
-        observation = observations.start(resident, post.get("kind", Observation.Kind.HOME), begins, request.user,
-                                         facility=post.get("facility", "")[:100], room=post.get("room", "")[:20], arrival=arrival)
+        observation = observations.start(
+            resident,
+            post.get("kind", Observation.Kind.HOME),
+            begins,
+            request.user,
+            facility=post.get("facility", "")[:100],
+            room=post.get("room", "")[:20],
+            arrival=arrival,
+        )
     except ValidationError as exc:
         messages.error(request, problems(exc))
         return redirect("watch:observations")
@@ -91,12 +118,22 @@ def start_observation(request: HttpRequest, resident_id: int) -> HttpResponse:
 
 @login_required
 def observation_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    observation = get_visible_or_404(request.user, Can.VIEW_RESIDENTS,
-                                     Observation.objects.select_related("resident__dwelling__building", "policy", "arrival"), pk=pk)
+    observation = get_visible_or_404(
+        request.user,
+        Can.VIEW_RESIDENTS,
+        Observation.objects.select_related("resident__dwelling__building", "policy", "arrival"),
+        pk=pk,
+    )
     link = request.build_absolute_uri(reverse("watch:self_report", args=[observation.report_token]))
-    context = {"o": observation, "reports": observation.reports.select_related("recorded_by"), "extensions": observation.extensions.all(),
-               "can_watch": can(request.user, Can.WATCH, observation), "symptoms": Symptom.choices, "temperatures": temperature.COMMON,
-               "link": link}
+    context = {
+        "o": observation,
+        "reports": observation.reports.select_related("recorded_by"),
+        "extensions": observation.extensions.all(),
+        "can_watch": can(request.user, Can.WATCH, observation),
+        "symptoms": Symptom.choices,
+        "temperatures": temperature.COMMON,
+        "link": link,
+    }
     return render(request, "watch/observation.html", context)
 
 
@@ -126,7 +163,9 @@ def extend(request: HttpRequest, pk: int) -> HttpResponse:
     except ValueError:
         days = 0
     try:
-        observations.extend(observation, days, request.POST.get("reason", ""), request.POST.get("approved_by", ""), request.user)
+        observations.extend(
+            observation, days, request.POST.get("reason", ""), request.POST.get("approved_by", ""), request.user
+        )
     except ValidationError as exc:
         messages.error(request, problems(exc))
     else:
@@ -150,15 +189,25 @@ def release_observation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def release_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """解除医学观察通知书, numbered; in Chinese, or in English with ?lang=en."""
-    observation = get_visible_or_404(request.user, Can.VIEW_RESIDENTS,
-                                     Observation.objects.select_related("resident__dwelling__building", "resident__community", "released_by"), pk=pk)
+    observation = get_visible_or_404(
+        request.user,
+        Can.VIEW_RESIDENTS,
+        Observation.objects.select_related("resident__dwelling__building", "resident__community", "released_by"),
+        pk=pk,
+    )
     if not observation.notice_number:
         raise Http404
     language = "en" if request.GET.get("lang") == "en" else "zh-hans"
     with translation.override(language):
         html = render_to_string("watch/release_notice.html", {"o": observation, "language": language})
-    return pdf_response(request, "release_notice", html, f"release-{observation.notice_number}.pdf",
-                        {observation.resident.community_id: 1}, notice=observation.notice_number)
+    return pdf_response(
+        request,
+        "release_notice",
+        html,
+        f"release-{observation.notice_number}.pdf",
+        {observation.resident.community_id: 1},
+        notice=observation.notice_number,
+    )
 
 
 def self_report(request: HttpRequest, token: str) -> HttpResponse:
@@ -169,13 +218,28 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     error_text = ""
     if request.method == "POST" and observation.link_open:
         try:
-            done = observations.report(observation, posted_temperature(request), request.POST.getlist("symptoms"), by_self=True)
+            done = observations.report(
+                observation, posted_temperature(request), request.POST.getlist("symptoms"), by_self=True
+            )
         except ValidationError as exc:
             error_text = problems(exc)
     today = observation.reports.filter(day=timezone.localdate()).order_by("reported_at")
-    context = {"o": observation, "open": observation.link_open, "done": done, "error": error_text, "today": today,
-               "symptoms": Symptom.choices, "temperatures": temperature.COMMON, "halves": dict(HealthReport.Half.choices)}
-    response = render(request, "watch/self_report.html", context, status=200 if observation.link_open or request.method == "GET" else 410)
+    context = {
+        "o": observation,
+        "open": observation.link_open,
+        "done": done,
+        "error": error_text,
+        "today": today,
+        "symptoms": Symptom.choices,
+        "temperatures": temperature.COMMON,
+        "halves": dict(HealthReport.Half.choices),
+    }
+    response = render(
+        request,
+        "watch/self_report.html",
+        context,
+        status=200 if observation.link_open or request.method == "GET" else 410,
+    )
     response["Referrer-Policy"] = "no-referrer"
     return response
 
@@ -186,7 +250,11 @@ def campaigns_seen_by(user):
 
 @login_required
 def campaign_list(request: HttpRequest) -> HttpResponse:
-    communities = [c for c in visible(request.user, Can.VIEW_PLACES, Community.objects.all()) if holds_community(request.user, Can.RUN_CENSUS, c.pk)]
+    communities = [
+        c
+        for c in visible(request.user, Can.VIEW_PLACES, Community.objects.all())
+        if holds_community(request.user, Can.RUN_CENSUS, c.pk)
+    ]
     community = None
     if request.method == "POST" or request.GET.get("community"):
         raw = request.POST.get("community") or request.GET.get("community")
@@ -199,28 +267,53 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         try:
             buildings = census.buildings_of(community, posted_ids(request, "buildings"), posted_ids(request, "grids"))
             today = timezone.localdate()
-            campaign = census.create(community, request.POST.get("name", ""), parse_date(request.POST.get("starts_on", ""), today),
-                                     parse_date(request.POST.get("ends_on", ""), today), buildings, request.user)
+            campaign = census.create(
+                community,
+                request.POST.get("name", ""),
+                parse_date(request.POST.get("starts_on", ""), today),
+                parse_date(request.POST.get("ends_on", ""), today),
+                buildings,
+                request.user,
+            )
         except ValidationError as exc:
             messages.error(request, problems(exc))
         else:
-            messages.success(request, _("Campaign started: %(n)s dwellings to visit.") % {"n": campaign.assignments.count()})
+            messages.success(
+                request, _("Campaign started: %(n)s dwellings to visit.") % {"n": campaign.assignments.count()}
+            )
             return redirect("watch:campaign", pk=campaign.pk)
-    context = {"campaigns": campaigns_seen_by(request.user), "communities": communities, "community": community,
-               "buildings": community.buildings.select_related("grid").order_by("number") if community else [],
-               "grids": community.grids.all() if community else [], "today": timezone.localdate()}
+    context = {
+        "campaigns": campaigns_seen_by(request.user),
+        "communities": communities,
+        "community": community,
+        "buildings": community.buildings.select_related("grid").order_by("number") if community else [],
+        "grids": community.grids.all() if community else [],
+        "today": timezone.localdate(),
+    }
     return render(request, "watch/campaigns.html", context)
 
 
 @login_required
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = get_visible_or_404(request.user, Can.VIEW_PLACES, Campaign.objects.select_related("community"), pk=pk)
-    conflicts = campaign.assignments.filter(conflict=True).select_related("dwelling__building").prefetch_related("visits__recorded_by")
+    conflicts = (
+        campaign.assignments.filter(conflict=True)
+        .select_related("dwelling__building")
+        .prefetch_related("visits__recorded_by")
+    )
     progress = census.progress(campaign)
-    context = {"p": progress, "campaign": campaign, "outcome_counts": [(label, progress["total"][v]) for v, label in census.Outcome.choices],
-               "can_run": can(request.user, Can.RUN_CENSUS, campaign), "can_knock": can(request.user, Can.CENSUS, campaign),
-               "conflicts": conflicts, "knockers": census.knockers(campaign.community),
-               "buildings": campaign.community.buildings.filter(pk__in=campaign.assignments.values("dwelling__building_id")).order_by("number")}
+    context = {
+        "p": progress,
+        "campaign": campaign,
+        "outcome_counts": [(label, progress["total"][v]) for v, label in census.Outcome.choices],
+        "can_run": can(request.user, Can.RUN_CENSUS, campaign),
+        "can_knock": can(request.user, Can.CENSUS, campaign),
+        "conflicts": conflicts,
+        "knockers": census.knockers(campaign.community),
+        "buildings": campaign.community.buildings.filter(
+            pk__in=campaign.assignments.values("dwelling__building_id")
+        ).order_by("number"),
+    }
     return render(request, "watch/campaign.html", context)
 
 
@@ -231,7 +324,12 @@ def campaign_assign(request: HttpRequest, pk: int) -> HttpResponse:
     username = request.POST.get("worker", "")
     worker = census.knockers(campaign.community).filter(username=username).first() if username else None
     try:
-        n = census.assign(campaign, census.buildings_of(campaign.community, posted_ids(request, "buildings"), []), worker, request.POST.get("team", ""))
+        n = census.assign(
+            campaign,
+            census.buildings_of(campaign.community, posted_ids(request, "buildings"), []),
+            worker,
+            request.POST.get("team", ""),
+        )
     except ValidationError as exc:
         messages.error(request, problems(exc))
     else:
@@ -289,7 +387,10 @@ def drawn(maps: list, show: str = "") -> list:
     """Each building's rows with their cells as HTML, ready for watch/_map.html."""
     household_url = reverse("people:household", args=[0])[:-2]
     for m in maps:
-        m.html = [(floor, [mapping.cells_html(cells, household_url, show) for cells in entrances]) for floor, entrances in m.rows]
+        m.html = [
+            (floor, [mapping.cells_html(cells, household_url, show) for cells in entrances])
+            for floor, entrances in m.rows
+        ]
     return maps
 
 
@@ -304,7 +405,13 @@ def epidemic_map(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     show = shown_status(request)
     maps = drawn(mapping.maps_for(visible_buildings(request.user, community)), show) if community else []
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
-    context = {"community": community, "communities": communities, "maps": maps, "legend": mapping.legend(counts), "show": show}
+    context = {
+        "community": community,
+        "communities": communities,
+        "maps": maps,
+        "legend": mapping.legend(counts),
+        "show": show,
+    }
     return render(request, "watch/map.html", context)
 
 
@@ -313,8 +420,14 @@ def building_map(request: HttpRequest, pk: int) -> HttpResponse:
     building = get_visible_or_404(request.user, Can.VIEW_RESIDENTS, Building.objects.select_related("community"), pk=pk)
     show = shown_status(request)
     maps = drawn(mapping.maps_for([building]), show)
-    context = {"community": building.community, "communities": [], "maps": maps, "legend": mapping.legend(maps[0].counts),
-               "show": show, "one": True}
+    context = {
+        "community": building.community,
+        "communities": [],
+        "maps": maps,
+        "legend": mapping.legend(maps[0].counts),
+        "show": show,
+        "one": True,
+    }
     return render(request, "watch/map.html", context)
 
 
@@ -324,8 +437,14 @@ def map_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The map for the office wall: A4, landscape, every building of the community the user
     sees. Thousands of dwellings take many seconds to print, so it is printed as a job."""
     community, _communities = chosen_community(request, pk)
-    job = running.start(request.user, community, _("Epidemic map of %(community)s (A4 PDF)") % {"community": community}, print_map,
-                        Can.VIEW_RESIDENTS, params={"community": community.pk})
+    job = running.start(
+        request.user,
+        community,
+        _("Epidemic map of %(community)s (A4 PDF)") % {"community": community},
+        print_map,
+        Can.VIEW_RESIDENTS,
+        params={"community": community.pk},
+    )
     return redirect("jobs:job", pk=job.pk)
 
 
@@ -335,8 +454,10 @@ def print_map(job: Job) -> None:
     job.report(_("Colouring the dwellings of %(n)s buildings…") % {"n": buildings.count()})
     maps = drawn(mapping.maps_for(buildings))
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
-    html = render_to_string("watch/map_print.html", {"community": community, "maps": maps, "legend": mapping.legend(counts),
-                                                     "printed_at": timezone.localtime()})
+    html = render_to_string(
+        "watch/map_print.html",
+        {"community": community, "maps": maps, "legend": mapping.legend(counts), "printed_at": timezone.localtime()},
+    )
     job.report(_("Printing the A4 pages…"))
     job.attach(pdf_bytes(html), f"map-{community.code}.pdf", "epidemic_map", {community.pk: 1})
 

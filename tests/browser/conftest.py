@@ -19,8 +19,16 @@ def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -52,7 +60,11 @@ def camera_browser(playwright):
     launched = []
 
     def launch(clip):
-        args = ARGS + ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={clip}"]
+        args = ARGS + [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={clip}",
+        ]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         launched.append(browser)
         context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")

@@ -25,8 +25,11 @@ document.addEventListener("securitypolicyviolation", (e) => window.fangxianRefus
 
 
 def matrix_pages(targets: dict, actor: str) -> list[str]:
-    return [case.path(targets) for case in PAGE_CASES
-            if case.method == "get" and case.expect[actor] == 200 and not any(f in case.path(targets) for f in FILES)]
+    return [
+        case.path(targets)
+        for case in PAGE_CASES
+        if case.method == "get" and case.expect[actor] == 200 and not any(f in case.path(targets) for f in FILES)
+    ]
 
 
 def home_links(page, base: str) -> list[str]:
@@ -35,8 +38,9 @@ def home_links(page, base: str) -> list[str]:
 
 
 @pytest.mark.parametrize("actor", ROLES)
-def test_every_page_a_role_opens_satisfies_the_content_security_policy(live_server, world, camera_browser, tmp_path,
-                                                                         actor):
+def test_every_page_a_role_opens_satisfies_the_content_security_policy(
+    live_server, world, camera_browser, tmp_path, actor
+):
     targets = targets_for(world)
     page = camera_browser(qr_clip(targets["permit"].code, tmp_path / "permit.y4m"))
     page.set_viewport_size(PHONE)
@@ -46,13 +50,25 @@ def test_every_page_a_role_opens_satisfies_the_content_security_policy(live_serv
     page.context.add_init_script(LISTEN)
     base = live_server.url
     # A resource that fails is named by its response below; the console only repeats it.
-    page.on("console", lambda message: message.type == "error"
-            and not message.text.startswith("Failed to load resource") and errors.append(f"{page.url}: {message.text}"))
+    page.on(
+        "console",
+        lambda message: (
+            message.type == "error"
+            and not message.text.startswith("Failed to load resource")
+            and errors.append(f"{page.url}: {message.text}")
+        ),
+    )
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     # Chromium asks every page for /favicon.ico, an htmx fragment opened alone too; there is none.
     expected = {f"{base}/no-such-page/", f"{base}/favicon.ico"}
-    page.on("response", lambda response: response.status >= 400 and response.url not in expected
-            and errors.append(f"{page.url}: {response.status} for {response.url}"))
+    page.on(
+        "response",
+        lambda response: (
+            response.status >= 400
+            and response.url not in expected
+            and errors.append(f"{page.url}: {response.status} for {response.url}")
+        ),
+    )
 
     log_in(page, base, actor)
     page.wait_for_load_state("networkidle")  # the home page's fevers arrive by htmx

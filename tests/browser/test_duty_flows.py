@@ -40,8 +40,16 @@ def watch_it_solve(page, seen) -> None:
 def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, world, phone, worker, held_solver):  # noqa: F811
     gate = Post.objects.create(community=world.xiangchang, name="南门")
     Pattern.objects.bulk_create([Pattern(post=gate, start=h, hours=4, headcount=2) for h in range(0, 24, 4)])
-    people = [Person.objects.create(community=world.xiangchang, name=f"党员{i:02d}", is_new=False, level="district" if i < 2 else "street" if i < 4 else "",
-                                    kind="health_worker" if 4 <= i < 6 else "reporting_member") for i in range(14)]
+    people = [
+        Person.objects.create(
+            community=world.xiangchang,
+            name=f"党员{i:02d}",
+            is_new=False,
+            level="district" if i < 2 else "street" if i < 4 else "",
+            kind="health_worker" if 4 <= i < 6 else "reporting_member",
+        )
+        for i in range(14)
+    ]
     phone.set_viewport_size({"width": 1024, "height": 800})  # the coordinator plans at the office computer
     log_in(phone, live_server.url, "secretary")
     phone.goto(f"{live_server.url}/duty/")
@@ -54,8 +62,14 @@ def test_a_coordinator_plans_edits_locks_re_solves_and_publishes(live_server, wo
     assert roster.result["shortfall"] == 0
 
     shift = roster.shifts.get(day=monday, start=8)
-    chosen = next(p for p in people if not Assignment.objects.filter(shift=shift, person=p).exists()
-                  and not Assignment.objects.filter(shift__roster=roster, shift__day=monday, person=p, shift__start__in=[0, 4, 12, 16]).exists())
+    chosen = next(
+        p
+        for p in people
+        if not Assignment.objects.filter(shift=shift, person=p).exists()
+        and not Assignment.objects.filter(
+            shift__roster=roster, shift__day=monday, person=p, shift__start__in=[0, 4, 12, 16]
+        ).exists()
+    )
     cell = phone.locator(f"#shift-{shift.id}")
     cell.locator("summary").click()
     cell.locator("select[name=person]").select_option(str(chosen.id))

@@ -33,7 +33,9 @@ def tampered(code: str) -> str:
     return "FX1:" + base45.encode(bytes(raw))
 
 
-def test_a_printed_permit_on_camera_is_admitted_and_a_tampered_copy_is_forged(live_server, world, gate, camera_browser, tmp_path):
+def test_a_printed_permit_on_camera_is_admitted_and_a_tampered_copy_is_forged(
+    live_server, world, gate, camera_browser, tmp_path
+):
     code = permits.issue(world.resident(world.xiangchang), world.users["secretary"]).code
     page = camera_browser(qr_clip(code, tmp_path / "permit.y4m"))
     keeper_on_gate(page, live_server.url, gate)
@@ -51,7 +53,10 @@ def test_a_printed_permit_on_camera_is_admitted_and_a_tampered_copy_is_forged(li
 
 
 def test_twenty_offline_scans_sync_exactly_once_despite_a_cut_and_a_reload(live_server, world, gate, phone):
-    codes = [permits.issue(r, None).code for r in Resident.objects.filter(community__in=[world.xiangchang, world.yongan])[:20]]
+    codes = [
+        permits.issue(r, None).code
+        for r in Resident.objects.filter(community__in=[world.xiangchang, world.yongan])[:20]
+    ]
     keeper_on_gate(phone, live_server.url, gate)
     phone.context.set_offline(True)
     for code in codes:

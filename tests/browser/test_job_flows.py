@@ -18,8 +18,16 @@ def worker(settings):
     """The database backend, and its worker in a thread of its own (its own connection), as
     `make run` starts it beside the server."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    running = Worker(queue_names=["default"], interval=0.2, batch=False, backend_name="default", startup_delay=False,
-                     max_tasks=None, worker_id="browser-test", excluded_queue_names=[])
+    running = Worker(
+        queue_names=["default"],
+        interval=0.2,
+        batch=False,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id="browser-test",
+        excluded_queue_names=[],
+    )
 
     def work() -> None:
         try:

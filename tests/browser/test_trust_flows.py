@@ -62,13 +62,25 @@ def test_a_market_gate_asks_a_neighbour_who_grants_and_its_permits_pass(live_ser
 
     permit = permits.issue(world.resident(world.liulichang), None)
     keeper = Client(headers={"Authorization": f"Bearer {ApiToken.issue(world.users['gate_keeper'])}"})
-    body = {"gate_id": gate.id, "code": permit.code, "temperature": 36.5, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
-    assert keeper.post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()["verdict"] == "admit"
+    body = {
+        "gate_id": gate.id,
+        "code": permit.code,
+        "temperature": 36.5,
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+    }
+    assert (
+        keeper.post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()["verdict"]
+        == "admit"
+    )
 
     neighbour.click("button:has-text('撤销')")
     neighbour.wait_for_url(f"{base}/gate/trust/")
     body["client_id"] = str(uuid.uuid4())
-    assert keeper.post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()["verdict"] == "not_accepted_here"
+    assert (
+        keeper.post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()["verdict"]
+        == "not_accepted_here"
+    )
 
 
 def test_wrong_passwords_lock_the_login_page_with_a_reason_in_chinese(live_server, world, browser):

@@ -18,7 +18,9 @@ from .test_registry_flows import log_in
 @pytest.fixture
 def campaign(world):
     today = timezone.localdate()
-    return census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], world.users["secretary"])
+    return census.create(
+        world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], world.users["secretary"]
+    )
 
 
 def door(page, index: int):
@@ -31,7 +33,9 @@ def test_a_grid_worker_walks_a_campaign_with_an_offline_stretch(live_server, wor
     phone.wait_for_function("() => window.fangxianWalk?.ready && navigator.serviceWorker.controller")
     assert phone.inner_text("#total") == "12"
     door(phone, 0).locator("text=全员在家").click()
-    phone.wait_for_function("() => document.getElementById('queued').textContent === '0' && document.getElementById('done').textContent === '1'")
+    phone.wait_for_function(
+        "() => document.getElementById('queued').textContent === '0' && document.getElementById('done').textContent === '1'"
+    )
     assert Visit.objects.get().outcome == "confirmed"
 
     phone.context.set_offline(True)  # the stairwell of the next entrance has no signal
@@ -55,13 +59,27 @@ def test_a_grid_worker_walks_a_campaign_with_an_offline_stretch(live_server, wor
     phone.reload()
     phone.wait_for_function("() => window.fangxianWalk && window.fangxianWalk.ready")
     assert Visit.objects.count() == 5 and phone.inner_text("#done") == "5"
-    assert sorted(Visit.objects.values_list("outcome", flat=True)) == ["absent", "confirmed", "no_answer", "no_answer", "no_answer"]
+    assert sorted(Visit.objects.values_list("outcome", flat=True)) == [
+        "absent",
+        "confirmed",
+        "no_answer",
+        "no_answer",
+        "no_answer",
+    ]
     assert Visit.objects.get(outcome="absent").absent["temperature"] == "36.4"
 
 
 def scan(token: str, gate: Gate, code: str) -> str:
-    body = {"gate_id": gate.id, "code": code, "temperature": 36.5, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
-    response = Client(headers={"Authorization": f"Bearer {token}"}).post("/api/v1/gate/scans", json.dumps(body), content_type="application/json")
+    body = {
+        "gate_id": gate.id,
+        "code": code,
+        "temperature": 36.5,
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+    }
+    response = Client(headers={"Authorization": f"Bearer {token}"}).post(
+        "/api/v1/gate/scans", json.dumps(body), content_type="application/json"
+    )
     return response.json()["verdict"]
 
 

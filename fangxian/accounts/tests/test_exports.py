@@ -34,9 +34,14 @@ def test_a_grid_worker_may_not_export_the_roster_or_the_gate_records(world, clie
 
 
 def test_the_import_error_report_is_audited(world, client_for):
-    batch = ImportBatch.objects.create(community=world.xiangchang, kind="residents", filename="a.csv", status="invalid",
-                                       data="楼号,单元,房号,姓名,证件号码\n1,1,101,张三,123\n".encode(),
-                                       report={"errors": [[2, "证件号码", "长度不对"]]})
+    batch = ImportBatch.objects.create(
+        community=world.xiangchang,
+        kind="residents",
+        filename="a.csv",
+        status="invalid",
+        data="楼号,单元,房号,姓名,证件号码\n1,1,101,张三,123\n".encode(),
+        report={"errors": [[2, "证件号码", "长度不对"]]},
+    )
     response = client_for("secretary").get(f"/people/import/{batch.pk}/errors.xlsx")
     assert response.status_code == 200
     event = export_events(community=world.xiangchang).get()

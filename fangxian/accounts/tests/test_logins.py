@@ -16,8 +16,11 @@ def wrong_login(client, username="gate_keeper"):
 
 
 def take_token(client, username="gate_keeper", password=PASSWORD):
-    return client.post("/api/v1/auth/token", json.dumps({"username": username, "password": password, "device": "南门手机"}),
-                       content_type="application/json")
+    return client.post(
+        "/api/v1/auth/token",
+        json.dumps({"username": username, "password": password, "device": "南门手机"}),
+        content_type="application/json",
+    )
 
 
 def test_repeated_wrong_passwords_lock_the_account_on_the_login_page(world):

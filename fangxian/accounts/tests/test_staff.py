@@ -1,12 +1,14 @@
 from django.contrib.auth import get_user_model
+from django.http import HttpRequest
 from django.test import Client
 
 from fangxian.accounts.models import AuditEvent, Role
-from django.http import HttpRequest
 
 
 def grant(client, **data):
-    return client.post("/staff/", {"username": "new-grid", "full_name": "刘网格", "password": "a-long-password-9", **data})
+    return client.post(
+        "/staff/", {"username": "new-grid", "full_name": "刘网格", "password": "a-long-password-9", **data}
+    )
 
 
 def test_a_secretary_makes_a_grid_worker_who_can_log_in_and_see_the_grid(world, client_for):
@@ -35,19 +37,35 @@ def test_a_secretary_cannot_give_roles_in_another_community(world, client_for):
 
 def test_a_street_administrator_makes_secretaries_only_in_their_street(world, client_for):
     client = client_for("street_admin")
-    assert grant(client, username="sec-yongan", kind="secretary", place=f"community:{world.yongan.id}").status_code == 302
-    assert grant(client, username="sec-liuli", kind="secretary", place=f"community:{world.liulichang.id}").status_code == 200
+    assert (
+        grant(client, username="sec-yongan", kind="secretary", place=f"community:{world.yongan.id}").status_code == 302
+    )
+    assert (
+        grant(client, username="sec-liuli", kind="secretary", place=f"community:{world.liulichang.id}").status_code
+        == 200
+    )
     assert not get_user_model().objects.filter(username="sec-liuli").exists()
 
 
 def test_an_existing_account_gets_another_role_and_keeps_its_password(world, client_for):
-    grant(client_for("secretary"), username="health_worker", password="", kind="volunteer", place=f"community:{world.xiangchang.id}")
-    assert set(Role.objects.filter(user__username="health_worker").values_list("kind", flat=True)) == {"health_worker", "volunteer"}
+    grant(
+        client_for("secretary"),
+        username="health_worker",
+        password="",
+        kind="volunteer",
+        place=f"community:{world.xiangchang.id}",
+    )
+    assert set(Role.objects.filter(user__username="health_worker").values_list("kind", flat=True)) == {
+        "health_worker",
+        "volunteer",
+    }
     assert Client().login(request=HttpRequest(), username="health_worker", password="test-password-1")
 
 
 def test_a_new_account_needs_a_password_that_is_not_weak(world, client_for):
-    response = grant(client_for("secretary"), password="123", kind="gate_keeper", place=f"community:{world.xiangchang.id}")
+    response = grant(
+        client_for("secretary"), password="123", kind="gate_keeper", place=f"community:{world.xiangchang.id}"
+    )
     assert response.status_code == 200 and "password" in response.context["form"].errors
     assert not get_user_model().objects.filter(username="new-grid").exists()
 

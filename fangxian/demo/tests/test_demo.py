@@ -2,11 +2,11 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.test import Client
 
 from fangxian.people.models import Resident
 from fangxian.places.models import Community
-from django.http import HttpRequest
 
 
 @pytest.fixture
@@ -44,13 +44,19 @@ def test_each_demo_account_sees_exactly_its_part(demo):
     grid = login("demo-grid").get("/people/residents/").context["page"]
     assert {r.dwelling.building.grid.code for r in grid} == {"G1"}
     assert login("demo-gate").get("/people/residents/").status_code == 403
-    assert login("demo-health").get("/").context["registry"]["residents"] == Resident.objects.filter(community=xiangchang).count()
+    assert (
+        login("demo-health").get("/").context["registry"]["residents"]
+        == Resident.objects.filter(community=xiangchang).count()
+    )
 
 
 def test_the_demo_has_returnees_at_every_stage_and_a_census_under_way(demo):
     from fangxian.watch.models import Campaign, Observation
 
-    assert Observation.objects.filter(released_at=None).count() == 3 and Observation.objects.exclude(notice_number="").count() == 1
+    assert (
+        Observation.objects.filter(released_at=None).count() == 3
+        and Observation.objects.exclude(notice_number="").count() == 1
+    )
     kinds = {a.kind for a in login("demo-health").get("/").context["alerts"]}
     assert {"fever", "missed"} <= kinds
     campaign = Campaign.objects.get()
@@ -64,6 +70,8 @@ def test_the_demo_has_this_weeks_roster_solved_and_published(demo):
 
     roster = Roster.objects.get()
     assert roster.status == "published" and roster.result["shortfall"] == 0
-    assert Assignment.objects.filter(shift__roster=roster).count() == sum(roster.shifts.values_list("headcount", flat=True))
+    assert Assignment.objects.filter(shift__roster=roster).count() == sum(
+        roster.shifts.values_list("headcount", flat=True)
+    )
     assert login("demo-gate").get("/duty/mine/").context["rows"] is not None
     assert "香厂路社区南门" in login("demo-secretary").get(f"/duty/rosters/{roster.id}/").content.decode()

@@ -2,9 +2,9 @@ import base64
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from conftest import trusting
 from fangxian.gate import bundle, permits
 from fangxian.gate.models import Gate, SigningKey
-from conftest import trusting
 
 
 def unb64(text: str) -> bytes:

@@ -51,7 +51,11 @@ def test_qr_images_decode_back_to_the_code(world, client_for):
     png = client_for("secretary").get(f"/gate/permits/{row.id}/qr.png")
     assert png["Content-Type"] == "image/png" and Image.open(io.BytesIO(png.content)).size[0] > 200
     assert b"<svg" in client_for("secretary").get(f"/gate/permits/{row.id}/qr.svg").content
-    out = subprocess.run(["zbarimg", "-q", "--raw", "-"], input=png.content, capture_output=True, check=True).stdout.decode().strip()
+    out = (
+        subprocess.run(["zbarimg", "-q", "--raw", "-"], input=png.content, capture_output=True, check=True)
+        .stdout.decode()
+        .strip()
+    )
     assert out == row.code
 
 
@@ -61,16 +65,27 @@ def test_the_card_sheet_is_a_chinese_pdf(world, client_for, tmp_path):
     for resident in Resident.objects.filter(dwelling__building=building):
         permits.issue(resident, None)
     client = client_for("secretary")
-    job = client.post("/gate/permits/print.pdf", {"building": building.id})["Location"]  # a building's cards print as a job
+    job = client.post("/gate/permits/print.pdf", {"building": building.id})[
+        "Location"
+    ]  # a building's cards print as a job
     response = client.get(f"{job}file/")
     content = b"".join(response.streaming_content)
     assert response["Content-Type"] == "application/pdf" and content.startswith(b"%PDF")
     (tmp_path / "cards.pdf").write_bytes(content)
-    text = subprocess.run(["pdftotext", str(tmp_path / "cards.pdf"), "-"], capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", str(tmp_path / "cards.pdf"), "-"], capture_output=True, check=True
+    ).stdout.decode()
     assert "出入证" in text and "香厂路社区" in text
     # Printed and read back by an independent QR reader, as a gate camera would.
-    subprocess.run(["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", str(tmp_path / "cards.pdf"), str(tmp_path / "page")], check=True)
-    read = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")], capture_output=True).stdout.decode().splitlines()
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", str(tmp_path / "cards.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
+    read = (
+        subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")], capture_output=True)
+        .stdout.decode()
+        .splitlines()
+    )
     assert len(read) == 10 and set(read) <= set(Permit.objects.values_list("code", flat=True))  # ten cards a sheet
 
 

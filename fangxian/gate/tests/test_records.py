@@ -12,7 +12,13 @@ from fangxian.gate.models import Gate, Pass
 
 def add_pass(gate, hour, **fields):
     at = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time(hour, 5)))
-    values = {"kind": "visitor", "verdict": "admit", "direction": "both", "scanned_at": at, "client_id": uuid.uuid4()} | fields
+    values = {
+        "kind": "visitor",
+        "verdict": "admit",
+        "direction": "both",
+        "scanned_at": at,
+        "client_id": uuid.uuid4(),
+    } | fields
     return Pass.objects.create(gate=gate, **values)
 
 
@@ -62,7 +68,14 @@ def test_visitor_details_are_purged_with_the_emergency(world, settings):
     from fangxian.people.models import Emergency
 
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
-    visit = add_pass(gate, 9, holder="王师傅", phone="13900001234", reason="送菜", scanned_at=timezone.now() - datetime.timedelta(days=60))
+    visit = add_pass(
+        gate,
+        9,
+        holder="王师傅",
+        phone="13900001234",
+        reason="送菜",
+        scanned_at=timezone.now() - datetime.timedelta(days=60),
+    )
     emergency = Emergency.objects.get()
     emergency.closed_on = timezone.localdate() - datetime.timedelta(days=40)
     emergency.save()
@@ -82,11 +95,19 @@ def test_records_search_confirms_only_residents_of_ones_own_registry(world, clie
     client = client_for("secretary")
     assert client.get("/gate/records/", {"who": neighbour.name}).context["page"].paginator.count == 0
     assert client.get("/gate/records/", {"room": neighbour.dwelling.room}).context["page"].paginator.count == 0
-    assert client.get("/gate/records/", {"who": "永*居"}).context["page"].paginator.count == 1  # what the pass itself says
-    rows = list(load_workbook(io.BytesIO(client.get("/gate/records/", {"format": "xlsx"}).content)).active.iter_rows(values_only=True))
+    assert (
+        client.get("/gate/records/", {"who": "永*居"}).context["page"].paginator.count == 1
+    )  # what the pass itself says
+    rows = list(
+        load_workbook(io.BytesIO(client.get("/gate/records/", {"format": "xlsx"}).content)).active.iter_rows(
+            values_only=True
+        )
+    )
     assert rows[1][5] in ("", None)  # no dwelling of another community's resident in the export
     # The street above both sees both registries, so for it the same search finds the pass.
-    assert client_for("street_admin").get("/gate/records/", {"who": neighbour.name}).context["page"].paginator.count == 1
+    assert (
+        client_for("street_admin").get("/gate/records/", {"who": neighbour.name}).context["page"].paginator.count == 1
+    )
 
 
 def test_records_search_by_phone_tail_is_for_roles_that_may_see_phones(world, client_for):

@@ -5,12 +5,12 @@ import uuid
 import pytest
 from django.utils import timezone
 
+from conftest import trusting
 from fangxian.gate import permits
 from fangxian.gate.checking import KEYS
 from fangxian.gate.models import Gate, Pass, SigningKey
 from fangxian.lib import base45
 from fangxian.lib import permit as codec
-from conftest import trusting
 
 
 @pytest.fixture
@@ -23,8 +23,13 @@ def gate(world):
 
 
 def scan(client, gate, code, temperature=36.6, client_id=None, at=None):
-    body = {"gate_id": gate.id, "code": code, "temperature": temperature,
-            "client_id": str(client_id or uuid.uuid4()), "scanned_at": (at or timezone.now()).isoformat()}
+    body = {
+        "gate_id": gate.id,
+        "code": code,
+        "temperature": temperature,
+        "client_id": str(client_id or uuid.uuid4()),
+        "scanned_at": (at or timezone.now()).isoformat(),
+    }
     return client.post("/api/v1/gate/scans", json.dumps(body), content_type="application/json")
 
 
@@ -53,7 +58,7 @@ def test_a_fever_is_flagged(world, gate, api_for):
 
 
 def test_a_forged_permit_is_refused(world, gate, api_for):
-    raw = bytearray(base45.decode(issued(world).code[len("FX1:"):]))
+    raw = bytearray(base45.decode(issued(world).code[len("FX1:") :]))
     raw[-1] ^= 1  # the last byte of the signature
     assert scan(api_for("gate_keeper"), gate, "FX1:" + base45.encode(bytes(raw))).json()["verdict"] == "forged"
 
@@ -72,12 +77,17 @@ def test_a_code_signed_by_a_key_we_do_not_know_is_from_an_unknown_issuer(world, 
 
 
 def test_a_trusted_issuer_this_gate_does_not_accept(world, gate, api_for):
-    assert scan(api_for("gate_keeper"), gate, issued(world, world.liulichang).code).json()["verdict"] == "not_accepted_here"
+    assert (
+        scan(api_for("gate_keeper"), gate, issued(world, world.liulichang).code).json()["verdict"]
+        == "not_accepted_here"
+    )
 
 
 def test_a_revoked_permit_is_refused(world, gate, api_for):
     row = issued(world)
-    response = api_for("secretary").post(f"/api/v1/permits/{row.id}/revoke", json.dumps({"reason": "lost"}), content_type="application/json")
+    response = api_for("secretary").post(
+        f"/api/v1/permits/{row.id}/revoke", json.dumps({"reason": "lost"}), content_type="application/json"
+    )
     assert response.status_code == 200
     assert scan(api_for("gate_keeper"), gate, row.code).json()["verdict"] == "revoked"
 
@@ -90,7 +100,10 @@ def test_an_expired_permit_is_refused(world, gate, api_for):
 def test_a_key_of_one_community_cannot_sign_for_another(world, gate, api_for):
     key = SigningKey.current(world.liulichang)
     payload = codec.Permit(issued(world).pk, world.xiangchang.code, "张*明", "1-1-101", 0, 2**40, b"")
-    assert scan(api_for("gate_keeper"), gate, codec.encode(payload, bytes(key.kid), key.private)).json()["verdict"] == "forged"
+    assert (
+        scan(api_for("gate_keeper"), gate, codec.encode(payload, bytes(key.kid), key.private)).json()["verdict"]
+        == "forged"
+    )
 
 
 def test_a_rotated_key_keeps_verifying_until_retired(world, gate, api_for):
@@ -138,37 +151,73 @@ def test_a_keeper_not_posted_to_the_gate_is_refused(world, gate, api_for, django
 
 
 def test_a_batch_keeps_every_good_scan_and_names_each_bad_one(world, gate, api_for):
-    good = [{"gate_id": gate.id, "code": issued(world).code, "temperature": 36.5, "client_id": str(uuid.uuid4()),
-             "scanned_at": timezone.now().isoformat()} for _ in range(3)]
+    good = [
+        {
+            "gate_id": gate.id,
+            "code": issued(world).code,
+            "temperature": 36.5,
+            "client_id": str(uuid.uuid4()),
+            "scanned_at": timezone.now().isoformat(),
+        }
+        for _ in range(3)
+    ]
     bad = dict(good[0], client_id=str(uuid.uuid4()), temperature=366)
-    late = dict(good[0], client_id=str(uuid.uuid4()), scanned_at=(timezone.now() + datetime.timedelta(days=1)).isoformat())
+    late = dict(
+        good[0], client_id=str(uuid.uuid4()), scanned_at=(timezone.now() + datetime.timedelta(days=1)).isoformat()
+    )
     body = {"scans": [good[0], bad, good[1], late, good[2], {"nonsense": True}]}
-    response = api_for("gate_keeper").post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json")
+    response = api_for("gate_keeper").post(
+        "/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json"
+    )
     results = response.json()["results"]
     assert [("error" in r) for r in results] == [False, True, False, True, False, True]
     assert Pass.objects.count() == 3
-    again = api_for("gate_keeper").post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json").json()["results"]
+    again = (
+        api_for("gate_keeper")
+        .post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json")
+        .json()["results"]
+    )
     assert Pass.objects.count() == 3 and [r.get("pass_id") for r in again] == [r.get("pass_id") for r in results]
 
 
 def test_a_batch_of_5001_is_refused(world, gate, api_for):
     body = {"scans": [{}] * 5001}
-    assert api_for("gate_keeper").post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json").status_code == 422
+    assert (
+        api_for("gate_keeper")
+        .post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json")
+        .status_code
+        == 422
+    )
 
 
 def test_a_visitor_is_registered_with_a_temperature(world, gate, api_for):
-    body = {"gate_id": gate.id, "kind": "courier", "name": "王师傅", "phone": "13900001111", "reason": "快递",
-            "temperature": 37.5, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat(),
-            "dwelling_id": world.dwelling(world.xiangchang).id}
+    body = {
+        "gate_id": gate.id,
+        "kind": "courier",
+        "name": "王师傅",
+        "phone": "13900001111",
+        "reason": "快递",
+        "temperature": 37.5,
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+        "dwelling_id": world.dwelling(world.xiangchang).id,
+    }
     response = api_for("gate_keeper").post("/api/v1/gate/visitors", json.dumps(body), content_type="application/json")
     assert response.status_code == 200 and response.json()["verdict"] == "fever"
 
 
 def test_permits_are_issued_by_the_registry_roles(world, api_for):
     resident = world.resident(world.xiangchang)
-    response = api_for("secretary").post("/api/v1/permits", json.dumps({"resident_id": resident.id}), content_type="application/json")
+    response = api_for("secretary").post(
+        "/api/v1/permits", json.dumps({"resident_id": resident.id}), content_type="application/json"
+    )
     assert response.status_code == 201 and response.json()["code"].startswith("FX1:")
-    assert api_for("gate_keeper").post("/api/v1/permits", json.dumps({"resident_id": resident.id}), content_type="application/json").status_code == 404
+    assert (
+        api_for("gate_keeper")
+        .post("/api/v1/permits", json.dumps({"resident_id": resident.id}), content_type="application/json")
+        .status_code
+        == 404
+    )
 
 
 def test_gates_lists_where_the_caller_may_scan(world, gate, api_for):
@@ -177,19 +226,44 @@ def test_gates_lists_where_the_caller_may_scan(world, gate, api_for):
 
 
 def test_a_batch_from_someone_not_posted_stores_nothing(world, gate, api_for):
-    body = {"scans": [{"gate_id": gate.id, "code": issued(world).code, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}]}
-    results = api_for("health_worker").post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json").json()["results"]
+    body = {
+        "scans": [
+            {
+                "gate_id": gate.id,
+                "code": issued(world).code,
+                "client_id": str(uuid.uuid4()),
+                "scanned_at": timezone.now().isoformat(),
+            }
+        ]
+    }
+    results = (
+        api_for("health_worker")
+        .post("/api/v1/gate/scans/batch", json.dumps(body), content_type="application/json")
+        .json()["results"]
+    )
     assert "error" in results[0] and not Pass.objects.exists()
 
 
 def test_a_typed_permit_number_is_judged_from_the_stored_code(world, gate, api_for):
     row = issued(world)
-    body = {"gate_id": gate.id, "permit_id": row.id, "temperature": 36.5, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    body = {
+        "gate_id": gate.id,
+        "permit_id": row.id,
+        "temperature": 36.5,
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+    }
     answer = api_for("gate_keeper").post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()
     assert answer["verdict"] == "admit" and answer["holder"]["permit_id"] == row.id
     body["permit_id"], body["client_id"] = 999999, str(uuid.uuid4())
-    unknown = api_for("gate_keeper").post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()
-    assert (unknown["verdict"], unknown["holder"], unknown["reasons"]) == ("not_accepted_here", {}, ["not_accepted_here", "unknown_number"])
+    unknown = (
+        api_for("gate_keeper").post("/api/v1/gate/scans", json.dumps(body), content_type="application/json").json()
+    )
+    assert (unknown["verdict"], unknown["holder"], unknown["reasons"]) == (
+        "not_accepted_here",
+        {},
+        ["not_accepted_here", "unknown_number"],
+    )
 
 
 def test_a_steward_rotates_and_retires_keys_in_the_admin(world, gate, api_for, admin_client):
@@ -212,13 +286,31 @@ def test_a_pass_inserted_on_the_fast_path_reads_back_exactly(world, gate):
     row = issued(world)
     client_id = uuid.uuid4()
     at = timezone.now().replace(microsecond=123456)
-    p = Pass(gate=gate, kind="permit", verdict="fever", reasons=["fever", "x"], direction="both", temperature=Decimal("37.4"),
-             permit=row, claimed_permit_id=row.id, issuer_code="110102015001", holder="张*明", scanned_at=at,
-             keeper=world.users["gate_keeper"], client_id=client_id)
+    p = Pass(
+        gate=gate,
+        kind="permit",
+        verdict="fever",
+        reasons=["fever", "x"],
+        direction="both",
+        temperature=Decimal("37.4"),
+        permit=row,
+        claimed_permit_id=row.id,
+        issuer_code="110102015001",
+        holder="张*明",
+        scanned_at=at,
+        keeper=world.users["gate_keeper"],
+        client_id=client_id,
+    )
     insert_one(p)
     back = Pass.objects.get(pk=p.pk)
     assert (back.client_id, back.reasons, back.temperature, back.scanned_at, back.permit, back.holder) == (
-        client_id, ["fever", "x"], Decimal("37.4"), at, row, "张*明")
+        client_id,
+        ["fever", "x"],
+        Decimal("37.4"),
+        at,
+        row,
+        "张*明",
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -233,8 +325,18 @@ def test_outside_a_transaction_a_resent_scan_is_still_one_pass(world, gate, api_
 
 
 def test_a_resent_visitor_or_refusal_is_one_pass(world, gate, api_for):
-    visitor = {"gate_id": gate.id, "name": "王师傅", "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
-    refusal = {"gate_id": gate.id, "refusal": "no_mask", "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    visitor = {
+        "gate_id": gate.id,
+        "name": "王师傅",
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+    }
+    refusal = {
+        "gate_id": gate.id,
+        "refusal": "no_mask",
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+    }
     for path, body in (("/api/v1/gate/visitors", visitor), ("/api/v1/gate/refusals", refusal)):
         first = api_for("gate_keeper").post(path, json.dumps(body), content_type="application/json").json()
         again = api_for("gate_keeper").post(path, json.dumps(body), content_type="application/json").json()

@@ -39,7 +39,13 @@ def post(client, path, body):
 
 
 def scan_body(gate, **fields):
-    return {"gate_id": gate.id, "temperature": 36.5, "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat(), **fields}
+    return {
+        "gate_id": gate.id,
+        "temperature": 36.5,
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+        **fields,
+    }
 
 
 def test_typed_numbers_tell_another_streets_keeper_nothing(world, market, their_gate, api_for):
@@ -47,10 +53,13 @@ def test_typed_numbers_tell_another_streets_keeper_nothing(world, market, their_
     observations.start(rows[0].resident, "home", timezone.localdate(), None)
     client = api_for("their_keeper")
     numbers = [r.id for r in rows] + [max(r.id for r in rows) + 1000]  # two real permits and one that does not exist
-    answers = post(client, "/api/v1/gate/scans/batch", {"scans": [scan_body(their_gate, permit_id=n) for n in numbers]}).json()["results"]
+    answers = post(
+        client, "/api/v1/gate/scans/batch", {"scans": [scan_body(their_gate, permit_id=n) for n in numbers]}
+    ).json()["results"]
     # The same answer whether the number exists elsewhere or not: no name, no dwelling, no flag.
     assert {(a["verdict"], json.dumps(a["holder"]), tuple(a["reasons"])) for a in answers} == {
-        ("not_accepted_here", "{}", ("not_accepted_here", "unknown_number"))}
+        ("not_accepted_here", "{}", ("not_accepted_here", "unknown_number"))
+    }
     assert not Pass.objects.filter(gate=their_gate).exclude(holder="").exists()
 
 
@@ -68,7 +77,9 @@ def test_another_gates_client_id_does_not_return_its_pass(world, market, their_g
     client = api_for("their_keeper")
     single = post(client, "/api/v1/gate/scans", stolen)
     assert single.status_code == 409 and "holder" not in single.json()
-    [slot] = post(client, "/api/v1/gate/scans/batch", {"scans": [stolen, scan_body(their_gate, code="y")]}).json()["results"][:1]
+    [slot] = post(client, "/api/v1/gate/scans/batch", {"scans": [stolen, scan_body(their_gate, code="y")]}).json()[
+        "results"
+    ][:1]
     assert set(slot) == {"client_id", "error"}
     visitor = post(client, "/api/v1/gate/visitors", scan_body(their_gate, name="访客", client_id=mine["client_id"]))
     assert visitor.status_code == 409 and Pass.objects.get(client_id=mine["client_id"]).gate == market
@@ -77,11 +88,30 @@ def test_another_gates_client_id_does_not_return_its_pass(world, market, their_g
 def test_another_workers_census_client_id_does_not_return_their_visit(world, api_for):
     from fangxian.watch import census
 
-    campaign = census.create(world.xiangchang, "第一轮", timezone.localdate(), timezone.localdate(), [world.building(world.xiangchang, "1")], None)
+    campaign = census.create(
+        world.xiangchang,
+        "第一轮",
+        timezone.localdate(),
+        timezone.localdate(),
+        [world.building(world.xiangchang, "1")],
+        None,
+    )
     dwelling = world.dwelling(world.xiangchang, "1")
-    visit = {"dwelling_id": dwelling.id, "outcome": "vacant", "client_id": str(uuid.uuid4()), "visited_at": timezone.now().isoformat()}
-    assert "visit_id" in post(api_for("grid_worker"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": [visit]}).json()["results"][0]
-    [answer] = post(api_for("secretary"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": [visit]}).json()["results"]
+    visit = {
+        "dwelling_id": dwelling.id,
+        "outcome": "vacant",
+        "client_id": str(uuid.uuid4()),
+        "visited_at": timezone.now().isoformat(),
+    }
+    assert (
+        "visit_id"
+        in post(api_for("grid_worker"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": [visit]}).json()[
+            "results"
+        ][0]
+    )
+    [answer] = post(api_for("secretary"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": [visit]}).json()[
+        "results"
+    ]
     assert set(answer) == {"client_id", "error"}
 
 
@@ -99,14 +129,22 @@ def test_listing_a_community_does_not_make_a_gate_trusted(world, market, api_for
 def test_the_issuers_secretary_grants_and_revokes_and_both_sides_see_it_audited(world, market, api_for):
     asked = post(api_for("outsider"), "/api/v1/gate/grants", {"gate_id": market.id, "issuer_id": world.liulichang.id})
     assert asked.status_code == 404  # the outsider cannot see Xiangchang's gate at all
-    grant_id = post(api_for("secretary"), "/api/v1/gate/grants", {"gate_id": market.id, "issuer_id": world.liulichang.id}).json()["id"]
-    assert post(api_for("secretary"), f"/api/v1/gate/grants/{grant_id}/grant", {}).status_code == 403  # not hers to grant
+    grant_id = post(
+        api_for("secretary"), "/api/v1/gate/grants", {"gate_id": market.id, "issuer_id": world.liulichang.id}
+    ).json()["id"]
+    assert (
+        post(api_for("secretary"), f"/api/v1/gate/grants/{grant_id}/grant", {}).status_code == 403
+    )  # not hers to grant
     assert post(api_for("outsider"), f"/api/v1/gate/grants/{grant_id}/grant", {}).json()["status"] == "granted"
     assert world.liulichang.id in market.accepted_issuers()
     assert post(api_for("outsider"), f"/api/v1/gate/grants/{grant_id}/end", {}).json()["status"] == "ended"
     assert world.liulichang.id not in market.accepted_issuers()
     actions = set(AuditEvent.objects.filter(target_type="trustgrant").values_list("community__code", "action"))
-    assert {(c.code, a) for c in (world.xiangchang, world.liulichang) for a in ("trust_asked", "trust_granted", "trust_ended")} <= actions
+    assert {
+        (c.code, a)
+        for c in (world.xiangchang, world.liulichang)
+        for a in ("trust_asked", "trust_granted", "trust_ended")
+    } <= actions
 
 
 def test_an_office_above_both_grants_but_an_office_above_one_does_not(world, market, django_user_model):
@@ -125,7 +163,9 @@ def test_a_revoked_grant_stops_scans_at_once(world, market, api_for):
     client = api_for("gate_keeper")
     assert post(client, "/api/v1/gate/scans", scan_body(market, code=row.code)).json()["verdict"] == "admit"
     TrustGrant.objects.filter(gate=market, issuer=world.yongan).update(status=TrustGrant.Status.ENDED)
-    TrustGrant.objects.get(gate=market, issuer=world.yongan).save()  # as trust.end does: the save bumps the access version
+    TrustGrant.objects.get(
+        gate=market, issuer=world.yongan
+    ).save()  # as trust.end does: the save bumps the access version
     answer = post(client, "/api/v1/gate/scans", scan_body(market, code=row.code)).json()
     assert (answer["verdict"], answer["holder"]) == ("not_accepted_here", {})
 
@@ -141,7 +181,9 @@ def test_holders_photos_follow_grants(world, market, client_for):
 
 
 def test_the_trust_page_lets_the_issuer_decide(world, market, client_for):
-    grant = TrustGrant.objects.create(gate=market, issuer=world.liulichang, asked_by=get_user_model().objects.get(username="secretary"))
+    grant = TrustGrant.objects.create(
+        gate=market, issuer=world.liulichang, asked_by=get_user_model().objects.get(username="secretary")
+    )
     page = client_for("outsider").get("/gate/trust/")
     assert page.status_code == 200 and market.name in page.content.decode()
     assert client_for("outsider").post(f"/gate/trust/{grant.id}/grant/").status_code == 302

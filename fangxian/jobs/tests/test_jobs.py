@@ -25,29 +25,56 @@ def run_the_worker() -> None:
     """`manage.py db_worker` as the service runs it, until the queue is empty (on the test's
     connection, which it must not close between tasks as it does its own)."""
     with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
-        Worker(queue_names=["default"], interval=0, batch=True, backend_name="default", startup_delay=False, max_tasks=None,
-               worker_id="test-worker", excluded_queue_names=[]).run()
+        Worker(
+            queue_names=["default"],
+            interval=0,
+            batch=True,
+            backend_name="default",
+            startup_delay=False,
+            max_tasks=None,
+            worker_id="test-worker",
+            excluded_queue_names=[],
+        ).run()
 
 
 @pytest.fixture
 def gate_post(world):
     post = Post.objects.create(community=world.xiangchang, name="南门")
     Pattern.objects.bulk_create([Pattern(post=post, start=h, hours=4, headcount=2) for h in range(0, 24, 4)])
-    Person.objects.bulk_create([Person(community=world.xiangchang, name=f"党员{i}", is_new=False, level="district" if i < 2 else "street" if i < 4 else "",
-                                       kind="health_worker" if 4 <= i < 6 else "reporting_member") for i in range(12)])
+    Person.objects.bulk_create(
+        [
+            Person(
+                community=world.xiangchang,
+                name=f"党员{i}",
+                is_new=False,
+                level="district" if i < 2 else "street" if i < 4 else "",
+                kind="health_worker" if 4 <= i < 6 else "reporting_member",
+            )
+            for i in range(12)
+        ]
+    )
     return post
 
 
-def test_the_request_returns_before_the_solver_and_the_worker_finishes_it(world, gate_post, api_for, client_for, settings):
+def test_the_request_returns_before_the_solver_and_the_worker_finishes_it(
+    world, gate_post, api_for, client_for, settings
+):
     settings.TASKS = DATABASE_TASKS
     client = api_for("secretary")
     tomorrow = str(timezone.localdate() + datetime.timedelta(days=1))
-    response = client.post("/api/v1/duty/rosters", json.dumps({"community_id": world.xiangchang.id, "starts_on": tomorrow, "days": 7}),
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/duty/rosters",
+        json.dumps({"community_id": world.xiangchang.id, "starts_on": tomorrow, "days": 7}),
+        content_type="application/json",
+    )
     assert response.status_code == 202
     body = response.json()
     roster = Roster.objects.get(pk=body["id"])
-    assert body["job"]["state"] == "queued" and body["shifts"] and not Assignment.objects.filter(shift__roster=roster).exists()
+    assert (
+        body["job"]["state"] == "queued"
+        and body["shifts"]
+        and not Assignment.objects.filter(shift__roster=roster).exists()
+    )
     assert client.get(f"/api/v1/jobs/{body['job']['id']}").json()["state"] == "queued"
     page = client_for("secretary").get(f"/duty/rosters/{roster.id}/").content.decode()
     assert f'hx-get="/jobs/{body["job"]["id"]}/status/"' in page and 'id="solve"' not in page
@@ -65,7 +92,14 @@ def test_the_request_returns_before_the_solver_and_the_worker_finishes_it(world,
 
 def test_the_solver_reports_its_progress_while_it_runs(world, gate_post, client_for, settings, monkeypatch):
     settings.TASKS = DATABASE_TASKS
-    client_for("secretary").post("/duty/", {"community": world.xiangchang.id, "starts_on": str(timezone.localdate() + datetime.timedelta(days=1)), "days": "7"})
+    client_for("secretary").post(
+        "/duty/",
+        {
+            "community": world.xiangchang.id,
+            "starts_on": str(timezone.localdate() + datetime.timedelta(days=1)),
+            "days": "7",
+        },
+    )
     assert Job.objects.get().progress == "排队等待中……"
     lines = []
     report = Job.report
@@ -79,7 +113,11 @@ def test_only_the_user_who_asked_sees_a_job(world, client_for, api_for):
     response = client_for("secretary").post(f"/watch/map/{world.xiangchang.id}/print.pdf")
     job = Job.objects.get()
     assert response["Location"] == f"/jobs/{job.id}/" and job.user == world.users["secretary"]
-    for actor in ("community_worker", "street_admin", "outsider"):  # the same community, the office above, another street
+    for actor in (
+        "community_worker",
+        "street_admin",
+        "outsider",
+    ):  # the same community, the office above, another street
         for path in (f"/jobs/{job.id}/", f"/jobs/{job.id}/status/", f"/jobs/{job.id}/file/"):
             assert client_for(actor).get(path).status_code == 404
         assert api_for(actor).get(f"/api/v1/jobs/{job.id}").status_code == 404
@@ -94,7 +132,9 @@ def test_the_map_pdf_comes_through_a_job_and_its_download_is_audited(world, clie
     assert not AuditEvent.objects.filter(action="export").exists()  # made is not taken
     pdf = client.get(f"/jobs/{job.id}/file/")
     assert pdf["Content-Type"] == "application/pdf"
-    text = subprocess.run(["pdftotext", "-", "-"], input=b"".join(pdf.streaming_content), capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=b"".join(pdf.streaming_content), capture_output=True, check=True
+    ).stdout.decode()
     assert "疫情楼图" in text and "香厂路社区" in text
     event = AuditEvent.objects.get(action="export", community=world.xiangchang)
     assert event.detail == {"list": "epidemic_map", "rows": 1, "format": "pdf", "job": job.id}
@@ -111,7 +151,9 @@ def test_a_file_is_refused_to_someone_who_lost_the_role_that_made_it(world, clie
 def test_a_grid_workers_map_job_prints_their_grid_only(world, client_for):
     client_for("grid_worker").post(f"/watch/map/{world.xiangchang.id}/print.pdf")
     pdf = client_for("grid_worker").get(f"/jobs/{Job.objects.get().id}/file/")
-    text = subprocess.run(["pdftotext", "-", "-"], input=b"".join(pdf.streaming_content), capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=b"".join(pdf.streaming_content), capture_output=True, check=True
+    ).stdout.decode()
     assert "1号楼" in text and "2号楼" not in text
 
 
@@ -124,7 +166,9 @@ def test_a_buildings_permit_cards_come_through_a_job(world, client_for):
     job = Job.objects.get()
     assert response["Location"] == f"/jobs/{job.id}/" and job.state == "done" and "单元" in job.title
     pdf = client.get(f"/jobs/{job.id}/file/")
-    text = subprocess.run(["pdftotext", "-", "-"], input=b"".join(pdf.streaming_content), capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=b"".join(pdf.streaming_content), capture_output=True, check=True
+    ).stdout.decode()
     assert text.count("出入证") == 6  # entrance 2: three floors of two rooms
     assert AuditEvent.objects.get(action="export").detail["list"] == "permit_cards"
     assert client.post("/gate/permits/print.pdf", {"building": world.building(world.liulichang).id}).status_code == 404
@@ -159,15 +203,28 @@ def test_a_failed_pdf_leaves_no_file(world, client_for, monkeypatch):
     monkeypatch.setattr(views, "pdf_bytes", broken)
     client_for("secretary").post(f"/watch/map/{world.xiangchang.id}/print.pdf")
     job = Job.objects.get()
-    assert job.state == "failed" and not job.file and client_for("secretary").get(f"/jobs/{job.id}/file/").status_code == 404
+    assert (
+        job.state == "failed"
+        and not job.file
+        and client_for("secretary").get(f"/jobs/{job.id}/file/").status_code == 404
+    )
 
 
 def test_a_lost_worker_frees_the_roster_and_old_jobs_go_with_their_files(world, gate_post, client_for, settings):
     settings.TASKS = DATABASE_TASKS
     client = client_for("secretary")
-    client.post("/duty/", {"community": world.xiangchang.id, "starts_on": str(timezone.localdate() + datetime.timedelta(days=1)), "days": "1"})
+    client.post(
+        "/duty/",
+        {
+            "community": world.xiangchang.id,
+            "starts_on": str(timezone.localdate() + datetime.timedelta(days=1)),
+            "days": "1",
+        },
+    )
     stuck = Job.objects.get()
-    Job.objects.filter(pk=stuck.pk).update(state="running", started_at=timezone.now() - running.STALLED - datetime.timedelta(minutes=1))
+    Job.objects.filter(pk=stuck.pk).update(
+        state="running", started_at=timezone.now() - running.STALLED - datetime.timedelta(minutes=1)
+    )
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     client.post(f"/watch/map/{world.xiangchang.id}/print.pdf")
     stuck.refresh_from_db()

@@ -43,8 +43,12 @@ def workbook(sheet: Iterator[bytes]) -> bytes:
     """A minimal .xlsx whose first sheet's XML is streamed from `sheet`."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as book:
-        for name, text in (("[Content_Types].xml", CONTENT_TYPES), ("_rels/.rels", PACKAGE_RELS),
-                           ("xl/workbook.xml", WORKBOOK), ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)):
+        for name, text in (
+            ("[Content_Types].xml", CONTENT_TYPES),
+            ("_rels/.rels", PACKAGE_RELS),
+            ("xl/workbook.xml", WORKBOOK),
+            ("xl/_rels/workbook.xml.rels", WORKBOOK_RELS),
+        ):
             book.writestr(name, text)
         with book.open("xl/worksheets/sheet1.xml", "w") as part:
             part.write(SHEET_START)
@@ -88,8 +92,9 @@ def every_row(rows: int = 1_048_576) -> bytes:
 
 def far_corner() -> bytes:
     """Two cells, A1 and XFD1048576: a reader that lays cells out densely asks for 500 GB."""
-    return sheet_of(b'<row r="1"><c r="A1"><v>1</v></c></row>',
-                    b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row>')
+    return sheet_of(
+        b'<row r="1"><c r="A1"><v>1</v></c></row>', b'<row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'
+    )
 
 
 def wide_without_references(cells: int = 20_000, rows: int = 20_000) -> bytes:
@@ -101,7 +106,9 @@ def wide_without_references(cells: int = 20_000, rows: int = 20_000) -> bytes:
 
 def truncated() -> bytes:
     """A real workbook whose sheet XML stops in the middle of a cell."""
-    return sheet_of(b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row><row r="2"><c r="A2" t="inlineSt')
+    return sheet_of(
+        b'<row r="1"><c r="A1" t="inlineStr"><is><t>name</t></is></c></row><row r="2"><c r="A2" t="inlineSt'
+    )
 
 
 def lying_sizes(megabytes: int = 300) -> bytes:
@@ -169,6 +176,12 @@ print(json.dumps({"code": code, "seconds": seconds, "peak_mb": peak_kb / 1024}))
 def refusal(path: Path) -> dict:
     """How `read_table` answers the file: its error code, seconds, and peak memory in MB of the
     whole process, interpreter and libraries included."""
-    result = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, check=True,
-                            timeout=120, cwd=Path(__file__).resolve().parents[3])
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[3],
+    )
     return dict(json.loads(result.stdout))

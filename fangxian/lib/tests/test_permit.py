@@ -1,4 +1,5 @@
 from dataclasses import astuple
+
 import cbor2
 import pytest
 import segno
@@ -26,7 +27,7 @@ permits = st.builds(
 
 
 def envelope_bytes(code: str) -> bytes:
-    return base45.decode(code[len(permit.PREFIX):])
+    return base45.decode(code[len(permit.PREFIX) :])
 
 
 def check(code: str, key=KEY) -> str:
@@ -95,19 +96,29 @@ def test_a_changed_name_does_not_verify():
 
 
 @settings(max_examples=500)
-@given(st.one_of(st.text(max_size=400), st.text(alphabet=base45.ALPHABET, max_size=400).map(lambda t: permit.PREFIX + t)))
+@given(
+    st.one_of(st.text(max_size=400), st.text(alphabet=base45.ALPHABET, max_size=400).map(lambda t: permit.PREFIX + t))
+)
 def test_garbage_is_refused_with_a_reason_and_never_raises(text):
     assert check(text) in {"prefix", "encoding", "structure", "algorithm", "payload", "signature", "too_long"}
 
 
 @settings(max_examples=300)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.binary(max_size=70) | st.text(max_size=10),
-                    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.integers(-10, 10), inner, max_size=5), max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.binary(max_size=70) | st.text(max_size=10),
+        lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.integers(-10, 10), inner, max_size=5),
+        max_leaves=20,
+    )
+)
 def test_well_formed_cbor_of_any_shape_is_refused_with_a_reason(item):
     assert check(permit.PREFIX + base45.encode(cbor2.dumps(item))) != "ok"
 
 
-@pytest.mark.parametrize("code, reason", [("😀", "prefix"), ("FX1:" + "A" * 10_000_000, "too_long"), ("FX1:abc", "encoding"), ("HC1:6BFOXN", "prefix")])
+@pytest.mark.parametrize(
+    "code, reason",
+    [("😀", "prefix"), ("FX1:" + "A" * 10_000_000, "too_long"), ("FX1:abc", "encoding"), ("HC1:6BFOXN", "prefix")],
+)
 def test_hostile_inputs_name_their_reason(code, reason):
     assert check(code) == reason
 
@@ -121,6 +132,8 @@ def test_the_longest_permit_fits_a_qr_code_of_version_10_or_less():
 
 @given(st.sampled_from([0, -1, permit.MAX_ID + 1, 2**70]), st.sampled_from([-1, permit.MAX_TIME + 1, 2**70]))
 def test_numbers_no_database_or_calendar_holds_are_refused(permit_id, when):
-    for bad in (SAMPLE.__class__(permit_id, *astuple(SAMPLE)[1:]), SAMPLE.__class__(1, *astuple(SAMPLE)[1:4], when, 1, b"")):
+    for bad in (
+        SAMPLE.__class__(permit_id, *astuple(SAMPLE)[1:]),
+        SAMPLE.__class__(1, *astuple(SAMPLE)[1:4], when, 1, b""),
+    ):
         assert check(permit.encode(bad, KID, KEY)) == "payload"
-

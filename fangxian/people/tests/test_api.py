@@ -46,7 +46,11 @@ def test_residents_come_masked_and_searchable(world, api_for):
     ],
 )
 def test_bad_resident_input_gets_a_422_naming_the_field(world, api_for, changes, field, words):
-    body = {"dwelling_id": world.dwelling(world.xiangchang).id, "name": "王芳", "id_number": "110102194912310020"} | changes
+    body = {
+        "dwelling_id": world.dwelling(world.xiangchang).id,
+        "name": "王芳",
+        "id_number": "110102194912310020",
+    } | changes
     response = post(api_for("secretary"), "/api/v1/residents", body)
     assert response.status_code == 422
     assert words in " ".join(response.json()["detail"][field])
@@ -54,14 +58,20 @@ def test_bad_resident_input_gets_a_422_naming_the_field(world, api_for, changes,
 
 def test_a_resident_registered_twice_is_a_conflict_not_a_duplicate(world, api_for):
     existing = world.resident(world.xiangchang)
-    response = post(api_for("secretary"), "/api/v1/residents", {"dwelling_id": existing.dwelling_id, "name": "重复", "id_number": existing.id_number})
+    response = post(
+        api_for("secretary"),
+        "/api/v1/residents",
+        {"dwelling_id": existing.dwelling_id, "name": "重复", "id_number": existing.id_number},
+    )
     assert response.status_code == 422 and "已登记" in response.json()["detail"]["id_number"][0]
 
 
 def test_patching_the_dwelling_records_a_move(world, api_for):
     resident = world.resident(world.xiangchang)
     target = world.dwelling(world.xiangchang, "1", 1, "102")
-    response = api_for("secretary").patch(f"/api/v1/residents/{resident.id}", data=json.dumps({"dwelling_id": target.id}), content_type="application/json")
+    response = api_for("secretary").patch(
+        f"/api/v1/residents/{resident.id}", data=json.dumps({"dwelling_id": target.id}), content_type="application/json"
+    )
     assert response.status_code == 200 and response.json()["dwelling_id"] == target.id
     assert Move.objects.get(resident=resident).to_dwelling == target
 
@@ -69,13 +79,19 @@ def test_patching_the_dwelling_records_a_move(world, api_for):
 def test_a_resident_cannot_be_patched_into_another_community(world, api_for):
     resident = world.resident(world.xiangchang)
     elsewhere = world.dwelling(world.yongan)
-    response = api_for("secretary").patch(f"/api/v1/residents/{resident.id}", data=json.dumps({"dwelling_id": elsewhere.id}), content_type="application/json")
+    response = api_for("secretary").patch(
+        f"/api/v1/residents/{resident.id}",
+        data=json.dumps({"dwelling_id": elsewhere.id}),
+        content_type="application/json",
+    )
     assert response.status_code == 404
 
 
 def test_unknown_patch_fields_are_refused(world, api_for):
     resident = world.resident(world.xiangchang)
-    response = api_for("secretary").patch(f"/api/v1/residents/{resident.id}", data=json.dumps({"community_id": 1}), content_type="application/json")
+    response = api_for("secretary").patch(
+        f"/api/v1/residents/{resident.id}", data=json.dumps({"community_id": 1}), content_type="application/json"
+    )
     assert response.status_code == 422
 
 
@@ -86,7 +102,10 @@ def test_api_reveal_is_audited(world, api_for):
     assert AuditEvent.objects.filter(action="reveal_phone", username="community_worker", detail__via="api").exists()
 
 
-@pytest.mark.parametrize("raw", [b"{", b"[]", b'{"dwelling_id": "x"}', b'{"dwelling_id": 99999999, "name": "a", "id_number": "b"}', "😀".encode()])
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b"[]", b'{"dwelling_id": "x"}', b'{"dwelling_id": 99999999, "name": "a", "id_number": "b"}', "😀".encode()],
+)
 def test_garbage_bodies_get_4xx_never_5xx(world, api_for, raw):
     response = api_for("secretary").post("/api/v1/residents", data=raw, content_type="application/json")
     assert 400 <= response.status_code < 500

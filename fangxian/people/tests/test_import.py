@@ -2,10 +2,10 @@ import io
 import subprocess
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from fangxian.accounts.models import AuditEvent
@@ -59,11 +59,11 @@ def test_importing_the_same_file_again_updates_and_never_duplicates(world):
 def test_one_bad_row_means_nothing_is_written_and_every_error_is_named(world):
     load_territory(world.xiangchang)
     bad = RESIDENTS + (
-        "9,1,101,王五,男,,110102198001010018,,,,,\n"      # wrong check digit
-        "9,1,999,赵六,女,,110102198001010025,,,,,\n"      # no such dwelling
+        "9,1,101,王五,男,,110102198001010018,,,,,\n"  # wrong check digit
+        "9,1,999,赵六,女,,110102198001010025,,,,,\n"  # no such dwelling
         "9,1,101,钱七,男,,110102198001010033,,1381234567,,,\n"  # 10-digit phone
-        "9,1,101,,男,护照,X1,2999-01-01,,,,\n"              # empty name, birth in the future
-        "9,1,102,孙八,男,,110102198001010017,,,,,\n"      # same ID as line 2
+        "9,1,101,,男,护照,X1,2999-01-01,,,,\n"  # empty name, birth in the future
+        "9,1,102,孙八,男,,110102198001010017,,,,,\n"  # same ID as line 2
     )
     before = Resident.objects.count()
     report = run_import("residents", world.xiangchang, bad.encode(), apply=True)
@@ -129,7 +129,10 @@ def test_upload_preview_confirm_and_audit_through_the_pages(world, client_for):
 def test_rows_with_errors_download_with_an_errors_column(world, client_for):
     client = client_for("secretary")
     bad = "楼号,单元,房号,姓名,证件号码\n1,1,101,张三,110102198001010018\n1,1,101,李四,110102194912310020\n"
-    client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents", "file": SimpleUploadedFile("r.csv", bad.encode())})
+    client.post(
+        "/people/import/",
+        {"community": world.xiangchang.id, "kind": "residents", "file": SimpleUploadedFile("r.csv", bad.encode())},
+    )
     batch = ImportBatch.objects.get()
     assert batch.status == "invalid"
     sheet = load_workbook(io.BytesIO(client.get(f"/people/import/{batch.id}/errors.xlsx").content)).active
@@ -137,13 +140,17 @@ def test_rows_with_errors_download_with_an_errors_column(world, client_for):
     assert rows[0][-1] == "错误说明"
     assert "校验码" in rows[1][-1] and not rows[2][-1]
     # The downloaded file, fixed, imports: the errors column is ignored.
-    assert run_import("residents", world.xiangchang, client.get(f"/people/import/{batch.id}/errors.xlsx").content, apply=False).errors
+    assert run_import(
+        "residents", world.xiangchang, client.get(f"/people/import/{batch.id}/errors.xlsx").content, apply=False
+    ).errors
 
 
 def test_an_upload_over_the_limit_is_refused_before_reading(world, client_for, settings):
     settings.IMPORT_MAX_BYTES = 1024 * 1024
     big = SimpleUploadedFile("big.csv", b"a," * (1024 * 1024))
-    response = client_for("secretary").post("/people/import/", {"community": world.xiangchang.id, "kind": "residents", "file": big})
+    response = client_for("secretary").post(
+        "/people/import/", {"community": world.xiangchang.id, "kind": "residents", "file": big}
+    )
     assert response.status_code == 200
     assert "MB" in response.content.decode() and not ImportBatch.objects.exists()
 
@@ -158,7 +165,7 @@ def test_each_template_has_chinese_headers_that_the_import_reads(world, client_f
 
 def test_an_export_imports_back_unchanged(world, client_for):
     client = client_for("secretary")
-    exported = client.get("/people/residents/?format=xlsx&community=%d" % world.xiangchang.id).content
+    exported = client.get(f"/people/residents/?format=xlsx&community={world.xiangchang.id}").content
     report = run_import("residents", world.xiangchang, exported, apply=True)
     assert report.ok, report.as_json()["errors"][:3]
     assert report.summary["created"] == 0 and report.summary["updated"] == 0
@@ -177,10 +184,21 @@ def test_a_workbook_made_by_libreoffice_round_trips(world, tmp_path):
     load_territory(world.xiangchang)
     (tmp_path / "residents.csv").write_text(RESIDENTS, encoding="utf-8")
     subprocess.run(
-        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
-         # ID numbers kept as text (column 7), as workers format that column; phones stay numbers.
-         "--infilter=CSV:44,34,76,1,7/2", "--outdir", str(tmp_path), str(tmp_path / "residents.csv")],
-        check=True, capture_output=True, timeout=180,
+        [
+            "soffice",
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            # ID numbers kept as text (column 7), as workers format that column; phones stay numbers.
+            "--infilter=CSV:44,34,76,1,7/2",
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "residents.csv"),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     report = run_import("residents", world.xiangchang, (tmp_path / "residents.xlsx").read_bytes(), apply=True)
     assert report.ok, report.as_json()
@@ -195,7 +213,9 @@ cells = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"])
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(st.lists(cells, min_size=12, max_size=12), min_size=1, max_size=5))
 def test_any_cells_get_a_report_and_never_an_exception(world, rows):
-    text = "\n".join(",".join('"' + c.replace('"', '""') + '"' for c in row) for row in [RESIDENTS.splitlines()[0].split(",")] + rows)
+    text = "\n".join(
+        ",".join('"' + c.replace('"', '""') + '"' for c in row) for row in [RESIDENTS.splitlines()[0].split(",")] + rows
+    )
     report = run_import("residents", world.xiangchang, text.encode(), apply=False)
     assert report.file_error or report.rows > 0
 
@@ -217,7 +237,11 @@ def test_a_reimport_with_only_the_required_columns_leaves_the_other_fields_as_th
     assert report.ok, report.as_json()
     after = Resident.objects.get(pk=before.pk)
     assert (after.phone, after.relation, after.residence, after.tag_list) == (
-        "13812345678", "head", "here", ["elderly_alone", "party_member"])
+        "13812345678",
+        "head",
+        "here",
+        ["elderly_alone", "party_member"],
+    )
     assert report.summary == {"created": 0, "updated": 0, "unchanged": 1}
     assert report.absent == ["性别", "证件类型", "出生日期", "手机号码", "与户主关系", "人户状态", "标签"]
 
@@ -245,8 +269,14 @@ def test_the_preview_page_counts_new_changed_and_unchanged_and_lists_the_changes
     imported(world)
     client = client_for("secretary")
     changed = RESIDENTS.replace("13812345678", "13900000000")
-    client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents",
-                                    "file": SimpleUploadedFile("r.csv", (changed + "9,2,601,王五,男,,110102198001010033,,,,,\n").encode())})
+    client.post(
+        "/people/import/",
+        {
+            "community": world.xiangchang.id,
+            "kind": "residents",
+            "file": SimpleUploadedFile("r.csv", (changed + "9,2,601,王五,男,,110102198001010033,,,,,\n").encode()),
+        },
+    )
     page = client.get(f"/people/import/{ImportBatch.objects.get().id}/").content.decode()
     assert "新增 1" in page and "修改 1" in page and "不变 2" in page
     assert "139****0000" in page and "138****5678" in page
@@ -261,7 +291,10 @@ def test_buildings_and_dwellings_keep_what_their_file_leaves_out(world):
     building.refresh_from_db()
     assert building.grid == world.grid1 and building.kind == "residential"
     cleared = run_import("buildings", world.xiangchang, "楼号,层数,单元数,网格编号\n9,7,2,\n".encode(), apply=True)
-    assert cleared.summary["updated"] == 1 and cleared.changes[0]["fields"] == [["层数", "6", "7"], ["网格编号", "G1", ""]]
+    assert cleared.summary["updated"] == 1 and cleared.changes[0]["fields"] == [
+        ["层数", "6", "7"],
+        ["网格编号", "G1", ""],
+    ]
     building.refresh_from_db()
     assert building.grid is None and building.floors == 7
     moved = run_import("dwellings", world.xiangchang, "楼号,单元,楼层,房号\n9,1,2,101\n".encode(), apply=True)
@@ -273,7 +306,9 @@ def test_the_import_validates_a_resident_with_the_registry_that_forms_and_the_ap
 
     load_territory(world.xiangchang)
     calls = []
-    monkeypatch.setattr(importing, "clean_resident", lambda raw, today: calls.append(raw) or registry.clean_resident(raw, today=today))
+    monkeypatch.setattr(
+        importing, "clean_resident", lambda raw, today: calls.append(raw) or registry.clean_resident(raw, today=today)
+    )
     too_long = RESIDENTS + "9,1,101," + "名" * 51 + ",男,,110102198001010033,,,,,\n"
     report = run_import("residents", world.xiangchang, too_long.encode(), apply=False)
     assert len(calls) == 4
@@ -282,9 +317,12 @@ def test_the_import_validates_a_resident_with_the_registry_that_forms_and_the_ap
 
 # --- retention: an import keeps only its counts -----------------------------------------------
 
+
 def upload(client, world, text: str, name: str = "r.csv") -> ImportBatch:
-    client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents",
-                                    "file": SimpleUploadedFile(name, text.encode())})
+    client.post(
+        "/people/import/",
+        {"community": world.xiangchang.id, "kind": "residents", "file": SimpleUploadedFile(name, text.encode())},
+    )
     return ImportBatch.objects.order_by("-id").first()
 
 
@@ -311,6 +349,7 @@ def test_the_preview_keeps_cells_short(world, client_for):
 
 # --- spreadsheets out: text is never a formula -------------------------------------------------
 
+
 def test_a_name_written_as_a_formula_exports_as_text_and_imports_back_unchanged(world, client_for):
     import zipfile
 
@@ -318,7 +357,7 @@ def test_a_name_written_as_a_formula_exports_as_text_and_imports_back_unchanged(
     resident.name = '=HYPERLINK("http://x","y")'
     resident.save()
     client = client_for("secretary")
-    exported = client.get("/people/residents/?format=xlsx&community=%d" % world.xiangchang.id).content
+    exported = client.get(f"/people/residents/?format=xlsx&community={world.xiangchang.id}").content
     with zipfile.ZipFile(io.BytesIO(exported)) as book:
         sheet = book.read("xl/worksheets/sheet1.xml")
     assert b"<f>" not in sheet and b"HYPERLINK" in sheet
@@ -332,14 +371,21 @@ def test_the_rows_with_their_errors_come_back_with_formulas_as_text(world, clien
     client = client_for("secretary")
     batch = upload(client, world, '楼号,单元,房号,姓名,证件号码\n1,1,101,"=HYPERLINK(""http://x"",""y"")",1\n')
     sheet = load_workbook(io.BytesIO(client.get(f"/people/import/{batch.id}/errors.xlsx").content)).active
-    assert sheet["D2"].value == '=HYPERLINK("http://x","y")' and sheet["D2"].data_type == "s" and sheet["D2"].quotePrefix
+    assert (
+        sheet["D2"].value == '=HYPERLINK("http://x","y")' and sheet["D2"].data_type == "s" and sheet["D2"].quotePrefix
+    )
 
 
 # --- hostile workbooks through the upload page --------------------------------------------------
 
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["a 400 MB string", "1,048,576 rows", "two cells at the far corners", "a zip that lies about its sizes"])
-def test_a_hostile_workbook_uploaded_is_refused_in_under_2_seconds_and_200_mb(world, client_for, name, tmp_path_factory):
+@pytest.mark.parametrize(
+    "name", ["a 400 MB string", "1,048,576 rows", "two cells at the far corners", "a zip that lies about its sizes"]
+)
+def test_a_hostile_workbook_uploaded_is_refused_in_under_2_seconds_and_200_mb(
+    world, client_for, name, tmp_path_factory
+):
     import time
     import tracemalloc
 
@@ -349,8 +395,10 @@ def test_a_hostile_workbook_uploaded_is_refused_in_under_2_seconds_and_200_mb(wo
     client = client_for("secretary")
     tracemalloc.start()
     started = time.perf_counter()
-    response = client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents",
-                                               "file": SimpleUploadedFile("h.xlsx", data)})
+    response = client.post(
+        "/people/import/",
+        {"community": world.xiangchang.id, "kind": "residents", "file": SimpleUploadedFile("h.xlsx", data)},
+    )
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()

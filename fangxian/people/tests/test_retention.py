@@ -10,7 +10,7 @@ from fangxian.people.models import Emergency, Resident, Tally
 
 def close(days_ago: int) -> Emergency:
     emergency = Emergency.objects.get()
-    emergency.closed_on = datetime.date.today() - datetime.timedelta(days=days_ago)
+    emergency.closed_on = timezone.localdate() - datetime.timedelta(days=days_ago)
     emergency.save()
     return emergency
 
@@ -43,6 +43,7 @@ def test_an_old_closed_emergency_is_anonymised_and_its_counts_kept(world, settin
     assert tally.counts["residents"] == before and tally.counts["elderly_alone"] == 1
     assert AuditEvent.objects.filter(action="purge").exists()
     import os
+
     assert not os.path.exists(photo_path)
     emergency.refresh_from_db()
     assert emergency.purged_at is not None
@@ -59,8 +60,13 @@ def abandoned(world, days_ago: int, status: str = "previewed"):
     from fangxian.people.models import ImportBatch
 
     return ImportBatch.objects.create(
-        community=world.xiangchang, kind="residents", filename="r.csv", data=b"name,id\n\xe5\xbc\xa0,110102198001010017",
-        status=status, row_count=1, report={"preview": [{"line": 2, "cells": ["张三", "110102198001010017"]}]},
+        community=world.xiangchang,
+        kind="residents",
+        filename="r.csv",
+        data=b"name,id\n\xe5\xbc\xa0,110102198001010017",
+        status=status,
+        row_count=1,
+        report={"preview": [{"line": 2, "cells": ["张三", "110102198001010017"]}]},
         created_at=timezone.now() - datetime.timedelta(days=days_ago),
     )
 
@@ -94,7 +100,11 @@ def test_apps_register_their_retention_hooks_without_importing_the_command():
 
     from fangxian.people import retention
 
-    assert {h.__module__ for h in retention.PURGE_HOOKS} == {"fangxian.gate.retention", "fangxian.watch.retention", "fangxian.duty.retention"}
+    assert {h.__module__ for h in retention.PURGE_HOOKS} == {
+        "fangxian.gate.retention",
+        "fangxian.watch.retention",
+        "fangxian.duty.retention",
+    }
     root = Path(__file__).resolve().parents[2]
     for app in ("gate", "watch", "duty"):
         assert "management" not in (root / app / "apps.py").read_text()
@@ -105,8 +115,10 @@ def test_the_stored_tag_format_is_spelled_out_only_in_the_resident_model():
 
     root = Path(__file__).resolve().parents[2]
     spelled = [
-        str(path.relative_to(root)) for path in root.rglob("*.py")
-        if "tests" not in path.parts and "migrations" not in path.parts
+        str(path.relative_to(root))
+        for path in root.rglob("*.py")
+        if "tests" not in path.parts
+        and "migrations" not in path.parts
         and ("tags__contains" in (text := path.read_text()) or '"," + "".join' in text)
     ]
     assert spelled == ["people/models.py"]

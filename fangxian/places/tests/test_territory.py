@@ -14,7 +14,9 @@ def test_a_secretary_adds_a_grid_and_moves_a_building_into_it(world, client_for)
 
 
 def test_a_duplicate_grid_code_is_refused(world, client_for):
-    response = client_for("secretary").post(f"/places/communities/{world.xiangchang.id}/", {"code": "g1", "name_zh": "重复"})
+    response = client_for("secretary").post(
+        f"/places/communities/{world.xiangchang.id}/", {"code": "g1", "name_zh": "重复"}
+    )
     assert response.status_code == 200 and "已有" in response.content.decode()
 
 

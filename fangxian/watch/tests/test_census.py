@@ -19,11 +19,24 @@ def post(client, path, body):
 @pytest.fixture
 def campaign(world) -> Campaign:
     today = timezone.localdate()
-    return census.create(world.xiangchang, "第一轮", today, today + datetime.timedelta(days=2), list(world.xiangchang.buildings.all()), world.users["secretary"])
+    return census.create(
+        world.xiangchang,
+        "第一轮",
+        today,
+        today + datetime.timedelta(days=2),
+        list(world.xiangchang.buildings.all()),
+        world.users["secretary"],
+    )
 
 
 def visit(dwelling_id, outcome="confirmed", **extra):
-    return {"dwelling_id": dwelling_id, "outcome": outcome, "client_id": str(uuid.uuid4()), "visited_at": timezone.now().isoformat(), **extra}
+    return {
+        "dwelling_id": dwelling_id,
+        "outcome": outcome,
+        "client_id": str(uuid.uuid4()),
+        "visited_at": timezone.now().isoformat(),
+        **extra,
+    }
 
 
 def send(api_for, actor, campaign, *visits):
@@ -34,8 +47,12 @@ def send(api_for, actor, campaign, *visits):
 
 def test_each_dwelling_goes_to_the_grid_worker_of_its_grid(world, campaign):
     assert campaign.assignments.count() == 24
-    assert set(campaign.assignments.filter(dwelling__building__grid=world.grid1).values_list("worker__username", flat=True)) == {"grid_worker"}
-    assert set(campaign.assignments.filter(dwelling__building__grid=world.grid2).values_list("worker_id", flat=True)) == {None}
+    assert set(
+        campaign.assignments.filter(dwelling__building__grid=world.grid1).values_list("worker__username", flat=True)
+    ) == {"grid_worker"}
+    assert set(
+        campaign.assignments.filter(dwelling__building__grid=world.grid2).values_list("worker_id", flat=True)
+    ) == {None}
 
 
 def test_the_worklist_climbs_each_stairwell_and_lists_who_lives_there(world, campaign, api_for):
@@ -56,7 +73,9 @@ def test_a_visit_sent_twice_is_stored_once(world, campaign, api_for):
 
 def test_a_dwelling_outside_the_campaign_is_refused_and_the_good_visits_kept(world, campaign, api_for):
     elsewhere = world.dwelling(world.yongan)
-    results = send(api_for, "secretary", campaign, visit(elsewhere.id), visit(world.dwelling(world.xiangchang).id, "vacant"))
+    results = send(
+        api_for, "secretary", campaign, visit(elsewhere.id), visit(world.dwelling(world.xiangchang).id, "vacant")
+    )
     assert "不在本次排查范围" in json.dumps(results[0], ensure_ascii=False) and results[1]["visit_id"]
     assert Visit.objects.count() == 1
 
@@ -67,14 +86,17 @@ def test_a_grid_worker_cannot_record_another_grids_door(world, campaign, api_for
     assert "error" in result and not Visit.objects.exists()
 
 
-@pytest.mark.parametrize("bad", [
-    {"outcome": "asleep"},
-    {"visited_at": (timezone.now() + datetime.timedelta(days=1)).isoformat()},
-    {"present": [{"resident_id": 0}]},
-    {"present": [{"resident_id": None, "temperature": 366}]},
-    {"outcome": "unknown_occupants"},
-    {"outcome": "absent", "absent": {"temperature": "36,6"}},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"outcome": "asleep"},
+        {"visited_at": (timezone.now() + datetime.timedelta(days=1)).isoformat()},
+        {"present": [{"resident_id": 0}]},
+        {"present": [{"resident_id": None, "temperature": 366}]},
+        {"outcome": "unknown_occupants"},
+        {"outcome": "absent", "absent": {"temperature": "36,6"}},
+    ],
+)
 def test_a_bad_visit_gets_its_own_error(world, campaign, api_for, bad):
     [result] = send(api_for, "secretary", campaign, visit(world.dwelling(world.xiangchang).id) | bad)
     assert "error" in result and not Visit.objects.exists()
@@ -83,14 +105,28 @@ def test_a_bad_visit_gets_its_own_error(world, campaign, api_for, bad):
 def test_unknown_occupants_are_registered_pending_verification(world, campaign, api_for):
     dwelling = world.dwelling(world.xiangchang)
     number = idnumber.make("420102", datetime.date(1988, 5, 4), 77, "F")
-    [result] = send(api_for, "grid_worker", campaign, visit(dwelling.id, "unknown_occupants", occupants=[{"name": "陌生人", "id_number": number, "phone": "13911112222"}]))
+    [result] = send(
+        api_for,
+        "grid_worker",
+        campaign,
+        visit(
+            dwelling.id,
+            "unknown_occupants",
+            occupants=[{"name": "陌生人", "id_number": number, "phone": "13911112222"}],
+        ),
+    )
     added = Resident.objects.get(name="陌生人")
     assert result["visit_id"] and added.dwelling == dwelling and "unverified" in added.tag_list and added.sex == "F"
 
 
 def test_listed_but_absent_keeps_where_and_the_phoned_temperature(world, campaign, api_for):
     dwelling = world.dwelling(world.xiangchang)
-    send(api_for, "grid_worker", campaign, visit(dwelling.id, "absent", absent={"where": "河北老家", "back_on": "2020-02-20", "temperature": 36.3}))
+    send(
+        api_for,
+        "grid_worker",
+        campaign,
+        visit(dwelling.id, "absent", absent={"where": "河北老家", "back_on": "2020-02-20", "temperature": 36.3}),
+    )
     assert Visit.objects.get().absent == {"where": "河北老家", "back_on": "2020-02-20", "temperature": "36.3"}
 
 
@@ -141,7 +177,11 @@ def test_rounds_roll_up_by_street(world, api_for):
     for community in (world.xiangchang, world.yongan):
         census.create(community, "全街道第一轮", today, today, list(community.buildings.all()), None)
     first = Assignment.objects.filter(community_id=world.yongan.id).first()
-    census.record(first.campaign, [census.VisitIn(first.dwelling_id, "vacant", uuid.uuid4(), timezone.now())], world.users["secretary"])
+    census.record(
+        first.campaign,
+        [census.VisitIn(first.dwelling_id, "vacant", uuid.uuid4(), timezone.now())],
+        world.users["secretary"],
+    )
     body = api_for("street_admin").get("/api/v1/campaigns/rollup", {"name": "全街道第一轮", "by": "street"}).json()
     assert body["rows"] == [{"id": world.tianqiao.id, "total": 48, "done": 1}]
     by_community = api_for("street_admin").get("/api/v1/campaigns/rollup", {"name": "全街道第一轮"}).json()["rows"]
@@ -150,8 +190,16 @@ def test_rounds_roll_up_by_street(world, api_for):
 
 
 def test_the_page_starts_a_campaign_for_a_grid(world, client_for):
-    response = client_for("secretary").post("/watch/campaigns/", {"community": world.xiangchang.id, "name": "第二轮", "grids": [world.grid1.id],
-                                                                 "starts_on": str(timezone.localdate()), "ends_on": str(timezone.localdate())})
+    response = client_for("secretary").post(
+        "/watch/campaigns/",
+        {
+            "community": world.xiangchang.id,
+            "name": "第二轮",
+            "grids": [world.grid1.id],
+            "starts_on": str(timezone.localdate()),
+            "ends_on": str(timezone.localdate()),
+        },
+    )
     campaign = Campaign.objects.get()
     assert response["Location"] == f"/watch/campaigns/{campaign.id}/" and campaign.assignments.count() == 12
 
@@ -159,9 +207,13 @@ def test_the_page_starts_a_campaign_for_a_grid(world, client_for):
 def test_doors_go_to_a_volunteer_team_and_only_to_people_of_the_community(world, campaign, api_for):
     url = f"/api/v1/campaigns/{campaign.id}/assign"
     building = world.building(world.xiangchang, "2")
-    body = post(api_for("secretary"), url, {"building_ids": [building.id], "worker": "volunteer", "team": "党员志愿队"}).json()
+    body = post(
+        api_for("secretary"), url, {"building_ids": [building.id], "worker": "volunteer", "team": "党员志愿队"}
+    ).json()
     assert body == {"assigned": 12}
-    assert set(campaign.assignments.filter(dwelling__building=building).values_list("worker__username", "team")) == {("volunteer", "党员志愿队")}
+    assert set(campaign.assignments.filter(dwelling__building=building).values_list("worker__username", "team")) == {
+        ("volunteer", "党员志愿队")
+    }
     assert post(api_for("secretary"), url, {"building_ids": [building.id], "worker": "outsider"}).status_code == 422
     assert post(api_for("secretary"), url, {"building_ids": [world.building(world.yongan, "1").id]}).status_code == 422
     doors = api_for("volunteer").get(f"/api/v1/campaigns/{campaign.id}/worklist", {"mine": True}).json()

@@ -2,7 +2,6 @@ import datetime
 import subprocess
 
 import pytest
-
 from django.utils import timezone
 
 from fangxian.people.models import Resident
@@ -43,7 +42,11 @@ def test_released_vulnerable_vacant_and_not_visited(world):
     observations.release(start(world.dwelling(world.xiangchang, "1", 1, "102").residents.first(), 14), None)
     tag(world, "201", "dialysis")
     world.dwelling(world.xiangchang, "1", 1, "202").residents.all().delete()
-    assert (status_of(world, "102").status, status_of(world, "201").status, status_of(world, "202").status) == ("released", "vulnerable", "vacant")
+    assert (status_of(world, "102").status, status_of(world, "201").status, status_of(world, "202").status) == (
+        "released",
+        "vulnerable",
+        "vacant",
+    )
     assert status_of(world, "301").status == "clear"
     today = timezone.localdate()
     census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], None)
@@ -69,7 +72,10 @@ def test_the_map_prints_in_chinese_on_a4(world, client_for, tmp_path):
     text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
     assert "疫情楼图" in text and "香厂路社区" in text and "居家观察中" in text
     (tmp_path / "map.pdf").write_bytes(content)
-    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "map.pdf"), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "map.pdf"), str(tmp_path / "page")],
+        check=True,
+    )
     from PIL import Image
 
     page = Image.open(next(tmp_path.glob("page*.png")))
@@ -104,9 +110,28 @@ def test_a_fever_found_at_the_door_colours_the_map(world):
     today = timezone.localdate()
     campaign = census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], None)
     door = world.dwelling(world.xiangchang, "1", 1, "101")
-    found = census.record(campaign, [census.VisitIn(door.id, "confirmed", uuid.uuid4(), timezone.now(),
-                                                    present=[{"resident_id": door.residents.first().id, "temperature": "38.4"}])], None)
+    found = census.record(
+        campaign,
+        [
+            census.VisitIn(
+                door.id,
+                "confirmed",
+                uuid.uuid4(),
+                timezone.now(),
+                present=[{"resident_id": door.residents.first().id, "temperature": "38.4"}],
+            )
+        ],
+        None,
+    )
     assert found[0]["visit_id"] and status_of(world, "101").status == "fever"
     phoned = world.dwelling(world.xiangchang, "1", 1, "102")
-    census.record(campaign, [census.VisitIn(phoned.id, "absent", uuid.uuid4(), timezone.now(), absent={"where": "河北", "temperature": "36.5"})], None)
+    census.record(
+        campaign,
+        [
+            census.VisitIn(
+                phoned.id, "absent", uuid.uuid4(), timezone.now(), absent={"where": "河北", "temperature": "36.5"}
+            )
+        ],
+        None,
+    )
     assert status_of(world, "102").status == "clear"

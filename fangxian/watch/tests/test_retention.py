@@ -19,12 +19,30 @@ def test_travel_rooms_and_doorstep_notes_go_with_the_emergency_and_counts_stay(w
     resident.save()
     long_ago = timezone.localdate() - datetime.timedelta(days=60)
     arrival = observations.arrive(resident, "武汉", long_ago, None, "train", "G512", "返京")
-    observation = observations.start(resident, "central", long_ago, None, facility="前门饭店", room="312", arrival=arrival)
+    observation = observations.start(
+        resident, "central", long_ago, None, facility="前门饭店", room="312", arrival=arrival
+    )
     observations.release(observation, None)
-    campaign = census.create(world.xiangchang, "第一轮", long_ago, long_ago, [world.building(world.xiangchang, "1")], None)
-    census.record(campaign, [census.VisitIn(resident.dwelling_id, "absent", uuid.uuid4(), timezone.now() - datetime.timedelta(days=60),
-                                            absent={"where": "河北老家"}, note="邻居说回老家了")], None)
-    person = Person.objects.create(community=world.xiangchang, name="张处长", phone="13900001111", sending_unit="区商务局", birth_year=1970)
+    campaign = census.create(
+        world.xiangchang, "第一轮", long_ago, long_ago, [world.building(world.xiangchang, "1")], None
+    )
+    census.record(
+        campaign,
+        [
+            census.VisitIn(
+                resident.dwelling_id,
+                "absent",
+                uuid.uuid4(),
+                timezone.now() - datetime.timedelta(days=60),
+                absent={"where": "河北老家"},
+                note="邻居说回老家了",
+            )
+        ],
+        None,
+    )
+    person = Person.objects.create(
+        community=world.xiangchang, name="张处长", phone="13900001111", sending_unit="区商务局", birth_year=1970
+    )
     Person.objects.filter(pk=person.pk).update(created_at=timezone.now() - datetime.timedelta(days=70))
     emergency.closed_on = timezone.localdate() - datetime.timedelta(days=40)
     emergency.save()

@@ -15,16 +15,16 @@ from django.utils import timezone
 from faker import Faker
 
 from fangxian.accounts.models import Role
-from fangxian.gate import permits
-from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
 from fangxian.duty import planning
 from fangxian.duty.models import Pattern, Person, Post, Team
-from fangxian.watch import census, observations
-from fangxian.watch.models import Arrival, Observation, Outcome, Policy
+from fangxian.gate import permits
+from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
+from fangxian.watch import census, observations
+from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 
 PASSWORD = "fangxian-demo"
 XICHENG = "110102"
@@ -110,7 +110,9 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
         Community.objects.create(street=tianqiao, code=f"110102015{i + 1:03d}", name_zh=zh, name_en=en)
         for i, (zh, en) in enumerate(TIANQIAO_COMMUNITIES)
     ]
-    other = Community.objects.create(street=chunshu, code="110102011001", name_zh=OTHER_COMMUNITY[0], name_en=OTHER_COMMUNITY[1])
+    other = Community.objects.create(
+        street=chunshu, code="110102011001", name_zh=OTHER_COMMUNITY[0], name_en=OTHER_COMMUNITY[1]
+    )
     for community in communities + [other]:
         fill_community(community, rng, fake, residents_per_community)
     make_accounts(communities[0], tianqiao, other)
@@ -124,47 +126,88 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
     """Xiangchang Road's gates and night patrol held by dispatched cadres, reporting members,
     health workers and volunteers; this week's roster solved and published."""
-    south = Post.objects.create(community=xiangchang, name="香厂路社区南门", kind=Post.Kind.GATE, starts_on=datetime.date.today() - datetime.timedelta(days=30))
-    market = Post.objects.create(community=xiangchang, name="香厂路菜市场入口", kind=Post.Kind.GATE, starts_on=south.starts_on)
-    patrol = Post.objects.create(community=xiangchang, name="夜间巡逻", kind=Post.Kind.PATROL, starts_on=south.starts_on)
+    south = Post.objects.create(
+        community=xiangchang,
+        name="香厂路社区南门",
+        kind=Post.Kind.GATE,
+        starts_on=timezone.localdate() - datetime.timedelta(days=30),
+    )
+    market = Post.objects.create(
+        community=xiangchang, name="香厂路菜市场入口", kind=Post.Kind.GATE, starts_on=south.starts_on
+    )
+    patrol = Post.objects.create(
+        community=xiangchang, name="夜间巡逻", kind=Post.Kind.PATROL, starts_on=south.starts_on
+    )
     Pattern.objects.bulk_create(
-        [Pattern(post=south, start=h, hours=4, headcount=2, adults_only=h in (0, 20), needs_experienced=True) for h in range(0, 24, 4)]
-        + [Pattern(post=market, start=h, hours=4, headcount=2, needs_health=True, needs_experienced=True) for h in (8, 12, 16)]
+        [
+            Pattern(post=south, start=h, hours=4, headcount=2, adults_only=h in (0, 20), needs_experienced=True)
+            for h in range(0, 24, 4)
+        ]
+        + [
+            Pattern(post=market, start=h, hours=4, headcount=2, needs_health=True, needs_experienced=True)
+            for h in (8, 12, 16)
+        ]
         + [Pattern(post=patrol, start=20, hours=4, headcount=2, adults_only=True)]
     )
     team = Team.objects.create(community=xiangchang, name="区商务局临时党支部")
-    kinds = ([(Person.Kind.DISPATCHED_CADRE, "district", "西城区商务局")] * 4 + [(Person.Kind.DISPATCHED_CADRE, "street", "天桥街道办事处")] * 4
-             + [(Person.Kind.HEALTH_WORKER, "", "天桥社区卫生服务中心")] * 6 + [(Person.Kind.REPORTING_MEMBER, "", "")] * 10
-             + [(Person.Kind.VOLUNTEER, "", "")] * 8)
+    kinds = (
+        [(Person.Kind.DISPATCHED_CADRE, "district", "西城区商务局")] * 4
+        + [(Person.Kind.DISPATCHED_CADRE, "street", "天桥街道办事处")] * 4
+        + [(Person.Kind.HEALTH_WORKER, "", "天桥社区卫生服务中心")] * 6
+        + [(Person.Kind.REPORTING_MEMBER, "", "")] * 10
+        + [(Person.Kind.VOLUNTEER, "", "")] * 8
+    )
     people = []
     for i, (kind, level, unit) in enumerate(kinds):
         # The clinic sends its staff every day; the others come when they can.
         days = range(7) if kind == Person.Kind.HEALTH_WORKER else rng.sample(range(7), rng.randint(5, 7))
-        people.append(Person(
-            community=xiangchang, name=fake.name(), phone=fake.phone_number(), kind=kind, level=level, sending_unit=unit,
-            birth_year=2003 if i >= 30 else rng.randint(1950, 1995), is_new=i % 3 == 0, max_hours_week=40,
-            availability={str(d): sorted(rng.sample(range(6), rng.randint(4, 6))) for d in days}, team=team if level == "district" else None,
-        ))
+        people.append(
+            Person(
+                community=xiangchang,
+                name=fake.name(),
+                phone=fake.phone_number(),
+                kind=kind,
+                level=level,
+                sending_unit=unit,
+                birth_year=2003 if i >= 30 else rng.randint(1950, 1995),
+                is_new=i % 3 == 0,
+                max_hours_week=40,
+                availability={str(d): sorted(rng.sample(range(6), rng.randint(4, 6))) for d in days},
+                team=team if level == "district" else None,
+            )
+        )
     Person.objects.bulk_create(people)
     for username, person in (("demo-gate", people[20]), ("demo-health", people[8])):
         Person.objects.filter(pk=person.pk).update(user=get_user_model().objects.get(username=username))
     team.leader = people[0]
     team.save(update_fields=["leader"])
-    today = datetime.date.today()
-    week = planning.create(xiangchang, today - datetime.timedelta(days=today.weekday()), 7, get_user_model().objects.get(username="demo-secretary"))
+    today = timezone.localdate()
+    week = planning.create(
+        xiangchang,
+        today - datetime.timedelta(days=today.weekday()),
+        7,
+        get_user_model().objects.get(username="demo-secretary"),
+    )
     # Planned the evening before the week began: a solve now would leave the days gone by empty.
-    planning.solve(week, seconds=3, as_of=timezone.make_aware(datetime.datetime.combine(week.starts_on, datetime.time(0))) - datetime.timedelta(hours=4))
+    planning.solve(
+        week,
+        seconds=3,
+        as_of=timezone.make_aware(datetime.datetime.combine(week.starts_on, datetime.time(0)))
+        - datetime.timedelta(hours=4),
+    )
     planning.publish(week)
 
 
 def make_watch(xiangchang: Community) -> None:
     """Returnees at every stage, so that the observation list, the alerts, the map and the
     evening numbers have something to show; and a census under way in grid 1."""
-    today = datetime.date.today()
-    people = list(Resident.objects.filter(community=xiangchang).select_related("community__street__district").order_by("id")[5:9])
+    today = timezone.localdate()
+    people = list(
+        Resident.objects.filter(community=xiangchang).select_related("community__street__district").order_by("id")[5:9]
+    )
     stages = [("武汉", "G512", 3), ("石家庄", "K1302", 6), ("哈尔滨", "CA1606", 15), ("上海", "G2", 1)]
     started = []
-    for resident, (came_from, number, days_ago) in zip(people, stages):
+    for resident, (came_from, number, days_ago) in zip(people, stages, strict=True):
         arrived = today - datetime.timedelta(days=days_ago)
         arrival = observations.arrive(resident, came_from, arrived, None, Arrival.Transport.TRAIN, number, "返京")
         started.append(observations.start(resident, Observation.Kind.HOME, arrived, None, arrival=arrival))
@@ -175,10 +218,20 @@ def make_watch(xiangchang: Community) -> None:
     observations.release(started[2], None)
     secretary = get_user_model().objects.get(username="demo-secretary")
     grid = xiangchang.grids.get(code="G1")
-    campaign = census.create(xiangchang, "第二轮入户排查", today, today + datetime.timedelta(days=2), list(grid.buildings.all()), secretary)
+    campaign = census.create(
+        xiangchang, "第二轮入户排查", today, today + datetime.timedelta(days=2), list(grid.buildings.all()), secretary
+    )
     doors = list(campaign.assignments.order_by("id")[:12])
-    census.record(campaign, [census.VisitIn(a.dwelling_id, Outcome.CONFIRMED if i % 4 else Outcome.NO_ANSWER, uuid.uuid4(), timezone.now())
-                             for i, a in enumerate(doors)], get_user_model().objects.get(username="demo-grid"))
+    census.record(
+        campaign,
+        [
+            census.VisitIn(
+                a.dwelling_id, Outcome.CONFIRMED if i % 4 else Outcome.NO_ANSWER, uuid.uuid4(), timezone.now()
+            )
+            for i, a in enumerate(doors)
+        ],
+        get_user_model().objects.get(username="demo-grid"),
+    )
 
 
 def make_gates(xiangchang: Community, neighbours: list[Community]) -> None:
@@ -188,10 +241,20 @@ def make_gates(xiangchang: Community, neighbours: list[Community]) -> None:
     keeper = get_user_model().objects.get(username="demo-gate")
     street = get_user_model().objects.get(username="demo-street")
     market = Gate.objects.create(community=xiangchang, name="香厂路菜市场入口", direction=Gate.Direction.BOTH)
-    TrustGrant.objects.bulk_create([
-        TrustGrant(gate=market, issuer=c, status=TrustGrant.Status.GRANTED, asked_by=street, granted_by=street, granted_at=timezone.now())
-        for c in neighbours if c.pk != xiangchang.pk
-    ])
+    TrustGrant.objects.bulk_create(
+        [
+            TrustGrant(
+                gate=market,
+                issuer=c,
+                status=TrustGrant.Status.GRANTED,
+                asked_by=street,
+                granted_by=street,
+                granted_at=timezone.now(),
+            )
+            for c in neighbours
+            if c.pk != xiangchang.pk
+        ]
+    )
     south = Gate.objects.create(community=xiangchang, name="香厂路社区南门", direction=Gate.Direction.BOTH)
     for gate in (market, south):
         gate.keepers.add(keeper)
@@ -205,19 +268,39 @@ def fill_community(community: Community, rng: random.Random, fake: Faker, target
     buildings = []
     for number in range(1, 6):
         kind = Building.Kind.MIXED if number == 5 else Building.Kind.RESIDENTIAL
-        buildings.append(Building.objects.create(
-            community=community, grid=grids[0] if number <= 3 else grids[1], number=str(number),
-            kind=kind, floors=6, entrances=2,
-        ))
-    dwellings = Dwelling.objects.bulk_create([
-        Dwelling(community=community, building=b, entrance=e, floor=f, room=f"{f}0{r}")
-        for b in buildings for e in (1, 2) for f in range(1, 7) for r in (1, 2)
-    ])
-    Business.objects.bulk_create([
-        Business(community=community, building=buildings[4], name=name, address=f"5号楼底商{i + 1}号",
-                 contact_name=fake.name(), contact_phone=fake.phone_number(), staff_count=rng.randint(2, 30))
-        for i, name in enumerate(rng.sample(BUSINESSES, 2))
-    ])
+        buildings.append(
+            Building.objects.create(
+                community=community,
+                grid=grids[0] if number <= 3 else grids[1],
+                number=str(number),
+                kind=kind,
+                floors=6,
+                entrances=2,
+            )
+        )
+    dwellings = Dwelling.objects.bulk_create(
+        [
+            Dwelling(community=community, building=b, entrance=e, floor=f, room=f"{f}0{r}")
+            for b in buildings
+            for e in (1, 2)
+            for f in range(1, 7)
+            for r in (1, 2)
+        ]
+    )
+    Business.objects.bulk_create(
+        [
+            Business(
+                community=community,
+                building=buildings[4],
+                name=name,
+                address=f"5号楼底商{i + 1}号",
+                contact_name=fake.name(),
+                contact_phone=fake.phone_number(),
+                staff_count=rng.randint(2, 30),
+            )
+            for i, name in enumerate(rng.sample(BUSINESSES, 2))
+        ]
+    )
     emergency = Emergency.open_for(community)
     rows = []
     sequence = 0
@@ -227,7 +310,9 @@ def fill_community(community: Community, rng: random.Random, fake: Faker, target
         size = 1 if rng.random() < 0.2 else rng.randint(2, 4)
         for position in range(size):
             sequence += 1
-            rows.append(make_resident(community, dwelling, emergency, rng, fake, sequence, alone=size == 1, head=position == 0))
+            rows.append(
+                make_resident(community, dwelling, emergency, rng, fake, sequence, alone=size == 1, head=position == 0)
+            )
         if len(rows) >= target:
             break
     Resident.objects.bulk_create(rows)
@@ -252,10 +337,17 @@ def make_resident(community, dwelling, emergency, rng, fake, sequence: int, alon
     if sex == "F" and 22 <= age <= 40 and rng.random() < 0.05:
         tags.append(Tag.PREGNANT)
     resident = Resident(
-        community=community, dwelling=dwelling, name=name, name_initials=initials(name), sex=sex,
-        id_number=idnumber.make(XICHENG, birth, sequence, sex), birth_date=birth,
+        community=community,
+        dwelling=dwelling,
+        name=name,
+        name_initials=initials(name),
+        sex=sex,
+        id_number=idnumber.make(XICHENG, birth, sequence, sex),
+        birth_date=birth,
         phone=f"1{rng.choice('3589')}{rng.randint(0, 999_999_999):09d}",
-        relation=Resident.Relation.HEAD if head else rng.choice([Resident.Relation.SPOUSE, Resident.Relation.CHILD, Resident.Relation.PARENT]),
+        relation=Resident.Relation.HEAD
+        if head
+        else rng.choice([Resident.Relation.SPOUSE, Resident.Relation.CHILD, Resident.Relation.PARENT]),
         residence=Resident.Residence.LIVING_ELSEWHERE if rng.random() < 0.06 else Resident.Residence.HERE,
         emergency=emergency,
     )
