@@ -30,6 +30,14 @@ def pytest_runtest_setup(item):
         require(*mark.args)
 
 
+def pytest_terminal_summary(terminalreporter):
+    import sys
+
+    fuzz = sys.modules.get("tests.fuzz.test_api_schema")
+    for line in fuzz.summary() if fuzz else []:
+        terminalreporter.write_line(line)
+
+
 @dataclass
 class World:
     city: City
@@ -59,8 +67,15 @@ _sequence = iter(range(1, 10**6))
 def add_resident(dwelling: Dwelling, name: str, sex: str = "M", phone: str = "13812345678", **extra) -> Resident:
     birth = extra.pop("birth_date", datetime.date(1950, 3, 1))
     resident = Resident(
-        community_id=dwelling.community_id, dwelling=dwelling, name=name, name_initials=initials(name), sex=sex,
-        id_number=idnumber.make("110102", birth, next(_sequence), sex), birth_date=birth, phone=phone, **extra,
+        community_id=dwelling.community_id,
+        dwelling=dwelling,
+        name=name,
+        name_initials=initials(name),
+        sex=sex,
+        id_number=idnumber.make("110102", birth, next(_sequence), sex),
+        birth_date=birth,
+        phone=phone,
+        **extra,
     )
     resident.save()
     return resident
@@ -74,7 +89,9 @@ def trusting(gate, *issuers, by=None):
 
     for issuer in issuers:
         if issuer.pk != gate.community_id:
-            TrustGrant.objects.create(gate=gate, issuer=issuer, status=TrustGrant.Status.GRANTED, granted_by=by, granted_at=timezone.now())
+            TrustGrant.objects.create(
+                gate=gate, issuer=issuer, status=TrustGrant.Status.GRANTED, granted_by=by, granted_at=timezone.now()
+            )
     return gate
 
 
@@ -85,17 +102,18 @@ def fill(community: Community, grids: list[Grid]) -> None:
         for entrance in (1, 2):
             for floor in (1, 2, 3):
                 for room in (1, 2):
-                    dwelling = Dwelling.objects.create(building=building, entrance=entrance, floor=floor, room=f"{floor}0{room}")
+                    dwelling = Dwelling.objects.create(
+                        building=building, entrance=entrance, floor=floor, room=f"{floor}0{room}"
+                    )
                     add_resident(dwelling, f"{community.name_zh[:2]}{number}{entrance}{floor}{room}")
 
 
 @pytest.fixture(autouse=True)
 def fresh_gate_caches():
     # Rolled-back tests reuse row ids on SQLite; a cache keyed by id must not outlive its test.
+    from fangxian.accounts.apikit import BearerAuth
     from fangxian.gate.api import POSTS
     from fangxian.gate.checking import KEYS
-
-    from fangxian.accounts.apikit import BearerAuth
 
     POSTS.clear()
     KEYS.entries.clear()
@@ -125,9 +143,15 @@ def world(db) -> World:
     streets = {s.code: s for s in Street.objects.all()}
     communities = {c.code: c for c in Community.objects.all()}
     w = World(
-        City.objects.get(code="110000"), District.objects.get(code="110102"),
-        streets["110102015"], streets["110102011"], communities["110102015001"], communities["110102015002"],
-        communities["110102011001"], Grid.objects.get(code="G1"), Grid.objects.get(code="G2"),
+        City.objects.get(code="110000"),
+        District.objects.get(code="110102"),
+        streets["110102015"],
+        streets["110102011"],
+        communities["110102015001"],
+        communities["110102015002"],
+        communities["110102011001"],
+        Grid.objects.get(code="G1"),
+        Grid.objects.get(code="G2"),
     )
     w.users = {u.username: u for u in User.objects.all()}
     return w
@@ -139,9 +163,15 @@ def build_world() -> None:
     district = District.objects.create(city=city, code="110102", name_zh="西城区", name_en="Xicheng")
     tianqiao = Street.objects.create(district=district, code="110102015", name_zh="天桥街道", name_en="Tianqiao")
     chunshu = Street.objects.create(district=district, code="110102011", name_zh="椿树街道", name_en="Chunshu")
-    xiangchang = Community.objects.create(street=tianqiao, code="110102015001", name_zh="香厂路社区", name_en="Xiangchang Road")
-    yongan = Community.objects.create(street=tianqiao, code="110102015002", name_zh="永安路社区", name_en="Yong'an Road")
-    liulichang = Community.objects.create(street=chunshu, code="110102011001", name_zh="琉璃厂社区", name_en="Liulichang")
+    xiangchang = Community.objects.create(
+        street=tianqiao, code="110102015001", name_zh="香厂路社区", name_en="Xiangchang Road"
+    )
+    yongan = Community.objects.create(
+        street=tianqiao, code="110102015002", name_zh="永安路社区", name_en="Yong'an Road"
+    )
+    liulichang = Community.objects.create(
+        street=chunshu, code="110102011001", name_zh="琉璃厂社区", name_en="Liulichang"
+    )
     grid1 = Grid.objects.create(community=xiangchang, code="G1", name_zh="第1网格")
     grid2 = Grid.objects.create(community=xiangchang, code="G2", name_zh="第2网格")
     fill(xiangchang, [grid1, grid2])

@@ -14,6 +14,7 @@ from django.core import signals
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from fangxian.accounts.models import ApiToken
@@ -22,7 +23,8 @@ from fangxian.wsgi import application
 ROLES = ["secretary", "gate_keeper", "outsider"]
 EXAMPLES = 12
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
-CALLS: Counter = Counter()
+CALLS: Counter = Counter()  # role → requests sent
+FAILURES: Counter = Counter()  # (role, kind of failure) → how many
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
@@ -44,8 +46,26 @@ def bearers(world):
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_the_api_answers_within_its_schema(case, bearers):
     for role, headers in bearers.items():
-        case.call_and_validate(headers=headers, checks=CHECKS)
         CALLS[role] += 1
+        try:
+            case.call_and_validate(headers=headers, checks=CHECKS)
+        except (Failure, FailureGroup) as failed:
+            for failure in getattr(failed, "exceptions", [failed]):
+                FAILURES[role, failure.kind_title] += 1
+            raise
+
+
+def summary() -> list[str]:
+    """The figures the terminal summary prints (conftest.py): requests and failures by role and kind."""
+    if not CALLS:
+        return []
+    lines = [f"schemathesis: {len(list(schema.get_all_operations()))} operations, {EXAMPLES} examples at most each"]
+    for role in ROLES:
+        failed = {kind: n for (who, kind), n in FAILURES.items() if who == role}
+        lines.append(f"  {role}: {CALLS[role]} requests, {sum(failed.values())} failures {failed or ''}".rstrip())
+    return lines
