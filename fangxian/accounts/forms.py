@@ -60,6 +60,13 @@ class GrantForm(forms.Form):
                 password_validation.validate_password(data["password"])
             except ValidationError as exc:
                 raise ValidationError({"password": exc.messages}) from None
+        elif not staff.managed_users(self.manager).filter(pk=user.pk).exists():
+            # Someone else's account (another community's keeper, an office's staff): giving it
+            # a role here would draw it into this community, and show its activity, without
+            # its own office's say.
+            raise ValidationError(
+                {"username": _("This username belongs to an account you do not manage: choose another username.")}
+            )
         elif Role.objects.filter(user=user, kind=kind, **{level: place}).exists():
             raise ValidationError(_("This person already has this role there."))
         return data

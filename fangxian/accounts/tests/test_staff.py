@@ -62,6 +62,31 @@ def test_an_existing_account_gets_another_role_and_keeps_its_password(world, cli
     assert Client().login(request=HttpRequest(), username="health_worker", password="test-password-1")
 
 
+def test_another_streets_secretary_cannot_draw_our_keeper_into_her_community(world, client_for):
+    response = grant(
+        client_for("outsider"),
+        username="gate_keeper",
+        password="",
+        kind="volunteer",
+        place=f"community:{world.liulichang.id}",
+    )
+    assert response.status_code == 200 and "username" in response.context["form"].errors
+    assert set(Role.objects.filter(user__username="gate_keeper").values_list("kind", flat=True)) == {"gate_keeper"}
+    assert "gate_keeper" not in {r.user.username for r in client_for("outsider").get("/staff/").context["roles"]}
+
+
+def test_an_account_with_a_role_outside_the_secretarys_community_is_not_hers_to_extend(world, client_for):
+    response = grant(
+        client_for("secretary"),
+        username="street_admin",
+        password="",
+        kind="volunteer",
+        place=f"community:{world.xiangchang.id}",
+    )
+    assert response.status_code == 200 and "username" in response.context["form"].errors
+    assert not Role.objects.filter(user__username="street_admin", kind="volunteer").exists()
+
+
 def test_a_new_account_needs_a_password_that_is_not_weak(world, client_for):
     response = grant(
         client_for("secretary"), password="123", kind="gate_keeper", place=f"community:{world.xiangchang.id}"
