@@ -82,6 +82,9 @@ def test_numbers_beyond_a_column_and_nul_characters_are_refused_by_the_api(world
         "/gate/permits/?entrance=١",
         f"/places/dwellings/?community={HUGE}",
         f"/gate/records/?gate={HUGE}&who=%00",
+        "/gate/records/?day=2026-02-30",
+        "/gate/records/?day=9999-99-99",
+        "/gate/records/?format=xlsx&day=2026-13-01",
     ],
 )
 def test_pages_answer_4xx_or_their_page_for_hostile_query_values(world, client_for, path):

@@ -14,7 +14,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,7 +21,7 @@ from fangxian.accounts.exports import counted, export_list, pdf_bytes, pdf_respo
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
-from fangxian.lib.ids import as_id
+from fangxian.lib.ids import as_day, as_id
 from fangxian.lib.masking import mask_phone
 from fangxian.people import temperature
 from fangxian.people.models import Resident
@@ -350,7 +349,12 @@ def records(request: HttpRequest) -> HttpResponse:
         )
     if params.get("verdict") in Verdict.values:
         rows = rows.filter(verdict=params["verdict"])
-    day = parse_date(params.get("day", "")) or timezone.localdate()
+    day = as_day(params.get("day")) or timezone.localdate()
+    if params.get("day") and as_day(params["day"]) is None:
+        messages.warning(
+            request,
+            _("%(typed)s is not a date (YYYY-MM-DD): today's records are shown.") % {"typed": params["day"][:20]},
+        )
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
     rows = rows.filter(scanned_at__gte=start, scanned_at__lt=start + datetime.timedelta(days=1))
     if wants_xlsx(request):

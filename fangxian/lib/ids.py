@@ -1,6 +1,8 @@
-"""Row ids as people and programs type them."""
+"""Row ids and days as people and programs type them in a page's address or form."""
 
 from __future__ import annotations
+
+import datetime
 
 MAX_ID = 2**63 - 1  # what a 64-bit database column holds
 
@@ -12,3 +14,21 @@ def as_id(text: str | None) -> int | None:
         return None
     number = int(text)
     return number if 0 < number <= MAX_ID else None
+
+
+# The API's calendar (accounts.apikit.Day) and the pages' agree: a day outside it is no day
+# anyone means, and at the edges of the calendar a day plus a time zone leaves it.
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(2099, 12, 31)
+
+
+def as_day(text: str | None) -> datetime.date | None:
+    """A real day written YYYY-MM-DD between FIRST_DAY and LAST_DAY; anything else (empty,
+    "2026-02-30", "9999-99-99", "0001-01-01") is None."""
+    if not text or len(text) != 10 or not text.isascii():
+        return None
+    try:
+        day = datetime.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if FIRST_DAY <= day <= LAST_DAY else None

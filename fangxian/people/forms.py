@@ -11,6 +11,16 @@ from .photos import normalise_photo
 from .registry import clean_resident
 
 
+class DayInput(forms.DateInput):
+    """The browser's date picker takes only YYYY-MM-DD: the Chinese format (1994/07/13) showed
+    it empty, and saving the form then cleared the date."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
 class ResidentForm(forms.Form):
     building = forms.ModelChoiceField(Building.objects.none(), label=_("building"))
     entrance = forms.IntegerField(label=_("entrance"), min_value=1, max_value=50, initial=1)
@@ -24,7 +34,7 @@ class ResidentForm(forms.Form):
     )
     id_type = forms.ChoiceField(label=_("ID document"), choices=Resident.IdType.choices)
     id_number = forms.CharField(label=_("ID number"), max_length=40, required=False)
-    birth_date = forms.DateField(label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    birth_date = forms.DateField(label=_("birth date"), required=False, widget=DayInput())
     phone = forms.CharField(
         label=_("phone"),
         max_length=30,
@@ -95,7 +105,7 @@ class ResidentForm(forms.Form):
 
 
 class MoveOutForm(forms.Form):
-    moved_on = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    moved_on = forms.DateField(label=_("date"), widget=DayInput())
     reason = forms.CharField(label=_("reason"), max_length=200, required=False)
 
 

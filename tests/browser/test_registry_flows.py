@@ -46,3 +46,28 @@ def test_a_grid_worker_registers_a_resident_and_sees_the_error_first(live_server
     phone.click("button.primary")
     phone.wait_for_url("**/people/residents/*/")
     assert Resident.objects.get(name="王芳").sex == "F"
+
+
+def test_editing_a_passport_holder_in_the_browser_keeps_the_birth_date(live_server, world, phone):
+    import datetime
+
+    resident = world.resident(world.xiangchang)
+    resident.id_type, resident.id_number, resident.birth_date = "passport", "E12345678", datetime.date(1950, 6, 15)
+    resident.save()
+    log_in(phone, live_server.url, "secretary")
+    phone.goto(f"{live_server.url}/people/residents/{resident.id}/edit/")
+    assert phone.input_value("input[name=birth_date]") == "1950-06-15"
+    phone.select_option("select[name=relation]", index=1)
+    phone.click("button.primary")
+    phone.wait_for_url(f"**/people/residents/{resident.id}/")
+    resident.refresh_from_db()
+    assert resident.birth_date == datetime.date(1950, 6, 15)
+
+
+def test_the_move_out_form_offers_today_as_the_browser_shows_it(live_server, world, phone):
+    from django.utils import timezone
+
+    resident = world.resident(world.xiangchang)
+    log_in(phone, live_server.url, "secretary")
+    phone.goto(f"{live_server.url}/people/residents/{resident.id}/")
+    assert phone.input_value("input[name=moved_on]") == timezone.localdate().isoformat()
