@@ -29,7 +29,10 @@ class ResidentOut(Schema):
     sex: str
     id_type: str
     id_number: str = Field(..., alias="masked_id_number")
-    birth_date: datetime.date | None
+    # Null where a mainland ID number carries it (the date would unmask the number): the
+    # year says how old someone is; the full date comes with the audited reveal.
+    birth_date: datetime.date | None = Field(..., alias="masked_birth_date")
+    birth_year: int | None
     phone: str = Field(..., alias="masked_phone")
     relation: str
     residence: str

@@ -60,7 +60,7 @@ class ResidentForm(forms.Form):
                 name=instance.name,
                 sex=instance.sex,
                 id_type=instance.id_type,
-                birth_date=instance.birth_date,
+                birth_date=instance.masked_birth_date,
                 relation=instance.relation,
                 residence=instance.residence,
                 tags=instance.tag_list,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -161,6 +163,22 @@ class Resident(models.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def birth_inside_id(self) -> bool:
+        """A mainland ID number carries the birth date (digits 7 to 14): beside the masked
+        number, the whole date would unmask it without the audited reveal."""
+        return self.id_type == self.IdType.MAINLAND and bool(self.id_number)
+
+    @property
+    def masked_birth_date(self) -> datetime.date | None:
+        """The birth date where it does not unmask the ID number; otherwise None (the year
+        stays known through `birth_year`)."""
+        return None if self.birth_inside_id else self.birth_date
+
+    @property
+    def birth_year(self) -> int | None:
+        return self.birth_date.year if self.birth_date else None
 
 
 class Move(models.Model):

@@ -74,6 +74,15 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def birth_exported(resident: Resident, full_id: bool) -> str:
+    """The whole date goes out with the whole ID number; beside a masked mainland number, the year."""
+    if resident.birth_date is None:
+        return ""
+    if full_id or not resident.birth_inside_id:
+        return resident.birth_date.isoformat()
+    return str(resident.birth_year)
+
+
 def export_residents(request: HttpRequest, rows) -> HttpResponse:
     """Exported in the import template's layout, so an edited export imports straight back.
     Full numbers only for rows the user may reveal; every export is audited."""
@@ -99,7 +108,7 @@ def export_residents(request: HttpRequest, rows) -> HttpResponse:
             r.get_sex_display(),
             r.get_id_type_display(),
             r.id_number if r.id in full_ids else mask_id_number(r.id_number),
-            r.birth_date.isoformat() if r.birth_date else "",
+            birth_exported(r, r.id in full_ids),
             r.phone if r.id in full_phones else mask_phone(r.phone),
             r.get_relation_display(),
             r.get_residence_display(),

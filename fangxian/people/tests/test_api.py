@@ -35,6 +35,21 @@ def test_residents_come_masked_and_searchable(world, api_for):
     assert "*" in item["id_number"] and item["phone"] == "138****5678"
 
 
+def test_a_mainland_residents_birth_date_does_not_unmask_the_id_number(world, api_for):
+    resident = world.resident(world.xiangchang)
+    item = api_for("secretary").get(f"/api/v1/residents/{resident.id}").json()
+    assert item["birth_date"] is None and item["birth_year"] == resident.birth_date.year
+    assert resident.birth_date.strftime("%Y%m%d") not in str(item)
+
+
+def test_a_passport_holders_birth_date_is_shown_whole(world, api_for):
+    resident = world.resident(world.xiangchang)
+    resident.id_type, resident.id_number = "passport", "E12345678"
+    resident.save()
+    item = api_for("secretary").get(f"/api/v1/residents/{resident.id}").json()
+    assert item["birth_date"] == resident.birth_date.isoformat()
+
+
 @pytest.mark.parametrize(
     "changes, field, words",
     [

@@ -1,6 +1,8 @@
 import io
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.formats import date_format
 from PIL import Image
 
 from fangxian.accounts.models import AuditEvent
@@ -165,6 +167,19 @@ def test_the_resident_page_shows_masked_numbers(world, client_for):
     page = client_for("health_worker").get(f"/people/residents/{resident.id}/").content.decode()
     assert resident.id_number not in page and resident.phone not in page
     assert "138****5678" in page
+
+
+@pytest.mark.parametrize("path", ["/people/residents/{id}/", "/people/residents/{id}/edit/"])
+def test_no_page_puts_the_birth_date_beside_a_masked_mainland_number(world, client_for, path):
+    resident = world.resident(world.xiangchang)
+    page = client_for("secretary").get(path.format(id=resident.id)).content.decode()
+    assert resident.masked_id_number in page
+    for written in (
+        resident.birth_date.isoformat(),
+        resident.birth_date.strftime("%Y/%m/%d"),
+        date_format(resident.birth_date),
+    ):
+        assert written not in page
 
 
 def test_the_building_view_shows_entrances_floors_and_rooms(world, client_for):
