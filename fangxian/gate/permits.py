@@ -38,8 +38,13 @@ def issue(resident: Resident, user, days: int = VALID_DAYS, now: datetime.dateti
 def issue_many(
     residents: list[Resident], user, days: int = VALID_DAYS, now: datetime.datetime | None = None
 ) -> list[Permit]:
-    """Permits for many residents in one insert and one update: a building at a time."""
+    """Permits for many residents in one insert and one update: a building at a time. A
+    resident holds one live permit: any earlier one still valid is revoked as replaced, so a
+    lost or kept card stops opening the gate once a new one is printed."""
     now = now or timezone.now()
+    Permit.objects.filter(resident__in=residents, revoked_at=None, valid_until__gt=now).update(
+        revoked_at=now, revoke_reason=Permit.RevokeReason.REISSUED
+    )
     keys: dict[int, SigningKey] = {}
     for resident in residents:
         if resident.community_id not in keys:

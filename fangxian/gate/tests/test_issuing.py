@@ -38,6 +38,24 @@ def test_revoke_and_reissue_keep_the_history(world, client_for):
     assert second.revoke_reason == "moved_out"
 
 
+@pytest.mark.parametrize("how", ["page", "api"])
+def test_a_new_permit_revokes_the_one_still_valid(world, client_for, api_for, how):
+    resident = world.resident(world.xiangchang)
+    first = permits.issue(resident, None)
+    if how == "page":
+        client_for("secretary").post(f"/gate/residents/{resident.id}/issue/")
+    else:
+        assert (
+            api_for("secretary")
+            .post("/api/v1/permits", {"resident_id": resident.id}, content_type="application/json")
+            .status_code
+            == 201
+        )
+    first.refresh_from_db()
+    assert first.revoke_reason == "reissued"
+    assert Permit.objects.filter(resident=resident, revoked_at=None).count() == 1
+
+
 def test_the_permit_carries_the_masked_name_and_compact_dwelling(world):
     resident = world.resident(world.xiangchang)
     payload = codec.parse(permits.issue(resident, None).code).permit
