@@ -108,8 +108,9 @@ def run(job_id: int) -> None:
             )
             raise  # the task's result keeps the traceback for whoever runs the service
         else:
-            job.state, job.finished_at = Job.State.DONE, timezone.now()
-            job.save(update_fields=["state", "finished_at", "file", "filename", "export"])
+            # The last progress line ("making the A4 pages…") would say it is still at work.
+            job.state, job.finished_at, job.progress = Job.State.DONE, timezone.now(), _("Finished.")
+            job.save(update_fields=["state", "finished_at", "progress", "file", "filename", "export"])
 
 
 def fail(job: Job, error: str) -> None:

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_tasks_db.management.commands.db_worker import Worker
 
 from fangxian.accounts.models import AuditEvent, Role
@@ -138,6 +139,12 @@ def test_the_map_pdf_comes_through_a_job_and_its_download_is_audited(world, clie
     assert "疫情楼图" in text and "香厂路社区" in text
     event = AuditEvent.objects.get(action="export", community=world.xiangchang)
     assert event.detail == {"list": "epidemic_map", "rows": 1, "format": "pdf", "job": job.id}
+
+
+def test_a_finished_job_no_longer_says_it_is_at_work(world, client_for, api_for):
+    client_for("secretary").post(f"/watch/map/{world.xiangchang.id}/print.pdf")
+    job = Job.objects.get()
+    assert api_for("secretary").get(f"/api/v1/jobs/{job.id}").json()["progress"] == str(_("Finished."))
 
 
 def test_a_file_is_refused_to_someone_who_lost_the_role_that_made_it(world, client_for):
