@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
 
@@ -55,3 +57,44 @@ def login_failed(sender, credentials: dict, request: HttpRequest | None = None, 
         ip=client_ip(request) if request is not None else None,
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:300] if request is not None else "",
     )
+
+
+# What each exported or printed list is called in the log (the names export_list, pdf_response
+# and jobs are given).
+LIST_LABELS = {
+    "audit": _("audit log"),
+    "buildings": _("buildings"),
+    "businesses": _("businesses"),
+    "certificate": _("certificate of hours"),
+    "communities": _("communities"),
+    "dwellings": _("dwellings"),
+    "epidemic_map": _("epidemic map"),
+    "import_errors": _("import errors"),
+    "passes": _("gate records"),
+    "permit_cards": _("permit cards"),
+    "release_notice": _("release notice"),
+    "residents": _("residents"),
+    "roster": _("roster"),
+}
+
+
+def target_label(target_type: str) -> str:
+    """A record's kind as people call it ("角色", not "role"): target_type is its model's name."""
+    for models in apps.all_models.values():
+        if target_type in models:
+            return str(models[target_type]._meta.verbose_name)
+    return target_type
+
+
+def describe(event: AuditEvent) -> str:
+    """What the event touched, in the reader's language: a record and its number, or a list
+    and its rows."""
+    what = f"{target_label(event.target_type)} {event.target_id}".strip() if event.target_type else ""
+    listed = event.detail.get("list") if isinstance(event.detail, dict) else None
+    if listed:
+        rows = _("%(list)s, %(rows)s rows") % {
+            "list": LIST_LABELS.get(listed, listed),
+            "rows": event.detail.get("rows"),
+        }
+        what = f"{what} {rows}".strip()
+    return what

@@ -99,6 +99,7 @@ class ApiToken(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("API token")
 
     def __str__(self) -> str:
         return f"{self.name or self.pk} ({self.user_id})"
@@ -156,6 +157,9 @@ class AuditEvent(models.Model):
         TRUST_ASKED = "trust_asked", _("asked to admit another community's permits")
         TRUST_GRANTED = "trust_granted", _("let a gate admit its permits")
         TRUST_ENDED = "trust_ended", _("ended a gate's admission of permits")
+        CAMPAIGN_CLOSED = "campaign_closed", _("closed a census campaign")
+        CAMPAIGN_REOPENED = "campaign_reopened", _("reopened a census campaign")
+        ROSTER_PUBLISHED = "roster_published", _("published a roster")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -11,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -124,18 +127,17 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if who:
         events = events.filter(username__icontains=who)
     if wants_xlsx(request):
-        headers = ["at", "username", "action", "community", "target_type", "target_id", "ip", "detail"]
+        headers = [_("when"), _("who"), _("what"), _("community"), _("whose"), _("from"), _("detail")]
         events = list(events[:100_000])
         data = [
             [
-                e.at.isoformat(),
+                timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
                 e.username,
-                e.action,
+                e.get_action_display(),
                 str(e.community or ""),
-                e.target_type,
-                e.target_id,
+                audit.describe(e),
                 e.ip or "",
-                str(e.detail),
+                json.dumps(e.detail, ensure_ascii=False),
             ]
             for e in events
         ]
@@ -144,7 +146,12 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/audit.html",
-        {"page": page, "actions": AuditEvent.Action.choices, "query": request.GET.urlencode()},
+        {
+            "page": page,
+            "rows": [(e, audit.describe(e)) for e in page],
+            "actions": AuditEvent.Action.choices,
+            "query": request.GET.urlencode(),
+        },
     )
 
 

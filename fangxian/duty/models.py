@@ -147,6 +147,7 @@ class Roster(models.Model):
 
     class Meta:
         ordering = ["-starts_on", "-id"]
+        verbose_name = _("roster")
 
     def __str__(self) -> str:
         return f"{self.starts_on:%m-%d}–{self.ends_on:%m-%d}"

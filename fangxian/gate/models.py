@@ -148,6 +148,7 @@ class TrustGrant(models.Model):
 
     class Meta:
         ordering = ["-asked_at"]
+        verbose_name = _("trust grant")
         constraints = [
             models.UniqueConstraint(
                 fields=["gate", "issuer"],

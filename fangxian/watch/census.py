@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangxian.accounts import audit
-from fangxian.accounts.models import Role
+from fangxian.accounts.models import AuditEvent, Role
 from fangxian.accounts.scoping import Can, visible
 from fangxian.people.models import Resident, Tag
 from fangxian.people.registry import clean_resident, save_resident
@@ -260,7 +260,7 @@ def close(campaign: Campaign, user, request=None) -> Campaign:
         )
     campaign.closed_at, campaign.closed_by = timezone.now(), user
     campaign.save(update_fields=["closed_at", "closed_by"])
-    audit.record(request, "campaign_closed", campaign, user=user)
+    audit.record(request, AuditEvent.Action.CAMPAIGN_CLOSED, campaign, user=user)
     return campaign
 
 
@@ -272,7 +272,7 @@ def reopen(campaign: Campaign, user, reason: str, request=None) -> Campaign:
         raise ValidationError({"reason": [_("Reopening needs a reason.")]})
     campaign.closed_at = campaign.closed_by = None
     campaign.save(update_fields=["closed_at", "closed_by"])
-    audit.record(request, "campaign_reopened", campaign, user=user, reason=reason.strip()[:200])
+    audit.record(request, AuditEvent.Action.CAMPAIGN_REOPENED, campaign, user=user, reason=reason.strip()[:200])
     return campaign
 
 

@@ -219,6 +219,7 @@ class Campaign(models.Model):
 
     class Meta:
         ordering = ["-starts_on", "-id"]
+        verbose_name = _("census campaign")
 
     def __str__(self) -> str:
         return self.name

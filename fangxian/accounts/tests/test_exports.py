@@ -1,6 +1,9 @@
 """Every file that leaves is permitted and audited, per community whose data is in it."""
 
+import io
+
 import pytest
+from openpyxl import load_workbook
 
 from fangxian.accounts.models import AuditEvent
 from fangxian.people.models import ImportBatch
@@ -56,3 +59,24 @@ def test_printing_permit_cards_is_audited(world, client_for):
     response = client_for("secretary").get(f"/gate/permits/print.pdf?permit={permit.pk}")
     assert response.status_code == 200
     assert export_events(community=world.xiangchang, detail__format="pdf").get().detail["list"] == "permit_cards"
+
+
+def test_the_audit_log_says_what_was_touched_in_the_readers_words(world, client_for):
+    client = client_for("secretary")
+    client.get("/people/residents/?format=xlsx")
+    client.post(
+        "/staff/",
+        {
+            "username": "new-vol",
+            "password": "a-long-password-9",
+            "kind": "volunteer",
+            "place": f"community:{world.xiangchang.id}",
+        },
+    )
+    page = client.get("/audit/").content.decode()
+    assert "居民，24 行" in page and "角色 " in page and "role " not in page
+    book = load_workbook(io.BytesIO(client.get("/audit/?format=xlsx").content))
+    header, *rows = book.active.iter_rows(values_only=True)
+    assert header[:3] == ("时间", "操作人", "操作")
+    assert rows[0][2] in {str(AuditEvent.Action.EXPORT.label), str(AuditEvent.Action.GRANT.label)}
+    assert "T" not in rows[0][0] and "+00:00" not in rows[0][0]
