@@ -49,7 +49,9 @@ class FangxianAPI(NinjaAPI):
                     shared.add("404")
                 if parameters or operation.get("requestBody"):
                     shared.add("422")
-                for status in sorted(shared - set(operation["responses"])):
+                # ninja keys its own answers by number: a "404" beside a 404 is one key twice
+                # in the JSON, which Swagger UI refuses to read.
+                for status in sorted(shared - {str(code) for code in operation["responses"]}):
                     operation["responses"][status] = {"description": SHARED_ANSWERS[status], **error}
         return schema
 

@@ -142,6 +142,19 @@ def test_openapi_is_published(client):
     assert "/api/v1/residents" in schema["paths"] and "/api/v1/auth/token" in schema["paths"]
 
 
+def test_the_openapi_document_names_each_answer_once(client):
+    """Swagger UI (/api/v1/docs) reads the document as YAML, where a key twice is an error."""
+    repeated = []
+
+    def no_repeats(pairs):
+        keys = [k for k, _ in pairs]
+        repeated.extend(k for k in set(keys) if keys.count(k) > 1)
+        return dict(pairs)
+
+    json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=no_repeats)
+    assert repeated == []
+
+
 def test_the_api_answers_in_english_when_asked(world, client):
     response = post(Client(headers={"Accept-Language": "en"}), "/api/v1/auth/token", {"username": "x", "password": "y"})
     assert response.json()["detail"] == "Wrong username or password."
