@@ -21,7 +21,7 @@ from fangxian.watch.api import router as watch_router
 
 # What the shared layers may answer for any operation, besides what each declares itself.
 SHARED_ANSWERS = {
-    "400": "The request cannot be read: NUL characters, broken Unicode or JSON, unreadable form data.",
+    "400": "The request cannot be read: NUL characters, broken Unicode, a body that is not JSON (a form, for one).",
     "401": "Not logged in: send Authorization: Bearer <token>.",
     "403": "The role may not do this here (or a browser session sent no CSRF token).",
     "404": "Not found, or not yours to see.",

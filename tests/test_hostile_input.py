@@ -174,3 +174,22 @@ def test_an_unreadable_census_visit_costs_only_itself(world, api_for):
         "results"
     ]
     assert "visit_id" in answers[0] and "error" in answers[1]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token", "/api/v1/residents", "/api/v1/gate/scans", "/api/v1/permits"])
+def test_a_form_posted_to_the_api_is_400_in_the_users_language(world, api_for, path):
+    client = api_for("secretary")
+    response = client.post(path, {"username": "x", "password": "y"})  # multipart/form-data
+    assert response.status_code == 400 and "JSON" in response.json()["detail"] and "接口" in response.json()["detail"]
+    english = client.post(path, {"username": "x"}, headers={"accept-language": "en"})
+    assert english.status_code == 400 and english.json()["detail"].startswith("The API reads JSON only")
+
+
+def test_a_form_sent_with_patch_is_refused_in_the_same_words(world, api_for):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    client = api_for("secretary")
+    path = f"/api/v1/residents/{world.resident(world.xiangchang).id}"
+    response = client.patch(path, encode_multipart(BOUNDARY, {"name": "x"}), content_type=MULTIPART_CONTENT)
+    assert response.status_code == 400
+    assert response.json()["detail"] == client.post("/api/v1/residents", {"name": "x"}).json()["detail"]

@@ -1,6 +1,6 @@
 """What no request may carry into the databases, refused with a 4xx in the user's language
 instead of a 500 from deep inside: NUL characters in a query or a form (PostgreSQL cannot
-store them), JSON that does not parse, and numbers or texts beyond what a column holds
+store them), API bodies that are not JSON (a form, for one), and numbers or texts beyond what a column holds
 (SQLite raises OverflowError, PostgreSQL a DataError). Pages get the 400 page; the API gets
 {"detail": ...}. Text inside JSON is checked field by field by the API's input schemas
 (`apikit.Input`), so that one unreadable scan in a batch costs only itself."""
@@ -59,19 +59,27 @@ class Guard:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        api = request.path.startswith(API_PREFIX)
         fields = list(request.GET.lists())
-        if request.method == "POST" and request.content_type != "application/json":
+        # The API reads only JSON (below): parsing a form would consume the body it needs.
+        if request.method == "POST" and not api and request.content_type != "application/json":
             try:
                 fields += list(request.POST.lists())
             except (MultiPartParserError, ValueError, UnicodeDecodeError):
                 return refusal(request, _("The request's form data cannot be read."))
         if any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
             return refusal(request, _("The request contains a character that cannot be stored (NUL)."))
-        if request.path.startswith(API_PREFIX) and request.content_type == "application/json" and request.body:
+        if api and request.body:
+            # Whatever the Content-Type says, as ninja's own parser would: a script that sends
+            # JSON without naming it keeps working, and a form is refused in words.
             try:
                 request.parsed_json = json.loads(request.body)
             except (ValueError, RecursionError):
-                return refusal(request, _("The request body is not valid JSON."))
+                if request.content_type == "application/json":
+                    return refusal(request, _("The request body is not valid JSON."))
+                return refusal(
+                    request, _("The API reads JSON only: send the body as JSON (Content-Type: application/json).")
+                )
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
@@ -84,6 +92,4 @@ class CheckedJSON(Parser):
     """The API reads the body the guard has already parsed and checked."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        if hasattr(request, "parsed_json"):
-            return request.parsed_json
-        return super().parse_body(request)
+        return request.parsed_json
