@@ -1,9 +1,10 @@
 """What no request may carry into the databases, refused with a 4xx in the user's language
 instead of a 500 from deep inside: NUL characters in a query or a form (PostgreSQL cannot
-store them), API bodies that are not JSON (a form, for one), and numbers or texts beyond what a column holds
-(SQLite raises OverflowError, PostgreSQL a DataError). Pages get the 400 page; the API gets
-{"detail": ...}. Text inside JSON is checked field by field by the API's input schemas
-(`apikit.Input`), so that one unreadable scan in a batch costs only itself."""
+store them), API bodies that are not JSON (a form, for one), and numbers or texts beyond what
+a column holds (SQLite raises OverflowError, PostgreSQL a DataError). Pages get the 400 page;
+the API gets {"detail": ...}, as it does for an address or a method it does not have. Text
+inside JSON is checked field by field by the API's input schemas (`apikit.Input`), so that
+one unreadable scan in a batch costs only itself."""
 
 from __future__ import annotations
 
@@ -52,6 +53,25 @@ def does_not_fit(request: HttpRequest) -> HttpResponse:
     return bad_request(request, ValueError(message))
 
 
+def unrouted(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An address the API does not have, or a method it does not take there: Django and ninja
+    answer those in HTML and plain text; a client of the API gets {"detail"} like any refusal."""
+    if response.status_code == 404:
+        return JsonResponse(
+            {"detail": _("The API has no such address: its operations are listed at /api/v1/docs.")}, status=404
+        )
+    allowed = response.get("Allow", "")
+    answer = JsonResponse(
+        {
+            "detail": _("%(method)s is not taken here; this address takes %(allowed)s.")
+            % {"method": request.method, "allowed": allowed}
+        },
+        status=405,
+    )
+    answer["Allow"] = allowed
+    return answer
+
+
 class Guard:
     """Checks the query, the form and (for the API) the JSON body once, before any view."""
 
@@ -80,7 +100,14 @@ class Guard:
                 return refusal(
                     request, _("The API reads JSON only: send the body as JSON (Content-Type: application/json).")
                 )
-        return self.get_response(request)
+        response = self.get_response(request)
+        if (
+            api
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return unrouted(request, response)
+        return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, (OverflowError, DataError)):
