@@ -185,6 +185,12 @@ def test_a_form_posted_to_the_api_is_400_in_the_users_language(world, api_for, p
     assert english.status_code == 400 and english.json()["detail"].startswith("The API reads JSON only")
 
 
+def test_a_multipart_body_is_refused_even_when_it_holds_json(world, api_for):
+    body = json.dumps({"username": "secretary", "password": "x"})
+    response = api_for("secretary").post("/api/v1/auth/token", body, content_type="multipart/form-data")
+    assert response.status_code == 400 and response.json()["detail"].startswith("接口只接受 JSON")
+
+
 def test_a_form_sent_with_patch_is_refused_in_the_same_words(world, api_for):
     from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 

@@ -72,6 +72,21 @@ def unrouted(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     return answer
 
 
+def read_json(request: HttpRequest) -> str | None:
+    """Parses an API body once, into request.parsed_json, or says why it cannot. Read whatever
+    the Content-Type says, as ninja's own parser would: a script that sends JSON without naming
+    it keeps working. A multipart body is refused even when it holds JSON: whatever reads
+    request.POST later (the login's lockout) would fail on it."""
+    if not request.content_type.startswith("multipart/"):
+        try:
+            request.parsed_json = json.loads(request.body)
+            return None
+        except (ValueError, RecursionError):
+            if request.content_type == "application/json":
+                return _("The request body is not valid JSON.")
+    return _("The API reads JSON only: send the body as JSON (Content-Type: application/json).")
+
+
 class Guard:
     """Checks the query, the form and (for the API) the JSON body once, before any view."""
 
@@ -90,16 +105,9 @@ class Guard:
         if any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
             return refusal(request, _("The request contains a character that cannot be stored (NUL)."))
         if api and request.body:
-            # Whatever the Content-Type says, as ninja's own parser would: a script that sends
-            # JSON without naming it keeps working, and a form is refused in words.
-            try:
-                request.parsed_json = json.loads(request.body)
-            except (ValueError, RecursionError):
-                if request.content_type == "application/json":
-                    return refusal(request, _("The request body is not valid JSON."))
-                return refusal(
-                    request, _("The API reads JSON only: send the body as JSON (Content-Type: application/json).")
-                )
+            why = read_json(request)
+            if why:
+                return refusal(request, why)
         response = self.get_response(request)
         if (
             api
