@@ -11,6 +11,7 @@ from django.utils import timezone
 from conftest import trusting
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Pass
+from fangxian.places.models import Building
 
 HUGE = "9" * 25  # beyond 64 bits
 EDGE = "0001-01-01T00:00:00+14:00"  # falls off the calendar when turned into UTC
@@ -25,6 +26,10 @@ def gate(world):
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
     gate.keepers.add(world.users["gate_keeper"])
     return trusting(gate, world.yongan)
+
+
+def words(response) -> str:
+    return json.dumps(response.json(), ensure_ascii=False)
 
 
 def scan(gate, **fields):
@@ -199,3 +204,26 @@ def test_a_form_sent_with_patch_is_refused_in_the_same_words(world, api_for):
     response = client.patch(path, encode_multipart(BOUNDARY, {"name": "x"}), content_type=MULTIPART_CONTENT)
     assert response.status_code == 400
     assert response.json()["detail"] == client.post("/api/v1/residents", {"name": "x"}).json()["detail"]
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200f", "\u202e", "\u2060", "\u2066", "\ufeff"])
+def test_invisible_characters_are_refused_by_the_api_naming_the_field(world, api_for, invisible):
+    client = api_for("secretary")
+    building = {"community_id": world.xiangchang.id, "number": f"99{invisible}", "floors": 3}
+    response = post(client, "/api/v1/buildings", building)
+    assert response.status_code == 422 and "看不见的字符" in words(response) and "number" in words(response)
+    room = {"building_id": world.building(world.xiangchang).id, "floor": 1, "room": f"{invisible}101"}
+    response = post(client, "/api/v1/dwellings", room)
+    assert response.status_code == 422 and "看不见的字符" in words(response) and "room" in words(response)
+    assert not Building.objects.filter(number__startswith="99").exists()
+
+
+def test_invisible_characters_are_refused_in_page_forms_and_queries(world, client_for):
+    client = client_for("secretary")
+    building = world.building(world.xiangchang)
+    form = {"number": "1\u200b", "name": "", "kind": building.kind, "floors": 3, "entrances": 2, "grid": ""}
+    page = client.post(f"/places/buildings/{building.id}/edit/", form)
+    assert page.status_code == 400
+    assert client.get("/people/residents/?q=%E2%80%AE101").status_code == 400
+    building.refresh_from_db()
+    assert building.number == "1"

@@ -14,7 +14,7 @@ from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, field_validator
 
 from fangxian.lib.ids import MAX_ID
 
@@ -57,14 +57,17 @@ class Page(LimitOffsetPagination):
 
 class Input(Schema):
     """Every input the API takes: text that no database can store (a NUL character, broken
-    Unicode), anywhere inside it, refuses the whole item with 422. A batch validates each of
-    its items on its own, so such an item costs only itself."""
+    Unicode) or that hides what it says (an invisible character), anywhere inside a field,
+    refuses the item with 422 naming the field. A batch validates each of its items on its
+    own, so such an item costs only itself."""
 
-    @model_validator(mode="after")
-    def storable_text(self) -> Any:
-        if unreadable(self.__dict__):  # nested Inputs have checked themselves
-            raise ValueError(_("The request contains a character that cannot be stored (NUL or broken Unicode)."))
-        return self
+    @field_validator("*")
+    @classmethod
+    def storable_text(cls, value: Any) -> Any:
+        why = unreadable(value)  # nested Inputs have checked themselves
+        if why:
+            raise ValueError(why)
+        return value
 
 
 class ErrorOut(Schema):

@@ -1,10 +1,11 @@
 """What no request may carry into the databases, refused with a 4xx in the user's language
 instead of a 500 from deep inside: NUL characters in a query or a form (PostgreSQL cannot
-store them), API bodies that are not JSON (a form, for one), and numbers or texts beyond what
-a column holds (SQLite raises OverflowError, PostgreSQL a DataError). Pages get the 400 page;
-the API gets {"detail": ...}, as it does for an address or a method it does not have. Text
-inside JSON is checked field by field by the API's input schemas (`apikit.Input`), so that
-one unreadable scan in a batch costs only itself."""
+store them) and invisible ones (`lib.text`: text that looks like other text), API bodies that
+are not JSON (a form, for one), and numbers or texts beyond what a column holds (SQLite
+raises OverflowError, PostgreSQL a DataError). Pages get the 400 page; the API gets
+{"detail": ...}, as it does for an address or a method it does not have. Text inside JSON is
+checked field by field by the API's input schemas (`apikit.Input`), so that one unreadable
+scan in a batch costs only itself."""
 
 from __future__ import annotations
 
@@ -18,24 +19,32 @@ from django.utils.translation import gettext as _
 from django.views.defaults import bad_request
 from ninja.parser import Parser
 
+from fangxian.lib.text import has_invisible
+
 API_PREFIX = "/api/"
 
 
-def unreadable(value: object) -> bool:
-    """A NUL or a lone surrogate anywhere in a parsed JSON value."""
+def unreadable(value: object) -> str | None:
+    """Why a text, or a parsed JSON value anywhere inside, cannot be taken, or None: a NUL or a
+    lone surrogate (no database stores them), or an invisible character (`lib.text`)."""
     if isinstance(value, str):
-        if "\x00" in value:
-            return True
         try:
             value.encode("utf-8")
+            broken = "\x00" in value
         except UnicodeEncodeError:
-            return True
-        return False
+            broken = True
+        if broken:
+            return _("The request contains a character that cannot be stored (NUL or broken Unicode).")
+        if has_invisible(value):
+            return _(
+                "The text contains an invisible character (a zero-width space or a text-direction control): type it again."
+            )
+        return None
     if isinstance(value, dict):
-        return any(unreadable(k) or unreadable(v) for k, v in value.items())
+        return next((why for k, v in value.items() if (why := unreadable(k) or unreadable(v))), None)
     if isinstance(value, list):
-        return any(unreadable(v) for v in value)
-    return False
+        return next((why for v in value if (why := unreadable(v))), None)
+    return None
 
 
 def refusal(request: HttpRequest, message: str) -> HttpResponse:
@@ -102,8 +111,9 @@ class Guard:
                 fields += list(request.POST.lists())
             except (MultiPartParserError, ValueError, UnicodeDecodeError):
                 return refusal(request, _("The request's form data cannot be read."))
-        if any("\x00" in key or any("\x00" in v for v in values) for key, values in fields):
-            return refusal(request, _("The request contains a character that cannot be stored (NUL)."))
+        why = unreadable([[key, *values] for key, values in fields])
+        if why:
+            return refusal(request, why)
         if api and request.body:
             why = read_json(request)
             if why:
