@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import JsonResponse
@@ -17,7 +18,17 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
-from fangxian.accounts.apikit import Id, Input, Moment, access_version, answers, error, not_found
+from fangxian.accounts.apikit import (
+    Id,
+    Input,
+    Moment,
+    Refused,
+    access_version,
+    answers,
+    batch_item,
+    error,
+    not_found,
+)
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
 from fangxian.people.temperature import clean_temperature, is_fever
@@ -315,10 +326,9 @@ def keep(p: Pass) -> Pass:
 def scan(request, data: ScanIn):
     post = post_for(request, data.gate_id)
     try:
-        clean_time(data.scanned_at)
-        clean_temperature(data.temperature)
-    except ValueError as exc:
-        error(str(exc), 422)
+        checked(data)
+    except Refused as exc:
+        raise ValidationError(exc.errors) from None
     [answer] = record_scans(request, post, [data])
     if "error" in answer:
         error(answer["error"], 409)
@@ -337,10 +347,9 @@ def scan_batch(request, data: BatchIn):
     gates: dict[int, GatePost | str] = {}
     for index, raw in enumerate(data.scans):
         try:
-            item = ScanIn.model_validate(raw)
-            clean_time(item.scanned_at)
-            clean_temperature(item.temperature)
-        except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+            item = batch_item(ScanIn, raw)
+            checked(item)
+        except Refused as exc:
             slots[index] = {"client_id": raw.get("client_id") if isinstance(raw, dict) else None, "error": short(exc)}
             continue
         if item.gate_id not in gates:
@@ -360,11 +369,25 @@ def scan_batch(request, data: BatchIn):
     return {"results": slots}
 
 
-def short(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors())
-    return str(exc)
+def checked(scan: ScanIn) -> None:
+    """What a scan's schema cannot say: its time and its temperature are possible."""
+    for key, check, value in (
+        ("scanned_at", clean_time, scan.scanned_at),
+        ("temperature", clean_temperature, scan.temperature),
+    ):
+        try:
+            check(value)
+        except ValueError as exc:
+            raise Refused({key: [str(exc)]}) from None
+
+
+def short(refused: Refused) -> str:
+    """A batch's error in one line, as the gate page shows it: `field: what is wrong; …`."""
+    return "; ".join(
+        message if key == "__all__" else f"{key}: {message}"
+        for key, messages in refused.errors.items()
+        for message in messages
+    )
 
 
 @router.post("/gate/visitors", response=answers({200: PassOut}, 404, 409))

@@ -137,7 +137,7 @@ def test_a_mistyped_temperature_is_refused(world, gate, api_for, temperature):
 
 def test_a_scan_dated_a_day_ahead_is_refused(world, gate, api_for):
     response = scan(api_for("gate_keeper"), gate, issued(world).code, at=timezone.now() + datetime.timedelta(days=1))
-    assert response.status_code == 422 and "未来" in response.json()["detail"]
+    assert response.status_code == 422 and "未来" in response.json()["detail"]["scanned_at"][0]
 
 
 def test_a_huge_code_is_refused(world, gate, api_for):
