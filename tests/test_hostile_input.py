@@ -292,3 +292,35 @@ def test_each_bad_item_of_a_batch_is_told_in_the_users_language_without_internal
     assert errors[:3] == ['应为对象，例如 {"name": "…"}。'] * 3 and in_our_words(response)
     assert errors[3] == "code: 请求中含有无法保存的字符（NUL 或损坏的 Unicode）。"
     assert errors[4].startswith("gate_id: 应为整数，例如 3。; client_id: 应为 UUID")
+
+
+@pytest.mark.parametrize("number", [True, False, 1.5])
+def test_true_false_and_fractions_are_not_ids(world, api_for, number):
+    resident = world.resident(world.xiangchang)
+    response = post(api_for("secretary"), f"/api/v1/residents/{resident.id}", {"dwelling_id": number}, "patch")
+    assert response.json()["detail"] == {"dwelling_id": ["应为整数，例如 3。"]}
+    resident.refresh_from_db()
+    assert resident.dwelling == world.dwelling(world.xiangchang)
+
+
+def test_true_is_not_a_number_of_days_hours_people_or_floors(world, api_for):
+    from fangxian.watch import observations
+
+    client, community = api_for("secretary"), world.xiangchang.id
+    observation = observations.start(world.resident(world.xiangchang), "home", timezone.localdate(), None)
+    refused = {
+        "/api/v1/duty/rosters": ({"community_id": community, "starts_on": "2020-02-01", "days": True}, "days"),
+        "/api/v1/duty/posts": (
+            {"community_id": community, "name": "南门", "patterns": [{"start": 8, "hours": True}]},
+            "patterns.0.hours",
+        ),
+        "/api/v1/duty/people": (
+            {"community_id": community, "name": "王", "availability": {"0": [True]}},
+            "availability.0.0",
+        ),
+        "/api/v1/buildings": ({"community_id": community, "number": "9", "floors": True}, "floors"),
+        f"/api/v1/observations/{observation.id}/extend": ({"days": True, "reason": "同住人确诊"}, "days"),
+    }
+    for path, (body, field) in refused.items():
+        response = post(client, path, body)
+        assert response.status_code == 422 and list(response.json()["detail"]) == [field], path

@@ -17,16 +17,28 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination
 from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from fangxian.lib.ids import MAX_ID
 
 from .guards import unreadable
 from .models import AccessVersion, ApiToken, token_digest
 
+
+def not_true_or_false(value: Any) -> Any:
+    # pydantic reads JSON's true as 1 and false as 0 ({"dwelling_id": true} moved a resident to
+    # dwelling 1): an id, a count or a number of days comes as a number, or is refused.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "not a whole number")  # told in our words by WORDS
+    return value
+
+
+# Every whole number the API takes: JSON's true and false are not numbers.
+Whole = Annotated[int, BeforeValidator(not_true_or_false)]
 # A row id as both databases store it (64-bit): a larger number is refused with 422 at the
 # door instead of overflowing inside SQLite or PostgreSQL.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[Whole, Field(ge=1, le=MAX_ID)]
 # Dates and times people and phones send: a real calendar range, so that arithmetic on them
 # (an observation's end, a time-zone shift) cannot fall off the calendar.
 EARLIEST = datetime.date(1900, 1, 1)
@@ -54,8 +66,8 @@ class Page(LimitOffsetPagination):
     """Every list pages by limit and offset, bounded so that no number overflows a query."""
 
     class Input(Schema):
-        limit: int = Field(100, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=10_000_000)
+        limit: Whole = Field(100, ge=1, le=500)
+        offset: Whole = Field(0, ge=0, le=10_000_000)
 
 
 class Input(Schema):

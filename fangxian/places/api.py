@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import Id, Input, answers, error, not_found
+from fangxian.accounts.apikit import Id, Input, Whole, answers, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, holds_place, visible
 
 from .models import Building, Community, Dwelling, Grid, Street
@@ -56,8 +56,8 @@ class BuildingIn(Input):
     number: str = Field(..., min_length=1, max_length=30)
     name: str = Field("", max_length=100)
     kind: Building.Kind = Building.Kind.RESIDENTIAL
-    floors: int = Field(..., ge=1, le=200)
-    entrances: int = Field(1, ge=1, le=50)
+    floors: Whole = Field(..., ge=1, le=200)
+    entrances: Whole = Field(1, ge=1, le=50)
     grid_id: Id | None = None
 
 
@@ -65,8 +65,8 @@ class BuildingPatch(Input):
     number: str | None = Field(None, min_length=1, max_length=30)
     name: str | None = Field(None, max_length=100)
     kind: Building.Kind | None = None
-    floors: int | None = Field(None, ge=1, le=200)
-    entrances: int | None = Field(None, ge=1, le=50)
+    floors: Whole | None = Field(None, ge=1, le=200)
+    entrances: Whole | None = Field(None, ge=1, le=50)
     grid_id: Id | None = None
 
 
@@ -83,8 +83,8 @@ class BuildingOut(Schema):
 
 class DwellingIn(Input):
     building_id: Id
-    entrance: int = Field(1, ge=1, le=50)
-    floor: int = Field(..., ge=-5, le=200)
+    entrance: Whole = Field(1, ge=1, le=50)
+    floor: Whole = Field(..., ge=-5, le=200)
     room: str = Field(..., min_length=1, max_length=20)
 
 

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import Day, Id, Input, Moment, Refused, answers, batch_item, error, not_found
+from fangxian.accounts.apikit import Day, Id, Input, Moment, Refused, Whole, answers, batch_item, error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.places.models import Building, Community
@@ -45,7 +45,7 @@ class ObservationIn(Input):
     resident_id: Id
     kind: str = Observation.Kind.HOME
     start: Day
-    policy: int | None = None
+    policy: Id | None = None
     facility: str = Field("", max_length=100)
     room: str = Field("", max_length=20)
     arrival_id: Id | None = None
@@ -80,7 +80,7 @@ class ReportOut(Schema):
 
 
 class ExtendIn(Input):
-    days: int
+    days: Whole
     reason: str = Field("", max_length=200)
     approved_by: str = Field("", max_length=50)
 
