@@ -34,11 +34,13 @@ def not_true_or_false(value: Any) -> Any:
     return value
 
 
-# Every whole number the API takes: JSON's true and false are not numbers.
-Whole = Annotated[int, BeforeValidator(not_true_or_false)]
+# Every whole number the API takes: JSON's true and false are not numbers. (Bounds go before
+# the validator, as in Id: after it, the OpenAPI would show them as "ge"/"le", unknown there.)
+NOT_TRUE_OR_FALSE = BeforeValidator(not_true_or_false)
+Whole = Annotated[int, NOT_TRUE_OR_FALSE]
 # A row id as both databases store it (64-bit): a larger number is refused with 422 at the
 # door instead of overflowing inside SQLite or PostgreSQL.
-Id = Annotated[Whole, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), NOT_TRUE_OR_FALSE]
 # Dates and times people and phones send: a real calendar range, so that arithmetic on them
 # (an observation's end, a time-zone shift) cannot fall off the calendar.
 EARLIEST = datetime.date(1900, 1, 1)

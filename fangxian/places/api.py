@@ -1,12 +1,14 @@
 """Communities, buildings and dwellings: readable by every role that sees the territory,
 writable by the roles that keep the registry, scoped like the pages."""
 
+from typing import Annotated
+
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import Id, Input, Whole, answers, error, not_found
+from fangxian.accounts.apikit import NOT_TRUE_OR_FALSE, Id, Input, Whole, answers, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, holds_place, visible
 
 from .models import Building, Community, Dwelling, Grid, Street
@@ -65,8 +67,9 @@ class BuildingPatch(Input):
     number: str | None = Field(None, min_length=1, max_length=30)
     name: str | None = Field(None, max_length=100)
     kind: Building.Kind | None = None
-    floors: Whole | None = Field(None, ge=1, le=200)
-    entrances: Whole | None = Field(None, ge=1, le=50)
+    # Bounds inside, before the validator: on `Whole | None` the OpenAPI would show "ge"/"le".
+    floors: Annotated[int, Field(ge=1, le=200), NOT_TRUE_OR_FALSE] | None = None
+    entrances: Annotated[int, Field(ge=1, le=50), NOT_TRUE_OR_FALSE] | None = None
     grid_id: Id | None = None
 
 

@@ -127,6 +127,13 @@ def test_openapi_is_published(client):
     assert "/api/v1/residents" in schema["paths"] and "/api/v1/auth/token" in schema["paths"]
 
 
+def test_the_openapi_gives_every_bound_in_its_own_words(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    dwelling = schema["components"]["schemas"]["ResidentIn"]["properties"]["dwelling_id"]
+    assert (dwelling["minimum"], dwelling["maximum"]) == (1, 2**63 - 1)
+    assert '"ge"' not in json.dumps(schema) and '"le"' not in json.dumps(schema)  # pydantic's names, unknown there
+
+
 def test_the_api_answers_in_english_when_asked(world, client):
     response = post(Client(headers={"Accept-Language": "en"}), "/api/v1/auth/token", {"username": "x", "password": "y"})
     assert response.json()["detail"] == "Wrong username or password."
