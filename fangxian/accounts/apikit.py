@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination
 from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, BeforeValidator, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from fangxian.lib.ids import MAX_ID
@@ -180,6 +180,24 @@ def batch_item(schema: type[S], raw: Any) -> S:
         return schema.model_validate(raw)
     except ValidationError as exc:
         raise Refused(field_errors(exc.errors())) from None
+
+
+def not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError(_("Cannot be null: leave it out to keep what is stored."))
+    return value
+
+
+NotNull = BeforeValidator(not_null)
+
+
+class Patch(Input):
+    """A change to a record: only the fields sent change, a field that is not one of these is
+    refused, and so is a null where the record cannot be without the value. Such a field is
+    declared `Annotated[type, NotNull] = None`: left out it is unset (unchanged); sent as null
+    it is refused. A field whose model stores null takes `type | None`, null meaning none."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):

@@ -22,6 +22,7 @@ from .models import Person, Post
 
 MAX_DAYS = 31
 MAX_HOURS_WEEK = 84
+MAX_PROJECT_PEOPLE = 10_000
 # The page's choice of shifts: start hour and length of each.
 PRESETS = {"6x4": [(h, 4) for h in range(0, 24, 4)], "day": [(8, 4), (12, 4), (16, 4)], "2x12": [(8, 12), (20, 12)]}
 TEXTS = {"phone": 20, "sending_unit": 100, "skills": 200, "languages": 100, "team": 100}
@@ -192,11 +193,21 @@ def clean_roster(data: Mapping[str, Any]) -> dict[str, Any]:
             starts_on = None
     if starts_on is None or not EARLIEST <= starts_on <= LATEST:
         errors.add("starts_on", _("The start is not a date."))
-    days = whole(data.get("days", 7) or 7, 1, MAX_DAYS)
+    # Left empty on the page: a week. A 0 is a value out of range like any other.
+    days = 7 if data.get("days") in (None, "") else whole(data["days"], 1, MAX_DAYS)
     if days is None:
         errors.add("days", _("A roster covers 1 to %(n)s days.") % {"n": MAX_DAYS})
     errors.raise_any()
     return {"starts_on": starts_on, "days": days}
+
+
+def people_needed(raw: Any) -> int:
+    """How many people a volunteer project needs, as typed: empty means one; 0, a word or more
+    than MAX_PROJECT_PEOPLE is refused (ValueError), never read as one."""
+    needed = 1 if raw in (None, "") else whole(raw, 1, MAX_PROJECT_PEOPLE)
+    if needed is None:
+        raise ValueError(raw)
+    return needed
 
 
 def roster_data(post: QueryDict) -> dict[str, Any]:

@@ -152,6 +152,16 @@ def test_accepted_volunteers_join_the_roster(world, crew, client_for):
     assert newcomer.active and newcomer.id in {m.id for m in problem.members}
 
 
+@pytest.mark.parametrize("headcount", ["0", "-3", "五", "99999999"])
+def test_a_project_needing_no_people_or_an_impossible_number_is_refused_not_made_one(world, client_for, headcount):
+    today = str(timezone.localdate())
+    form = {"community": world.xiangchang.id, "title": "核酸检测秩序", "starts_on": today, "ends_on": today}
+    page = client_for("secretary").post("/duty/projects/", form | {"headcount": headcount}, follow=True)
+    assert "项目需要标题、日期和人数" in page.content.decode() and not Project.objects.exists()
+    client_for("secretary").post("/duty/projects/", form | {"headcount": ""})
+    assert Project.objects.get().headcount == 1
+
+
 def test_the_coordinator_signs_someone_up_with_their_availability(world, client_for):
     client_for("secretary").post(
         "/duty/people/",
