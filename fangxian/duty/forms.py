@@ -21,6 +21,7 @@ from fangxian.accounts.apikit import EARLIEST, LATEST
 from .models import Person, Post
 
 MAX_DAYS = 31
+MAX_PATTERNS = 24  # a shift starting at every hour of the day
 MAX_HOURS_WEEK = 84
 MAX_PROJECT_PEOPLE = 10_000
 # The page's choice of shifts: start hour and length of each.
@@ -134,7 +135,8 @@ def person_data(post: QueryDict) -> dict[str, Any]:
 
 
 def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A post and its daily shifts: each starts at 0-23, lasts 1-24 hours, for 1-50 people."""
+    """A post and its daily shifts, at most 24 and none listed twice: each starts at 0-23,
+    lasts 1-24 hours, for 1-50 people."""
     errors = Errors()
     name = required(data, "name", 100, _("A post needs a name."), errors)
     kind = choice(data, "kind", Post.Kind.values, Post.Kind.GATE, errors)
@@ -142,6 +144,10 @@ def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
     raw = data.get("patterns")
     if not isinstance(raw, list) or not raw:
         errors.add("patterns", _("A post needs at least one shift."))
+        raw = []
+    elif len(raw) > MAX_PATTERNS:
+        # Each pattern is a shift on every day of a roster: 10,000 of them made 10,010 shifts a day.
+        errors.add("patterns", _("A post has at most %(n)s shifts a day.") % {"n": MAX_PATTERNS})
         raw = []
     for item in raw:
         item = item if isinstance(item, Mapping) else {}
@@ -157,6 +163,8 @@ def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
             pattern
             | {need: flag(item.get(need, False)) for need in ("needs_health", "adults_only", "needs_experienced")}
         )
+    if len({tuple(sorted(p.items())) for p in patterns}) < len(patterns):
+        errors.add("patterns", _("The same shift is listed twice: ask for more people in one instead."))
     errors.raise_any()
     return {"name": name, "kind": kind, "patterns": patterns}
 
