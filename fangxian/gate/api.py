@@ -175,8 +175,13 @@ def post_for(request, gate_id: Id) -> GatePost:
 def clean_time(at: datetime.datetime) -> datetime.datetime:
     if timezone.is_naive(at):
         raise ValueError(_("The scan time needs its time zone, like 2020-02-01T08:00:00+08:00."))
-    if at > timezone.now() + datetime.timedelta(seconds=settings.SCAN_FUTURE_TOLERANCE_SECONDS):
+    now = timezone.now()
+    if at > now + datetime.timedelta(seconds=settings.SCAN_FUTURE_TOLERANCE_SECONDS):
         raise ValueError(_("The scan time is in the future: check the phone's clock."))
+    if at < now - datetime.timedelta(days=settings.SCAN_MAX_AGE_DAYS):
+        raise ValueError(
+            _("The scan time is more than %(n)s days ago: check the phone's clock.") % {"n": settings.SCAN_MAX_AGE_DAYS}
+        )
     return at
 
 
@@ -355,8 +360,8 @@ def scan_batch(request, data: BatchIn):
         if item.gate_id not in gates:
             try:
                 gates[item.gate_id] = post_for(request, item.gate_id)
-            except HttpError:
-                gates[item.gate_id] = _("You are not posted to this gate.")
+            except HttpError as refused:  # told as a single scan is: another community's gate is not found
+                gates[item.gate_id] = str(refused)
         if isinstance(gates[item.gate_id], str):
             slots[index] = {"client_id": str(item.client_id), "error": gates[item.gate_id]}
             continue
