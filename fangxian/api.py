@@ -1,5 +1,6 @@
 """The JSON API: one NinjaAPI, each app's router mounted here, OpenAPI at /api/v1/openapi.json."""
 
+import ninja.errors
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -10,7 +11,7 @@ from ninja.errors import AuthenticationError
 from ninja.security import django_auth
 
 from fangxian.accounts.api import router as accounts_router
-from fangxian.accounts.apikit import BearerAuth, ErrorOut
+from fangxian.accounts.apikit import BearerAuth, ErrorOut, field_errors
 from fangxian.accounts.guards import CheckedJSON, does_not_fit
 from fangxian.duty.api import router as duty_router
 from fangxian.gate.api import router as gate_router
@@ -21,7 +22,7 @@ from fangxian.watch.api import router as watch_router
 
 # What the shared layers may answer for any operation, besides what each declares itself.
 SHARED_ANSWERS = {
-    "400": "The request cannot be read: NUL characters, broken Unicode or JSON, unreadable form data.",
+    "400": "The request cannot be read: NUL characters, broken Unicode, a body that is not JSON (a form, for one).",
     "401": "Not logged in: send Authorization: Bearer <token>.",
     "403": "The role may not do this here (or a browser session sent no CSRF token).",
     "404": "Not found, or not yours to see.",
@@ -30,6 +31,19 @@ SHARED_ANSWERS = {
 
 
 class FangxianAPI(NinjaAPI):
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ninja.errors.ValidationErrorContext]
+    ) -> ninja.errors.ValidationError:
+        """Each error located as the client names the field: `name`, not `body.data.name` (the
+        body's fields without the view's parameter that holds them), `limit`, not `query.limit`."""
+        errors = []
+        for context in error_contexts:
+            holder = getattr(context.model, "__read_from_single_attr__", None)
+            for e in super().validation_error_from_error_contexts([context]).errors:
+                loc = e["loc"][1:]  # the source: body, query or path
+                errors.append(e | {"loc": loc[1:] if holder and loc[:1] == (holder,) else loc})
+        return ninja.errors.ValidationError(errors)
+
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         """Every operation lists what the layers in front of it can answer: 400 from the guard,
         401 when it needs a login, 403 when it changes something (the role, or the CSRF check
@@ -88,6 +102,12 @@ def not_found(request, exc):
 def invalid(request, exc: ValidationError):
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": detail}, status=422)
+
+
+@api.exception_handler(ninja.errors.ValidationError)
+def refused(request, exc: ninja.errors.ValidationError):
+    """422 for what the schemas refuse, keyed by field like the refusals of our own rules."""
+    return api.create_response(request, {"detail": field_errors(exc.errors)}, status=422)
 
 
 @api.exception_handler(IntegrityError)

@@ -238,6 +238,9 @@ RETENTION_DAYS = env_int("FANGXIAN_RETENTION_DAYS", 30)
 FEVER_AT_TENTHS = env_int("FANGXIAN_FEVER_AT_TENTHS", 373, minimum=350)
 # A scan dated further ahead than this (clock drift of a gate phone) is refused.
 SCAN_FUTURE_TOLERANCE_SECONDS = env_int("FANGXIAN_SCAN_FUTURE_TOLERANCE_SECONDS", 300)
+# A scan dated further back than this is refused: an offline phone syncs within a day, and an
+# older time is a phone's clock gone wrong (1970-01-01 judged a permit not yet issued "expired").
+SCAN_MAX_AGE_DAYS = env_int("FANGXIAN_SCAN_MAX_AGE_DAYS", 30, minimum=1)
 # A gate page warns when its offline trust bundle is older than this.
 BUNDLE_STALE_HOURS = env_int("FANGXIAN_BUNDLE_STALE_HOURS", 12, minimum=1)
 API_TOKEN_DAYS = env_int("FANGXIAN_API_TOKEN_DAYS", 30, minimum=1)

@@ -129,3 +129,26 @@ def test_a_secret_key_file_named_but_missing_or_empty_stops_the_start(tmp_path, 
         env_file("SECRET_KEY_FILE", tmp_path / "default")
     monkeypatch.delenv("SECRET_KEY_FILE")
     assert env_file("SECRET_KEY_FILE", tmp_path / "default") == ""  # no file made yet: DEBUG decides
+
+
+@pytest.mark.parametrize("path", ["/api/v1/no-such-thing", "/api/v1/residents/", "/api/v2/residents", "/api/"])
+def test_an_address_the_api_does_not_have_answers_json_in_the_users_language(world, api_for, path):
+    client = api_for("secretary")
+    response = client.get(path)
+    assert response.status_code == 404 and response["Content-Type"] == "application/json"
+    assert "接口" in response.json()["detail"]
+    english = client.get(path, headers={"accept-language": "en"})
+    assert english.json()["detail"].startswith("The API has no such address")
+
+
+def test_a_method_the_api_does_not_take_there_answers_json_with_what_it_takes(world, api_for):
+    client = api_for("secretary")
+    response = client.put("/api/v1/permits", "{}", content_type="application/json")
+    assert response.status_code == 405 and response["Content-Type"] == "application/json"
+    assert (
+        response["Allow"] == "POST"
+        and "PUT" in response.json()["detail"]
+        and "只接受 POST" in response.json()["detail"]
+    )
+    english = client.delete("/api/v1/residents", headers={"accept-language": "en"})
+    assert english.status_code == 405 and english.json()["detail"].startswith("DELETE is not taken here")

@@ -11,6 +11,7 @@ from django.utils import timezone
 from conftest import trusting
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Pass
+from fangxian.places.models import Building
 
 HUGE = "9" * 25  # beyond 64 bits
 EDGE = "0001-01-01T00:00:00+14:00"  # falls off the calendar when turned into UTC
@@ -25,6 +26,10 @@ def gate(world):
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
     gate.keepers.add(world.users["gate_keeper"])
     return trusting(gate, world.yongan)
+
+
+def words(response) -> str:
+    return json.dumps(response.json(), ensure_ascii=False)
 
 
 def scan(gate, **fields):
@@ -177,3 +182,148 @@ def test_an_unreadable_census_visit_costs_only_itself(world, api_for):
         "results"
     ]
     assert "visit_id" in answers[0] and "error" in answers[1]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/token", "/api/v1/residents", "/api/v1/gate/scans", "/api/v1/permits"])
+def test_a_form_posted_to_the_api_is_400_in_the_users_language(world, api_for, path):
+    client = api_for("secretary")
+    response = client.post(path, {"username": "x", "password": "y"})  # multipart/form-data
+    assert response.status_code == 400 and "JSON" in response.json()["detail"] and "接口" in response.json()["detail"]
+    english = client.post(path, {"username": "x"}, headers={"accept-language": "en"})
+    assert english.status_code == 400 and english.json()["detail"].startswith("The API reads JSON only")
+
+
+def test_a_multipart_body_is_refused_even_when_it_holds_json(world, api_for):
+    body = json.dumps({"username": "secretary", "password": "x"})
+    response = api_for("secretary").post("/api/v1/auth/token", body, content_type="multipart/form-data")
+    assert response.status_code == 400 and response.json()["detail"].startswith("接口只接受 JSON")
+
+
+def test_a_form_sent_with_patch_is_refused_in_the_same_words(world, api_for):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    client = api_for("secretary")
+    path = f"/api/v1/residents/{world.resident(world.xiangchang).id}"
+    response = client.patch(path, encode_multipart(BOUNDARY, {"name": "x"}), content_type=MULTIPART_CONTENT)
+    assert response.status_code == 400
+    assert response.json()["detail"] == client.post("/api/v1/residents", {"name": "x"}).json()["detail"]
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u200f", "\u202e", "\u2060", "\u2066", "\ufeff"])
+def test_invisible_characters_are_refused_by_the_api_naming_the_field(world, api_for, invisible):
+    client = api_for("secretary")
+    building = {"community_id": world.xiangchang.id, "number": f"99{invisible}", "floors": 3}
+    response = post(client, "/api/v1/buildings", building)
+    assert response.status_code == 422 and "看不见的字符" in response.json()["detail"]["number"][0]
+    room = {"building_id": world.building(world.xiangchang).id, "floor": 1, "room": f"{invisible}101"}
+    response = post(client, "/api/v1/dwellings", room)
+    assert response.status_code == 422 and list(response.json()["detail"]) == ["room"]
+    assert not Building.objects.filter(number__startswith="99").exists()
+
+
+def test_invisible_characters_are_refused_in_page_forms_and_queries(world, client_for):
+    client = client_for("secretary")
+    building = world.building(world.xiangchang)
+    form = {"number": "1\u200b", "name": "", "kind": building.kind, "floors": 3, "entrances": 2, "grid": ""}
+    page = client.post(f"/places/buildings/{building.id}/edit/", form)
+    assert page.status_code == 400
+    assert client.get("/people/residents/?q=%E2%80%AE101").status_code == 400
+    building.refresh_from_db()
+    assert building.number == "1"
+
+
+PYDANTIC_WORDS = ("Input should", "Field required", "Value error", "validation error", "input_value", "pydantic")
+
+
+def in_our_words(response) -> bool:
+    return not any(w in words(response) for w in PYDANTIC_WORDS)
+
+
+@pytest.mark.parametrize(
+    "body, field, chinese, english",
+    [
+        ({"tags": 5}, "tags", "应为列表", "A list"),
+        ({"shoe": 42}, "shoe", "不接受这一项", "Not a field this takes"),
+        ({"dwelling_id": "abc"}, "dwelling_id", "应为整数", "A whole number"),
+        ({"dwelling_id": int(HUGE)}, "dwelling_id", "不能大于 9223372036854775807", "At most 9223372036854775807"),
+        ({"sex": "MM"}, "sex", "最多 1 个字", "At most 1 characters"),
+        ({"phone": "1\x0038"}, "phone", "无法保存的字符", "cannot be stored"),
+        ([], "__all__", "应为对象", "An object"),
+    ],
+)
+def test_a_refused_value_is_told_per_field_in_the_users_language(world, api_for, body, field, chinese, english):
+    client = api_for("secretary")
+    path = f"/api/v1/residents/{world.resident(world.xiangchang).id}"
+    response = post(client, path, body, "patch")
+    assert response.status_code == 422 and list(response.json()["detail"]) == [field]
+    assert chinese in response.json()["detail"][field][0] and in_our_words(response)
+    response = client.patch(path, json.dumps(body), content_type="application/json", headers={"accept-language": "en"})
+    assert english in response.json()["detail"][field][0] and in_our_words(response)
+
+
+def test_query_path_and_nested_fields_are_named_as_the_client_sends_them(world, api_for):
+    client = api_for("secretary")
+    response = client.get("/api/v1/residents?limit=abc&dwelling_id=0")
+    assert response.json()["detail"] == {"limit": ["应为整数，例如 3。"], "dwelling_id": ["不能小于 1。"]}
+    assert client.get("/api/v1/residents/abc").json()["detail"] == {"resident_id": ["应为整数，例如 3。"]}
+    post_ = {"community_id": world.xiangchang.id, "name": "南门", "patterns": [{"start": 8}, 5]}
+    detail = post(client, "/api/v1/duty/posts", post_).json()["detail"]
+    assert detail == {"patterns.0.hours": ["必须提供。"], "patterns.1": ['应为对象，例如 {"name": "…"}。']}
+    assert post(client, "/api/v1/residents", None).json()["detail"] == {"__all__": ['应为对象，例如 {"name": "…"}。']}
+
+
+def test_our_own_refusals_inside_a_schema_are_told_without_a_prefix(world, gate, api_for):
+    response = post(api_for("gate_keeper"), "/api/v1/gate/scans", scan(gate, scanned_at="2020-02-01T08:00:00"))
+    assert response.json()["detail"] == {"scanned_at": ["时间需要带时区，例如 2020-02-01T08:00:00+08:00。"]}
+
+
+def test_each_bad_item_of_a_batch_is_told_in_the_users_language_without_internals(world, gate, api_for):
+    from fangxian.watch import census
+
+    items = [5, None, [], {"dwelling_id": "x"}]
+    campaign = census.create(
+        world.xiangchang, "第一轮", timezone.localdate(), timezone.localdate(), [world.building(world.xiangchang)], None
+    )
+    response = post(api_for("secretary"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": items})
+    errors = [r["error"] for r in response.json()["results"]]
+    assert errors[:3] == [{"__all__": ['应为对象，例如 {"name": "…"}。']}] * 3 and in_our_words(response)
+    assert set(errors[3]) == {"dwelling_id", "outcome", "client_id", "visited_at"}
+    assert errors[3]["client_id"] == ["必须提供。"]
+    scans = [5, None, [], scan(gate, code="FX1:\x00"), {"gate_id": "x", "client_id": "y"}]
+    response = post(api_for("gate_keeper"), "/api/v1/gate/scans/batch", {"scans": scans})
+    errors = [r["error"] for r in response.json()["results"]]
+    assert errors[:3] == ['应为对象，例如 {"name": "…"}。'] * 3 and in_our_words(response)
+    assert errors[3] == "code: 请求中含有无法保存的字符（NUL 或损坏的 Unicode）。"
+    assert errors[4].startswith("gate_id: 应为整数，例如 3。; client_id: 应为 UUID")
+
+
+@pytest.mark.parametrize("number", [True, False, 1.5])
+def test_true_false_and_fractions_are_not_ids(world, api_for, number):
+    resident = world.resident(world.xiangchang)
+    response = post(api_for("secretary"), f"/api/v1/residents/{resident.id}", {"dwelling_id": number}, "patch")
+    assert response.json()["detail"] == {"dwelling_id": ["应为整数，例如 3。"]}
+    resident.refresh_from_db()
+    assert resident.dwelling == world.dwelling(world.xiangchang)
+
+
+def test_true_is_not_a_number_of_days_hours_people_or_floors(world, api_for):
+    from fangxian.watch import observations
+
+    client, community = api_for("secretary"), world.xiangchang.id
+    observation = observations.start(world.resident(world.xiangchang), "home", timezone.localdate(), None)
+    refused = {
+        "/api/v1/duty/rosters": ({"community_id": community, "starts_on": "2020-02-01", "days": True}, "days"),
+        "/api/v1/duty/posts": (
+            {"community_id": community, "name": "南门", "patterns": [{"start": 8, "hours": True}]},
+            "patterns.0.hours",
+        ),
+        "/api/v1/duty/people": (
+            {"community_id": community, "name": "王", "availability": {"0": [True]}},
+            "availability.0.0",
+        ),
+        "/api/v1/buildings": ({"community_id": community, "number": "9", "floors": True}, "floors"),
+        f"/api/v1/observations/{observation.id}/extend": ({"days": True, "reason": "同住人确诊"}, "days"),
+    }
+    for path, (body, field) in refused.items():
+        response = post(client, path, body)
+        assert response.status_code == 422 and list(response.json()["detail"]) == [field], path

@@ -4,7 +4,9 @@ types that keep what a client sends inside what the databases can hold."""
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any, NoReturn
+import re
+from collections.abc import Callable, Iterable
+from typing import Annotated, Any, NoReturn, TypeVar
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -13,17 +15,32 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination
+from ninja.schema import DjangoGetter
 from ninja.security import HttpBearer
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from fangxian.lib.ids import MAX_ID
 
 from .guards import unreadable
 from .models import AccessVersion, ApiToken, token_digest
 
+
+def not_true_or_false(value: Any) -> Any:
+    # pydantic reads JSON's true as 1 and false as 0 ({"dwelling_id": true} moved a resident to
+    # dwelling 1): an id, a count or a number of days comes as a number, or is refused.
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "not a whole number")  # told in our words by WORDS
+    return value
+
+
+# Every whole number the API takes: JSON's true and false are not numbers. (Bounds go before
+# the validator, as in Id: after it, the OpenAPI would show them as "ge"/"le", unknown there.)
+NOT_TRUE_OR_FALSE = BeforeValidator(not_true_or_false)
+Whole = Annotated[int, NOT_TRUE_OR_FALSE]
 # A row id as both databases store it (64-bit): a larger number is refused with 422 at the
 # door instead of overflowing inside SQLite or PostgreSQL.
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), NOT_TRUE_OR_FALSE]
 # Dates and times people and phones send: a real calendar range, so that arithmetic on them
 # (an observation's end, a time-zone shift) cannot fall off the calendar.
 EARLIEST = datetime.date(1900, 1, 1)
@@ -51,20 +68,136 @@ class Page(LimitOffsetPagination):
     """Every list pages by limit and offset, bounded so that no number overflows a query."""
 
     class Input(Schema):
-        limit: int = Field(100, ge=1, le=500)
-        offset: int = Field(0, ge=0, le=10_000_000)
+        limit: Whole = Field(100, ge=1, le=500)
+        offset: Whole = Field(0, ge=0, le=10_000_000)
 
 
 class Input(Schema):
-    """Every input the API takes: text that no database can store (a NUL character, broken
-    Unicode), anywhere inside it, refuses the whole item with 422. A batch validates each of
-    its items on its own, so such an item costs only itself."""
+    """Every input the API takes: an object (anything else is refused as not one) in which
+    text that no database can store (a NUL character, broken Unicode) or that hides what it
+    says (an invisible character), anywhere inside a field, refuses the item with 422 naming
+    the field. A batch validates each of its items on its own, so such an item costs only
+    itself."""
 
-    @model_validator(mode="after")
-    def storable_text(self) -> Any:
-        if unreadable(self.__dict__):  # nested Inputs have checked themselves
-            raise ValueError(_("The request contains a character that cannot be stored (NUL or broken Unicode)."))
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def an_object(cls, value: Any) -> Any:
+        # A Schema reads anything through its attributes (ninja hands it over wrapped in a
+        # DjangoGetter): 5, null or [] would be an object lacking every field. An input comes
+        # from JSON, and is an object or is refused as not one.
+        if not isinstance(value._obj if isinstance(value, DjangoGetter) else value, dict):
+            raise ValueError(an_object())
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def storable_text(cls, value: Any) -> Any:
+        why = unreadable(value)  # nested Inputs have checked themselves
+        if why:
+            raise ValueError(why)
+        return value
+
+
+def expected_values(ctx: dict) -> str:
+    # pydantic lists them in English ("'a', 'b' or 'c'"); the values themselves are ours.
+    return ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+
+
+def an_object() -> str:
+    return _('An object, like {"name": "…"}.')
+
+
+def kinds(names: str, words: Callable[[dict], str]) -> dict[str, Callable[[dict], str]]:
+    return dict.fromkeys(names.split(), words)
+
+
+# What is wrong, by pydantic's error type, in the user's language: pydantic's own wording is
+# English and names its internals. Our own ValueErrors (value_error) are told as they are.
+WORDS: dict[str, Callable[[dict], str]] = {
+    "missing": lambda ctx: _("Required."),
+    "extra_forbidden": lambda ctx: _("Not a field this takes."),
+    **kinds("int_type int_parsing int_parsing_size int_from_float", lambda ctx: _("A whole number, like 3.")),
+    **kinds(
+        "float_type float_parsing decimal_type decimal_parsing finite_number decimal_max_digits "
+        "decimal_max_places decimal_whole_digits",
+        lambda ctx: _("A number, like 36.6."),
+    ),
+    **kinds("bool_type bool_parsing", lambda ctx: _("true or false.")),
+    **kinds("string_type string_sub_type string_unicode", lambda ctx: _("A text, in quotes.")),
+    **kinds("list_type tuple_type set_type frozen_set_type iterable_type", lambda ctx: _("A list, like [1, 2].")),
+    **kinds("dict_type model_type model_attributes_type dataclass_type", lambda ctx: an_object()),
+    **kinds("uuid_type uuid_parsing uuid_version", lambda ctx: _("A UUID, like 123e4567-e89b-42d3-a456-426614174000.")),
+    **kinds(
+        "date_type date_parsing date_from_datetime_parsing date_from_datetime_inexact",
+        lambda ctx: _("A date, like 2020-02-01."),
+    ),
+    **kinds(
+        "datetime_type datetime_parsing datetime_from_date_parsing datetime_object_invalid timezone_aware",
+        lambda ctx: _("A date and time with its time zone, like 2020-02-01T08:00:00+08:00."),
+    ),
+    "greater_than_equal": lambda ctx: _("At least %(limit)s.") % {"limit": ctx["ge"]},
+    "greater_than": lambda ctx: _("More than %(limit)s.") % {"limit": ctx["gt"]},
+    "less_than_equal": lambda ctx: _("At most %(limit)s.") % {"limit": ctx["le"]},
+    "less_than": lambda ctx: _("Less than %(limit)s.") % {"limit": ctx["lt"]},
+    "string_too_short": lambda ctx: (
+        _("Cannot be empty.") if ctx["min_length"] == 1 else _("At least %(n)s characters.") % {"n": ctx["min_length"]}
+    ),
+    "string_too_long": lambda ctx: _("At most %(n)s characters.") % {"n": ctx["max_length"]},
+    "too_short": lambda ctx: _("At least %(n)s items.") % {"n": ctx["min_length"]},
+    "too_long": lambda ctx: _("At most %(n)s items.") % {"n": ctx["max_length"]},
+    **kinds("enum literal_error", lambda ctx: _("One of: %(values)s.") % {"values": expected_values(ctx)}),
+    **kinds("value_error assertion_error", lambda ctx: str(ctx.get("error", ""))),
+}
+
+
+def field_errors(errors: Iterable[dict]) -> dict[str, list[str]]:
+    """pydantic's errors as {field: [what is wrong]} in the user's language, fields named as the
+    client sends them (`patterns.2.start`); what is wrong with an item as a whole is `__all__`."""
+    detail: dict[str, list[str]] = {}
+    for e in errors:
+        words = WORDS.get(e["type"])
+        message = (words(e.get("ctx", {})) if words else "") or _("Not a value this takes.")
+        messages = detail.setdefault(".".join(str(part) for part in e["loc"]) or "__all__", [])
+        if message not in messages:
+            messages.append(message)
+    return detail
+
+
+class Refused(Exception):
+    """One item of a batch that cannot be taken; `errors` says why, keyed by field."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+S = TypeVar("S", bound="Input")
+
+
+def batch_item(schema: type[S], raw: Any) -> S:
+    """One item of a batch checked on its own, or Refused."""
+    try:
+        return schema.model_validate(raw)
+    except ValidationError as exc:
+        raise Refused(field_errors(exc.errors())) from None
+
+
+def not_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError(_("Cannot be null: leave it out to keep what is stored."))
+    return value
+
+
+NotNull = BeforeValidator(not_null)
+
+
+class Patch(Input):
+    """A change to a record: only the fields sent change, a field that is not one of these is
+    refused, and so is a null where the record cannot be without the value. Such a field is
+    declared `Annotated[type, NotNull] = None`: left out it is unset (unchanged); sent as null
+    it is refused. A field whose model stores null takes `type | None`, null meaning none."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class ErrorOut(Schema):

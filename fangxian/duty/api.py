@@ -3,7 +3,7 @@
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
-from fangxian.accounts.apikit import Day, Id, Input, answers, error, not_found
+from fangxian.accounts.apikit import Day, Id, Input, Whole, answers, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, visible
 from fangxian.jobs import running
 from fangxian.jobs.api import job_out
@@ -25,12 +25,12 @@ class PersonIn(Input):
     kind: str = Person.Kind.VOLUNTEER
     level: str = ""
     sending_unit: str = ""
-    birth_year: int | None = None
+    birth_year: Whole | None = None
     skills: str = ""
     languages: str = ""
-    availability: dict[str, list[int]] = {}
-    preferred: dict[str, list[int]] = {}
-    max_hours_week: int = 40
+    availability: dict[str, list[Whole]] = {}
+    preferred: dict[str, list[Whole]] = {}
+    max_hours_week: Whole = 40
     is_new: bool = True
     team: str = ""  # a duty team's name; made on first use
     leader: bool = False  # leads that team
@@ -48,9 +48,9 @@ class PersonOut(Schema):
 
 
 class PatternIn(Input):
-    start: int
-    hours: int
-    headcount: int = 2
+    start: Whole
+    hours: Whole
+    headcount: Whole = 2
     needs_health: bool = False
     adults_only: bool = False
     needs_experienced: bool = False
@@ -73,7 +73,7 @@ class PostOut(Schema):
 class RosterIn(Input):
     community_id: Id
     starts_on: Day
-    days: int = 7
+    days: Whole = 7
 
 
 def roster_out(roster: Roster, job: Job | None = None) -> dict:

@@ -21,7 +21,9 @@ from fangxian.accounts.apikit import EARLIEST, LATEST
 from .models import Person, Post
 
 MAX_DAYS = 31
+MAX_PATTERNS = 24  # a shift starting at every hour of the day
 MAX_HOURS_WEEK = 84
+MAX_PROJECT_PEOPLE = 10_000
 # The page's choice of shifts: start hour and length of each.
 PRESETS = {"6x4": [(h, 4) for h in range(0, 24, 4)], "day": [(8, 4), (12, 4), (16, 4)], "2x12": [(8, 12), (20, 12)]}
 TEXTS = {"phone": 20, "sending_unit": 100, "skills": 200, "languages": 100, "team": 100}
@@ -133,7 +135,8 @@ def person_data(post: QueryDict) -> dict[str, Any]:
 
 
 def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A post and its daily shifts: each starts at 0-23, lasts 1-24 hours, for 1-50 people."""
+    """A post and its daily shifts, at most 24 and none listed twice: each starts at 0-23,
+    lasts 1-24 hours, for 1-50 people."""
     errors = Errors()
     name = required(data, "name", 100, _("A post needs a name."), errors)
     kind = choice(data, "kind", Post.Kind.values, Post.Kind.GATE, errors)
@@ -141,6 +144,10 @@ def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
     raw = data.get("patterns")
     if not isinstance(raw, list) or not raw:
         errors.add("patterns", _("A post needs at least one shift."))
+        raw = []
+    elif len(raw) > MAX_PATTERNS:
+        # Each pattern is a shift on every day of a roster: 10,000 of them made 10,010 shifts a day.
+        errors.add("patterns", _("A post has at most %(n)s shifts a day.") % {"n": MAX_PATTERNS})
         raw = []
     for item in raw:
         item = item if isinstance(item, Mapping) else {}
@@ -156,6 +163,8 @@ def clean_post(data: Mapping[str, Any]) -> dict[str, Any]:
             pattern
             | {need: flag(item.get(need, False)) for need in ("needs_health", "adults_only", "needs_experienced")}
         )
+    if len({tuple(sorted(p.items())) for p in patterns}) < len(patterns):
+        errors.add("patterns", _("The same shift is listed twice: ask for more people in one instead."))
     errors.raise_any()
     return {"name": name, "kind": kind, "patterns": patterns}
 
@@ -192,11 +201,21 @@ def clean_roster(data: Mapping[str, Any]) -> dict[str, Any]:
             starts_on = None
     if starts_on is None or not EARLIEST <= starts_on <= LATEST:
         errors.add("starts_on", _("The start is not a date."))
-    days = whole(data.get("days", 7) or 7, 1, MAX_DAYS)
+    # Left empty on the page: a week. A 0 is a value out of range like any other.
+    days = 7 if data.get("days") in (None, "") else whole(data["days"], 1, MAX_DAYS)
     if days is None:
         errors.add("days", _("A roster covers 1 to %(n)s days.") % {"n": MAX_DAYS})
     errors.raise_any()
     return {"starts_on": starts_on, "days": days}
+
+
+def people_needed(raw: Any) -> int:
+    """How many people a volunteer project needs, as typed: empty means one; 0, a word or more
+    than MAX_PROJECT_PEOPLE is refused (ValueError), never read as one."""
+    needed = 1 if raw in (None, "") else whole(raw, 1, MAX_PROJECT_PEOPLE)
+    if needed is None:
+        raise ValueError(raw)
+    return needed
 
 
 def roster_data(post: QueryDict) -> dict[str, Any]:

@@ -349,7 +349,7 @@ def projects(request: HttpRequest) -> HttpResponse:
                 else Project.Kind.GATE_DUTY,
                 starts_on=datetime.date.fromisoformat(request.POST.get("starts_on", "")),
                 ends_on=datetime.date.fromisoformat(request.POST.get("ends_on", "")),
-                headcount=max(1, int(request.POST.get("headcount", "1") or 1)),
+                headcount=forms.people_needed(request.POST.get("headcount")),
             )
         except (KeyError, ValueError):
             messages.error(request, _("A project needs a title, dates and how many people."))

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from django.http import JsonResponse
@@ -17,7 +18,17 @@ from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 
-from fangxian.accounts.apikit import Id, Input, Moment, access_version, answers, error, not_found
+from fangxian.accounts.apikit import (
+    Id,
+    Input,
+    Moment,
+    Refused,
+    access_version,
+    answers,
+    batch_item,
+    error,
+    not_found,
+)
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
 from fangxian.people.temperature import clean_temperature, is_fever
@@ -164,8 +175,13 @@ def post_for(request, gate_id: Id) -> GatePost:
 def clean_time(at: datetime.datetime) -> datetime.datetime:
     if timezone.is_naive(at):
         raise ValueError(_("The scan time needs its time zone, like 2020-02-01T08:00:00+08:00."))
-    if at > timezone.now() + datetime.timedelta(seconds=settings.SCAN_FUTURE_TOLERANCE_SECONDS):
+    now = timezone.now()
+    if at > now + datetime.timedelta(seconds=settings.SCAN_FUTURE_TOLERANCE_SECONDS):
         raise ValueError(_("The scan time is in the future: check the phone's clock."))
+    if at < now - datetime.timedelta(days=settings.SCAN_MAX_AGE_DAYS):
+        raise ValueError(
+            _("The scan time is more than %(n)s days ago: check the phone's clock.") % {"n": settings.SCAN_MAX_AGE_DAYS}
+        )
     return at
 
 
@@ -315,10 +331,9 @@ def keep(p: Pass) -> Pass:
 def scan(request, data: ScanIn):
     post = post_for(request, data.gate_id)
     try:
-        clean_time(data.scanned_at)
-        clean_temperature(data.temperature)
-    except ValueError as exc:
-        error(str(exc), 422)
+        checked(data)
+    except Refused as exc:
+        raise ValidationError(exc.errors) from None
     [answer] = record_scans(request, post, [data])
     if "error" in answer:
         error(answer["error"], 409)
@@ -337,17 +352,16 @@ def scan_batch(request, data: BatchIn):
     gates: dict[int, GatePost | str] = {}
     for index, raw in enumerate(data.scans):
         try:
-            item = ScanIn.model_validate(raw)
-            clean_time(item.scanned_at)
-            clean_temperature(item.temperature)
-        except ValueError as exc:  # pydantic's ValidationError is a ValueError too
+            item = batch_item(ScanIn, raw)
+            checked(item)
+        except Refused as exc:
             slots[index] = {"client_id": raw.get("client_id") if isinstance(raw, dict) else None, "error": short(exc)}
             continue
         if item.gate_id not in gates:
             try:
                 gates[item.gate_id] = post_for(request, item.gate_id)
-            except HttpError:
-                gates[item.gate_id] = _("You are not posted to this gate.")
+            except HttpError as refused:  # told as a single scan is: another community's gate is not found
+                gates[item.gate_id] = str(refused)
         if isinstance(gates[item.gate_id], str):
             slots[index] = {"client_id": str(item.client_id), "error": gates[item.gate_id]}
             continue
@@ -360,11 +374,25 @@ def scan_batch(request, data: BatchIn):
     return {"results": slots}
 
 
-def short(exc: Exception) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return "; ".join(f"{'.'.join(str(x) for x in e['loc'])}: {e['msg']}" for e in errors())
-    return str(exc)
+def checked(scan: ScanIn) -> None:
+    """What a scan's schema cannot say: its time and its temperature are possible."""
+    for key, check, value in (
+        ("scanned_at", clean_time, scan.scanned_at),
+        ("temperature", clean_temperature, scan.temperature),
+    ):
+        try:
+            check(value)
+        except ValueError as exc:
+            raise Refused({key: [str(exc)]}) from None
+
+
+def short(refused: Refused) -> str:
+    """A batch's error in one line, as the gate page shows it: `field: what is wrong; …`."""
+    return "; ".join(
+        message if key == "__all__" else f"{key}: {message}"
+        for key, messages in refused.errors.items()
+        for message in messages
+    )
 
 
 @router.post("/gate/visitors", response=answers({200: PassOut}, 404, 409))

@@ -1,7 +1,7 @@
 """The verdict on a scanned code, the same words for the API and the gate page.
 
-Order of seriousness: forged, unknown_issuer, not_accepted_here, revoked, expired,
-under_observation, fever, admit. `reasons` lists every finding, so a revoked permit carried
+Order of seriousness: forged, unknown_issuer, not_accepted_here, revoked, not_yet_valid,
+expired, under_observation, fever, admit. `reasons` lists every finding, so a revoked permit carried
 by someone with a fever reports both. A permit of a community that has not granted this gate
 its trust is `not_accepted_here` and nothing more: whether it is revoked, expired or its
 holder under observation is that community's business, and the answer names no holder."""
@@ -26,6 +26,7 @@ ORDER = [
     Verdict.UNKNOWN_ISSUER,
     Verdict.NOT_ACCEPTED_HERE,
     Verdict.REVOKED,
+    Verdict.NOT_YET_VALID,
     Verdict.EXPIRED,
     Verdict.UNDER_OBSERVATION,
     Verdict.FEVER,
@@ -134,7 +135,9 @@ def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, ro
             else:
                 if row["revoked_at"] is not None:
                     findings.append(Verdict.REVOKED)
-                if not parsed.permit.valid_from <= at <= parsed.permit.valid_until:
+                if at < parsed.permit.valid_from:
+                    findings.append(Verdict.NOT_YET_VALID)
+                elif at > parsed.permit.valid_until:
                     findings.append(Verdict.EXPIRED)
                 if row["under_observation"]:
                     findings.append(Verdict.UNDER_OBSERVATION)

@@ -168,6 +168,7 @@ class Verdict(models.TextChoices):
     UNKNOWN_ISSUER = "unknown_issuer", _("unknown issuer")
     NOT_ACCEPTED_HERE = "not_accepted_here", _("not accepted here")
     REVOKED = "revoked", _("revoked")
+    NOT_YET_VALID = "not_yet_valid", _("not yet valid")
     EXPIRED = "expired", _("expired")
     UNDER_OBSERVATION = "under_observation", _("under observation")
     REFUSED = "refused", _("refused")

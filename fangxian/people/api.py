@@ -1,14 +1,14 @@
 """Residents under /api/v1/: masked by default, revealed one field at a time and audited."""
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
-from fangxian.accounts.apikit import Id, Input, answers, error
+from fangxian.accounts.apikit import Id, Input, NotNull, Patch, answers, error
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
 from fangxian.places.models import Dwelling
 
@@ -53,21 +53,20 @@ class ResidentIn(Input):
     tags: list[str] = []
 
 
-class ResidentPatch(Input):
-    """Only the fields sent change; a field that is not one of these is refused."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    dwelling_id: Id | None = None
-    name: str | None = Field(None, max_length=50)
-    sex: str | None = Field(None, max_length=1)
-    id_type: str | None = Field(None, max_length=20)
-    id_number: str | None = Field(None, max_length=40)
+class ResidentPatch(Patch):
+    # A resident always lives in a dwelling: moving out is its own step (the resident's page,
+    # which records the move), never a null dwelling. Only the birth date may be none (a
+    # document that does not give it; a mainland ID number gives its own).
+    dwelling_id: Annotated[Id, NotNull] = None
+    name: Annotated[str, NotNull] = Field(None, max_length=50)
+    sex: Annotated[str, NotNull] = Field(None, max_length=1)
+    id_type: Annotated[str, NotNull] = Field(None, max_length=20)
+    id_number: Annotated[str, NotNull] = Field(None, max_length=40)
     birth_date: str | None = Field(None, max_length=20)
-    phone: str | None = Field(None, max_length=30)
-    relation: str | None = Field(None, max_length=20)
-    residence: str | None = Field(None, max_length=30)
-    tags: list[str] | None = Field(None, max_length=20)
+    phone: Annotated[str, NotNull] = Field(None, max_length=30)
+    relation: Annotated[str, NotNull] = Field(None, max_length=20)
+    residence: Annotated[str, NotNull] = Field(None, max_length=30)
+    tags: Annotated[list[str], NotNull] = Field(None, max_length=20)
 
 
 class RevealIn(Input):
@@ -132,7 +131,7 @@ def update_resident(request, resident_id: Id, data: ResidentPatch):
         "tags": resident.tag_list,
         "dwelling_id": resident.dwelling_id,
     }
-    merged = current | data.dict(exclude_unset=True, exclude_none=True)
+    merged = current | data.dict(exclude_unset=True)
     dwelling = editable_dwelling(request, merged["dwelling_id"])
     values = clean_resident(merged, instance=resident)
     return save_resident(values, dwelling, request.user, instance=resident)

@@ -66,7 +66,15 @@ def clean_resident(data: dict, instance: Resident | None = None, today: datetime
         errors["sex"] = [_("The sex is required.")]
     birth = data.get("birth_date")
     attempt("birth_date", fields.clean_date, "" if birth is None else str(birth), BIRTH_DATE, today)
-    values["birth_date"] = id_birth or values.get("birth_date")
+    given = values.get("birth_date")
+    # A mainland ID number carries the birth date: another one typed beside it is refused, not
+    # dropped unseen. The one on record is let be (a form shows it while the number is corrected).
+    if id_birth and given and given not in (id_birth, getattr(instance, "birth_date", None)):
+        errors["birth_date"] = [
+            _("The birth date comes from the ID number (%(date)s): leave it empty, or correct the ID number.")
+            % {"date": id_birth}
+        ]
+    values["birth_date"] = id_birth or given
     attempt("phone", fields.clean_phone, str(data.get("phone") or ""))
     for key, choices, default in CHOICES:
         value = data.get(key) or getattr(instance, key, None) or default

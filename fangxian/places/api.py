@@ -1,12 +1,14 @@
 """Communities, buildings and dwellings: readable by every role that sees the territory,
 writable by the roles that keep the registry, scoped like the pages."""
 
+from typing import Annotated
+
 from django.db.models import Count
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import Id, Input, answers, error, not_found
+from fangxian.accounts.apikit import Id, Input, NotNull, Patch, Whole, answers, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, holds_place, visible
 
 from .models import Building, Community, Dwelling, Grid, Street
@@ -31,9 +33,9 @@ class CommunityIn(Input):
     name_en: str = Field("", max_length=100)
 
 
-class CommunityPatch(Input):
-    name_zh: str | None = Field(None, min_length=1, max_length=100)
-    name_en: str | None = Field(None, max_length=100)
+class CommunityPatch(Patch):
+    name_zh: Annotated[str, NotNull] = Field(None, min_length=1, max_length=100)
+    name_en: Annotated[str, NotNull] = Field(None, max_length=100)
 
 
 class GridIn(Input):
@@ -56,18 +58,18 @@ class BuildingIn(Input):
     number: str = Field(..., min_length=1, max_length=30)
     name: str = Field("", max_length=100)
     kind: Building.Kind = Building.Kind.RESIDENTIAL
-    floors: int = Field(..., ge=1, le=200)
-    entrances: int = Field(1, ge=1, le=50)
+    floors: Whole = Field(..., ge=1, le=200)
+    entrances: Whole = Field(1, ge=1, le=50)
     grid_id: Id | None = None
 
 
-class BuildingPatch(Input):
-    number: str | None = Field(None, min_length=1, max_length=30)
-    name: str | None = Field(None, max_length=100)
-    kind: Building.Kind | None = None
-    floors: int | None = Field(None, ge=1, le=200)
-    entrances: int | None = Field(None, ge=1, le=50)
-    grid_id: Id | None = None
+class BuildingPatch(Patch):
+    number: Annotated[str, NotNull] = Field(None, min_length=1, max_length=30)
+    name: Annotated[str, NotNull] = Field(None, max_length=100)
+    kind: Annotated[Building.Kind, NotNull] = None
+    floors: Annotated[Whole, NotNull] = Field(None, ge=1, le=200)
+    entrances: Annotated[Whole, NotNull] = Field(None, ge=1, le=50)
+    grid_id: Id | None = None  # null takes the building out of its grid
 
 
 class BuildingOut(Schema):
@@ -83,8 +85,8 @@ class BuildingOut(Schema):
 
 class DwellingIn(Input):
     building_id: Id
-    entrance: int = Field(1, ge=1, le=50)
-    floor: int = Field(..., ge=-5, le=200)
+    entrance: Whole = Field(1, ge=1, le=50)
+    floor: Whole = Field(..., ge=-5, le=200)
     room: str = Field(..., min_length=1, max_length=20)
 
 
@@ -132,7 +134,7 @@ def update_community(request, community_id: Id, data: CommunityPatch):
     community = get_visible_or_404(request.user, Can.VIEW_PLACES, Community.objects.all(), pk=community_id)
     if not holds_place(request.user, Can.MANAGE_TERRITORY, "community", community.pk):
         error(_("Your role may not rename this community."), 403)
-    for key, value in data.dict(exclude_unset=True, exclude_none=True).items():
+    for key, value in data.dict(exclude_unset=True).items():
         setattr(community, key, value)
     community.save()
     return annotated_communities().get(pk=community.pk)
@@ -196,8 +198,7 @@ def create_building(request, data: BuildingIn):
 def update_building(request, building_id: Id, data: BuildingPatch):
     building = get_visible_or_404(request.user, Can.VIEW_PLACES, Building.objects.all(), pk=building_id)
     editable_community(request, building.community_id)
-    # A null grid takes the building out of its grid; a null anything else changes nothing.
-    changes = {k: v for k, v in data.dict(exclude_unset=True).items() if v is not None or k == "grid_id"}
+    changes = data.dict(exclude_unset=True)
     check_grid(building.community, changes.get("grid_id"))
     if (
         "number" in changes

@@ -3,6 +3,7 @@ evening numbers under /api/v1/."""
 
 import datetime
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import Day, Id, Input, Moment, answers, error, not_found
+from fangxian.accounts.apikit import Day, Id, Input, Moment, Refused, Whole, answers, batch_item, error, not_found
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.places.models import Building, Community
@@ -44,7 +45,7 @@ class ObservationIn(Input):
     resident_id: Id
     kind: str = Observation.Kind.HOME
     start: Day
-    policy: int | None = None
+    policy: Id | None = None
     facility: str = Field("", max_length=100)
     room: str = Field("", max_length=20)
     arrival_id: Id | None = None
@@ -63,7 +64,8 @@ class ObservationOut(Schema):
 
 
 class ReportIn(Input):
-    temperature: float | str | None = None
+    # A number or its text ("36.6"): one type, so that a refusal names the field and no more.
+    temperature: Decimal | None = None
     symptoms: list[str] = []
 
 
@@ -78,7 +80,7 @@ class ReportOut(Schema):
 
 
 class ExtendIn(Input):
-    days: int
+    days: Whole
     reason: str = Field("", max_length=200)
     approved_by: str = Field("", max_length=50)
 
@@ -313,9 +315,9 @@ def record_visits(request, campaign_id: Id, data: VisitsIn):
     good = []
     for index, raw in enumerate(data.visits):
         try:
-            item = VisitIn.model_validate(raw)
-        except ValueError as exc:
-            slots[index] = {"client_id": raw.get("client_id") if isinstance(raw, dict) else None, "error": str(exc)}
+            item = batch_item(VisitIn, raw)
+        except Refused as exc:
+            slots[index] = {"client_id": raw.get("client_id") if isinstance(raw, dict) else None, "error": exc.errors}
             continue
         if item.dwelling_id not in allowed:
             slots[index] = {

@@ -133,3 +133,19 @@ def test_an_offline_gate_stops_a_resident_under_observation(live_server, world, 
     phone.click("#manual button")
     phone.wait_for_selector("#verdict[data-verdict=under_observation]:not([hidden])")
     assert "居家观察中" in phone.inner_text("#verdict-word")
+
+
+def test_the_page_says_a_permit_is_not_yet_valid_as_the_server_does(live_server, world, gate, phone):
+    from django.utils import timezone
+
+    tomorrow = timezone.now() + timezone.timedelta(days=1)
+    code = permits.issue(world.resident(world.xiangchang), None, now=tomorrow).code
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.context.set_offline(True)
+    phone.fill("#code", code)
+    phone.click("#manual button")
+    phone.wait_for_selector("#verdict[data-verdict=not_yet_valid]:not([hidden])")
+    assert "尚未生效" in phone.inner_text("#verdict-word")
+    phone.context.set_offline(False)
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
+    assert list(Pass.objects.values_list("verdict", flat=True)) == ["not_yet_valid"]

@@ -78,6 +78,19 @@ def test_an_impossible_shift_pattern_is_refused(world, api_for, pattern):
     assert response.status_code == 422 and not Post.objects.exists()
 
 
+def test_a_post_has_at_most_a_shift_per_hour_and_none_twice(world, api_for):
+    client, body = api_for("secretary"), {"community_id": world.xiangchang.id, "name": "岗"}
+    many = post(client, "/api/v1/duty/posts", body | {"patterns": [{"start": 8, "hours": 4}] * 10_000})
+    assert many.status_code == 422 and many.json()["detail"]["patterns"] == ["每个岗位每天最多 24 个班次。"]
+    twice = post(
+        client, "/api/v1/duty/posts", body | {"patterns": [{"start": 8, "hours": 4}, {"start": 8, "hours": 4}]}
+    )
+    assert twice.status_code == 422 and "重复" in twice.json()["detail"]["patterns"][0]
+    assert not Post.objects.exists()
+    every_hour = [{"start": h, "hours": 1} for h in range(24)]
+    assert post(client, "/api/v1/duty/posts", body | {"patterns": every_hour}).status_code == 201
+
+
 @pytest.mark.needs("pango", "fonts", "pdftotext")
 def test_a_published_shift_is_checked_in_and_out_and_counts_hours(world, crew, api_for, client_for):
     roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
@@ -150,6 +163,16 @@ def test_accepted_volunteers_join_the_roster(world, crew, client_for):
     newcomer.refresh_from_db()
     problem = planning.problem_for(planning.create(world.xiangchang, timezone.localdate(), 1, None), timezone.now())
     assert newcomer.active and newcomer.id in {m.id for m in problem.members}
+
+
+@pytest.mark.parametrize("headcount", ["0", "-3", "五", "99999999"])
+def test_a_project_needing_no_people_or_an_impossible_number_is_refused_not_made_one(world, client_for, headcount):
+    today = str(timezone.localdate())
+    form = {"community": world.xiangchang.id, "title": "核酸检测秩序", "starts_on": today, "ends_on": today}
+    page = client_for("secretary").post("/duty/projects/", form | {"headcount": headcount}, follow=True)
+    assert "项目需要标题、日期和人数" in page.content.decode() and not Project.objects.exists()
+    client_for("secretary").post("/duty/projects/", form | {"headcount": ""})
+    assert Project.objects.get().headcount == 1
 
 
 def test_the_coordinator_signs_someone_up_with_their_availability(world, client_for):

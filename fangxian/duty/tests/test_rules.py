@@ -95,19 +95,20 @@ def test_a_shift_the_rules_refuse_is_refused_by_page_and_api_alike(world, client
     assert not Post.objects.exists()
 
 
-def test_a_roster_too_long_is_refused_by_page_and_api_alike(world, client_for, api_for):
+@pytest.mark.parametrize("days", [40, 0])
+def test_a_roster_of_days_out_of_range_is_refused_by_page_and_api_alike(world, client_for, api_for, days):
     Post.objects.create(community=world.xiangchang, name="南门").patterns.create(start=8, hours=4)
     starts_on = str(timezone.localdate() + datetime.timedelta(days=1))
     words = api_refusal(
         api_for("secretary"),
         "/api/v1/duty/rosters",
-        {"community_id": world.xiangchang.id, "starts_on": starts_on, "days": 40},
+        {"community_id": world.xiangchang.id, "starts_on": starts_on, "days": days},
         "days",
     )
     page_says(
         client_for("secretary"),
         "/duty/",
-        {"community": world.xiangchang.id, "starts_on": starts_on, "days": "40"},
+        {"community": world.xiangchang.id, "starts_on": starts_on, "days": str(days)},
         words,
     )
     assert not Roster.objects.exists()

@@ -97,6 +97,29 @@ def test_an_expired_permit_is_refused(world, gate, api_for):
     assert scan(api_for("gate_keeper"), gate, row.code).json()["verdict"] == "expired"
 
 
+def test_a_permit_scanned_before_it_is_valid_is_not_yet_valid_not_expired(world, gate, api_for):
+    tomorrow = timezone.now() + datetime.timedelta(days=1)
+    row = permits.issue(world.resident(world.xiangchang), None, now=tomorrow)
+    answer = scan(api_for("gate_keeper"), gate, row.code, at=timezone.now()).json()
+    assert (answer["verdict"], answer["reasons"]) == ("not_yet_valid", ["not_yet_valid"])
+
+
+@pytest.mark.parametrize("at", ["1970-01-01T00:00:00+00:00", "2000-01-01T08:00:00+08:00"])
+def test_a_scan_dated_long_ago_is_refused_not_judged(world, gate, api_for, at):
+    body = {"gate_id": gate.id, "code": issued(world).code, "client_id": str(uuid.uuid4()), "scanned_at": at}
+    response = api_for("gate_keeper").post("/api/v1/gate/scans", json.dumps(body), content_type="application/json")
+    assert response.status_code == 422 and "30 天前" in response.json()["detail"]["scanned_at"][0]
+    assert not Pass.objects.exists()
+
+
+def test_how_long_ago_a_scan_may_be_dated_is_a_setting(world, gate, api_for, settings):
+    settings.SCAN_MAX_AGE_DAYS = 2
+    code = issued(world).code
+    old = scan(api_for("gate_keeper"), gate, code, at=timezone.now() - datetime.timedelta(days=3))
+    assert old.status_code == 422 and "2 天前" in old.json()["detail"]["scanned_at"][0]
+    assert scan(api_for("gate_keeper"), gate, code, at=timezone.now() - datetime.timedelta(days=1)).status_code == 200
+
+
 def test_a_key_of_one_community_cannot_sign_for_another(world, gate, api_for):
     key = SigningKey.current(world.liulichang)
     payload = codec.Permit(issued(world).pk, world.xiangchang.code, "张*明", "1-1-101", 0, 2**40, b"")
@@ -137,7 +160,7 @@ def test_a_mistyped_temperature_is_refused(world, gate, api_for, temperature):
 
 def test_a_scan_dated_a_day_ahead_is_refused(world, gate, api_for):
     response = scan(api_for("gate_keeper"), gate, issued(world).code, at=timezone.now() + datetime.timedelta(days=1))
-    assert response.status_code == 422 and "未来" in response.json()["detail"]
+    assert response.status_code == 422 and "未来" in response.json()["detail"]["scanned_at"][0]
 
 
 def test_a_huge_code_is_refused(world, gate, api_for):
@@ -242,6 +265,29 @@ def test_a_batch_from_someone_not_posted_stores_nothing(world, gate, api_for):
         .json()["results"]
     )
     assert "error" in results[0] and not Pass.objects.exists()
+
+
+def test_a_gate_the_keeper_may_not_use_is_told_alike_in_a_batch_and_alone(world, gate, api_for):
+    elsewhere = Gate.objects.create(community=world.liulichang, name="琉璃厂东门")
+    unposted = Gate.objects.create(community=world.xiangchang, name="北门")
+    for other in (elsewhere, unposted):
+        alone = scan(api_for("gate_keeper"), other, issued(world).code)
+        item = {
+            "gate_id": other.id,
+            "code": "",
+            "client_id": str(uuid.uuid4()),
+            "scanned_at": timezone.now().isoformat(),
+        }
+        batch = api_for("gate_keeper").post(
+            "/api/v1/gate/scans/batch", json.dumps({"scans": [item]}), content_type="application/json"
+        )
+        assert batch.json()["results"][0]["error"] == alone.json()["detail"]
+    unknown = {"gate_id": 999999, "code": "", "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    batch = api_for("gate_keeper").post(
+        "/api/v1/gate/scans/batch", json.dumps({"scans": [unknown]}), content_type="application/json"
+    )
+    assert batch.json()["results"][0]["error"] == scan(api_for("gate_keeper"), elsewhere, "").json()["detail"]
+    assert not Pass.objects.exists()
 
 
 def test_a_typed_permit_number_is_judged_from_the_stored_code(world, gate, api_for):

@@ -110,6 +110,47 @@ def test_unknown_patch_fields_are_refused(world, api_for):
     assert response.status_code == 422
 
 
+def patch(client, path, body):
+    return client.patch(path, data=json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("field", ["dwelling_id", "name", "sex", "id_type", "id_number", "phone", "tags"])
+def test_a_null_the_resident_cannot_be_without_is_refused_not_ignored(world, api_for, field):
+    resident = world.resident(world.xiangchang)
+    response = patch(api_for("secretary"), f"/api/v1/residents/{resident.id}", {field: None})
+    assert response.status_code == 422 and "null" in response.json()["detail"][field][0]
+    assert not Move.objects.exists() and Resident.objects.get(pk=resident.pk).name == resident.name
+
+
+def test_a_null_birth_date_clears_it_where_the_document_does_not_give_it(world, api_for):
+    resident = world.resident(world.xiangchang)
+    Resident.objects.filter(pk=resident.pk).update(id_type="passport", id_number="E1", birth_date="1985-05-05")
+    response = patch(api_for("secretary"), f"/api/v1/residents/{resident.id}", {"birth_date": None})
+    assert response.status_code == 200 and Resident.objects.get(pk=resident.pk).birth_date is None
+
+
+def test_a_birth_date_other_than_the_id_numbers_is_refused_not_ignored(world, api_for):
+    resident = world.resident(world.xiangchang)
+    path = f"/api/v1/residents/{resident.id}"
+    response = patch(api_for("secretary"), path, {"birth_date": "1985-05-05"})
+    assert response.status_code == 422 and "取自身份证号码（1950-03-01）" in response.json()["detail"]["birth_date"][0]
+    assert patch(api_for("secretary"), path, {"birth_date": "1950-03-01"}).status_code == 200
+    body = {
+        "dwelling_id": resident.dwelling_id,
+        "name": "王芳",
+        "id_number": "110102194912310020",
+        "birth_date": "1949-12-30",
+    }
+    assert post(api_for("secretary"), "/api/v1/residents", body).json()["detail"]["birth_date"]
+
+
+def test_correcting_the_id_number_takes_its_birth_date_over_the_one_on_record(world, api_for):
+    resident = world.resident(world.xiangchang)
+    changes = {"id_number": "110102194912310020", "sex": "F", "birth_date": str(resident.birth_date)}
+    response = patch(api_for("secretary"), f"/api/v1/residents/{resident.id}", changes)
+    assert response.status_code == 200 and response.json()["birth_date"] == "1949-12-31"
+
+
 def test_api_reveal_is_audited(world, api_for):
     resident = world.resident(world.xiangchang)
     response = post(api_for("community_worker"), f"/api/v1/residents/{resident.id}/reveal", {"field": "phone"})
@@ -153,6 +194,13 @@ def test_the_openapi_document_names_each_answer_once(client):
 
     json.loads(client.get("/api/v1/openapi.json").content, object_pairs_hook=no_repeats)
     assert repeated == []
+
+
+def test_the_openapi_gives_every_bound_in_its_own_words(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    dwelling = schema["components"]["schemas"]["ResidentIn"]["properties"]["dwelling_id"]
+    assert (dwelling["minimum"], dwelling["maximum"]) == (1, 2**63 - 1)
+    assert '"ge"' not in json.dumps(schema) and '"le"' not in json.dumps(schema)  # pydantic's names, unknown there
 
 
 def test_the_api_answers_in_english_when_asked(world, client):

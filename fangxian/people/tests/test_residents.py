@@ -45,6 +45,12 @@ def test_a_wrong_check_digit_is_explained_in_chinese_on_the_form(world, client_f
     assert not Resident.objects.filter(name="王芳").exists()
 
 
+def test_a_birth_date_the_id_number_contradicts_is_explained_on_the_form(world, client_for):
+    response = client_for("secretary").post("/people/residents/new/", form_data(world, birth_date="1985-05-05"))
+    assert "出生日期取自身份证号码（1949-12-31）" in response.content.decode()
+    assert not Resident.objects.filter(name="王芳").exists()
+
+
 def test_a_grid_worker_cannot_register_into_another_grid(world, client_for):
     response = client_for("grid_worker").post(
         "/people/residents/new/", form_data(world, building=world.building(world.xiangchang, "2").id)

@@ -48,3 +48,23 @@ def test_the_buildings_list_exports_for_the_secretary_not_the_gate_keeper(world,
     response = client_for("secretary").get(f"/places/communities/{world.xiangchang.id}/?format=xlsx")
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert client_for("gate_keeper").get(f"/places/communities/{world.xiangchang.id}/?format=xlsx").status_code == 403
+
+
+def patch(client, path, body):
+    return client.patch(path, json.dumps(body), content_type="application/json")
+
+
+def test_a_building_patch_refuses_a_null_it_cannot_hold_and_a_null_grid_takes_it_out(world, api_for):
+    building = world.building(world.xiangchang)
+    path = f"/api/v1/buildings/{building.id}"
+    for body in ({"number": None}, {"floors": None}, {"kind": None}, {"shoe": 1}):
+        response = patch(api_for("secretary"), path, body)
+        assert response.status_code == 422 and list(response.json()["detail"]) == list(body)
+    assert patch(api_for("secretary"), path, {"grid_id": None}).status_code == 200
+    assert Building.objects.get(pk=building.pk).grid is None and Building.objects.get(pk=building.pk).number == "1"
+
+
+def test_a_community_patch_refuses_a_null_name(world, api_for):
+    response = patch(api_for("street_admin"), f"/api/v1/communities/{world.xiangchang.id}", {"name_zh": None})
+    assert response.status_code == 422 and "null" in response.json()["detail"]["name_zh"][0]
+    assert Community.objects.get(pk=world.xiangchang.pk).name_zh == "香厂路社区"

@@ -9,7 +9,7 @@
   const STALE_MS = Number(root.dataset.staleHours) * 3600 * 1000;
   const CSRF = root.dataset.csrf;
   const WORDS = JSON.parse(document.getElementById("verdict-words").textContent);
-  const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "expired", "under_observation", "fever"];
+  const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "not_yet_valid", "expired", "under_observation", "fever"];
   const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
   const SAME_CODE_PAUSE_MS = 4000;
   const BATCH = 5000;
@@ -170,7 +170,8 @@
           holder = env.permit;
           if (trust.revoked.has(env.permit.id)) found.push("revoked");
           const now = Date.now() / 1000;
-          if (now < env.permit.from || now > env.permit.until) found.push("expired");
+          if (now < env.permit.from) found.push("not_yet_valid");
+          else if (now > env.permit.until) found.push("expired");
           if (trust.observed.has(env.permit.id)) found.push("under_observation");
         }
       }
