@@ -7,6 +7,7 @@ number; building + entrance + room; ID document), so importing the same file twi
 
 from __future__ import annotations
 
+import hashlib
 import operator
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -140,6 +141,7 @@ class Report:
     changes: list[dict] = field(default_factory=list)  # the first changed records, field by field
     absent: list[str] = field(default_factory=list)  # optional columns not in the file: left as they are
     plan: dict = field(default_factory=dict)  # {"created": n, "updated": n, "unchanged": n}, before writing
+    digest: str = ""  # the plan itself, as `plan_digest`
     summary: dict = field(default_factory=dict)  # the same, once written
 
     @property
@@ -253,9 +255,10 @@ class Importer:
     choice_fields: tuple[str, ...] = ()  # shown by their label
     unique_column: str  # where a key given twice is reported
 
-    def __init__(self, community: Community, present: set[str]):
+    def __init__(self, community: Community, present: set[str], lock: bool = False):
         self.community = community
         self.present = present
+        self.lock = lock  # the records read are locked until the transaction ends: what is checked is written
         self.labels = {c.key: column_label(c) for c in self.columns}
         self.seen: dict = {}
         self.existing: dict = self.load_existing()
@@ -296,7 +299,7 @@ class Importer:
 
     def records(self, queryset, *key: str) -> dict:
         """The community's records by key, as dicts: a fifth of the cost of model instances."""
-        rows = queryset.values("id", *key, *self.fields)
+        rows = (queryset.select_for_update() if self.lock else queryset).values("id", *key, *self.fields)
         return {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: r for r in rows}
 
     def check_unique(self, row: RowChecker, key) -> None:
@@ -344,8 +347,8 @@ class BuildingImporter(Importer):
     choice_fields = ("kind",)
     unique_column = "number"
 
-    def __init__(self, community, present):
-        super().__init__(community, present)
+    def __init__(self, community, present, lock=False):
+        super().__init__(community, present, lock)
         self.kinds = fields.choice_lookup(Building.Kind)
         grids = Grid.objects.filter(community=community)
         self.grids = {g.code.lower(): g.id for g in grids}
@@ -393,9 +396,9 @@ class DwellingImporter(Importer):
     shown: ClassVar = {"floor": "floor"}
     unique_column = "room"
 
-    def __init__(self, community, present):
+    def __init__(self, community, present, lock=False):
         self.buildings = {b.number: b for b in Building.objects.filter(community=community)}
-        super().__init__(community, present)
+        super().__init__(community, present, lock)
 
     def load_existing(self):
         return self.records(Dwelling.objects.filter(community=self.community), "building_id", "entrance", "room")
@@ -478,8 +481,8 @@ class ResidentImporter(Importer):
     choice_fields = ("sex", "relation", "residence")
     unique_column = "id_number"
 
-    def __init__(self, community, present):
-        super().__init__(community, present)
+    def __init__(self, community, present, lock=False):
+        super().__init__(community, present, lock)
         self.labels["moved_out_on"] = str(_("moved out on"))
         self.id_types = fields.choice_lookup(Resident.IdType)
         self.sexes = fields.choice_lookup(Resident.Sex) | fields.EXTRA_SEX_WORDS
@@ -688,7 +691,19 @@ def insert_rows(model, rows: list[dict]) -> None:
             cursor.execute(head + "VALUES " + ", ".join([one] * len(batch)), [v for row in batch for v in values(row)])
 
 
-def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Importer | None, list[Plan]]:
+def plan_digest(plans: list[Plan]) -> str:
+    """What confirming will write, in one hash: each record's key, whether it is new (then what
+    it will hold), and each change from what is on record to what the file says. Two checks of
+    one file give the same digest exactly when they would write the same."""
+    digest = hashlib.sha256()
+    for plan in plans:
+        digest.update(repr((plan.key, plan.values if plan.current is None else plan.changes)).encode())
+    return digest.hexdigest()
+
+
+def check_file(
+    kind: str, community: Community, data: bytes, lock: bool = False
+) -> tuple[Report, Importer | None, list[Plan]]:
     report = Report()
     try:
         table = read_upload(data)
@@ -702,7 +717,7 @@ def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Im
         report.file_error = problem
         return report, None, []
     present = {k for k in keys if k is not None}
-    importer = IMPORTERS[kind](community, present)
+    importer = IMPORTERS[kind](community, present, lock)
     report.absent = [importer.labels[c.key] for c in columns if c.key not in present]
     positions = [(i, k) for i, k in enumerate(keys) if k is not None]
     plans = []
@@ -730,14 +745,24 @@ def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Im
     created = sum(1 for p in plans if p.current is None)
     updated = sum(1 for p in plans if p.changes)
     report.plan = {"created": created, "updated": updated, "unchanged": len(plans) - created - updated}
+    report.digest = plan_digest(plans)
     return report, importer, plans
 
 
-def run_import(kind: str, community: Community, data: bytes, apply: bool) -> Report:
-    """Checks the file and, when asked and every row is good, writes it in one transaction."""
-    report, importer, plans = check_file(kind, community, data)
-    if apply and report.ok:
-        with transaction.atomic():
+def run_import(kind: str, community: Community, data: bytes, apply: bool, seen: str | None = None) -> Report:
+    """Checks the file and, when asked and every row is good, writes it in one transaction.
+
+    `seen`: the digest of the plan the person confirmed. When the records the file touches
+    have changed since, so that the plan differs, nothing is written (`summary` stays empty)
+    and the report is the fresh preview."""
+    if not apply:
+        return check_file(kind, community, data)[0]
+    with transaction.atomic():
+        # Checked inside the transaction with the records locked (on PostgreSQL; SQLite's
+        # transactions take the whole database): nobody changes them between check and write.
+        # A record someone else creates meanwhile fails the unique constraints: IntegrityError.
+        report, importer, plans = check_file(kind, community, data, lock=True)
+        if report.ok and (seen is None or seen == report.digest):
             report.summary = importer.write(plans)
     return report
 

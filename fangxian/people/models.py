@@ -203,6 +203,8 @@ class ImportBatch(models.Model):
     error_count = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict)  # {"errors": [...], "preview": [...], "header": [...]}
     summary = models.JSONField(default=dict)  # {"created": n, "updated": n, "unchanged": n}
+    # The plan the preview showed, as `importing.plan_digest`: confirming writes only that plan.
+    plan_digest = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)

@@ -253,6 +253,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             row_count=report.rows,
             error_count=len(report.errors),
             report=report.as_json(),
+            plan_digest=report.digest,
             uploaded_by=request.user,
         )
         return redirect("people:import_preview", pk=batch.pk)
@@ -305,8 +306,11 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             if batch.status != ImportBatch.Status.PREVIEWED:
                 messages.error(request, _("This file has already been imported, or has errors."))
                 return redirect("people:import_preview", pk=pk)
-            # Checked again: the registry may have changed since the preview.
-            report = importing.run_import(batch.kind, batch.community, bytes(batch.data), apply=True)
+            # Checked again: the registry may have changed since the preview, and then only the
+            # plan she saw is written.
+            report = importing.run_import(
+                batch.kind, batch.community, bytes(batch.data), apply=True, seen=batch.plan_digest
+            )
             apply_report(request, batch, report)
     except IntegrityError:
         messages.error(request, _("The registry changed while importing; nothing was imported. Check the file again."))
@@ -316,7 +320,17 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Report) -> None:
     batch.report = report.as_json()
     batch.error_count = len(report.errors)
-    if report.ok:
+    if report.ok and not report.summary:
+        # Not what the preview showed: the fresh preview replaces it, to be looked at and confirmed.
+        batch.plan_digest = report.digest
+        messages.error(
+            request,
+            _(
+                "The registry changed after you checked this file, so nothing was imported. "
+                "Look at the changes below again and confirm."
+            ),
+        )
+    elif report.ok:
         batch.status = ImportBatch.Status.APPLIED
         batch.summary = report.summary
         batch.applied_at = batch.cleared_at = timezone.now()

@@ -414,3 +414,68 @@ def test_a_number_written_with_spaces_matches_its_record_and_keeps_what_the_file
     report = run_import("residents", world.xiangchang, spaced.encode(), apply=True)
     assert report.ok and report.summary == {"created": 0, "updated": 0, "unchanged": 1}
     assert Resident.objects.get(pk=before.pk).phone == "13812345678"
+
+
+# --- confirming writes what the preview showed -------------------------------------------------
+
+
+def row_of(resident: Resident, name: str | None = None) -> str:
+    d = resident.dwelling
+    return f"{d.building.number},{d.entrance},{d.room},{name or resident.name},{resident.id_number}\n"
+
+
+def confirm(client, batch: ImportBatch) -> str:
+    page = client.post(f"/people/import/{batch.id}/confirm/", follow=True).content.decode()
+    batch.refresh_from_db()
+    return page
+
+
+def test_a_resident_changed_after_the_preview_is_not_overwritten_and_the_fresh_preview_is_shown(
+    world, client_for, api_for
+):
+    listed, renamed = world.resident(world.xiangchang, "1"), world.resident(world.xiangchang, "2")
+    client = client_for("secretary")
+    batch = upload(client, world, "楼号,单元,房号,姓名,证件号码\n" + row_of(listed) + row_of(renamed, "王䶮"))
+    assert batch.report["plan"] == {"created": 0, "updated": 1, "unchanged": 1}
+    response = api_for("secretary").patch(
+        f"/api/v1/residents/{listed.id}", {"name": "王䶮二"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    page = confirm(client, batch)
+    assert Resident.objects.get(pk=listed.pk).name == "王䶮二"
+    assert Resident.objects.get(pk=renamed.pk).name == renamed.name  # nothing at all was written
+    assert batch.status == "previewed" and not batch.summary
+    assert "登记信息有了变化" in page and "修改 2" in page and "王䶮二" in page
+    assert not AuditEvent.objects.filter(action="import").exists()
+    # Seen now: confirming writes what the fresh preview showed.
+    confirm(client, batch)
+    assert batch.status == "applied" and batch.summary == {"created": 0, "updated": 2, "unchanged": 0}
+    assert Resident.objects.get(pk=listed.pk).name == listed.name
+
+
+NEW_RESIDENT = "楼号,单元,房号,姓名,证件号码\n1,1,101,王䶮,110102198001010033\n"
+
+
+def test_a_resident_registered_after_the_preview_said_new_is_not_overwritten(world, client_for, api_for):
+    dwelling = world.dwelling(world.xiangchang)
+    client = client_for("secretary")
+    batch = upload(client, world, NEW_RESIDENT)
+    assert batch.report["plan"] == {"created": 1, "updated": 0, "unchanged": 0}
+    response = api_for("secretary").post(
+        "/api/v1/residents",
+        {"dwelling_id": dwelling.id, "name": "王䶮三", "id_number": "110102198001010033"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201
+    page = confirm(client, batch)
+    assert list(Resident.objects.filter(id_number="110102198001010033").values_list("name", flat=True)) == ["王䶮三"]
+    assert batch.status == "previewed" and "登记信息有了变化" in page and "修改 1" in page
+
+
+def test_the_same_file_confirmed_twice_from_two_uploads_creates_each_resident_once(world, client_for):
+    client = client_for("secretary")
+    first, second = upload(client, world, NEW_RESIDENT), upload(client, world, NEW_RESIDENT)
+    confirm(client, first)
+    page = confirm(client, second)
+    assert first.status == "applied" and second.status == "previewed" and "不变 1" in page
+    assert Resident.objects.filter(id_number="110102198001010033").count() == 1
