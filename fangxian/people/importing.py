@@ -21,14 +21,14 @@ from django.utils.translation import gettext_lazy
 
 from fangxian.lib.masking import mask_phone
 from fangxian.lib.pinyin import initials
-from fangxian.lib.tabular import Limits, Table, TableError, read_table
+from fangxian.lib.tabular import MAX_COLUMNS, Limits, Table, TableError, read_table, write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import fields
 from .models import Emergency, ImportBatch, Move, Resident, Tag
 from .registry import clean_resident
 
-MAX_ERRORS_SHOWN = 1000
+MAX_ERRORS_SHOWN = 1000  # kept for the page; the rows with their errors name every one
 ERRORS_HEADER = ("错误说明", "errors")
 
 TABLE_MESSAGES = {
@@ -143,6 +143,7 @@ class Report:
     plan: dict = field(default_factory=dict)  # {"created": n, "updated": n, "unchanged": n}, before writing
     digest: str = ""  # the plan itself, as `plan_digest`
     summary: dict = field(default_factory=dict)  # the same, once written
+    error_report: bytes = b""  # the rows as uploaded with their errors (.xlsx), when there are any
 
     @property
     def ok(self) -> bool:
@@ -152,7 +153,8 @@ class Report:
         return {
             "header": [fields.quoted(h, PREVIEW_CELL_CHARS) for h in self.header],
             "file_error": self.file_error,
-            "errors": [[e.line, e.column, e.message] for e in self.errors],
+            "errors": [[e.line, e.column, e.message] for e in self.errors[:MAX_ERRORS_SHOWN]],
+            "error_lines": len({e.line for e in self.errors}),
             "preview": self.preview,
             "changes": self.changes,
             "absent": self.absent,
@@ -742,11 +744,29 @@ def check_file(
             )
     if report.rows == 0:
         report.file_error = TABLE_MESSAGES["empty"]({})
+    if report.errors:
+        report.error_report = error_report(table, report.errors)
     created = sum(1 for p in plans if p.current is None)
     updated = sum(1 for p in plans if p.changes)
     report.plan = {"created": created, "updated": updated, "unchanged": len(plans) - created - updated}
     report.digest = plan_digest(plans)
     return report, importer, plans
+
+
+def error_report(table: Table, errors: list[RowError]) -> bytes:
+    """The rows as uploaded with one more column saying what is wrong with each. Written by
+    the check, which holds the rows already: a download only sends it. The import ignores
+    that column, so the fixed file can be uploaded as it is."""
+    problems: dict[int, list[str]] = {}
+    for e in errors:
+        problems.setdefault(e.line, []).append(f"{e.column}: {e.message}")
+    # After the widest row, so that it is one column for every row; within Excel's columns.
+    width = min(max([len(table.header), *(len(cells) for _, cells in table.rows)]), MAX_COLUMNS - 1)
+    header = table.header[:width] + [""] * (width - len(table.header)) + [ERRORS_HEADER[0]]
+    rows = (
+        cells[:width] + [""] * (width - len(cells)) + ["；".join(problems.get(line, ()))] for line, cells in table.rows
+    )
+    return write_xlsx(header, rows, sheet_title="errors")
 
 
 def run_import(kind: str, community: Community, data: bytes, apply: bool, seen: str | None = None) -> Report:

@@ -201,7 +201,10 @@ class ImportBatch(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     row_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=dict)  # {"errors": [...], "preview": [...], "header": [...]}
+    report = models.JSONField(default=dict)  # {"errors": [the first...], "preview": [...], "header": [...]}
+    # The uploaded rows with an errors column, written once by the check that found them;
+    # personal data like `data`, and deleted with it.
+    error_report = models.BinaryField(default=b"", blank=True)
     summary = models.JSONField(default=dict)  # {"created": n, "updated": n, "unchanged": n}
     # The plan the preview showed, as `importing.plan_digest`: confirming writes only that plan.
     plan_digest = models.CharField(max_length=64, blank=True)

@@ -1,8 +1,10 @@
+import datetime
 import io
 import subprocess
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -479,3 +481,66 @@ def test_the_same_file_confirmed_twice_from_two_uploads_creates_each_resident_on
     page = confirm(client, second)
     assert first.status == "applied" and second.status == "previewed" and "不变 1" in page
     assert Resident.objects.filter(id_number="110102198001010033").count() == 1
+
+
+# --- the rows with their errors: written once, by the check ---------------------------------------
+
+BAD_ROWS = "楼号,单元,房号,姓名,证件号码\n" + "".join(f"1,1,101,张{n},11010219800101001{n}\n" for n in range(5))
+
+
+def error_column(content: bytes) -> list:
+    return [row[-1] for row in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)]
+
+
+def test_the_rows_with_their_errors_are_written_by_the_check_and_never_rebuilt_for_a_download(
+    world, client_for, monkeypatch
+):
+    from fangxian.people import importing
+
+    client = client_for("secretary")
+    batch = upload(client, world, BAD_ROWS)
+    assert bytes(batch.error_report)
+
+    def rebuilt(*args, **kwargs):
+        raise AssertionError("the report was rebuilt for a download")
+
+    monkeypatch.setattr(importing, "read_upload", rebuilt)
+    monkeypatch.setattr(importing, "write_xlsx", rebuilt)
+    first, second = (client.get(f"/people/import/{batch.id}/errors.xlsx") for _ in range(2))
+    assert first.status_code == second.status_code == 200 and first.content == bytes(batch.error_report)
+    assert AuditEvent.objects.filter(action="export", detail__list="import_errors").count() == 2
+
+
+def test_the_page_keeps_the_first_errors_and_the_download_flags_every_row(world, client_for, monkeypatch):
+    from fangxian.people import importing
+
+    monkeypatch.setattr(importing, "MAX_ERRORS_SHOWN", 2)
+    client = client_for("secretary")
+    batch = upload(client, world, BAD_ROWS)
+    assert batch.error_count == 5 and len(batch.report["errors"]) == 2
+    page = client.get(f"/people/import/{batch.id}/").content.decode()
+    assert "5 行中有 5 行出错" in page and "另有 3 条" in page
+    flagged = error_column(client.get(f"/people/import/{batch.id}/errors.xlsx").content)
+    assert flagged[0] == "错误说明" and len(flagged) == 6 and all(flagged[1:])
+
+
+def test_a_file_that_has_errors_only_when_confirmed_gets_its_rows_with_their_errors(world, client_for):
+    load_territory(world.xiangchang)
+    client = client_for("secretary")
+    batch = upload(client, world, "楼号,单元,房号,姓名,证件号码\n9,1,102,王䶮,110102198001010033\n")
+    assert batch.status == "previewed" and not bytes(batch.error_report)
+    Dwelling.objects.filter(building__number="9", room="102").delete()
+    confirm(client, batch)
+    assert batch.status == "invalid" and "不存在" in error_column(bytes(batch.error_report))[1]
+
+
+def test_the_rows_with_their_errors_are_deleted_with_the_upload(world, client_for):
+    load_territory(world.xiangchang)
+    client = client_for("secretary")
+    batch = upload(client, world, RESIDENTS.replace("110102198001010017", "110102198001010018"))
+    assert bytes(batch.error_report)
+    ImportBatch.objects.filter(pk=batch.pk).update(created_at=batch.created_at - datetime.timedelta(days=30))
+    call_command("purge_personal_data")
+    batch.refresh_from_db()
+    assert (bytes(batch.data), bytes(batch.error_report), batch.report) == (b"", b"", {})
+    assert client.get(f"/people/import/{batch.id}/errors.xlsx").status_code == 404
