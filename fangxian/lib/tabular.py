@@ -1,6 +1,7 @@
 """Reading the spreadsheets communities already have: .xlsx, and .csv in UTF-8, UTF-8 with
-a BOM or GB18030 (what Excel on a Chinese Windows writes), detected without asking; and
-writing .xlsx that no spreadsheet program mistakes for formulas.
+a BOM, GB18030 (what Excel on a Chinese Windows writes) or UTF-16 with its BOM (Excel's
+"Unicode text"), detected without asking; and writing .xlsx that no spreadsheet program
+mistakes for formulas.
 
 Uploads are hostile until proven otherwise: a workbook is walked as a zip, streamed, before
 anything parses it, and refused when it would unpack beyond `Limits`. Rows come back as
@@ -39,8 +40,9 @@ class Limits:
 
 
 class TableError(ValueError):
-    """`code`: empty, old_xls, not_spreadsheet, encoding, too_many_rows (limit),
-    too_many_cells (limit), cell_too_long (limit), too_large (limit_mb)."""
+    """`code`: empty, old_xls, not_spreadsheet (what: pdf, web_page, picture, document, or
+    none when unknown), damaged, encoding (line), too_many_rows (limit), too_many_cells
+    (limit), cell_too_long (limit), too_large (limit_mb)."""
 
     def __init__(self, code: str, **params: object):
         super().__init__(code)
@@ -69,27 +71,74 @@ def cell_text(value: object) -> str:
     return str(value).strip()
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# What people upload instead of a spreadsheet, told apart by its first bytes, so that they
+# hear what it is rather than a list of "unknown columns" read from it as text.
+SIGNATURES = (
+    (b"%PDF-", "pdf"),
+    (b"\x89PNG", "picture"),
+    (b"\xff\xd8\xff", "picture"),
+    (b"GIF8", "picture"),
+    (b"II*\x00", "picture"),
+    (b"MM\x00*", "picture"),
+    (b"{\\rtf", "document"),
+)
+PHOTO_BRANDS = (b"ftypheic", b"ftypheix", b"ftypheif", b"ftypmif1", b"ftypavif")  # phones' HEIC photos
+CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")  # never in text, some in any binary file
+
+
+def what_it_is(data: bytes) -> str | None:
+    """The kind of a file that is not a spreadsheet, when its first bytes say."""
+    for magic, what in SIGNATURES:
+        if data.startswith(magic):
+            return what
+    if data[4:12] in PHOTO_BRANDS or (data.startswith(b"RIFF") and data[8:12] == b"WEBP"):
+        return "picture"
+    # HTML (what some systems export as .xls) or XML: no list of people starts with "<".
+    if data[:1024].lstrip(UTF8_BOM + b" \t\r\n")[:1] == b"<":
+        return "web_page"
+    return None
+
+
+def decoded(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        raise TableError("encoding", line=data[: exc.start].decode(codec, errors="replace").count("\n") + 1) from None
+
+
+def mostly_utf8(data: bytes) -> bool:
+    """UTF-8 with a few damaged bytes, rather than GB18030, whose Chinese is almost never
+    valid UTF-8: more characters read than bytes refused."""
+    text = data.decode("utf-8", errors="replace")
+    refused = text.count("\ufffd")
+    return len(text) - len(text.encode("ascii", errors="ignore")) - refused > refused
+
+
 def decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+    if data.startswith(UTF16_BOMS):
+        return decoded(data, "utf-16")
+    if len(CONTROL_BYTES.findall(data, 0, 4096)) * 20 > min(len(data), 4096):
+        raise TableError("not_spreadsheet")  # binary: more than 5% control bytes
+    if data.startswith(UTF8_BOM):
+        return decoded(data[len(UTF8_BOM) :], "utf-8")
     try:
         return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030")
-    except UnicodeDecodeError:
-        raise TableError("encoding") from None
+    except UnicodeDecodeError as exc:
+        if mostly_utf8(data):
+            raise TableError("encoding", line=data.count(b"\n", 0, exc.start) + 1) from None
+    return decoded(data, "gb18030")
 
 
 def read_csv(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
-    if b"\x00" in data[:4096]:
-        raise TableError("not_spreadsheet")
+    text = decode(data)
+    if "\x00" in text:  # a few bad bytes in a text (no database stores a NUL)
+        raise TableError("encoding", line=text.count("\n", 0, text.index("\x00")) + 1)
     # Counted before anything is split: a quoted cell may hold a line break, so this only
     # ever overestimates the rows.
-    if data.count(b"\n") > limits.rows + 1:
+    if text.count("\n") > limits.rows + 1:
         raise TableError("too_many_rows", limit=limits.rows)
-    text = decode(data)
     first_line = text.split("\n", 1)[0]
     delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -116,10 +165,11 @@ REFERENCE = re.compile(rb'r="([A-Z]{0,3})(\d{0,10})"')
 
 
 def member_count(data: bytes) -> int:
-    """Read from the zip's last record, before zipfile lists (and allocates for) every entry."""
+    """Read from the zip's last record, before zipfile lists (and allocates for) every entry.
+    A zip without one was cut short: copied or uploaded only in part."""
     at = data.rfind(b"PK\x05\x06", max(0, len(data) - EOCD.size - 0xFFFF))
     if at < 0 or at + EOCD.size > len(data):
-        raise TableError("not_spreadsheet")
+        raise TableError("damaged")
     return int(EOCD.unpack_from(data, at)[4])
 
 
@@ -263,9 +313,10 @@ class PartScan:
             raise TableError("too_many_cells", limit=self.limits.cells)
 
 
-def check_workbook(data: bytes, limits: Limits) -> None:
-    """Streams every part of the zip once, in constant memory. Reading a part to its end
-    also checks its CRC, so a zip that lies about sizes is refused, not believed."""
+def check_workbook(data: bytes, limits: Limits) -> list[str]:
+    """Streams every part of the zip once, in constant memory, and returns their names.
+    Reading a part to its end also checks its CRC, so a zip that lies about sizes is refused
+    as damaged, not believed."""
     if member_count(data) > MAX_MEMBERS:
         raise TableError("not_spreadsheet")
     too_large = TableError("too_large", limit_mb=limits.unpacked_bytes // (1024 * 1024))
@@ -289,6 +340,7 @@ def check_workbook(data: bytes, limits: Limits) -> None:
                             raise too_large
                         scan.feed(chunk)
                 scan.feed(b"", end=True)
+            return [p.filename for p in parts]
     except (
         zipfile.BadZipFile,
         zipfile.LargeZipFile,
@@ -301,11 +353,21 @@ def check_workbook(data: bytes, limits: Limits) -> None:
     ) as exc:
         if isinstance(exc, TableError):
             raise
-        raise TableError("not_spreadsheet") from None
+        raise TableError("damaged") from None
+
+
+def unreadable_zip(names: list[str]) -> TableError:
+    """Why a zip that unpacks well is not read: a workbook's XML is damaged, or it is
+    another kind of document (Word and PowerPoint files are zips too)."""
+    if any(n.startswith("xl/") or n == "content.xml" for n in names):
+        return TableError("damaged")
+    if any(n.startswith(("word/", "ppt/")) for n in names):
+        return TableError("not_spreadsheet", what="document")
+    return TableError("not_spreadsheet")
 
 
 def read_xlsx(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
-    check_workbook(data, limits)
+    names = check_workbook(data, limits)
     # Imported here: CSV users never pay for it.
     from python_calamine import CalamineError, CalamineWorkbook
 
@@ -313,11 +375,11 @@ def read_xlsx(data: bytes, limits: Limits) -> Iterator[tuple[int, list[str]]]:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = book.get_sheet_by_index(0)
     except (CalamineError, ValueError, TypeError, IndexError, OverflowError):
-        raise TableError("not_spreadsheet") from None
+        raise unreadable_zip(names) from None
     except BaseException as exc:
         # A Rust panic inside calamine surfaces as pyo3's PanicException, a BaseException.
         if type(exc).__name__ == "PanicException":
-            raise TableError("not_spreadsheet") from None
+            raise unreadable_zip(names) from None
         raise
     for line, values in enumerate(sheet.iter_rows(), start=1):  # from the sheet's first row, blank or not
         # Most rows are all text: converted without a Python call per cell.
@@ -334,6 +396,9 @@ def read_table(data: bytes, limits: Limits | None = None) -> Table:
         raise TableError("empty")
     if data.startswith(OLE_MAGIC):
         raise TableError("old_xls")
+    what = what_it_is(data)
+    if what is not None:
+        raise TableError("not_spreadsheet", what=what)
     lines = read_xlsx(data, limits) if data.startswith(XLSX_MAGIC) else read_csv(data, limits)
     table: Table | None = None
     for line, cells in lines:

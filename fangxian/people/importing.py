@@ -31,11 +31,36 @@ from .registry import clean_resident
 MAX_ERRORS_SHOWN = 1000  # kept for the page; the rows with their errors name every one
 ERRORS_HEADER = ("错误说明", "errors")
 
+# What a file is instead of a spreadsheet (`TableError("not_spreadsheet", what=...)`), and what to do.
+NOT_SPREADSHEET_MESSAGES = {
+    "pdf": lambda: _(
+        "This is a PDF document, not a spreadsheet: upload the spreadsheet the list was made in, saved as .xlsx or .csv."
+    ),
+    "web_page": lambda: _(
+        "This is a web page (HTML or XML), not a spreadsheet, even when it is named .xls or .xlsx (some systems export tables so): open it in Excel or WPS and save it as .xlsx or .csv."
+    ),
+    "picture": lambda: _(
+        "This is a picture, not a spreadsheet: the import reads lists typed into Excel or WPS and saved as .xlsx or .csv."
+    ),
+    "document": lambda: _(
+        "This is a text document (such as Word), not a spreadsheet: put the list into Excel or WPS and save it as .xlsx or .csv."
+    ),
+    None: lambda: _("This file is not a spreadsheet: save the list as .xlsx or .csv in Excel, WPS or LibreOffice."),
+}
+
 TABLE_MESSAGES = {
     "empty": lambda p: _("The file is empty."),
     "old_xls": lambda p: _("This is an old .xls file: open it and save it as .xlsx (Excel 2007 or later) or .csv."),
-    "not_spreadsheet": lambda p: _("This file is not a spreadsheet (.xlsx or .csv)."),
-    "encoding": lambda p: _("The text of this .csv file is neither UTF-8 nor GB18030: save it again as CSV UTF-8."),
+    "not_spreadsheet": lambda p: NOT_SPREADSHEET_MESSAGES[p.get("what")](),
+    "damaged": lambda p: _(
+        "The file is damaged or incomplete (perhaps cut short while it was copied or uploaded): upload it again; if that fails, open it in Excel or WPS and save it again."
+    ),
+    "encoding": lambda p: (
+        _(
+            "Line %(line)s of this .csv file has characters that are neither UTF-8 nor GB18030 (the file is damaged, or saved in another encoding): save it again as CSV UTF-8."
+        )
+        % p
+    ),
     "too_many_rows": lambda p: (
         _("The file has more than %(limit)s rows (empty rows that keep a format count too): split it.") % p
     ),

@@ -97,15 +97,29 @@ def test_english_headers_are_accepted(world):
     [
         ("楼号,姓名,颜色\n1,张三,红\n".encode(), "未知列"),
         ("楼号,姓名\n1,张三\n".encode(), "缺少必填列"),
-        (b"\x89PNG\r\n\x1a\n\x00\x00", "不是电子表格"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "这是图片"),
         (b"\xd0\xcf\x11\xe0\x00", ".xlsx"),
         (b"", "空"),
         ("楼号,单元,房号,姓名,证件号码\n".encode(), "空"),
+        (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n", "这是 PDF 文档"),
+        (b"<!DOCTYPE html><html><table><tr><td>1</td></tr></table>", "网页"),
+        (b"\x00\x01\x02\x03", "另存为 .xlsx 或 .csv"),
+        (b"PK\x03\x04\x14\x00\x00\x00\x08\x00", "损坏或不完整"),
+        ("楼号,单元\n1,张".encode() + b"\xff\n", "第 2 行"),
+        ("楼号,单元\n1,张".encode() + b"\xff\n", "CSV UTF-8"),
     ],
 )
 def test_files_that_cannot_be_read_say_why(world, data, words):
     report = run_import("residents", world.xiangchang, data, apply=True)
     assert words in report.file_error
+    assert "未知列" not in report.file_error or data.startswith("楼号,姓名,颜色".encode())
+
+
+def test_a_utf16_csv_as_excel_saves_unicode_text_imports(world):
+    load_territory(world.xiangchang)
+    report = run_import("residents", world.xiangchang, RESIDENTS.replace(",", "\t").encode("utf-16"), apply=True)
+    assert report.ok, report.as_json()
+    assert Resident.objects.filter(name="张三明").exists()
 
 
 def test_upload_preview_confirm_and_audit_through_the_pages(world, client_for):
