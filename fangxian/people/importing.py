@@ -153,7 +153,9 @@ class Plan:
 
 
 PREVIEW_ROWS = 50
+PREVIEW_COLUMNS = 50  # a sheet may be 16,384 columns wide; the import reads at most 12
 PREVIEW_CELL_CHARS = 40  # the preview is for recognising rows, not for keeping them
+NAMES_SHOWN = 10  # unknown headers named in the message; the rest are counted
 
 
 @dataclass
@@ -176,7 +178,7 @@ class Report:
 
     def as_json(self) -> dict:
         return {
-            "header": [fields.quoted(h, PREVIEW_CELL_CHARS) for h in self.header],
+            "header": [fields.quoted(h, PREVIEW_CELL_CHARS) for h in self.header[:PREVIEW_COLUMNS]],
             "file_error": self.file_error,
             "errors": [[e.line, e.column, e.message] for e in self.errors[:MAX_ERRORS_SHOWN]],
             "error_lines": len({e.line for e in self.errors}),
@@ -208,11 +210,17 @@ def map_header(header: list[str], columns: list[Column]) -> tuple[list[str | Non
             keys.append(known[norm])
         else:
             keys.append(None)
-            unknown.append(fields.quoted(text))
+            unknown.append(text)
     missing = [c.zh for c in columns if c.required and c.key not in keys]
     problems = []
     if unknown:
-        problems.append(_("Unknown columns: %(names)s.") % {"names": "、".join(unknown)})
+        names = "、".join(fields.quoted(text) for text in unknown[:NAMES_SHOWN])
+        more = len(unknown) - NAMES_SHOWN
+        problems.append(
+            _("Unknown columns: %(names)s and %(more)s more.") % {"names": names, "more": more}
+            if more > 0
+            else _("Unknown columns: %(names)s.") % {"names": names}
+        )
     if missing:
         problems.append(_("Missing required columns: %(names)s.") % {"names": "、".join(missing)})
     if problems:
@@ -763,7 +771,7 @@ def check_file(
             report.preview.append(
                 {
                     "line": line,
-                    "cells": [fields.quoted(c, PREVIEW_CELL_CHARS) for c in cells],
+                    "cells": [fields.quoted(c, PREVIEW_CELL_CHARS) for c in cells[:PREVIEW_COLUMNS]],
                     "errors": [e.message for e in row.errors],
                 }
             )

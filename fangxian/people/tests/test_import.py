@@ -122,6 +122,22 @@ def test_a_utf16_csv_as_excel_saves_unicode_text_imports(world):
     assert Resident.objects.filter(name="张三明").exists()
 
 
+def test_a_header_of_many_unknown_columns_names_the_first_few_and_counts_the_rest(world, client_for):
+    header = "楼号,单元,房号,姓名,证件号码," + ",".join(f"列{n}" for n in range(200_000))
+    client = client_for("secretary")
+    batch = upload(client, world, header + "\n1,1,101,张三,110102198001010017\n")
+    assert "列0" in batch.report["file_error"] and "另有 199990 列" in batch.report["file_error"]
+    assert "列199999" not in batch.report["file_error"]
+    assert len(str(batch.report)) < 5_000
+    assert len(client.get(f"/people/import/{batch.id}/").content) < 30_000
+
+
+def test_a_wide_file_keeps_only_the_first_columns_in_its_preview(world, client_for):
+    batch = upload(client_for("secretary"), world, "楼号,单元,房号,姓名,证件号码\n" + "1,1,101,张三,1," * 10_000 + "\n")
+    assert len(batch.report["preview"][0]["cells"]) == 50
+    assert len(str(batch.report)) < 10_000
+
+
 def test_upload_preview_confirm_and_audit_through_the_pages(world, client_for):
     load_territory(world.xiangchang)
     client = client_for("secretary")
