@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -247,7 +249,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         batch = ImportBatch.objects.create(
             community=community,
             kind=kind,
-            filename=form.cleaned_data["file"].name[:200],
+            filename=stored_name(form.cleaned_data["file"].name),
             data=data,
             status=ImportBatch.Status.PREVIEWED if report.ok else ImportBatch.Status.INVALID,
             row_count=report.rows,
@@ -264,6 +266,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         "people/import_upload.html",
         {"form": form, "recent": recent, "kinds": ImportBatch.Kind.choices, "keep_days": settings.IMPORT_KEEP_DAYS},
     )
+
+
+def stored_name(name: str) -> str:
+    """Cut to fit its column, keeping the extension, which says what the file was."""
+    limit = ImportBatch._meta.get_field("filename").max_length
+    if len(name) <= limit:
+        return name
+    stem, extension = os.path.splitext(name)
+    extension = extension[:10]
+    return stem[: limit - len(extension)] + extension
 
 
 def import_batch(request: HttpRequest, pk: int) -> ImportBatch:

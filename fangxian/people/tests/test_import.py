@@ -138,6 +138,27 @@ def test_a_wide_file_keeps_only_the_first_columns_in_its_preview(world, client_f
     assert len(str(batch.report)) < 10_000
 
 
+def test_a_file_with_a_long_name_is_taken_with_the_name_cut_short(world, client_for):
+    batch = upload(client_for("secretary"), world, RESIDENTS, name="居民名单" * 60 + ".csv")
+    assert batch.row_count == 3 and len(batch.filename) == 200 and batch.filename.endswith("居民名单.csv")
+
+
+def test_a_name_too_long_to_upload_is_refused_saying_so(world, client_for):
+    """As a browser sends a 5,000-character name: whole, in a part header longer than
+    Django's multipart parser reads (1 KB). The test client would cut it to 255 first."""
+    name = "居民名单" * 1250 + ".xlsx"
+    body = (
+        f'--B\r\nContent-Disposition: form-data; name="kind"\r\n\r\nresidents\r\n'
+        f'--B\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\nx\r\n--B--\r\n"
+    ).encode()
+    response = client_for("secretary").generic(
+        "POST", "/people/import/", body, content_type="multipart/form-data; boundary=B"
+    )
+    assert response.status_code == 400 and "文件名太长" in response.content.decode()
+    assert not ImportBatch.objects.exists()
+
+
 def test_upload_preview_confirm_and_audit_through_the_pages(world, client_for):
     load_territory(world.xiangchang)
     client = client_for("secretary")
