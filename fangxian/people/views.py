@@ -302,7 +302,8 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "keep_days": settings.IMPORT_KEEP_DAYS,
         "errors": errors,
         "more_errors": max(batch.error_count - len(errors), 0),
-        "error_lines": batch.report.get("error_lines", 0),
+        # Uploads checked before the count was kept have every error in their report.
+        "error_lines": batch.report.get("error_lines", len({e[0] for e in errors})),
     }
     return render(request, "people/import_preview.html", context)
 
