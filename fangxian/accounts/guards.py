@@ -13,10 +13,10 @@ import json
 from typing import Any
 
 from django.db import DataError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.template import loader
 from django.utils.translation import gettext as _
-from django.views.defaults import bad_request
 from ninja.parser import Parser
 
 from fangxian.lib.text import has_invisible
@@ -47,11 +47,26 @@ def unreadable(value: object) -> str | None:
     return None
 
 
+def bad_request(request: HttpRequest, message: str) -> HttpResponse:
+    """The 400 page, saying why: the message is ours, not an exception's text."""
+    return HttpResponseBadRequest(loader.render_to_string("400.html", {"reason": message}, request=request))
+
+
 def refusal(request: HttpRequest, message: str) -> HttpResponse:
     """400: the request cannot be read as sent."""
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": message}, status=400)
-    return bad_request(request, ValueError(message))
+    return bad_request(request, message)
+
+
+def unreadable_form(exc: Exception) -> str:
+    # Django's multipart parser reads at most 1 KB of a part's headers; of what a browser
+    # sends, only a file's name grows so long (a few hundred Chinese characters).
+    if isinstance(exc, MultiPartParserError) and "header size" in str(exc):
+        return _(
+            "The file's name is too long to upload: rename the file with a shorter name (100 characters at most) and choose it again."
+        )
+    return _("The request's form data cannot be read.")
 
 
 def does_not_fit(request: HttpRequest) -> HttpResponse:
@@ -59,7 +74,7 @@ def does_not_fit(request: HttpRequest) -> HttpResponse:
     message = _("A value in the request does not fit: a number too large or a text too long.")
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": message}, status=422)
-    return bad_request(request, ValueError(message))
+    return bad_request(request, message)
 
 
 def unrouted(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -109,8 +124,8 @@ class Guard:
         if request.method == "POST" and not api and request.content_type != "application/json":
             try:
                 fields += list(request.POST.lists())
-            except (MultiPartParserError, ValueError, UnicodeDecodeError):
-                return refusal(request, _("The request's form data cannot be read."))
+            except (MultiPartParserError, ValueError, UnicodeDecodeError) as exc:
+                return refusal(request, unreadable_form(exc))
         why = unreadable([[key, *values] for key, values in fields])
         if why:
             return refusal(request, why)

@@ -7,6 +7,7 @@ number; building + entrance + room; ID document), so importing the same file twi
 
 from __future__ import annotations
 
+import hashlib
 import operator
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -20,21 +21,46 @@ from django.utils.translation import gettext_lazy
 
 from fangxian.lib.masking import mask_phone
 from fangxian.lib.pinyin import initials
-from fangxian.lib.tabular import Limits, Table, TableError, read_table
+from fangxian.lib.tabular import MAX_COLUMNS, Limits, Table, TableError, read_table, write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import fields
 from .models import Emergency, ImportBatch, Move, Resident, Tag
 from .registry import clean_resident
 
-MAX_ERRORS_SHOWN = 1000
+MAX_ERRORS_SHOWN = 1000  # kept for the page; the rows with their errors name every one
 ERRORS_HEADER = ("错误说明", "errors")
+
+# What a file is instead of a spreadsheet (`TableError("not_spreadsheet", what=...)`), and what to do.
+NOT_SPREADSHEET_MESSAGES = {
+    "pdf": lambda: _(
+        "This is a PDF document, not a spreadsheet: upload the spreadsheet the list was made in, saved as .xlsx or .csv."
+    ),
+    "web_page": lambda: _(
+        "This is a web page (HTML or XML), not a spreadsheet, even when it is named .xls or .xlsx (some systems export tables so): open it in Excel or WPS and save it as .xlsx or .csv."
+    ),
+    "picture": lambda: _(
+        "This is a picture, not a spreadsheet: the import reads lists typed into Excel or WPS and saved as .xlsx or .csv."
+    ),
+    "document": lambda: _(
+        "This is a text document (such as Word), not a spreadsheet: put the list into Excel or WPS and save it as .xlsx or .csv."
+    ),
+    None: lambda: _("This file is not a spreadsheet: save the list as .xlsx or .csv in Excel, WPS or LibreOffice."),
+}
 
 TABLE_MESSAGES = {
     "empty": lambda p: _("The file is empty."),
     "old_xls": lambda p: _("This is an old .xls file: open it and save it as .xlsx (Excel 2007 or later) or .csv."),
-    "not_spreadsheet": lambda p: _("This file is not a spreadsheet (.xlsx or .csv)."),
-    "encoding": lambda p: _("The text of this .csv file is neither UTF-8 nor GB18030: save it again as CSV UTF-8."),
+    "not_spreadsheet": lambda p: NOT_SPREADSHEET_MESSAGES[p.get("what")](),
+    "damaged": lambda p: _(
+        "The file is damaged or incomplete (perhaps cut short while it was copied or uploaded): upload it again; if that fails, open it in Excel or WPS and save it again."
+    ),
+    "encoding": lambda p: (
+        _(
+            "Line %(line)s of this .csv file has characters that are neither UTF-8 nor GB18030 (the file is damaged, or saved in another encoding): save it again as CSV UTF-8."
+        )
+        % p
+    ),
     "too_many_rows": lambda p: (
         _("The file has more than %(limit)s rows (empty rows that keep a format count too): split it.") % p
     ),
@@ -127,7 +153,9 @@ class Plan:
 
 
 PREVIEW_ROWS = 50
+PREVIEW_COLUMNS = 50  # a sheet may be 16,384 columns wide; the import reads at most 12
 PREVIEW_CELL_CHARS = 40  # the preview is for recognising rows, not for keeping them
+NAMES_SHOWN = 10  # unknown headers named in the message; the rest are counted
 
 
 @dataclass
@@ -140,7 +168,9 @@ class Report:
     changes: list[dict] = field(default_factory=list)  # the first changed records, field by field
     absent: list[str] = field(default_factory=list)  # optional columns not in the file: left as they are
     plan: dict = field(default_factory=dict)  # {"created": n, "updated": n, "unchanged": n}, before writing
+    digest: str = ""  # the plan itself, as `plan_digest`
     summary: dict = field(default_factory=dict)  # the same, once written
+    error_report: bytes = b""  # the rows as uploaded with their errors (.xlsx), when there are any
 
     @property
     def ok(self) -> bool:
@@ -148,9 +178,10 @@ class Report:
 
     def as_json(self) -> dict:
         return {
-            "header": [fields.quoted(h, PREVIEW_CELL_CHARS) for h in self.header],
+            "header": [fields.quoted(h, PREVIEW_CELL_CHARS) for h in self.header[:PREVIEW_COLUMNS]],
             "file_error": self.file_error,
-            "errors": [[e.line, e.column, e.message] for e in self.errors],
+            "errors": [[e.line, e.column, e.message] for e in self.errors[:MAX_ERRORS_SHOWN]],
+            "error_lines": len({e.line for e in self.errors}),
             "preview": self.preview,
             "changes": self.changes,
             "absent": self.absent,
@@ -179,11 +210,17 @@ def map_header(header: list[str], columns: list[Column]) -> tuple[list[str | Non
             keys.append(known[norm])
         else:
             keys.append(None)
-            unknown.append(fields.quoted(text))
+            unknown.append(text)
     missing = [c.zh for c in columns if c.required and c.key not in keys]
     problems = []
     if unknown:
-        problems.append(_("Unknown columns: %(names)s.") % {"names": "、".join(unknown)})
+        names = "、".join(fields.quoted(text) for text in unknown[:NAMES_SHOWN])
+        more = len(unknown) - NAMES_SHOWN
+        problems.append(
+            _("Unknown columns: %(names)s and %(more)s more.") % {"names": names, "more": more}
+            if more > 0
+            else _("Unknown columns: %(names)s.") % {"names": names}
+        )
     if missing:
         problems.append(_("Missing required columns: %(names)s.") % {"names": "、".join(missing)})
     if problems:
@@ -253,9 +290,10 @@ class Importer:
     choice_fields: tuple[str, ...] = ()  # shown by their label
     unique_column: str  # where a key given twice is reported
 
-    def __init__(self, community: Community, present: set[str]):
+    def __init__(self, community: Community, present: set[str], lock: bool = False):
         self.community = community
         self.present = present
+        self.lock = lock  # the records read are locked until the transaction ends: what is checked is written
         self.labels = {c.key: column_label(c) for c in self.columns}
         self.seen: dict = {}
         self.existing: dict = self.load_existing()
@@ -296,7 +334,7 @@ class Importer:
 
     def records(self, queryset, *key: str) -> dict:
         """The community's records by key, as dicts: a fifth of the cost of model instances."""
-        rows = queryset.values("id", *key, *self.fields)
+        rows = (queryset.select_for_update() if self.lock else queryset).values("id", *key, *self.fields)
         return {tuple(r[k] for k in key) if len(key) > 1 else r[key[0]]: r for r in rows}
 
     def check_unique(self, row: RowChecker, key) -> None:
@@ -344,8 +382,8 @@ class BuildingImporter(Importer):
     choice_fields = ("kind",)
     unique_column = "number"
 
-    def __init__(self, community, present):
-        super().__init__(community, present)
+    def __init__(self, community, present, lock=False):
+        super().__init__(community, present, lock)
         self.kinds = fields.choice_lookup(Building.Kind)
         grids = Grid.objects.filter(community=community)
         self.grids = {g.code.lower(): g.id for g in grids}
@@ -393,9 +431,9 @@ class DwellingImporter(Importer):
     shown: ClassVar = {"floor": "floor"}
     unique_column = "room"
 
-    def __init__(self, community, present):
+    def __init__(self, community, present, lock=False):
         self.buildings = {b.number: b for b in Building.objects.filter(community=community)}
-        super().__init__(community, present)
+        super().__init__(community, present, lock)
 
     def load_existing(self):
         return self.records(Dwelling.objects.filter(community=self.community), "building_id", "entrance", "room")
@@ -478,8 +516,8 @@ class ResidentImporter(Importer):
     choice_fields = ("sex", "relation", "residence")
     unique_column = "id_number"
 
-    def __init__(self, community, present):
-        super().__init__(community, present)
+    def __init__(self, community, present, lock=False):
+        super().__init__(community, present, lock)
         self.labels["moved_out_on"] = str(_("moved out on"))
         self.id_types = fields.choice_lookup(Resident.IdType)
         self.sexes = fields.choice_lookup(Resident.Sex) | fields.EXTRA_SEX_WORDS
@@ -688,7 +726,19 @@ def insert_rows(model, rows: list[dict]) -> None:
             cursor.execute(head + "VALUES " + ", ".join([one] * len(batch)), [v for row in batch for v in values(row)])
 
 
-def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Importer | None, list[Plan]]:
+def plan_digest(plans: list[Plan]) -> str:
+    """What confirming will write, in one hash: each record's key, whether it is new (then what
+    it will hold), and each change from what is on record to what the file says. Two checks of
+    one file give the same digest exactly when they would write the same."""
+    digest = hashlib.sha256()
+    for plan in plans:
+        digest.update(repr((plan.key, plan.values if plan.current is None else plan.changes)).encode())
+    return digest.hexdigest()
+
+
+def check_file(
+    kind: str, community: Community, data: bytes, lock: bool = False
+) -> tuple[Report, Importer | None, list[Plan]]:
     report = Report()
     try:
         table = read_upload(data)
@@ -702,7 +752,7 @@ def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Im
         report.file_error = problem
         return report, None, []
     present = {k for k in keys if k is not None}
-    importer = IMPORTERS[kind](community, present)
+    importer = IMPORTERS[kind](community, present, lock)
     report.absent = [importer.labels[c.key] for c in columns if c.key not in present]
     positions = [(i, k) for i, k in enumerate(keys) if k is not None]
     plans = []
@@ -721,23 +771,51 @@ def check_file(kind: str, community: Community, data: bytes) -> tuple[Report, Im
             report.preview.append(
                 {
                     "line": line,
-                    "cells": [fields.quoted(c, PREVIEW_CELL_CHARS) for c in cells],
+                    "cells": [fields.quoted(c, PREVIEW_CELL_CHARS) for c in cells[:PREVIEW_COLUMNS]],
                     "errors": [e.message for e in row.errors],
                 }
             )
     if report.rows == 0:
         report.file_error = TABLE_MESSAGES["empty"]({})
+    if report.errors:
+        report.error_report = error_report(table, report.errors)
     created = sum(1 for p in plans if p.current is None)
     updated = sum(1 for p in plans if p.changes)
     report.plan = {"created": created, "updated": updated, "unchanged": len(plans) - created - updated}
+    report.digest = plan_digest(plans)
     return report, importer, plans
 
 
-def run_import(kind: str, community: Community, data: bytes, apply: bool) -> Report:
-    """Checks the file and, when asked and every row is good, writes it in one transaction."""
-    report, importer, plans = check_file(kind, community, data)
-    if apply and report.ok:
-        with transaction.atomic():
+def error_report(table: Table, errors: list[RowError]) -> bytes:
+    """The rows as uploaded with one more column saying what is wrong with each. Written by
+    the check, which holds the rows already: a download only sends it. The import ignores
+    that column, so the fixed file can be uploaded as it is."""
+    problems: dict[int, list[str]] = {}
+    for e in errors:
+        problems.setdefault(e.line, []).append(f"{e.column}: {e.message}")
+    # After the widest row, so that it is one column for every row; within Excel's columns.
+    width = min(max([len(table.header), *(len(cells) for _, cells in table.rows)]), MAX_COLUMNS - 1)
+    header = table.header[:width] + [""] * (width - len(table.header)) + [ERRORS_HEADER[0]]
+    rows = (
+        cells[:width] + [""] * (width - len(cells)) + ["；".join(problems.get(line, ()))] for line, cells in table.rows
+    )
+    return write_xlsx(header, rows, sheet_title="errors")
+
+
+def run_import(kind: str, community: Community, data: bytes, apply: bool, seen: str | None = None) -> Report:
+    """Checks the file and, when asked and every row is good, writes it in one transaction.
+
+    `seen`: the digest of the plan the person confirmed. When the records the file touches
+    have changed since, so that the plan differs, nothing is written (`summary` stays empty)
+    and the report is the fresh preview."""
+    if not apply:
+        return check_file(kind, community, data)[0]
+    with transaction.atomic():
+        # Checked inside the transaction with the records locked (on PostgreSQL; SQLite's
+        # transactions take the whole database): nobody changes them between check and write.
+        # A record someone else creates meanwhile fails the unique constraints: IntegrityError.
+        report, importer, plans = check_file(kind, community, data, lock=True)
+        if report.ok and (seen is None or seen == report.digest):
             report.summary = importer.write(plans)
     return report
 

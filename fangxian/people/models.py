@@ -219,8 +219,13 @@ class ImportBatch(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices)
     row_count = models.PositiveIntegerField(default=0)
     error_count = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=dict)  # {"errors": [...], "preview": [...], "header": [...]}
+    report = models.JSONField(default=dict)  # {"errors": [the first...], "preview": [...], "header": [...]}
+    # The uploaded rows with an errors column, written once by the check that found them;
+    # personal data like `data`, and deleted with it.
+    error_report = models.BinaryField(default=b"", blank=True)
     summary = models.JSONField(default=dict)  # {"created": n, "updated": n, "unchanged": n}
+    # The plan the preview showed, as `importing.plan_digest`: confirming writes only that plan.
+    plan_digest = models.CharField(max_length=64, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True)
     created_at = models.DateTimeField(default=timezone.now)
     applied_at = models.DateTimeField(null=True, blank=True)
@@ -232,6 +237,7 @@ class ImportBatch(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("import")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"

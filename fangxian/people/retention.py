@@ -80,7 +80,7 @@ def clear_abandoned_imports(keep_days: int) -> int:
     batches = abandoned_imports(keep_days)
     per_community = dict(batches.values_list("community_id").annotate(n=Count("id")).order_by())
     with transaction.atomic():
-        cleared = batches.update(data=b"", report={}, cleared_at=timezone.now())
+        cleared = batches.update(data=b"", report={}, error_report=b"", cleared_at=timezone.now())
         for community_id, n in per_community.items():
             audit.record(None, AuditEvent.Action.PURGE, community_id=community_id, imports=n, kept_days=keep_days)
     return cleared

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -19,7 +21,7 @@ from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.ids import as_id
 from fangxian.lib.masking import mask_id_number, mask_phone
-from fangxian.lib.tabular import TableError, write_xlsx
+from fangxian.lib.tabular import write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import importing, registry
@@ -256,16 +258,18 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         batch = ImportBatch.objects.create(
             community=community,
             kind=kind,
-            filename=form.cleaned_data["file"].name[:200],
+            filename=stored_name(form.cleaned_data["file"].name),
             data=data,
             status=ImportBatch.Status.PREVIEWED if report.ok else ImportBatch.Status.INVALID,
             row_count=report.rows,
             error_count=len(report.errors),
             report=report.as_json(),
+            error_report=report.error_report,
+            plan_digest=report.digest,
             uploaded_by=request.user,
         )
         return redirect("people:import_preview", pk=batch.pk)
-    recent = visible(request.user, Can.IMPORT, ImportBatch.objects.defer("data", "report"))[:10]
+    recent = visible(request.user, Can.IMPORT, ImportBatch.objects.defer("data", "report", "error_report"))[:10]
     return render(
         request,
         "people/import_upload.html",
@@ -273,8 +277,20 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     )
 
 
+def stored_name(name: str) -> str:
+    """Cut to fit its column, keeping the extension, which says what the file was."""
+    limit = ImportBatch._meta.get_field("filename").max_length
+    if len(name) <= limit:
+        return name
+    stem, extension = os.path.splitext(name)
+    extension = extension[:10]
+    return stem[: limit - len(extension)] + extension
+
+
 def import_batch(request: HttpRequest, pk: int) -> ImportBatch:
-    batch = get_visible_or_404(request.user, Can.IMPORT, ImportBatch.objects.select_related("community"), pk=pk)
+    """The batch without its file and rows with errors: megabytes each, read only where needed."""
+    batches = ImportBatch.objects.select_related("community").defer("data", "error_report")
+    batch = get_visible_or_404(request.user, Can.IMPORT, batches, pk=pk)
     if not holds_community(request.user, Can.IMPORT, batch.community_id):
         raise Http404
     return batch
@@ -293,9 +309,10 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
         "absent": batch.report.get("absent", []),
         "plan": batch.report.get("plan", {}),
         "keep_days": settings.IMPORT_KEEP_DAYS,
-        "errors": errors[: importing.MAX_ERRORS_SHOWN],
-        "more_errors": max(len(errors) - importing.MAX_ERRORS_SHOWN, 0),
-        "error_lines": len({e[0] for e in errors}),
+        "errors": errors,
+        "more_errors": max(batch.error_count - len(errors), 0),
+        # Uploads checked before the count was kept have every error in their report.
+        "error_lines": batch.report.get("error_lines", len({e[0] for e in errors})),
     }
     return render(request, "people/import_preview.html", context)
 
@@ -314,8 +331,11 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             if batch.status != ImportBatch.Status.PREVIEWED:
                 messages.error(request, _("This file has already been imported, or has errors."))
                 return redirect("people:import_preview", pk=pk)
-            # Checked again: the registry may have changed since the preview.
-            report = importing.run_import(batch.kind, batch.community, bytes(batch.data), apply=True)
+            # Checked again: the registry may have changed since the preview, and then only the
+            # plan she saw is written.
+            report = importing.run_import(
+                batch.kind, batch.community, bytes(batch.data), apply=True, seen=batch.plan_digest
+            )
             apply_report(request, batch, report)
     except IntegrityError:
         messages.error(request, _("The registry changed while importing; nothing was imported. Check the file again."))
@@ -325,7 +345,18 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Report) -> None:
     batch.report = report.as_json()
     batch.error_count = len(report.errors)
-    if report.ok:
+    batch.error_report = report.error_report
+    if report.ok and not report.summary:
+        # Not what the preview showed: the fresh preview replaces it, to be looked at and confirmed.
+        batch.plan_digest = report.digest
+        messages.error(
+            request,
+            _(
+                "The registry changed after you checked this file, so nothing was imported. "
+                "Look at the changes below again and confirm."
+            ),
+        )
+    elif report.ok:
         batch.status = ImportBatch.Status.APPLIED
         batch.summary = report.summary
         batch.applied_at = batch.cleared_at = timezone.now()
@@ -351,23 +382,17 @@ def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Rep
 
 @login_required
 def import_errors(request: HttpRequest, pk: int) -> HttpResponse:
-    """The file as uploaded with one more column saying what is wrong with each row."""
+    """The file as uploaded with one more column saying what is wrong with each row, as the
+    check wrote it: never rebuilt for a download."""
     batch = import_batch(request, pk)
     if batch.cleared_at is not None:
         raise Http404
     require_export(request, {batch.community_id: 1}, Can.IMPORT)
-    try:
-        table = importing.read_upload(bytes(batch.data))
-    except TableError:
-        raise Http404 from None
-    problems: dict[int, list[str]] = {}
-    for line, column, message in batch.report.get("errors", []):
-        problems.setdefault(line, []).append(f"{column}: {message}")
-    width = len(table.header)  # the errors column stays in its place on a short row
-    rows = [cells + [""] * (width - len(cells)) + ["；".join(problems.get(line, []))] for line, cells in table.rows]
-    data = write_xlsx(table.header + [importing.ERRORS_HEADER[0]], rows, sheet_title="errors")
-    audit_export(request, "import_errors", {batch.community_id: len(rows)}, batch=batch.pk)
-    return xlsx_response(data, f"errors-{batch.pk}.xlsx")
+    data = ImportBatch.objects.filter(pk=batch.pk).values_list("error_report", flat=True).get()
+    if not data:
+        raise Http404
+    audit_export(request, "import_errors", {batch.community_id: batch.row_count}, batch=batch.pk)
+    return xlsx_response(bytes(data), f"errors-{batch.pk}.xlsx")
 
 
 @login_required

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from fangxian.accounts.models import AuditEvent
@@ -37,15 +38,11 @@ def test_a_grid_worker_may_not_export_the_roster_or_the_gate_records(world, clie
 
 
 def test_the_import_error_report_is_audited(world, client_for):
-    batch = ImportBatch.objects.create(
-        community=world.xiangchang,
-        kind="residents",
-        filename="a.csv",
-        status="invalid",
-        data="楼号,单元,房号,姓名,证件号码\n1,1,101,张三,123\n".encode(),
-        report={"errors": [[2, "证件号码", "长度不对"]]},
-    )
-    response = client_for("secretary").get(f"/people/import/{batch.pk}/errors.xlsx")
+    client = client_for("secretary")
+    upload = SimpleUploadedFile("a.csv", "楼号,单元,房号,姓名,证件号码\n1,1,101,张三,123\n".encode())
+    client.post("/people/import/", {"community": world.xiangchang.id, "kind": "residents", "file": upload})
+    batch = ImportBatch.objects.get(status="invalid")
+    response = client.get(f"/people/import/{batch.pk}/errors.xlsx")
     assert response.status_code == 200
     event = export_events(community=world.xiangchang).get()
     assert event.detail == {"list": "import_errors", "rows": 1, "batch": batch.pk}

@@ -82,25 +82,28 @@ class Case:
     routes: tuple[str, ...] = field(default=())
 
 
+def checked_batch(world, kind: str, text: str) -> ImportBatch:
+    """An upload as the import page stores it: checked, with its plan and its errors."""
+    from fangxian.people.importing import run_import
+
+    report = run_import(kind, world.xiangchang, text.encode(), apply=False)
+    return ImportBatch.objects.create(
+        community=world.xiangchang,
+        kind=kind,
+        filename=f"{kind}.csv",
+        data=text.encode(),
+        status="previewed" if report.ok else "invalid",
+        report=report.as_json(),
+        plan_digest=report.digest,
+        error_report=report.error_report,
+    )
+
+
 def targets_for(world) -> dict:
     resident = world.resident(world.xiangchang, "1")
     resident.photo.save("p.jpg", ContentFile(b"\xff\xd8jpeg"), save=True)
-    batch = ImportBatch.objects.create(
-        community=world.xiangchang,
-        kind="residents",
-        filename="a.csv",
-        data="楼号,单元,房号,姓名,证件号码\n".encode(),
-        status="invalid",
-        report={},
-    )
-    good_batch = ImportBatch.objects.create(
-        community=world.xiangchang,
-        kind="dwellings",
-        filename="d.csv",
-        data="楼号,单元,楼层,房号\n1,1,1,109\n".encode(),
-        status="previewed",
-        report={},
-    )
+    batch = checked_batch(world, "residents", "楼号,单元,房号,姓名,证件号码\n1,1,101,张三,1\n")
+    good_batch = checked_batch(world, "dwellings", "楼号,单元,楼层,房号\n1,1,1,109\n")
     from fangxian.gate import permits
     from fangxian.gate.models import Gate
 
