@@ -153,6 +153,7 @@ class GatePost:
     gate_id: int
     direction: str
     accepted: frozenset[int]
+    community_id: int
 
 
 POSTS: dict[tuple[int, int], tuple[int, GatePost]] = {}
@@ -167,7 +168,7 @@ def post_for(request, gate_id: Id) -> GatePost:
     if cached is not None and cached[0] == version:
         return cached[1]
     gate = gate_for(request, gate_id)
-    post = GatePost(gate.pk, gate.direction, frozenset(gate.accepted_issuers()))
+    post = GatePost(gate.pk, gate.direction, frozenset(gate.accepted_issuers()), gate.community_id)
     POSTS[key] = (version, post)
     return post
 
@@ -205,12 +206,15 @@ def result(p: Pass, gate_id: int, finding: checking.Finding | None = None) -> di
 
 
 def typed_codes(post: GatePost, scans: list[ScanIn]) -> dict[int, str]:
-    """Codes of the permits whose numbers were typed, among those this gate admits only: a
-    number of any other permit reads as unknown here, whether it exists or not."""
+    """Codes of the permits whose numbers were typed, among the gate's own community's only: a
+    number of any other permit reads as unknown here, whether it exists or not. Trust lets a
+    gate admit the cards another community signed, shown at the gate; a typed number proves
+    no card, and would let a keeper walk through that community's numbers and read who lives
+    where and who is under observation."""
     typed = {s.permit_id for s in scans if s.permit_id is not None and not s.code}
     if not typed:
         return {}
-    return dict(Permit.objects.filter(pk__in=typed, community_id__in=post.accepted).values_list("id", "code"))
+    return dict(Permit.objects.filter(pk__in=typed, community_id=post.community_id).values_list("id", "code"))
 
 
 def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:

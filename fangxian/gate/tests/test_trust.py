@@ -63,6 +63,20 @@ def test_typed_numbers_tell_another_streets_keeper_nothing(world, market, their_
     assert not Pass.objects.filter(gate=their_gate).exclude(holder="").exists()
 
 
+def test_a_trusted_gate_cannot_read_the_issuers_residents_by_typing_numbers(world, market, api_for):
+    """Yong'an trusts the market gate to admit the cards it signed: shown, not typed."""
+    theirs = permits.issue(world.resident(world.yongan), None)
+    observations.start(theirs.resident, "home", timezone.localdate(), None)
+    ours = permits.issue(world.resident(world.xiangchang), None)
+    client = api_for("gate_keeper")
+    typed = post(client, "/api/v1/gate/scans", scan_body(market, permit_id=theirs.id)).json()
+    assert (typed["verdict"], typed["holder"]) == ("not_accepted_here", {})
+    shown = post(client, "/api/v1/gate/scans", scan_body(market, code=theirs.code)).json()
+    assert shown["verdict"] == "under_observation" and shown["holder"]["name"]
+    own = post(client, "/api/v1/gate/scans", scan_body(market, permit_id=ours.id)).json()
+    assert own["verdict"] == "admit" and own["holder"]["name"]
+
+
 def test_a_scanned_permit_of_an_issuer_that_has_not_granted_trust_names_no_one(world, market, their_gate, api_for):
     row = permits.issue(world.resident(world.xiangchang), None)
     permits.revoke(row, "lost")
