@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.conf import settings
 from django.db import models
@@ -167,8 +168,9 @@ class Resident(models.Model):
     @property
     def birth_inside_id(self) -> bool:
         """A mainland ID number carries the birth date (digits 7 to 14): beside the masked
-        number, the whole date would unmask it without the audited reveal."""
-        return self.id_type == self.IdType.MAINLAND and bool(self.id_number)
+        number, the whole date would unmask it without the audited reveal. Judged by the
+        number's form, not its declared document type, which anyone editing can change."""
+        return bool(MAINLAND_FORM.fullmatch(self.id_number))
 
     @property
     def masked_birth_date(self) -> datetime.date | None:
@@ -179,6 +181,9 @@ class Resident(models.Model):
     @property
     def birth_year(self) -> int | None:
         return self.birth_date.year if self.birth_date else None
+
+
+MAINLAND_FORM = re.compile(r"\d{17}[\dX]", re.ASCII)
 
 
 class Move(models.Model):

@@ -43,6 +43,15 @@ def test_a_mainland_residents_birth_date_does_not_unmask_the_id_number(world, ap
     assert resident.birth_date.strftime("%Y%m%d") not in str(item)
 
 
+def test_declaring_a_mainland_number_another_document_does_not_unmask_it(world, api_for):
+    resident = world.resident(world.xiangchang)
+    client = api_for("grid_worker")
+    item = client.patch(
+        f"/api/v1/residents/{resident.id}", json.dumps({"id_type": "other"}), content_type="application/json"
+    ).json()
+    assert item["birth_date"] is None and resident.birth_date.strftime("%Y%m%d") not in str(item)
+
+
 def test_a_passport_holders_birth_date_is_shown_whole(world, api_for):
     resident = world.resident(world.xiangchang)
     resident.id_type, resident.id_number = "passport", "E12345678"
