@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from fangxian.lib.masking import mask_id_number, mask_phone
 from fangxian.places.models import City, Community, Dwelling, ScopePath
 
+MAINLAND_FORM = re.compile(r"\d{17}[\dX]", re.ASCII)  # 18 characters, as GB 11643 writes them
+
 
 class Emergency(models.Model):
     """An outbreak response. Personal data collected for it is anonymised once it has been
@@ -181,9 +183,6 @@ class Resident(models.Model):
     @property
     def birth_year(self) -> int | None:
         return self.birth_date.year if self.birth_date else None
-
-
-MAINLAND_FORM = re.compile(r"\d{17}[\dX]", re.ASCII)
 
 
 class Move(models.Model):
