@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from fangxian.lib.masking import mask_phone
 from fangxian.lib.pinyin import initials
 from fangxian.lib.tabular import MAX_COLUMNS, Limits, Table, TableError, read_table, write_xlsx
+from fangxian.lib.text import has_invisible
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import fields
@@ -247,6 +248,10 @@ def required_text(raw: str, label: str, max_length: int) -> str:
     if len(text) > max_length:
         raise ValidationError(_("%(field)s is longer than %(max)s characters.") % {"field": label, "max": max_length})
     return text
+
+
+def invisible_in_cell() -> str:
+    return _("This cell holds an invisible character (a zero-width space or a text-direction control): type it again.")
 
 
 class RowChecker:
@@ -759,6 +764,9 @@ def check_file(
     for line, cells in table.rows:
         values = {k: cells[i] for i, k in positions if i < len(cells)}
         row = RowChecker(line, values, importer.labels)
+        if has_invisible("".join(values.values())):  # one search a row; the columns only then
+            for key in [k for k, v in values.items() if has_invisible(v)]:
+                row.fail(key, invisible_in_cell())
         plan = importer.check(row)
         report.rows += 1
         if row.errors:

@@ -597,3 +597,20 @@ def test_the_rows_with_their_errors_are_deleted_with_the_upload(world, client_fo
     batch.refresh_from_db()
     assert (bytes(batch.data), bytes(batch.error_report), batch.report) == (b"", b"", {})
     assert client.get(f"/people/import/{batch.id}/errors.xlsx").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "kind, text, column",
+    [
+        ("dwellings", "楼号,单元,楼层,房号\n9,1,1,101\u200b\n", "房号"),
+        ("dwellings", "楼号,单元,楼层,房号\n9,1,1,1\u00ad01\n", "房号"),
+        ("residents", RESIDENTS.replace("张三明", "张\u200b三明"), "姓名"),
+        ("residents", RESIDENTS.replace("李四", "\u202e李四"), "姓名"),
+        ("residents", RESIDENTS.replace("E12345678", "E1234\u20605678"), "证件号码"),
+    ],
+)
+def test_a_cell_with_an_invisible_character_is_an_error_of_its_row_as_in_the_api(world, kind, text, column):
+    load_territory(world.xiangchang)
+    report = run_import(kind, world.xiangchang, text.encode(), apply=True)
+    assert not report.ok and [e.column for e in report.errors] == [column]
+    assert "看不见" in report.errors[0].message
