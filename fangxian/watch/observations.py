@@ -75,6 +75,20 @@ def start(
     if Observation.objects.select_for_update().filter(resident=resident, released_at=None).exists():
         raise ValidationError({"resident_id": [_("This resident is already under observation.")]})
     policy = policy or Policy.default_for(resident.community.street.district.city_id)
+    ends_on = Observation.end_for(begins, policy)
+    if ends_on < timezone.localdate():
+        # A period already over would still mark the resident as under observation, and the
+        # gate would stop them: what is past is an arrival on record, not an observation.
+        raise ValidationError(
+            {
+                "start": [
+                    _("An observation from this day would have ended on %(day)s: give the day it really began.")
+                    % {"day": ends_on}
+                ]
+            }
+        )
+    if arrival is not None and begins < arrival.arrived_on:
+        raise ValidationError({"start": [_("An observation begins on the day of arrival or later.")]})
     observation = Observation.objects.create(
         resident=resident,
         kind=kind,
@@ -82,7 +96,7 @@ def start(
         room=room.strip(),
         policy=policy,
         start=begins,
-        ends_on=Observation.end_for(begins, policy),
+        ends_on=ends_on,
         created_by=user,
         arrival=arrival,
     )
