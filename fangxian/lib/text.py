@@ -9,6 +9,7 @@ the API, the import in each cell."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 INVISIBLE_RANGES = (
     (0x00AD, 0x00AD),  # the soft hyphen
@@ -25,3 +26,20 @@ INVISIBLE = re.compile("[" + "".join(f"{chr(first)}-{chr(last)}" for first, last
 
 def has_invisible(text: str) -> bool:
     return INVISIBLE.search(text) is not None
+
+
+# Line breaks and tabs inside a label split it on a page and in a printed roster.
+BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def as_label(text: str) -> str:
+    """A building number, room or grid code as it is compared and stored: full-width digits and
+    letters as ASCII ("１０１" is 101), the ideographic space as a space (NFKC), no spaces
+    around it, so that two labels that look the same are the same. ValueError("breaks") for a
+    line break or tab inside, ValueError("blank") for nothing but spaces."""
+    label = unicodedata.normalize("NFKC", text).strip()
+    if BREAKS.search(label):
+        raise ValueError("breaks")
+    if not label and text:
+        raise ValueError("blank")
+    return label

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy
 from fangxian.lib.masking import mask_phone
 from fangxian.lib.pinyin import initials
 from fangxian.lib.tabular import MAX_COLUMNS, Limits, Table, TableError, read_table, write_xlsx
-from fangxian.lib.text import has_invisible
+from fangxian.lib.text import as_label, has_invisible
+from fangxian.places.labels import form_label
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
 from . import fields
@@ -241,6 +242,19 @@ def positive_int(raw: str, label: str, minimum: int = 1, maximum: int = 999) -> 
     return value
 
 
+def plain_label(raw: str) -> str:
+    """A building or room a resident's row names, to look up; a bad one simply matches nothing."""
+    try:
+        return as_label(raw)
+    except ValueError:
+        return raw.strip()
+
+
+def required_label(raw: str, label: str, max_length: int) -> str:
+    """A building number or room, compared as the registry stores it (places.labels)."""
+    return required_text(form_label(raw), label, max_length)
+
+
 def required_text(raw: str, label: str, max_length: int) -> str:
     text = raw.strip()
     if not text:
@@ -398,7 +412,7 @@ class BuildingImporter(Importer):
         return self.records(Building.objects.filter(community=self.community), "number")
 
     def check(self, row):
-        number = row.get("number", lambda v, line: required_text(v, line, 30))
+        number = row.get("number", lambda v, line: required_label(v, line, 30))
         current = self.existing.get(number)
         present = self.present
         values = {
@@ -447,7 +461,7 @@ class DwellingImporter(Importer):
         building = row.get("building", lambda v, line: self.building(v, line))
         entrance = row.get("entrance", lambda v, line: positive_int(v, line, 1, 50))
         floor = row.get("floor", lambda v, line: positive_int(v, line, -5, 200))
-        room = row.get("room", lambda v, line: required_text(v, line, 20))
+        room = row.get("room", lambda v, line: required_label(v, line, 20))
         if building is not None and entrance is not None and entrance > building.entrances:
             row.fail(
                 "entrance",
@@ -461,7 +475,7 @@ class DwellingImporter(Importer):
         return self.plan(row, (building.id, entrance, room), values)
 
     def building(self, raw: str, label: str) -> Building:
-        number = required_text(raw, label, 30)
+        number = required_label(raw, label, 30)
         if number not in self.buildings:
             raise ValidationError(
                 _("Building %(number)s does not exist in this community: import it first.")
@@ -601,10 +615,10 @@ class ResidentImporter(Importer):
 
     def dwelling(self, row: RowChecker) -> int | None:
         v = row.values
-        building = v.get("building", "").strip()
+        building = plain_label(v.get("building", ""))
         building_id = self.buildings.get(building)
         entrance = row.get("entrance", lambda x, line: positive_int(x, line, 1, 50))
-        room = v.get("room", "").strip()
+        room = plain_label(v.get("room", ""))
         if building_id is None:
             row.fail(
                 "building",

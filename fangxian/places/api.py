@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from fangxian.accounts.apikit import Id, Input, NotNull, Patch, Whole, answers, error, not_found
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community, holds_place, visible
 
+from .labels import Label
 from .models import Building, Community, Dwelling, Grid, Street
 
 router = Router(tags=["territory"])
@@ -28,20 +29,20 @@ class CommunityOut(Schema):
 
 class CommunityIn(Input):
     street_id: Id
-    code: str = Field(..., min_length=1, max_length=20)
-    name_zh: str = Field(..., min_length=1, max_length=100)
+    code: Label = Field(..., min_length=1, max_length=20)
+    name_zh: Label = Field(..., min_length=1, max_length=100)
     name_en: str = Field("", max_length=100)
 
 
 class CommunityPatch(Patch):
-    name_zh: Annotated[str, NotNull] = Field(None, min_length=1, max_length=100)
+    name_zh: Annotated[Label, NotNull] = Field(None, min_length=1, max_length=100)
     name_en: Annotated[str, NotNull] = Field(None, max_length=100)
 
 
 class GridIn(Input):
     community_id: Id
-    code: str = Field(..., min_length=1, max_length=20)
-    name_zh: str = Field(..., min_length=1, max_length=100)
+    code: Label = Field(..., min_length=1, max_length=20)
+    name_zh: Label = Field(..., min_length=1, max_length=100)
     name_en: str = Field("", max_length=100)
 
 
@@ -55,7 +56,7 @@ class GridOut(Schema):
 
 class BuildingIn(Input):
     community_id: Id
-    number: str = Field(..., min_length=1, max_length=30)
+    number: Label = Field(..., min_length=1, max_length=30)
     name: str = Field("", max_length=100)
     kind: Building.Kind = Building.Kind.RESIDENTIAL
     floors: Whole = Field(..., ge=1, le=200)
@@ -64,7 +65,7 @@ class BuildingIn(Input):
 
 
 class BuildingPatch(Patch):
-    number: Annotated[str, NotNull] = Field(None, min_length=1, max_length=30)
+    number: Annotated[Label, NotNull] = Field(None, min_length=1, max_length=30)
     name: Annotated[str, NotNull] = Field(None, max_length=100)
     kind: Annotated[Building.Kind, NotNull] = None
     floors: Annotated[Whole, NotNull] = Field(None, ge=1, le=200)
@@ -87,7 +88,7 @@ class DwellingIn(Input):
     building_id: Id
     entrance: Whole = Field(1, ge=1, le=50)
     floor: Whole = Field(..., ge=-5, le=200)
-    room: str = Field(..., min_length=1, max_length=20)
+    room: Label = Field(..., min_length=1, max_length=20)
 
 
 class DwellingOut(Schema):
@@ -207,6 +208,9 @@ def update_building(request, building_id: Id, data: BuildingPatch):
         .exists()
     ):
         error(_("Building %(number)s already exists in this community.") % {"number": changes["number"]}, 409)
+    problems = building.shrink_problems(changes.get("floors"), changes.get("entrances"))
+    if problems:
+        error(" ".join(problems.values()), 422)
     for key, value in changes.items():
         setattr(building, key, value)
     building.save()

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .labels import form_label
 from .models import Building, Grid
 
 
@@ -16,7 +17,7 @@ class GridForm(forms.ModelForm):
         self.instance.community = community
 
     def clean_code(self):
-        code = self.cleaned_data["code"].strip()
+        code = form_label(self.cleaned_data["code"])
         if (
             Grid.objects.filter(community=self.instance.community, code__iexact=code)
             .exclude(pk=self.instance.pk)
@@ -36,7 +37,7 @@ class BuildingForm(forms.ModelForm):
         self.fields["grid"].queryset = Grid.objects.filter(community=self.instance.community)
 
     def clean_number(self):
-        number = self.cleaned_data["number"].strip()
+        number = form_label(self.cleaned_data["number"])
         clash = Building.objects.filter(community=self.instance.community, number=number).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(_("Building %(number)s already exists in this community.") % {"number": number})
@@ -44,11 +45,7 @@ class BuildingForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        # Shrinking a building must not orphan its registered dwellings.
         if self.instance.pk:
-            dwellings = self.instance.dwellings
-            if data.get("floors") and dwellings.filter(floor__gt=data["floors"]).exists():
-                self.add_error("floors", _("Dwellings are registered above this floor."))
-            if data.get("entrances") and dwellings.filter(entrance__gt=data["entrances"]).exists():
-                self.add_error("entrances", _("Dwellings are registered in a higher entrance."))
+            for field, message in self.instance.shrink_problems(data.get("floors"), data.get("entrances")).items():
+                self.add_error(field, message)
         return data

@@ -121,6 +121,16 @@ class Building(models.Model):
     def __str__(self) -> str:
         return self.label
 
+    def shrink_problems(self, floors: int | None, entrances: int | None) -> dict[str, str]:
+        """Fewer floors or entrances than registered dwellings use would orphan them: the
+        page's form and the API refuse the same."""
+        problems = {}
+        if floors and self.dwellings.filter(floor__gt=floors).exists():
+            problems["floors"] = str(_("Dwellings are registered above this floor."))
+        if entrances and self.dwellings.filter(entrance__gt=entrances).exists():
+            problems["entrances"] = str(_("Dwellings are registered in a higher entrance."))
+        return problems
+
     @property
     def label(self) -> str:
         # Numbers are kept as written ("3" or "3号楼"); the label reads naturally in Chinese.

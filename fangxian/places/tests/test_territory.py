@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from fangxian.places.models import Building, Community, Grid
 
 
@@ -68,3 +70,41 @@ def test_a_community_patch_refuses_a_null_name(world, api_for):
     response = patch(api_for("street_admin"), f"/api/v1/communities/{world.xiangchang.id}", {"name_zh": None})
     assert response.status_code == 422 and "null" in response.json()["detail"]["name_zh"][0]
     assert Community.objects.get(pk=world.xiangchang.pk).name_zh == "香厂路社区"
+
+
+def post(client, path, body):
+    return client.post(path, json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("number", ["1 ", "１", " 1", "1\u3000", "\u30001\xa0"])
+def test_a_building_number_that_looks_the_same_is_the_same_building(world, api_for, number):
+    body = {"community_id": world.xiangchang.id, "number": number, "floors": 3}
+    assert post(api_for("secretary"), "/api/v1/buildings", body).status_code == 409
+
+
+@pytest.mark.parametrize("room", ["101 ", "１０１", "101\u3000"])
+def test_a_room_that_looks_the_same_is_the_same_room(world, api_for, room):
+    body = {"building_id": world.building(world.xiangchang).id, "entrance": 1, "floor": 1, "room": room}
+    assert post(api_for("secretary"), "/api/v1/dwellings", body).status_code == 409
+
+
+@pytest.mark.parametrize("number", ["9\n1", "9\t1", "   ", "\u3000"])
+def test_a_label_with_a_break_inside_or_only_spaces_is_refused_in_the_users_words(world, api_for, client_for, number):
+    body = {"community_id": world.xiangchang.id, "number": number, "floors": 3}
+    response = post(api_for("secretary"), "/api/v1/buildings", body)
+    assert response.status_code == 422 and ("换行" in str(response.json()) or "空格" in str(response.json()))
+    assert (
+        patch(api_for("street_admin"), f"/api/v1/communities/{world.xiangchang.id}", {"name_zh": number}).status_code
+        == 422
+    )
+    data = {"number": number, "name": "", "kind": "residential", "floors": 3, "entrances": 2}
+    page = client_for("secretary").post(f"/places/buildings/{world.building(world.xiangchang).id}/edit/", data)
+    assert "number" in page.context["form"].errors
+
+
+def test_the_api_cannot_shrink_a_building_below_its_dwellings_either(world, api_for):
+    building = world.building(world.xiangchang)
+    response = patch(api_for("secretary"), f"/api/v1/buildings/{building.id}", {"floors": 1, "entrances": 1})
+    assert response.status_code == 422
+    building.refresh_from_db()
+    assert (building.floors, building.entrances) == (3, 2)
