@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -155,6 +156,7 @@ class Plan:
 
 
 PREVIEW_ROWS = 50
+PROGRESS_EVERY = 10_000  # rows between two progress lines: a line is a write, 100,000 rows take seconds
 PREVIEW_COLUMNS = 50  # a sheet may be 16,384 columns wide; the import reads at most 12
 PREVIEW_CELL_CHARS = 40  # the preview is for recognising rows, not for keeping them
 NAMES_SHOWN = 10  # unknown headers named in the message; the rest are counted
@@ -756,9 +758,12 @@ def plan_digest(plans: list[Plan]) -> str:
 
 
 def check_file(
-    kind: str, community: Community, data: bytes, lock: bool = False
+    kind: str, community: Community, data: bytes, lock: bool = False, progress: Callable[[str], None] | None = None
 ) -> tuple[Report, Importer | None, list[Plan]]:
+    """`progress` hears how far the check is, in the user's words (a job's `report`)."""
+    progress = progress or (lambda line: None)
     report = Report()
+    progress(_("Reading the file…"))
     try:
         table = read_upload(data)
     except TableError as exc:
@@ -783,6 +788,8 @@ def check_file(
                 row.fail(key, invisible_in_cell())
         plan = importer.check(row)
         report.rows += 1
+        if report.rows % PROGRESS_EVERY == 0:
+            progress(_("Checking row %(n)s…") % {"n": f"{report.rows:,}"})
         if row.errors:
             report.errors.extend(row.errors)
         elif plan is not None:
@@ -800,6 +807,7 @@ def check_file(
     if report.rows == 0:
         report.file_error = TABLE_MESSAGES["empty"]({})
     if report.errors:
+        progress(_("Writing the rows with their errors…"))
         report.error_report = error_report(table, report.errors)
     created = sum(1 for p in plans if p.current is None)
     updated = sum(1 for p in plans if p.changes)

@@ -212,6 +212,7 @@ class ImportBatch(models.Model):
         RESIDENTS = "residents", _("residents")
 
     class Status(models.TextChoices):
+        CHECKING = "checking", _("being checked")  # stored before its check job has run
         PREVIEWED = "previewed", _("checked, waiting for confirmation")
         INVALID = "invalid", _("has errors, nothing imported")
         APPLIED = "applied", _("imported")

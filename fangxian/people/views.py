@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +21,8 @@ from fangxian.accounts import audit
 from fangxian.accounts.exports import audit_export, counted, export_list, require_export, wants_xlsx, xlsx_response
 from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
+from fangxian.jobs import running
+from fangxian.jobs.models import Job
 from fangxian.lib.ids import as_id
 from fangxian.lib.masking import mask_id_number, mask_phone
 from fangxian.lib.tabular import write_xlsx
@@ -245,6 +249,8 @@ def importable_communities(user):
 
 @login_required
 def import_upload(request: HttpRequest) -> HttpResponse:
+    """Takes the file and answers at once: its check runs as a job (seconds for a large
+    file), and the batch's page follows it until the preview is ready."""
     communities = importable_communities(request.user)
     if not communities.exists():
         raise PermissionDenied
@@ -252,22 +258,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         request.POST or None, request.FILES or None, communities=communities, max_bytes=settings.IMPORT_MAX_BYTES
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read()
-        community, kind = form.cleaned_data["community"], form.cleaned_data["kind"]
-        report = importing.run_import(kind, community, data, apply=False)
+        upload = form.cleaned_data["file"]
         batch = ImportBatch.objects.create(
-            community=community,
-            kind=kind,
-            filename=stored_name(form.cleaned_data["file"].name),
-            data=data,
-            status=ImportBatch.Status.PREVIEWED if report.ok else ImportBatch.Status.INVALID,
-            row_count=report.rows,
-            error_count=len(report.errors),
-            report=report.as_json(),
-            error_report=report.error_report,
-            plan_digest=report.digest,
+            community=form.cleaned_data["community"],
+            kind=form.cleaned_data["kind"],
+            filename=stored_name(upload.name),
+            data=upload.read(),
+            status=ImportBatch.Status.CHECKING,
             uploaded_by=request.user,
         )
+        start_import_job(request, batch, _("Checking %(name)s") % {"name": batch.filename}, check_job)
         return redirect("people:import_preview", pk=batch.pk)
     recent = visible(request.user, Can.IMPORT, ImportBatch.objects.defer("data", "report", "error_report"))[:10]
     return render(
@@ -275,6 +275,53 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         "people/import_upload.html",
         {"form": form, "recent": recent, "kinds": ImportBatch.Kind.choices, "keep_days": settings.IMPORT_KEEP_DAYS},
     )
+
+
+def import_key(batch: ImportBatch) -> str:
+    """One job at a time per upload: its check, then a confirmation; two confirmations of
+    one file make one job."""
+    return f"people.import.{batch.pk}"
+
+
+def start_import_job(request: HttpRequest, batch: ImportBatch, title: str, work: Callable[[Job], None]) -> None:
+    try:
+        running.start(
+            request.user,
+            batch.community,
+            title,
+            work,
+            Can.IMPORT,
+            params={"batch": batch.pk},
+            key=import_key(batch),
+            next_url=reverse("people:import_preview", args=[batch.pk]),
+        )
+    except running.Busy:
+        messages.error(request, _("Someone else is importing this file right now: its result will show here."))
+
+
+def job_batch(job: Job) -> ImportBatch:
+    """The job's upload, if the person who asked may still import for its community."""
+    batch = (
+        visible(job.user, Can.IMPORT, ImportBatch.objects.select_related("community"))
+        .filter(pk=job.params["batch"])
+        .first()
+    )
+    if batch is None or not holds_community(job.user, Can.IMPORT, batch.community_id):
+        raise ValidationError(_("You may no longer import spreadsheets for this community."))
+    return batch
+
+
+def check_job(job: Job) -> None:
+    """The upload's check: the preview, the plan's digest and the rows with their errors."""
+    batch = job_batch(job)
+    report = importing.check_file(batch.kind, batch.community, bytes(batch.data), progress=job.report)[0]
+    batch.status = ImportBatch.Status.PREVIEWED if report.ok else ImportBatch.Status.INVALID
+    batch.row_count = report.rows
+    batch.error_count = len(report.errors)
+    batch.report = report.as_json()
+    batch.error_report = report.error_report
+    batch.plan_digest = report.digest
+    batch.save(update_fields=["status", "row_count", "error_count", "report", "error_report", "plan_digest"])
 
 
 def stored_name(name: str) -> str:
@@ -296,12 +343,28 @@ def import_batch(request: HttpRequest, pk: int) -> ImportBatch:
     return batch
 
 
+# What the last confirmation found instead of writing, said on the batch's page.
+NOTICES = {
+    "registry_changed": lambda: _(
+        "The registry changed after you checked this file, so nothing was imported. "
+        "Look at the changes below again and confirm."
+    ),
+    "errors_now": lambda: _("Nothing was imported: the file has errors now."),
+}
+
+
 @login_required
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     batch = import_batch(request, pk)
     errors = batch.report.get("errors", [])
+    latest = Job.objects.filter(key=import_key(batch)).first()
+    notice = batch.report.get("notice")
     context = {
         "batch": batch,
+        # The asker's check or confirmation, under way or failed; another person's only as "under way".
+        "job": latest if latest and latest.user_id == request.user.pk and latest.state != Job.State.DONE else None,
+        "underway": latest is not None and latest.state in Job.ACTIVE,
+        "notice": NOTICES[notice]() if notice in NOTICES else "",
         "file_error": batch.report.get("file_error"),
         "header": batch.report.get("header", []),
         "preview": batch.report.get("preview", []),
@@ -317,45 +380,59 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "people/import_preview.html", context)
 
 
+def not_confirmable(batch: ImportBatch) -> str:
+    """Why the batch cannot be imported now, or nothing."""
+    if batch.status == ImportBatch.Status.PREVIEWED and batch.cleared_at is not None:
+        return _("This file was deleted unconfirmed: upload it again.")
+    if batch.status != ImportBatch.Status.PREVIEWED:
+        return _("This file has already been imported, or has errors.")
+    return ""
+
+
 @login_required
 @require_POST
 def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Confirming checks the file again and writes it, as a job; the batch's page follows it."""
     batch = import_batch(request, pk)
+    problem = not_confirmable(batch)
+    if problem:
+        messages.error(request, problem)
+    else:
+        start_import_job(request, batch, _("Importing %(name)s") % {"name": batch.filename}, confirm_job)
+    return redirect("people:import_preview", pk=pk)
+
+
+def confirm_job(job: Job) -> None:
+    batch = job_batch(job)
+    # Nothing said inside the transaction is seen before it ends: one line for the whole of it.
+    job.report(_("Checking the file again and writing it…"))
     try:
         with transaction.atomic():
-            # Locked, so that two taps on "import now" (or two staff) import the file once.
+            # Locked, and its status checked again: a confirmation queued behind another imports nothing.
             batch = ImportBatch.objects.select_for_update().select_related("community").get(pk=batch.pk)
-            if batch.status == ImportBatch.Status.PREVIEWED and batch.cleared_at is not None:
-                messages.error(request, _("This file was deleted unconfirmed: upload it again."))
-                return redirect("people:import_preview", pk=pk)
-            if batch.status != ImportBatch.Status.PREVIEWED:
-                messages.error(request, _("This file has already been imported, or has errors."))
-                return redirect("people:import_preview", pk=pk)
+            problem = not_confirmable(batch)
+            if problem:
+                raise ValidationError(problem)
             # Checked again: the registry may have changed since the preview, and then only the
             # plan she saw is written.
             report = importing.run_import(
                 batch.kind, batch.community, bytes(batch.data), apply=True, seen=batch.plan_digest
             )
-            apply_report(request, batch, report)
+            apply_report(job.user, batch, report)
     except IntegrityError:
-        messages.error(request, _("The registry changed while importing; nothing was imported. Check the file again."))
-    return redirect("people:import_preview", pk=pk)
+        raise ValidationError(
+            _("The registry changed while importing; nothing was imported. Check the file again.")
+        ) from None
 
 
-def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Report) -> None:
+def apply_report(user, batch: ImportBatch, report: importing.Report) -> None:
     batch.report = report.as_json()
     batch.error_count = len(report.errors)
     batch.error_report = report.error_report
     if report.ok and not report.summary:
         # Not what the preview showed: the fresh preview replaces it, to be looked at and confirmed.
         batch.plan_digest = report.digest
-        messages.error(
-            request,
-            _(
-                "The registry changed after you checked this file, so nothing was imported. "
-                "Look at the changes below again and confirm."
-            ),
-        )
+        batch.report["notice"] = "registry_changed"
     elif report.ok:
         batch.status = ImportBatch.Status.APPLIED
         batch.summary = report.summary
@@ -363,20 +440,18 @@ def apply_report(request: HttpRequest, batch: ImportBatch, report: importing.Rep
         # Written to the registry: the file and its rows need not be kept twice. Counts stay.
         batch.data, batch.report = b"", {}
         audit.record(
-            request,
+            None,
             AuditEvent.Action.IMPORT,
             batch,
             community_id=batch.community_id,
+            user=user,
             kind=batch.kind,
             filename=batch.filename,
             **report.summary,
         )
-        messages.success(
-            request, _("Imported: %(created)s new, %(updated)s updated, %(unchanged)s unchanged.") % report.summary
-        )
     else:
         batch.status = ImportBatch.Status.INVALID
-        messages.error(request, _("Nothing was imported: the file has errors now."))
+        batch.report["notice"] = "errors_now"
     batch.save()
 
 

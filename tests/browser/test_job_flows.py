@@ -1,6 +1,7 @@
 """Long work in the browser: the page answers at once, follows the job and shows its result,
 with the worker that `make run` starts (`manage.py db_worker`) taking the tasks."""
 
+import contextlib
 import threading
 
 import pytest
@@ -12,12 +13,13 @@ from fangxian.jobs.models import Job
 from .conftest import shot
 from .test_registry_flows import log_in
 
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-@pytest.fixture
-def worker(settings):
-    """The database backend, and its worker in a thread of its own (its own connection), as
-    `make run` starts it beside the server."""
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+@contextlib.contextmanager
+def running_worker():
+    """The database backend's worker in a thread of its own (its own connection), as `make
+    run` starts it beside the server; tasks must be queued in the database (DATABASE_TASKS)."""
     running = Worker(
         queue_names=["default"],
         interval=0.2,
@@ -40,6 +42,13 @@ def worker(settings):
     yield running
     running.running = False
     thread.join(timeout=30)
+
+
+@pytest.fixture
+def worker(settings):
+    settings.TASKS = DATABASE_TASKS
+    with running_worker() as running:
+        yield running
 
 
 def test_a_secretary_prints_the_map_through_a_job(live_server, world, phone, worker):
