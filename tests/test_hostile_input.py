@@ -184,6 +184,34 @@ def test_an_unreadable_census_visit_costs_only_itself(world, api_for):
     assert "visit_id" in answers[0] and "error" in answers[1]
 
 
+def test_a_scan_with_nothing_to_judge_is_refused_not_stored_as_forged(world, gate, api_for):
+    response = post(api_for("gate_keeper"), "/api/v1/gate/scans", scan(gate))
+    assert response.status_code == 422 and "出入证" in str(response.json())
+    assert not Pass.objects.exists()
+
+
+def test_a_visit_dated_before_its_campaign_began_is_refused(world, api_for):
+    from fangxian.watch import census
+
+    campaign = census.create(
+        world.xiangchang,
+        "第一轮",
+        timezone.localdate(),
+        timezone.localdate(),
+        [world.building(world.xiangchang, "1")],
+        None,
+    )
+    visit = {
+        "dwelling_id": campaign.assignments.first().dwelling_id,
+        "outcome": "vacant",
+        "client_id": str(uuid.uuid4()),
+        "visited_at": "1970-01-01T00:00:00+00:00",
+    }
+    answers = post(api_for("secretary"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": [visit]}).json()
+    assert "visited_at" in answers["results"][0]["error"]
+    assert not campaign.assignments.exclude(outcome="").exists()
+
+
 @pytest.mark.parametrize("path", ["/api/v1/auth/token", "/api/v1/residents", "/api/v1/gate/scans", "/api/v1/permits"])
 def test_a_form_posted_to_the_api_is_400_in_the_users_language(world, api_for, path):
     client = api_for("secretary")

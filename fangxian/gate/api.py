@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
+from pydantic import model_validator
 
 from fangxian.accounts.apikit import (
     Id,
@@ -65,6 +66,13 @@ class ScanIn(Input):
     temperature: float | None = None
     client_id: uuid.UUID
     scanned_at: Moment
+
+    @model_validator(mode="after")
+    def names_a_permit(self) -> "ScanIn":
+        # Nothing to judge is no pass: it was stored as a forged one.
+        if not self.code and self.permit_id is None:
+            raise ValueError(_("A scan carries the permit's code, or its number typed from the card."))
+        return self
 
 
 class ScanOut(Schema):

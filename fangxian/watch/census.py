@@ -121,6 +121,11 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
         errors["outcome"] = [_("Not one of the allowed values.")]
     if timezone.is_naive(data.visited_at) or data.visited_at > timezone.now() + datetime.timedelta(minutes=5):
         errors["visited_at"] = [_("The visit time is in the future or has no time zone: check the phone's clock.")]
+    elif timezone.localtime(data.visited_at).date() < campaign.starts_on:
+        errors["visited_at"] = [
+            _("The visit is dated before the campaign began (%(day)s): check the phone's clock.")
+            % {"day": campaign.starts_on}
+        ]
     listed = set(Resident.objects.current().filter(dwelling_id=data.dwelling_id).values_list("id", flat=True))
     present = []
     for row in data.present:

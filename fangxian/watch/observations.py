@@ -53,6 +53,10 @@ def arrive(
     )
 
 
+# A period that ended lately may still be registered, to be released with its notice.
+LATE_REGISTRATION = datetime.timedelta(days=30)
+
+
 @transaction.atomic
 def start(
     resident: Resident,
@@ -76,9 +80,9 @@ def start(
         raise ValidationError({"resident_id": [_("This resident is already under observation.")]})
     policy = policy or Policy.default_for(resident.community.street.district.city_id)
     ends_on = Observation.end_for(begins, policy)
-    if ends_on < timezone.localdate():
-        # A period already over would still mark the resident as under observation, and the
-        # gate would stop them: what is past is an arrival on record, not an observation.
+    if ends_on < timezone.localdate() - LATE_REGISTRATION:
+        # A running observation stops its resident at the gate until the release notice: one
+        # typed with a start long past (1999) would do so for good.
         raise ValidationError(
             {
                 "start": [

@@ -274,7 +274,7 @@ def test_a_gate_the_keeper_may_not_use_is_told_alike_in_a_batch_and_alone(world,
         alone = scan(api_for("gate_keeper"), other, issued(world).code)
         item = {
             "gate_id": other.id,
-            "code": "",
+            "code": issued(world).code,
             "client_id": str(uuid.uuid4()),
             "scanned_at": timezone.now().isoformat(),
         }
@@ -282,11 +282,19 @@ def test_a_gate_the_keeper_may_not_use_is_told_alike_in_a_batch_and_alone(world,
             "/api/v1/gate/scans/batch", json.dumps({"scans": [item]}), content_type="application/json"
         )
         assert batch.json()["results"][0]["error"] == alone.json()["detail"]
-    unknown = {"gate_id": 999999, "code": "", "client_id": str(uuid.uuid4()), "scanned_at": timezone.now().isoformat()}
+    unknown = {
+        "gate_id": 999999,
+        "code": issued(world).code,
+        "client_id": str(uuid.uuid4()),
+        "scanned_at": timezone.now().isoformat(),
+    }
     batch = api_for("gate_keeper").post(
         "/api/v1/gate/scans/batch", json.dumps({"scans": [unknown]}), content_type="application/json"
     )
-    assert batch.json()["results"][0]["error"] == scan(api_for("gate_keeper"), elsewhere, "").json()["detail"]
+    assert (
+        batch.json()["results"][0]["error"]
+        == scan(api_for("gate_keeper"), elsewhere, issued(world).code).json()["detail"]
+    )
     assert not Pass.objects.exists()
 
 

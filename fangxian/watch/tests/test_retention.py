@@ -18,10 +18,10 @@ def test_travel_rooms_and_doorstep_notes_go_with_the_emergency_and_counts_stay(w
     resident.emergency = emergency
     resident.save()
     long_ago = timezone.localdate() - datetime.timedelta(days=60)
-    arrival = observations.arrive(resident, "武汉", long_ago, None, "train", "G512", "返京")
-    observation = observations.start(
-        resident, "central", long_ago, None, facility="前门饭店", room="312", arrival=arrival
-    )
+    # Registered late (its period ended weeks ago), as a lot was after an emergency's first days.
+    back = timezone.localdate() - datetime.timedelta(days=40)
+    arrival = observations.arrive(resident, "武汉", back, None, "train", "G512", "返京")
+    observation = observations.start(resident, "central", back, None, facility="前门饭店", room="312", arrival=arrival)
     observations.release(observation, None)
     campaign = census.create(
         world.xiangchang, "第一轮", long_ago, long_ago, [world.building(world.xiangchang, "1")], None
@@ -52,7 +52,7 @@ def test_travel_rooms_and_doorstep_notes_go_with_the_emergency_and_counts_stay(w
     observation.refresh_from_db()
     visit = Visit.objects.get()
     person.refresh_from_db()
-    assert (arrival.came_from, arrival.transport_number, arrival.arrived_on) == ("", "", long_ago)
+    assert (arrival.came_from, arrival.transport_number, arrival.arrived_on) == ("", "", back)
     assert (observation.facility, observation.room, observation.notice_number != "") == ("", "", True)
     assert (visit.note, visit.absent, visit.outcome) == ("", {}, "absent")
     assert (person.name, person.phone, person.sending_unit, person.kind) == (f"#{person.id}", "", "", "volunteer")
