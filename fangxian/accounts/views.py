@@ -99,20 +99,18 @@ def deactivate_user(request: HttpRequest, pk: int) -> HttpResponse:
     account = staff.managed_users(request.user).filter(pk=pk, is_active=True).first()
     if account is None:
         raise Http404
-    with transaction.atomic():
-        account.is_active = False
-        account.save(update_fields=["is_active"])
-        for token in account.api_tokens.all():
-            revoke_token_of(request, token)
-        audit.record(
-            request,
-            AuditEvent.Action.DEACTIVATE,
-            account,
-            community_id=community_of(account),
-            username=account.username,
-        )
+    switch_off(request, account, community_of(account))
     messages.success(request, _("%(user)s can no longer log in.") % {"user": account.username})
     return redirect("staff")
+
+
+@transaction.atomic
+def switch_off(request: HttpRequest, account, community_id: int | None) -> None:
+    account.is_active = False
+    account.save(update_fields=["is_active"])
+    for token in account.api_tokens.all():
+        revoke_token_of(request, token)
+    audit.record(request, AuditEvent.Action.DEACTIVATE, account, community_id=community_id, username=account.username)
 
 
 @login_required
@@ -200,14 +198,19 @@ def revoke_role(request: HttpRequest, pk: int) -> HttpResponse:
     if role.user_id == request.user.pk:
         messages.error(request, _("You cannot remove your own role."))
         return redirect("staff")
+    community_id = role.community_id or getattr(role.grid, "community_id", None)
     audit.record(
-        request,
-        AuditEvent.Action.REVOKE,
-        role,
-        community_id=role.community_id or getattr(role.grid, "community_id", None),
-        username=role.user.username,
-        role=role.kind,
+        request, AuditEvent.Action.REVOKE, role, community_id=community_id, username=role.user.username, role=role.kind
     )
     role.delete()
-    messages.success(request, _("Role removed."))
+    account = role.user
+    if account.is_active and not account.is_staff and not account.roles.exists():
+        # With no role left the account is no office's to look after, and would go on
+        # logging in and taking tokens: it is switched off with its last role.
+        switch_off(request, account, community_id)
+        messages.success(
+            request, _("Role removed; %(user)s had no other and can no longer log in.") % {"user": account.username}
+        )
+    else:
+        messages.success(request, _("Role removed."))
     return redirect("staff")

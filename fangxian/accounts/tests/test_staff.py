@@ -2,7 +2,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 from django.test import Client
 
-from fangxian.accounts.models import AuditEvent, Role
+from fangxian.accounts.models import ApiToken, AuditEvent, Role
 
 
 def grant(client, **data):
@@ -106,6 +106,24 @@ def test_removing_a_role_is_audited(world, client_for):
     client_for("secretary").post(f"/staff/roles/{gate.id}/remove/")
     assert not Role.objects.filter(pk=gate.pk).exists()
     assert AuditEvent.objects.filter(action="revoke", detail__username="gate_keeper").exists()
+
+
+def test_an_account_whose_last_role_is_removed_is_switched_off_with_its_tokens(world, client_for):
+    keeper = world.users["gate_keeper"]
+    token = ApiToken.issue(keeper)
+    client_for("secretary").post(f"/staff/roles/{keeper.roles.get().id}/remove/")
+    keeper.refresh_from_db()
+    assert not keeper.is_active and not ApiToken.objects.filter(user=keeper).exists()
+    assert Client(headers={"Authorization": f"Bearer {token}"}).get("/api/v1/residents").status_code == 401
+    assert AuditEvent.objects.filter(action="deactivate", detail__username="gate_keeper").exists()
+
+
+def test_an_account_with_another_role_left_stays_on(world, client_for):
+    health = world.users["health_worker"]
+    extra = Role.objects.create(user=health, kind="volunteer", community=world.xiangchang)
+    client_for("secretary").post(f"/staff/roles/{extra.id}/remove/")
+    health.refresh_from_db()
+    assert health.is_active
 
 
 def test_the_menu_offers_residents_only_to_roles_that_may_see_them(world, client_for):
