@@ -20,7 +20,7 @@ from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
-from fangxian.lib.ids import as_id
+from fangxian.lib.ids import as_day, as_id
 from fangxian.places.models import Community
 
 from . import forms, planning
@@ -340,15 +340,21 @@ def projects(request: HttpRequest) -> HttpResponse:
     communities = planned_communities(request.user)
     if request.method == "POST":
         community = posted_community(request, communities)
+        starts_on, ends_on = as_day(request.POST.get("starts_on")), as_day(request.POST.get("ends_on"))
         try:
+            if starts_on is None or ends_on is None:
+                raise ValueError
+            if ends_on < starts_on:
+                messages.error(request, _("The project ends before it starts."))
+                return redirect("duty:projects")
             Project.objects.create(
                 community=community,
                 title=request.POST["title"].strip()[:100] or _("Volunteers needed"),
                 kind=request.POST.get("kind")
                 if request.POST.get("kind") in Project.Kind.values
                 else Project.Kind.GATE_DUTY,
-                starts_on=datetime.date.fromisoformat(request.POST.get("starts_on", "")),
-                ends_on=datetime.date.fromisoformat(request.POST.get("ends_on", "")),
+                starts_on=starts_on,
+                ends_on=ends_on,
                 headcount=forms.people_needed(request.POST.get("headcount")),
             )
         except (KeyError, ValueError):

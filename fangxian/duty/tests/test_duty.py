@@ -229,3 +229,11 @@ def test_the_roster_shows_who_is_late(world, crew, client_for):
         .split("</td>")[0]
     )
     assert cell.count("迟到") == 1 and cell.index(crew[7].name) < cell.index("迟到")
+
+
+def test_a_project_that_ends_before_it_starts_is_refused(world, client_for):
+    today = timezone.localdate()
+    form = {"community": world.xiangchang.id, "title": "核酸检测秩序", "headcount": "3"}
+    days = {"starts_on": str(today + datetime.timedelta(days=4)), "ends_on": str(today)}
+    page = client_for("secretary").post("/duty/projects/", form | days, follow=True)
+    assert "结束日期早于开始日期" in page.content.decode() and not Project.objects.exists()
