@@ -28,7 +28,8 @@ from fangxian.lib import permit  # noqa: E402
 
 KEY = Ed25519PrivateKey.generate()
 PUBLIC = KEY.public_key()
-SAMPLE = permit.Permit(2**31, "110102015001", "欧阳*修", "A12B-12-25012", 2**32, 2**32, bytes(32))
+# The longest permit a code may carry: the largest times the codec accepts (2100).
+SAMPLE = permit.Permit(2**31, "110102015001", "欧阳*修", "A12B-12-25012", permit.MAX_TIME, permit.MAX_TIME, bytes(32))
 CODE = permit.encode(SAMPLE, b"\x00\x01\x02\x03", KEY)
 
 
