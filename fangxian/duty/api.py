@@ -177,7 +177,7 @@ def publish_roster(request, roster_id: Id):
     roster = planned_roster(request, roster_id)
     if planning.solving(roster):
         error(_("The roster is being solved: publish it when the solver is done."), 409)
-    return roster_out(planning.publish(roster))
+    return roster_out(planning.publish(roster, request))
 
 
 @router.get("/duty/my-shifts")

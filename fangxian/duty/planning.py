@@ -16,6 +16,8 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts import audit
+from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
@@ -282,7 +284,8 @@ def solve_job(job: Job) -> None:
 
 
 @transaction.atomic
-def publish(roster: Roster) -> Roster:
+def publish(roster: Roster, request=None) -> Roster:
+    """Everyone on it sees their shifts; audited for the page and the API alike."""
     if solving(roster):
         raise ValidationError(_("The roster is being solved: publish it when the solver is done."))
     roster.published = sorted(
@@ -290,6 +293,7 @@ def publish(roster: Roster) -> Roster:
     )
     roster.status, roster.published_at = Roster.Status.PUBLISHED, timezone.now()
     roster.save(update_fields=["published", "status", "published_at"])
+    audit.record(request, AuditEvent.Action.ROSTER_PUBLISHED, roster)
     return roster
 
 

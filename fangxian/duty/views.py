@@ -14,9 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts import audit
 from fangxian.accounts.exports import export_list, pdf_response
-from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
@@ -197,11 +195,10 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         start_solving(request, roster)
         return redirect("duty:roster", pk=pk)
     try:
-        planning.publish(roster)
+        planning.publish(roster, request)
     except ValidationError as exc:
         messages.error(request, problems(exc))
     else:
-        audit.record(request, AuditEvent.Action.ROSTER_PUBLISHED, roster)
         messages.success(request, _("Published: everyone sees their shifts."))
     return redirect("duty:roster", pk=pk)
 

@@ -237,3 +237,16 @@ def test_a_project_that_ends_before_it_starts_is_refused(world, client_for):
     days = {"starts_on": str(today + datetime.timedelta(days=4)), "ends_on": str(today)}
     page = client_for("secretary").post("/duty/projects/", form | days, follow=True)
     assert "结束日期早于开始日期" in page.content.decode() and not Project.objects.exists()
+
+
+@pytest.mark.parametrize("how", ["page", "api"])
+def test_publishing_a_roster_is_audited_from_the_page_and_the_api_alike(world, crew, client_for, api_for, how):
+    from fangxian.accounts.models import AuditEvent
+
+    roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
+    if how == "page":
+        client_for("secretary").post(f"/duty/rosters/{roster.id}/publish/")
+    else:
+        assert post(api_for("secretary"), f"/api/v1/duty/rosters/{roster.id}/publish", {}).status_code == 200
+    event = AuditEvent.objects.get(action="roster_published")
+    assert (event.username, event.target_id, event.community_id) == ("secretary", str(roster.id), world.xiangchang.id)
