@@ -240,7 +240,10 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         context,
         status=200 if observation.link_open or request.method == "GET" else 410,
     )
-    response["Referrer-Policy"] = "no-referrer"
+    # The token is in the address: it must not leave for another site in a Referer. "no-referrer"
+    # also made Chromium send "Origin: null" with the form, which Django's CSRF check refuses;
+    # "same-origin" keeps the address to ourselves and the form's origin intact.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

@@ -1,5 +1,6 @@
 import json
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -115,3 +116,24 @@ def test_a_returnee_goes_from_arrival_to_release_notice_and_the_gate_follows(liv
     pdf = phone.request.get(f"{live_server.url}/watch/observations/{observation.id}/notice.pdf")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body()[:4] == b"%PDF"
     assert scan(keeper, gate, code) == "admit"
+
+
+def test_a_returnee_reports_through_the_private_link_and_the_health_worker_sees_it(live_server, world, browser, phone):
+    from fangxian.watch import observations
+
+    resident = world.resident(world.xiangchang)
+    observation = observations.start(resident, "home", timezone.localdate(), None)
+    # The returnee's own phone: no account, no session, only the link the grid worker sent.
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    own = context.new_page()
+    own.goto(f"{live_server.url}/watch/r/{observation.report_token}/")
+    own.locator("label.temp", has_text="36.6").click()
+    own.click("button.primary")
+    own.wait_for_selector("text=已记录")
+    assert observation.reports.get().temperature == Decimal("36.6")
+    missing = own.goto(f"{live_server.url}/watch/r/not-a-token/")
+    assert missing.status == 404 and "页面不存在" in own.inner_text("main")  # our own page, in Chinese
+    context.close()
+    log_in(phone, live_server.url, "health_worker")
+    phone.goto(f"{live_server.url}/watch/observations/{observation.id}/")
+    assert "36.6" in phone.inner_text("main")
