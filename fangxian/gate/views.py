@@ -315,7 +315,7 @@ def passes_seen_by(user):
     return visible(
         user,
         Can.VIEW_RESIDENTS,
-        Pass.objects.select_related("gate", "permit__resident__dwelling__building", "visiting__building"),
+        Pass.objects.select_related("gate", "keeper", "permit__resident__dwelling__building", "visiting__building"),
     )
 
 
@@ -363,11 +363,12 @@ def records(request: HttpRequest) -> HttpResponse:
             _("gate"),
             _("kind"),
             _("verdict"),
-            _("who"),
+            _("person passing"),
             _("dwelling"),
             _("temperature"),
             _("phone"),
             _("reason"),
+            _("recorded by"),
         ]
         rows = list(rows)
         known = set(
@@ -395,6 +396,7 @@ def records(request: HttpRequest) -> HttpResponse:
                 p.temperature,
                 mask_phone(p.phone),
                 p.reason or p.get_refusal_display(),
+                p.keeper.get_full_name() or p.keeper.username if p.keeper else "",
             ]
             for p in rows
         ]

@@ -47,6 +47,17 @@ def test_the_export_is_audited_and_masks_phones(world, client_for):
     assert AuditEvent.objects.filter(action="export", detail__list="passes").exists()
 
 
+def test_records_name_the_person_passing_and_the_keeper_who_recorded_them(world, client_for):
+    gate = Gate.objects.create(community=world.xiangchang, name="南门")
+    add_pass(gate, 9, holder="王师傅", keeper=world.users["gate_keeper"])
+    client = client_for("secretary")
+    page = client.get("/gate/records/").content.decode()
+    assert "通行人" in page and "记录人" in page and "gate_keeper" in page
+    content = client.get("/gate/records/", {"format": "xlsx"}).content
+    header, first = list(load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True))[:2]
+    assert (header[4], first[4]) == ("通行人", "王师傅") and (header[-1], first[-1]) == ("记录人", "gate_keeper")
+
+
 def test_an_outsider_sees_no_passes_of_another_community(world, client_for):
     gate = Gate.objects.create(community=world.xiangchang, name="南门")
     add_pass(gate, 9, holder="王师傅")
