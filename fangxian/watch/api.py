@@ -96,6 +96,8 @@ class AlertOut(Schema):
     dwelling: str
     temperature: float | None
     symptoms: list[str]
+    day: datetime.date  # the half day the alert is about
+    half: str  # am or pm
 
 
 def observations_seen_by(user) -> QuerySet:
@@ -206,6 +208,8 @@ def list_alerts(request):
             "dwelling": a.observation.resident.dwelling.label,
             "temperature": a.report.temperature if a.report else None,
             "symptoms": a.report.symptoms if a.report else [],
+            "day": a.half_day[0],
+            "half": a.half_day[1],
         }
         for a in observations.alerts(visible(request.user, Can.WATCH, Observation.objects.all()))
     ]

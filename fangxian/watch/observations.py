@@ -193,6 +193,19 @@ class Alert:
     kind: str  # fever, symptoms, missed
     observation: Observation
     report: HealthReport | None = None
+    missed: tuple[datetime.date, str] | None = None  # the half day whose report is missing
+
+    @property
+    def half_day(self) -> tuple[datetime.date, str]:
+        """Which half day it is about: two alerts for one person read alike otherwise."""
+        if self.report is not None:
+            return self.report.day, self.report.half
+        return self.missed or last_ended_half()
+
+    @property
+    def when(self) -> str:
+        day, half = self.half_day
+        return f"{day:%m-%d} {HealthReport.Half(half).label}"
 
 
 def alerts(running: QuerySet) -> list[Alert]:
@@ -211,7 +224,8 @@ def alerts(running: QuerySet) -> list[Alert]:
             seen.add((row.observation_id, kind))
             found.append(Alert(kind, row.observation, row))
     found.sort(key=lambda a: a.kind != "fever")
-    found.extend(Alert("missed", o) for o in missing_report(running))
+    overdue = last_ended_half()
+    found.extend(Alert("missed", o, missed=overdue) for o in missing_report(running))
     return found
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from fangxian.gate import bundle, permits
 from fangxian.gate.models import Gate
 from fangxian.people.models import Resident
-from fangxian.watch.models import Observation, Policy
+from fangxian.watch.models import HealthReport, Observation, Policy
 
 
 def post(client, path, body):
@@ -232,6 +232,14 @@ def test_fevers_symptoms_and_missed_reports_reach_the_grid_and_health_workers_ho
         page = client_for(actor).get("/").content.decode()
         assert "发热 38.2" in page and "咳嗽" in page and residents[2].name in page and "未报告" in page
     assert "发热 38.2" not in client_for("volunteer").get("/").content.decode()
+    # Each says which half day it is about: "刘刚 · 未报告" alone does not say when.
+    day, half = observations.half_of(timezone.now())
+    label = f"{day:%m-%d} {HealthReport.Half(half).label}"
+    assert client_for("health_worker").get("/").content.decode().count(label) >= 2
+    missed_day, missed_half = observations.last_ended_half()
+    assert f"{missed_day:%m-%d} {HealthReport.Half(missed_half).label}" in page
+    api = {a["kind"]: a for a in client_for("health_worker").get("/api/v1/alerts").json()}
+    assert (api["fever"]["day"], api["fever"]["half"]) == (str(day), half)
 
 
 @pytest.mark.needs("pango", "fonts", "pdftotext")
