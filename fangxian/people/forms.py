@@ -99,6 +99,8 @@ class ResidentForm(forms.Form):
             data["values"] = clean_resident(raw, instance=self.instance)
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
+                if field in self.errors:
+                    continue  # the form said it already ("required"): the registry says it again
                 for message in messages:
                     self.add_error(field if field in self.fields else None, message)
         return data

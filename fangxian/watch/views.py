@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -133,8 +134,18 @@ def observation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "symptoms": Symptom.choices,
         "temperatures": temperature.COMMON,
         "link": link,
+        "entered": entered_report(request.GET),
     }
     return render(request, "watch/observation.html", context)
+
+
+def entered_report(data) -> dict:
+    """What a refused report held, to show it again: the typed value is not lost to an error."""
+    return {
+        "temperature": data.get("temperature", "")[:10],
+        "typed": data.get("typed", "")[:10],
+        "symptoms": [s for s in data.getlist("symptoms") if s in Symptom.values],
+    }
 
 
 def watched(request: HttpRequest, pk: int) -> Observation:
@@ -149,8 +160,9 @@ def add_report(request: HttpRequest, pk: int) -> HttpResponse:
         observations.report(observation, posted_temperature(request), request.POST.getlist("symptoms"), request.user)
     except ValidationError as exc:
         messages.error(request, problems(exc))
-    else:
-        messages.success(request, _("Report saved."))
+        entered = {k: v for k, v in entered_report(request.POST).items() if v}
+        return redirect(f"{reverse('watch:observation', args=[pk])}?{urlencode(entered, doseq=True)}")
+    messages.success(request, _("Report saved."))
     return redirect("watch:observation", pk=pk)
 
 
@@ -233,6 +245,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         "symptoms": Symptom.choices,
         "temperatures": temperature.COMMON,
         "halves": dict(HealthReport.Half.choices),
+        "entered": entered_report(request.POST) if error_text else {},
     }
     response = render(
         request,

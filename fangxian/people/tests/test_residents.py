@@ -209,3 +209,8 @@ def test_a_phone_tail_finds_no_one_for_a_role_that_may_not_see_phones(world, cli
     assert not client_for("street_admin").get("/people/residents/", {"q": tail}).context["page"].object_list
     assert api_for("street_admin").get("/api/v1/residents", {"q": tail}).json()["count"] == 0
     assert api_for("secretary").get("/api/v1/residents", {"q": tail}).json()["count"] > 0
+
+
+def test_a_missing_name_is_said_once(world, client_for):
+    response = client_for("secretary").post("/people/residents/new/", form_data(world, name=""))
+    assert len(response.context["form"].errors["name"]) == 1

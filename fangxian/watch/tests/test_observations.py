@@ -260,3 +260,14 @@ def test_release_prints_a_numbered_notice_in_chinese_and_english(world, client_f
             ["pdftotext", "-", "-"], input=pdf.content, capture_output=True, check=True
         ).stdout.decode()
         assert words in text.replace("\n", " ") and first.notice_number in text
+
+
+def test_a_refused_report_keeps_what_was_typed_and_ticked(world, client_for):
+    observation = start_days_ago(world.resident(world.xiangchang), 2)
+    client = client_for("grid_worker")
+    page = client.post(
+        f"/watch/observations/{observation.id}/report/", {"typed": "45.0", "symptoms": ["cough"]}, follow=True
+    ).content.decode()
+    assert 'value="45.0"' in page and 'value="cough" checked' in page and not observation.reports.exists()
+    own = client_for("nobody").post(f"/watch/r/{observation.report_token}/", {"typed": "3.66"}).content.decode()
+    assert 'value="3.66"' in own and not observation.reports.exists()
