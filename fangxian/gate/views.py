@@ -156,8 +156,12 @@ def permit_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         raise Http404
     row = get_visible_or_404(request.user, Can.EDIT_REGISTRY, Permit.objects.select_related("resident"), pk=pk)
     if action == "revoke":
-        reason = request.POST.get("reason", Permit.RevokeReason.LOST)
-        permits.revoke(row, reason if reason in Permit.RevokeReason.values else Permit.RevokeReason.LOST)
+        # No reason chosen is no decision: a preset "lost" revoked a permit at one tap.
+        reason = request.POST.get("reason", "")
+        if reason not in Permit.RevokeReason.values:
+            messages.error(request, _("Choose why the permit is revoked; nothing was changed."))
+            return redirect(f"{reverse('gate:permits')}?{request.POST.get('query', '')}")
+        permits.revoke(row, reason)
     else:
         permits.reissue(row, request.user)
     return back_to_list(request)

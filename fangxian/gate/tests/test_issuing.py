@@ -110,3 +110,14 @@ def test_the_card_sheet_is_a_chinese_pdf(world, client_for, tmp_path):
 @pytest.mark.parametrize("actor, status", [("secretary", 200), ("gate_keeper", 403), ("outsider", 200)])
 def test_the_permit_list_is_for_registry_roles(world, client_for, actor, status):
     assert client_for(actor).get("/gate/permits/").status_code == status
+
+
+def test_a_permit_is_revoked_only_with_a_reason_chosen(world, client_for):
+    row = permits.issue(world.resident(world.xiangchang), None)
+    client = client_for("secretary")
+    page = client.post(f"/gate/permits/{row.id}/revoke/", {}, follow=True).content.decode()
+    row.refresh_from_db()
+    assert row.revoked_at is None and "没有改动" in page
+    client.post(f"/gate/permits/{row.id}/revoke/", {"reason": "lost"})
+    row.refresh_from_db()
+    assert row.revoke_reason == "lost"
