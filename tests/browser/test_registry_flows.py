@@ -71,3 +71,22 @@ def test_the_move_out_form_offers_today_as_the_browser_shows_it(live_server, wor
     log_in(phone, live_server.url, "secretary")
     phone.goto(f"{live_server.url}/people/residents/{resident.id}/")
     assert phone.input_value("input[name=moved_on]") == timezone.localdate().isoformat()
+
+
+def test_a_secretary_revokes_a_lost_permit_only_after_saying_why(live_server, world, phone):
+    from fangxian.gate import permits
+
+    resident = world.resident(world.xiangchang)
+    row = permits.issue(resident, None)
+    log_in(phone, live_server.url, "secretary")
+    phone.goto(f"{live_server.url}/gate/permits/?building={resident.dwelling.building_id}")
+    item = phone.locator("ul.rows li", has_text=resident.name)
+    item.locator("summary").click()
+    item.locator("button", has_text="注销").click()  # no reason chosen: the browser asks for one
+    row.refresh_from_db()
+    assert row.revoked_at is None
+    item.locator("select[name=reason]").select_option("lost")
+    item.locator("button", has_text="注销").click()
+    phone.wait_for_url("**/gate/permits/**")
+    row.refresh_from_db()
+    assert row.revoke_reason == "lost"
