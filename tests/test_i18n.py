@@ -27,3 +27,10 @@ def test_pages_are_chinese_by_default_and_english_on_request(world, client_for):
     assert "居民" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "residents" in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("path", ["/watch/campaigns/", "/duty/", "/duty/projects/", "/duty/posts/"])
+def test_forms_name_things_and_days_in_the_words_people_use(world, client_for, path):
+    page = client_for("secretary").get(path).content.decode()
+    assert "来源" not in page and "<label>姓名" not in page  # "from" is a first day here, "name" a thing's
+    assert "开始日期" in page or "名称" in page
