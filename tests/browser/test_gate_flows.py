@@ -149,3 +149,44 @@ def test_the_page_says_a_permit_is_not_yet_valid_as_the_server_does(live_server,
     phone.context.set_offline(False)
     phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     assert list(Pass.objects.values_list("verdict", flat=True)) == ["not_yet_valid"]
+
+
+def test_a_visitor_the_server_refuses_at_sync_comes_back_to_be_corrected_never_dropped(live_server, world, gate, phone):
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.context.set_offline(True)
+    phone.click("#visitor-open")
+    phone.fill("#visitor input[name=name]", "王" * 80)  # longer than any name the server stores
+    phone.fill("#visitor input[name=phone]", "13800138000")
+    phone.click("#visitor button.primary")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '1'")
+    phone.context.set_offline(False)
+    phone.evaluate("() => window.fangxianGate.sync()")
+    phone.wait_for_selector("#refused:not([hidden])")
+    assert phone.inner_text("#queued") == "0" and not Pass.objects.exists()
+    refused = phone.inner_text("#refused-list")
+    assert "访客" in refused and "王王王" in refused and "50" in refused  # the server's words: at most 50
+    phone.reload()  # what waits for correction survives a reload
+    phone.wait_for_function("() => window.fangxianGate && window.fangxianGate.ready")
+    phone.click("#refused-list button:has-text('更正')")
+    phone.wait_for_selector("#visitor:not([hidden])")
+    assert phone.input_value("#visitor input[name=phone]") == "13800138000"
+    phone.fill("#visitor input[name=name]", "王建国")
+    phone.click("#visitor button.primary")
+    phone.wait_for_selector("#visitor", state="hidden")
+    phone.evaluate("() => window.fangxianGate.sync()")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
+    for _ in range(50):  # the page syncs on its own time; the database says when it has
+        if Pass.objects.exists():
+            break
+        phone.wait_for_timeout(100)
+    assert list(Pass.objects.values_list("holder", "phone")) == [("王建国", "13800138000")]
+    assert phone.is_hidden("#refused")
+
+
+def test_cancel_empties_the_visitor_form(live_server, world, gate, phone):
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.click("#visitor-open")
+    phone.fill("#visitor input[name=name]", "王建国")
+    phone.click("#visitor button.close")
+    phone.click("#visitor-open")
+    assert phone.input_value("#visitor input[name=name]") == ""

@@ -300,7 +300,12 @@
   const sheet = (id, open) => { $(id).hidden = !open; };
   $("visitor-open").addEventListener("click", () => sheet("visitor", true));
   $("refusal-open").addEventListener("click", () => sheet("refusal", true));
-  document.querySelectorAll(".sheet .close").forEach((b) => b.addEventListener("click", () => { b.closest(".sheet").hidden = true; }));
+  // Cancel empties the form: the next courier must not be saved with the last visitor's words.
+  document.querySelectorAll(".sheet .close").forEach((b) => b.addEventListener("click", () => {
+    const open = b.closest(".sheet");
+    if (open.tagName === "FORM") open.reset();
+    open.hidden = true;
+  }));
   const visitorForm = $("visitor");
   visitorForm.phone.addEventListener("change", async () => {
     const phone = visitorForm.phone.value.trim();
@@ -338,6 +343,62 @@
     return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
   }
 
+  // What the server refused is answered, so it leaves the queue, but it is not dropped: it
+  // waits on the page, with the server's words, until the keeper corrects it or drops it.
+  function words(detail) {
+    if (typeof detail === "string") return detail;
+    if (detail && typeof detail === "object") return Object.values(detail).flat().map(words).join(" ");
+    return "";
+  }
+  async function refuse(item, detail) {
+    const refused = (await stateGet("refused")) || [];
+    refused.push({ item, error: words(detail) });
+    await statePut("refused", refused);
+  }
+  async function showRefused() {
+    const refused = (await stateGet("refused")) || [];
+    const list = $("refused-list");
+    list.textContent = "";
+    const kinds = root.dataset.kinds.split("|");
+    refused.forEach((entry, index) => {
+      const li = document.createElement("li");
+      const kind = kinds[["permit", "visitor", "courier", "refusal"].indexOf(entry.item.kind)] || "";
+      const who = entry.item.name ? ` · ${entry.item.name}` : "";
+      li.append(Object.assign(document.createElement("b"), { textContent: kind + who }), " ",
+        Object.assign(document.createElement("span"), { className: "error", textContent: entry.error }), " ");
+      if (entry.item.kind === "visitor" || entry.item.kind === "courier") {
+        li.append(button(root.dataset.fix, () => correct(index)));
+      }
+      li.append(button(root.dataset.drop, () => drop(index)));
+      list.append(li);
+    });
+    $("refused").hidden = refused.length === 0;
+  }
+  function button(text, action) {
+    const b = Object.assign(document.createElement("button"), { type: "button", className: "small", textContent: text });
+    b.addEventListener("click", action);
+    return b;
+  }
+  async function take(index) {
+    const refused = (await stateGet("refused")) || [];
+    const [entry] = refused.splice(index, 1);
+    await statePut("refused", refused);
+    showRefused();
+    return entry;
+  }
+  async function drop(index) { await take(index); }
+  async function correct(index) {
+    const { item } = await take(index);
+    const f = visitorForm;
+    f.reset();
+    f.name.value = item.name || "";
+    f.phone.value = item.phone || "";
+    f.reason.value = item.reason || "";
+    f.courier.checked = item.kind === "courier";
+    pickTemperature(item.temperature ?? null);
+    sheet("visitor", true);
+  }
+
   async function sync() {
     if (syncing || !navigator.onLine) return;
     syncing = true;
@@ -350,6 +411,7 @@
         });
         if (response.ok) {
           const body = await response.json();
+          for (const [i, r] of body.results.entries()) if (r.error) await refuse(scans[i], r.error);
           await queueDelete(body.results.map((r, i) => scans[i].client_id));
         }
       }
@@ -360,15 +422,16 @@
         if (item.kind !== "refusal") body.kind = item.kind;
         const response = await post(url, body);
         // 401/403: logged out or moved off the gate; keep the pass until someone can send it.
-        if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403)) {
-          await queueDelete([item.client_id]);
-        }
+        const refused = response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403;
+        if (refused) await refuse(item, (await response.json().catch(() => ({}))).detail);
+        if (response.ok || refused) await queueDelete([item.client_id]);
       }
     } catch (e) {
       /* the network went away mid-sync: everything unanswered stays queued */
     } finally {
       syncing = false;
       showQueued();
+      showRefused();
     }
   }
 
@@ -425,6 +488,7 @@
     showCounts();
     await loadBundle();
     await showQueued();
+    await showRefused();
     startCamera();
     try { await window.fangxianInstallOffline(root.dataset.sw, "/gate/"); } catch (e) { /* the page still works online */ }
     window.fangxianGate.ready = true;
