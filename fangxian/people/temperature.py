@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -12,9 +13,12 @@ COMMON = ["36.2", "36.4", "36.5", "36.6", "36.8", "37.0"]  # one tap each on the
 
 
 def clean_temperature(value) -> Decimal | None:
-    """36.6 only: 3.66, 366 and "36,6" are typing slips, refused rather than guessed."""
+    """As people type it on a phone: "36,6" (a keypad's decimal comma), "３６．６" (full width)
+    and "36。6" are 36.6. 3.66 and 366 are slips, refused rather than guessed."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFKC", value).strip().replace(",", ".").replace("。", ".")
     try:
         temperature = Decimal(str(value)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):

@@ -94,7 +94,7 @@ def test_a_grid_worker_cannot_record_another_grids_door(world, campaign, api_for
         {"present": [{"resident_id": 0}]},
         {"present": [{"resident_id": None, "temperature": 366}]},
         {"outcome": "unknown_occupants"},
-        {"outcome": "absent", "absent": {"temperature": "36,6"}},
+        {"outcome": "absent", "absent": {"temperature": "3,66"}},
     ],
 )
 def test_a_bad_visit_gets_its_own_error(world, campaign, api_for, bad):
