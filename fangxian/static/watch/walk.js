@@ -10,6 +10,9 @@
   const $ = (id) => document.getElementById(id);
   const { queueAll, queuePut, queueDelete, stateGet, statePut } = window.fangxianStore("fangxian-watch");
   const LIST_KEY = "worklist-" + CAMPAIGN;
+  // What the server refused, by door: shown there, with its words and what was typed, until
+  // the worker records that door again or drops it. Never dropped by the page itself.
+  const REFUSED_KEY = "refused-" + CAMPAIGN;
   let doors = [];
   let syncing = false;
 
@@ -28,8 +31,21 @@
     }
   }
 
+  function words(detail) {
+    if (typeof detail === "string") return detail;
+    if (detail && typeof detail === "object") return Object.values(detail).flat().map(words).join(" ");
+    return "";
+  }
+
+  async function setRefused(change) {
+    const refused = (await stateGet(REFUSED_KEY)) || {};
+    change(refused);
+    await statePut(REFUSED_KEY, refused);
+  }
+
   async function render() {
     const queued = await queueAll();
+    const refused = (await stateGet(REFUSED_KEY)) || {};
     const pending = {};
     queued.filter((v) => v.campaign === CAMPAIGN).forEach((v) => { pending[v.dwelling_id] = v.outcome; });
     const mine = $("mine").checked;
@@ -56,6 +72,22 @@
       chip.textContent = outcome ? WORDS[outcome] + (pending[door.dwelling_id] ? " ⟳" : "") : "";
       node.classList.toggle("done", Boolean(outcome));
       node.classList.toggle("conflict", Boolean(door.conflict));
+      const held = refused[door.dwelling_id];
+      if (held) {
+        node.querySelector(".refused").hidden = false;
+        node.querySelector(".refused .why").textContent = held.error;
+        node.querySelector(".refused .drop").addEventListener("click", async () => {
+          await setRefused((r) => { delete r[door.dwelling_id]; });
+          render();
+        });
+        const absent = held.visit.absent || {};
+        const form = node.querySelector("form.absent");
+        ["where", "back_on", "temperature"].forEach((name) => { form.elements[name].value = absent[name] || ""; });
+        const occupant = (held.visit.occupants || [])[0] || {};
+        const found = node.querySelector("form.occupant");
+        ["name", "id_number", "phone"].forEach((name) => { found.elements[name].value = occupant[name] || ""; });
+        node.querySelector("details").open = Boolean(held.visit.absent || held.visit.occupants);
+      }
       node.querySelectorAll(".taps button").forEach((b) => b.addEventListener("click", () => knock(door, b.dataset.outcome)));
       node.querySelector("form.absent").addEventListener("submit", (event) => {
         event.preventDefault();
@@ -82,6 +114,7 @@
       present: outcome === "confirmed" ? door.residents.map((r) => ({ resident_id: r.id })) : [],
     }, extra || {});
     await queuePut(visit);
+    await setRefused((r) => { delete r[door.dwelling_id]; });  // recorded again: the correction
     await render();
     sync();
   }
@@ -95,9 +128,12 @@
         const response = await post("/api/v1/campaigns/" + CAMPAIGN + "/visits", { visits: visits.map((v) => { const c = Object.assign({}, v); delete c.campaign; return c; }) });
         if (response.ok) {
           const body = await response.json();
-          const refused = body.results.filter((r) => r.error);
+          await setRefused((r) => {
+            body.results.forEach((result, i) => {
+              if (result.error) r[visits[i].dwelling_id] = { visit: visits[i], error: words(result.error) };
+            });
+          });
           await queueDelete(visits.map((v) => v.client_id));
-          if (refused.length) alert(refused.map((r) => JSON.stringify(r.error)).join("\n"));
           await loadList();
         }
       }
