@@ -266,9 +266,17 @@ def own_assignment(request: HttpRequest, pk: int) -> Assignment:
 @require_POST
 def check_in_out(request: HttpRequest, pk: int, direction: str) -> HttpResponse:
     try:
-        planning.check(own_assignment(request, pk), out=direction == "out")
+        row = planning.check(own_assignment(request, pk), out=direction == "out")
     except ValidationError as exc:
         messages.error(request, problems(exc))
+    else:
+        at = timezone.localtime(row.checked_out_at if direction == "out" else row.checked_in_at).strftime("%H:%M")
+        messages.success(
+            request,
+            _("Checked out at %(at)s, %(hours)s h on duty.") % {"at": at, "hours": row.hours_worked}
+            if direction == "out"
+            else _("Checked in at %(at)s.") % {"at": at},
+        )
     return redirect("duty:mine")
 
 

@@ -190,3 +190,16 @@ def test_cancel_empties_the_visitor_form(live_server, world, gate, phone):
     phone.click("#visitor button.close")
     phone.click("#visitor-open")
     assert phone.input_value("#visitor input[name=name]") == ""
+
+
+def test_a_new_watch_zeroes_the_counters_only_when_the_keeper_says_so(live_server, world, gate, phone):
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.evaluate("() => { document.getElementById('n-visitor').textContent = '7'; }")
+    phone.evaluate("async () => { await window.fangxianGate.sync(); }")
+    phone.once("dialog", lambda dialog: dialog.dismiss())
+    phone.click("#new-watch")
+    phone.wait_for_timeout(300)
+    assert phone.inner_text("#n-visitor") == "7"  # a slip of the finger changes nothing
+    phone.once("dialog", lambda dialog: dialog.accept())
+    phone.click("#new-watch")
+    phone.wait_for_function("() => document.getElementById('n-visitor').textContent === '0'")

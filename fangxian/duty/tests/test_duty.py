@@ -250,3 +250,16 @@ def test_publishing_a_roster_is_audited_from_the_page_and_the_api_alike(world, c
         assert post(api_for("secretary"), f"/api/v1/duty/rosters/{roster.id}/publish", {}).status_code == 200
     event = AuditEvent.objects.get(action="roster_published")
     assert (event.username, event.target_id, event.community_id) == ("secretary", str(roster.id), world.xiangchang.id)
+
+
+def test_a_double_tap_on_check_in_does_not_check_out_a_0_hour_shift(world, crew, client_for):
+    roster = planning.create(world.xiangchang, timezone.localdate(), 1, None)
+    hour = timezone.localtime().hour
+    assignment = planning.put(roster.shifts.get(start=hour - hour % 4), crew[6])
+    planning.publish(roster)
+    client = client_for("volunteer")
+    page = client.post(f"/duty/mine/{assignment.id}/check-in/", follow=True).content.decode()
+    assert "签到。" in page  # said, not silent
+    page = client.post(f"/duty/mine/{assignment.id}/check-out/", follow=True).content.decode()  # the second tap
+    assignment.refresh_from_db()
+    assert assignment.checked_out_at is None and "班次结束后再签退" in page

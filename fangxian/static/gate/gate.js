@@ -216,7 +216,13 @@
   function showCounts() {
     for (const k of Object.keys(counts)) $("n-" + k).textContent = counts[k];
   }
-  $("new-watch").addEventListener("click", async () => { counts = { admit: 0, stopped: 0, fever: 0, visitor: 0 }; await statePut("counts", counts); showCounts(); });
+  // Zeroing the counters sits near other buttons: it asks first.
+  $("new-watch").addEventListener("click", async () => {
+    if (!window.confirm(root.dataset.newWatch)) return;
+    counts = { admit: 0, stopped: 0, fever: 0, visitor: 0 };
+    await statePut("counts", counts);
+    showCounts();
+  });
 
   // ---------- recording: every pass goes to the queue first, then to the server
   const now = () => new Date().toISOString();
