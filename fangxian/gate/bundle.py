@@ -50,6 +50,7 @@ def build(gate: Gate) -> dict:
             {
                 "kid": bytes(k.kid).hex(),
                 "issuer": k.community.code,
+                "name": k.community.name_zh,  # the verdict names the issuer as people know it
                 "accepted": True,
                 "public_key": b64(bytes(k.public_key)),
             }

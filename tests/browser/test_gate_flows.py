@@ -110,6 +110,7 @@ def test_a_typed_permit_number_is_checked_online_and_refused_offline(live_server
     phone.fill("#code", str(row.id))
     phone.click("#manual button")
     phone.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")
+    assert "香厂路社区" in phone.inner_text("#verdict-holder")  # the issuer as people know it, not 110102015001
     phone.eval_on_selector("#verdict", "box => box.click()")
     phone.context.set_offline(True)
     phone.fill("#code", str(row.id))
@@ -203,3 +204,25 @@ def test_a_new_watch_zeroes_the_counters_only_when_the_keeper_says_so(live_serve
     phone.once("dialog", lambda dialog: dialog.accept())
     phone.click("#new-watch")
     phone.wait_for_function("() => document.getElementById('n-visitor').textContent === '0'")
+
+
+def test_the_keypad_fits_the_phone_shows_the_value_chosen_and_says_when_it_is_impossible(
+    live_server, world, gate, browser
+):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    keeper_on_gate(page, live_server.url, gate)
+    page.click("#keypad-open")
+    page.evaluate("() => { document.getElementById('keypad-value').value = ''; }")  # the pad starts at "36."
+    for key in "45.0":
+        page.click(f"#keypad button[data-k='{key}']")
+    box = page.locator("#keypad-ok").bounding_box()
+    assert box["y"] + box["height"] <= 844  # on the screen, not below it
+    page.click("#keypad-ok")
+    assert page.is_visible("#keypad-error") and "34.0" in page.inner_text("#keypad-error")
+    page.evaluate("() => { document.getElementById('keypad-value').value = '38.'; }")
+    page.click("#keypad button[data-k='5']")
+    page.click("#keypad-ok")
+    page.wait_for_selector("#keypad", state="hidden")
+    assert page.inner_text("#keypad-open") == "38.5"
+    context.close()

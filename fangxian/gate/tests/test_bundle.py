@@ -22,6 +22,10 @@ def test_the_bundle_carries_keys_revocations_and_a_valid_signature(world, api_fo
     data = api_for("gate_keeper").get(f"/api/v1/gates/{gate.id}/bundle").json()
     by_issuer = {k["issuer"]: k for k in data["keys"]}
     assert by_issuer[world.xiangchang.code]["accepted"] and not by_issuer[world.liulichang.code]["accepted"]
+    # Issuers are named only where the gate accepts them.
+    assert (
+        by_issuer[world.yongan.code]["name"] == world.yongan.name_zh and "name" not in by_issuer[world.liulichang.code]
+    )
     assert data["revoked"] == [lost.id] and kept.id not in data["revoked"]
     assert data["fever_at"] == 37.3
     signature = unb64(data.pop("signature"))

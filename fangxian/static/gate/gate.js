@@ -119,12 +119,14 @@
 
   async function applyBundle(bundle) {
     const keys = new Map();
+    const names = new Map();
     for (const k of bundle.keys) {
+      if (k.name) names.set(k.issuer, k.name);
       // Only the communities that trust this gate send their keys; the others are named, no more.
       const key = k.accepted ? await crypto.subtle.importKey("raw", unb64(k.public_key), { name: "Ed25519" }, false, ["verify"]) : null;
       keys.set(k.kid, { issuer: k.issuer, accepted: k.accepted, key });
     }
-    trust = { keys, revoked: new Set(bundle.revoked), observed: new Set(bundle.observed || []), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
+    trust = { keys, names, revoked: new Set(bundle.revoked), observed: new Set(bundle.observed || []), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
     showBundleState();
   }
 
@@ -189,12 +191,21 @@
   function pickTemperature(value) {
     temperature = value;
     document.querySelectorAll(".temp").forEach((b) => b.classList.toggle("selected", Number(b.dataset.t) === value));
+    // A value typed on the keypad has no button of its own: the keypad's button shows it.
+    const preset = [...document.querySelectorAll(".temp[data-t]")].some((b) => Number(b.dataset.t) === value);
+    const typed = value !== null && !preset;
+    $("keypad-open").textContent = typed ? value.toFixed(1) : "…";
+    $("keypad-open").classList.toggle("selected", typed);
   }
   document.querySelectorAll(".temp[data-t]").forEach((b) => b.addEventListener("click", () => {
     const value = Number(b.dataset.t);
     pickTemperature(temperature === value ? null : value);
   }));
-  $("keypad-open").addEventListener("click", () => { $("keypad").hidden = !$("keypad").hidden; $("keypad-value").value = "36."; });
+  $("keypad-open").addEventListener("click", () => {
+    $("keypad").hidden = !$("keypad").hidden;
+    $("keypad-value").value = "36.";
+    $("keypad-error").hidden = true;
+  });
   $("keypad").addEventListener("click", (event) => {
     const k = event.target.dataset.k;
     if (!k) return;
@@ -203,7 +214,9 @@
   });
   $("keypad-ok").addEventListener("click", () => {
     const value = Number($("keypad-value").value);
-    if (value >= 34 && value <= 43) { pickTemperature(Math.round(value * 10) / 10); $("keypad").hidden = true; }
+    const ok = value >= 34 && value <= 43;
+    $("keypad-error").hidden = ok;  // 45.0 is said to be wrong, not silently ignored
+    if (ok) { pickTemperature(Math.round(value * 10) / 10); $("keypad").hidden = true; }
   });
 
   // ---------- counters for this watch
@@ -259,7 +272,8 @@
     box.dataset.verdict = result.verdict;
     $("verdict-word").textContent = WORDS[result.verdict] || result.verdict;
     const h = result.holder;
-    $("verdict-holder").textContent = h ? `${h.name} · ${h.dwelling} · ${h.issuer}` : "";
+    const issuer = h && ((trust && trust.names && trust.names.get(h.issuer)) || h.issuer);
+    $("verdict-holder").textContent = h ? `${h.name} · ${h.dwelling} · ${issuer}` : "";
     $("verdict-temp").textContent = t === null ? "" : `${t.toFixed(1)} °C`;
     const photo = $("verdict-photo");
     photo.hidden = true;
