@@ -41,6 +41,30 @@ def gates(request: HttpRequest) -> HttpResponse:
     return render(request, "gate/gates.html", {"gates": usable_gates(request.user).select_related("community")})
 
 
+def next_steps() -> dict[str, str]:
+    """What a keeper does after a red or orange verdict: the word alone leaves them to guess."""
+    stop = _("Do not let them in. If they insist or the card looks wrong, call the community office.")
+    return {
+        Verdict.FEVER: _(
+            "Do not let them in: take the temperature again after a few minutes; if still 37.3 or more, send them to the fever clinic and tell the health worker."
+        ),
+        Verdict.UNDER_OBSERVATION: _("Under home observation: ask them to go home and tell the grid worker."),
+        Verdict.FORGED: _(
+            "A forged card: keep it if you can and call the community office; call the police if they force their way."
+        ),
+        Verdict.REVOKED: stop,
+        Verdict.EXPIRED: _("Their permit has run out: send them to the community office for a new one."),
+        Verdict.NOT_YET_VALID: _(
+            "Their permit is not valid yet: check the date on the card, or call the community office."
+        ),
+        Verdict.NOT_ACCEPTED_HERE: _(
+            "This gate does not admit this community's permits: register them as a visitor if they have a reason to enter."
+        ),
+        Verdict.UNKNOWN_ISSUER: stop,
+        Verdict.REFUSED: stop,
+    }
+
+
 @login_required
 def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
     gate = usable_gates(request.user).filter(pk=pk).select_related("community").first()
@@ -49,6 +73,7 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "gate": gate,
         "verdicts": {v.value: str(v.label) for v in Verdict},
+        "next_steps": next_steps(),
         "refusals": Pass.Refusal.choices,
         "stale_hours": settings.BUNDLE_STALE_HOURS,
         "common_temperatures": temperature.COMMON,

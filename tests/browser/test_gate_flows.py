@@ -226,3 +226,37 @@ def test_the_keypad_fits_the_phone_shows_the_value_chosen_and_says_when_it_is_im
     page.wait_for_selector("#keypad", state="hidden")
     assert page.inner_text("#keypad-open") == "38.5"
     context.close()
+
+
+CONTRAST = """(classes) => {
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.match(/\\d+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const box = document.getElementById("verdict");
+  box.hidden = false;
+  const worst = {};
+  for (const cls of classes) {
+    box.className = "verdict " + cls;
+    const bg = lum(getComputedStyle(box).backgroundColor);
+    worst[cls] = Math.min(...[...box.querySelectorAll("p")].map((p) => {
+      const fg = lum(getComputedStyle(p).color);
+      return (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    }));
+  }
+  box.hidden = true;
+  return worst;
+}"""
+
+
+def test_every_verdict_reads_at_a_contrast_of_4_5_and_a_red_one_says_what_to_do(live_server, world, gate, phone):
+    keeper_on_gate(phone, live_server.url, gate)
+    worst = phone.evaluate(CONTRAST, ["v-admit", "v-fever", "v-stop"])
+    assert all(ratio >= 4.5 for ratio in worst.values()), worst
+    phone.fill("#code", "FX1:NOT-A-CODE")
+    phone.click("#manual button")
+    phone.wait_for_selector("#verdict:not([hidden])")
+    assert "社区" in phone.inner_text("#verdict-next")  # who to call, not only the word

@@ -9,6 +9,7 @@
   const STALE_MS = Number(root.dataset.staleHours) * 3600 * 1000;
   const CSRF = root.dataset.csrf;
   const WORDS = JSON.parse(document.getElementById("verdict-words").textContent);
+  const NEXT_STEPS = JSON.parse(document.getElementById("verdict-next-steps").textContent);
   const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "not_yet_valid", "expired", "under_observation", "fever"];
   const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
   const SAME_CODE_PAUSE_MS = 4000;
@@ -275,6 +276,7 @@
     const issuer = h && ((trust && trust.names && trust.names.get(h.issuer)) || h.issuer);
     $("verdict-holder").textContent = h ? `${h.name} · ${h.dwelling} · ${issuer}` : "";
     $("verdict-temp").textContent = t === null ? "" : `${t.toFixed(1)} °C`;
+    $("verdict-next").textContent = NEXT_STEPS[result.verdict] || "";
     const photo = $("verdict-photo");
     photo.hidden = true;
     if (h && navigator.onLine) {
