@@ -1,0 +1,70 @@
+"""Cold hands and gloves: every interactive element on the field pages is at least 44 x 44
+CSS px at 390 x 844 (for a checkbox or radio, the label that holds it counts)."""
+
+import pytest
+from django.utils import timezone
+
+from fangxian.watch import census, observations
+
+from .test_gate_flows import gate, keeper_on_gate  # noqa: F401 (a fixture)
+from .test_registry_flows import log_in
+
+SMALL = """() => {
+  const small = [];
+  for (const el of document.querySelectorAll("button, select, summary, input, a[href]")) {
+    if (el.type === "hidden" || !el.offsetParent) continue;
+    const target = (el.type === "checkbox" || el.type === "radio") ? (el.closest("label") || el) : el;
+    const box = target.getBoundingClientRect();
+    if (box.width < 44 || box.height < 44) small.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 20)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+  }
+  return small;
+}"""
+
+
+@pytest.fixture
+def field_phone(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def test_the_gate_page_has_no_small_targets(live_server, world, gate, field_phone):  # noqa: F811
+    keeper_on_gate(field_phone, live_server.url, gate)
+    field_phone.click("#visitor-open")
+    assert field_phone.evaluate(SMALL) == []
+
+
+def test_the_census_walk_has_no_small_targets(live_server, world, field_phone):
+    today = timezone.localdate()
+    census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], None)
+    log_in(field_phone, live_server.url, "grid_worker")
+    field_phone.click("text=入户排查: 第一轮")
+    field_phone.wait_for_function("() => window.fangxianWalk?.ready")
+    field_phone.locator("section.door summary").first.click()
+    assert field_phone.evaluate(SMALL) == []
+
+
+@pytest.mark.parametrize(
+    "actor, path",
+    [
+        ("health_worker", "/"),
+        ("health_worker", "/watch/observations/"),
+        ("grid_worker", "/"),
+        ("volunteer", "/duty/mine/"),
+    ],
+)
+def test_the_field_pages_have_no_small_targets(live_server, world, field_phone, actor, path):
+    resident = world.resident(world.xiangchang)
+    observation = observations.start(resident, "home", timezone.localdate(), None)
+    observations.report(observation, "38.2", ["cough"])
+    log_in(field_phone, live_server.url, actor)
+    field_phone.goto(live_server.url + path)
+    assert field_phone.evaluate(SMALL) == []
+
+
+def test_the_private_report_link_has_no_small_targets(live_server, world, field_phone):
+    observation = observations.start(world.resident(world.xiangchang), "home", timezone.localdate(), None)
+    field_phone.goto(f"{live_server.url}/watch/r/{observation.report_token}/")
+    assert field_phone.evaluate(SMALL) == []
