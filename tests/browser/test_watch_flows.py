@@ -167,3 +167,19 @@ def test_an_absent_household_the_server_refuses_comes_back_at_its_door_to_be_cor
     visit = Visit.objects.get()
     assert (visit.outcome, visit.absent["where"], str(visit.absent["temperature"])) == ("absent", "河北老家", "36.6")
     phone.wait_for_selector("section.door .refused:not([hidden])", state="detached")
+
+
+def test_done_doors_fold_show_their_outcome_and_the_next_door_is_one_tap_away(live_server, world, campaign, phone):
+    log_in(phone, live_server.url, "grid_worker")
+    phone.goto(f"{live_server.url}/watch/campaigns/{campaign.id}/walk/")
+    phone.wait_for_function("() => window.fangxianWalk?.ready")
+    door(phone, 0).locator("text=无人应答").click()
+    door(phone, 1).locator("text=空置").click()
+    phone.wait_for_function("() => document.getElementById('done').textContent === '2'")
+    assert door(phone, 0).locator(".taps").is_hidden() and "无人应答" in door(phone, 0).locator(".outcome").inner_text()
+    door(phone, 0).locator(".open-door").click()  # opened again, it shows what was chosen
+    assert door(phone, 0).locator("button.chosen").inner_text() == "无人应答"
+    assert door(phone, 2).locator("button.chosen").count() == 0  # nothing looks chosen before it is
+    phone.click("#next-door")
+    top = door(phone, 2).bounding_box()["y"]
+    assert -2 <= top < 200  # the third door, the first without an outcome, at the top of the screen

@@ -15,6 +15,7 @@
   const REFUSED_KEY = "refused-" + CAMPAIGN;
   let doors = [];
   let syncing = false;
+  const opened = new Set();  // done doors the worker opened again to change their outcome
 
   function post(url, body) {
     return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
@@ -70,7 +71,15 @@
       node.querySelector(".listed").textContent = door.residents.map((r) => r.name).join("、") || "—";
       const chip = node.querySelector(".outcome");
       chip.textContent = outcome ? WORDS[outcome] + (pending[door.dwelling_id] ? " ⟳" : "") : "";
+      // A door with its outcome folds to one line; its header opens it again.
       node.classList.toggle("done", Boolean(outcome));
+      node.classList.toggle("open", opened.has(door.dwelling_id));
+      node.querySelectorAll(".taps button").forEach((b) => b.classList.toggle("chosen", b.dataset.outcome === outcome));
+      node.querySelector(".open-door").addEventListener("click", () => {
+        if (opened.has(door.dwelling_id)) opened.delete(door.dwelling_id);
+        else opened.add(door.dwelling_id);
+        node.classList.toggle("open", opened.has(door.dwelling_id));
+      });
       node.classList.toggle("conflict", Boolean(door.conflict));
       const held = refused[door.dwelling_id];
       if (held) {
@@ -103,6 +112,7 @@
     });
     $("done").textContent = done;
     $("total").textContent = doors.length;
+    $("next-door").hidden = done === doors.length;
     $("loading").hidden = true;
     $("queued").textContent = queued.length;
   }
@@ -114,6 +124,7 @@
       present: outcome === "confirmed" ? door.residents.map((r) => ({ resident_id: r.id })) : [],
     }, extra || {});
     await queuePut(visit);
+    opened.delete(door.dwelling_id);
     await setRefused((r) => { delete r[door.dwelling_id]; });  // recorded again: the correction
     await render();
     sync();
@@ -153,6 +164,10 @@
   window.addEventListener("online", () => { showNetwork(); sync(); });
   window.addEventListener("offline", showNetwork);
   $("mine").addEventListener("change", render);
+  $("next-door").addEventListener("click", () => {
+    const next = [...document.querySelectorAll("section.door")].find((d) => !d.classList.contains("done"));
+    if (next) { next.scrollIntoView({ block: "start" }); next.querySelector(".taps button").focus({ preventScroll: true }); }
+  });
   window.fangxianWalk = { sync, ready: false };
   (async function start() {
     showNetwork();
