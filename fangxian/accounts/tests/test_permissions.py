@@ -5,6 +5,7 @@ follow its `default`. `test_every_route_is_in_the_matrix` keeps new routes from 
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -195,13 +196,13 @@ def duty_targets(world) -> dict:
     person = Person.objects.create(community=world.xiangchang, name="志愿者小王", user=world.users["volunteer"])
     now = timezone.localtime().hour
     assignment = planning.put(roster.shifts.get(start=now - now % 4), person)
-    # The same volunteer signed up twice (a second list entry), already checked in on that shift.
+    # The same volunteer signed up twice (a second list entry), checked in on that shift an hour ago.
     on_duty = Assignment.objects.create(
         shift=assignment.shift,
         person=Person.objects.create(
             community=world.xiangchang, name="志愿者小王（二）", user=world.users["volunteer"]
         ),
-        checked_in_at=timezone.now(),
+        checked_in_at=timezone.now() - datetime.timedelta(hours=1),
     )
     project = Project.objects.create(
         community=world.xiangchang,
@@ -391,6 +392,7 @@ PAGE_CASES = [
         "post",
         lambda t: f"/gate/permits/{t['permit'].id}/revoke/",
         statuses(404, ok=(302, EDITS)),
+        body=lambda t, actor: {"reason": "lost"},
     ),
     Case(
         "gate:print_cards",
