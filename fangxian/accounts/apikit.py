@@ -20,7 +20,7 @@ from ninja.security import HttpBearer
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, ValidationError, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from fangxian.lib.ids import MAX_ID
+from fangxian.lib.ids import FIRST_DAY, LAST_DAY, MAX_ID
 
 from .guards import unreadable
 from .models import AccessVersion, ApiToken, token_digest
@@ -41,15 +41,13 @@ Whole = Annotated[int, NOT_TRUE_OR_FALSE]
 # A row id as both databases store it (64-bit): a larger number is refused with 422 at the
 # door instead of overflowing inside SQLite or PostgreSQL.
 Id = Annotated[int, Field(ge=1, le=MAX_ID), NOT_TRUE_OR_FALSE]
-# Dates and times people and phones send: a real calendar range, so that arithmetic on them
-# (an observation's end, a time-zone shift) cannot fall off the calendar.
-EARLIEST = datetime.date(1900, 1, 1)
-LATEST = datetime.date(2099, 12, 31)
+# Dates and times people and phones send: within the calendar of lib.ids (the pages' too), so
+# that arithmetic on them (an observation's end, a time-zone shift) cannot fall off it.
 
 
 def calendar_day(value: datetime.date) -> datetime.date:
-    if not EARLIEST <= value <= LATEST:
-        raise ValueError(_("A date between %(first)s and %(last)s.") % {"first": EARLIEST, "last": LATEST})
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(_("A date between %(first)s and %(last)s.") % {"first": FIRST_DAY, "last": LAST_DAY})
     return value
 
 

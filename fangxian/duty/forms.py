@@ -16,7 +16,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangxian.accounts.apikit import EARLIEST, LATEST
+from fangxian.lib.ids import FIRST_DAY, LAST_DAY, as_day
 
 from .models import Person, Post
 
@@ -195,11 +195,8 @@ def clean_roster(data: Mapping[str, Any]) -> dict[str, Any]:
     errors = Errors()
     starts_on = data.get("starts_on")
     if not isinstance(starts_on, datetime.date):
-        try:
-            starts_on = datetime.date.fromisoformat(str(starts_on or ""))
-        except ValueError:
-            starts_on = None
-    if starts_on is None or not EARLIEST <= starts_on <= LATEST:
+        starts_on = as_day(str(starts_on or ""))
+    if starts_on is None or not FIRST_DAY <= starts_on <= LAST_DAY:
         errors.add("starts_on", _("The start is not a date."))
     # Left empty on the page: a week. A 0 is a value out of range like any other.
     days = 7 if data.get("days") in (None, "") else whole(data["days"], 1, MAX_DAYS)

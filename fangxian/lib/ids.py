@@ -16,8 +16,8 @@ def as_id(text: str | None) -> int | None:
     return number if 0 < number <= MAX_ID else None
 
 
-# The API's calendar (accounts.apikit.Day) and the pages' agree: a day outside it is no day
-# anyone means, and at the edges of the calendar a day plus a time zone leaves it.
+# The one calendar of pages and API (accounts.apikit.Day): a day outside it is no day anyone
+# means, and at the edges of the calendar a day plus a time zone leaves it.
 FIRST_DAY = datetime.date(1900, 1, 1)
 LAST_DAY = datetime.date(2099, 12, 31)
 
