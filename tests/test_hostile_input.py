@@ -32,6 +32,15 @@ def words(response) -> str:
     return json.dumps(response.json(), ensure_ascii=False)
 
 
+@pytest.fixture
+def campaign(world):
+    """Today's census of building 1 of Xiangchang Road."""
+    from fangxian.watch import census
+
+    today = timezone.localdate()
+    return census.create(world.xiangchang, "第一轮", today, today, [world.building(world.xiangchang, "1")], None)
+
+
 def scan(gate, **fields):
     return {
         "gate_id": gate.id,
@@ -156,17 +165,7 @@ def test_a_scan_the_database_refuses_costs_only_itself(world, gate, api_for, mon
     assert Pass.objects.filter(gate=gate).count() == 2
 
 
-def test_an_unreadable_census_visit_costs_only_itself(world, api_for):
-    from fangxian.watch import census
-
-    campaign = census.create(
-        world.xiangchang,
-        "第一轮",
-        timezone.localdate(),
-        timezone.localdate(),
-        [world.building(world.xiangchang, "1")],
-        None,
-    )
+def test_an_unreadable_census_visit_costs_only_itself(world, campaign, api_for):
     dwellings = [a.dwelling_id for a in campaign.assignments.all()[:2]]
     visits = [
         {
@@ -190,17 +189,7 @@ def test_a_scan_with_nothing_to_judge_is_refused_not_stored_as_forged(world, gat
     assert not Pass.objects.exists()
 
 
-def test_a_visit_dated_before_its_campaign_began_is_refused(world, api_for):
-    from fangxian.watch import census
-
-    campaign = census.create(
-        world.xiangchang,
-        "第一轮",
-        timezone.localdate(),
-        timezone.localdate(),
-        [world.building(world.xiangchang, "1")],
-        None,
-    )
+def test_a_visit_dated_before_its_campaign_began_is_refused(world, campaign, api_for):
     visit = {
         "dwelling_id": campaign.assignments.first().dwelling_id,
         "outcome": "vacant",
@@ -305,13 +294,8 @@ def test_our_own_refusals_inside_a_schema_are_told_without_a_prefix(world, gate,
     assert response.json()["detail"] == {"scanned_at": ["时间需要带时区，例如 2020-02-01T08:00:00+08:00。"]}
 
 
-def test_each_bad_item_of_a_batch_is_told_in_the_users_language_without_internals(world, gate, api_for):
-    from fangxian.watch import census
-
+def test_each_bad_item_of_a_batch_is_told_in_the_users_language_without_internals(world, gate, campaign, api_for):
     items = [5, None, [], {"dwelling_id": "x"}]
-    campaign = census.create(
-        world.xiangchang, "第一轮", timezone.localdate(), timezone.localdate(), [world.building(world.xiangchang)], None
-    )
     response = post(api_for("secretary"), f"/api/v1/campaigns/{campaign.id}/visits", {"visits": items})
     errors = [r["error"] for r in response.json()["results"]]
     assert errors[:3] == [{"__all__": ['应为对象，例如 {"name": "…"}。']}] * 3 and in_our_words(response)

@@ -346,12 +346,12 @@ def projects(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         community = posted_community(request, communities)
         starts_on, ends_on = as_day(request.POST.get("starts_on")), as_day(request.POST.get("ends_on"))
+        if starts_on and ends_on and ends_on < starts_on:
+            messages.error(request, _("The project ends before it starts."))
+            return redirect("duty:projects")
         try:
             if starts_on is None or ends_on is None:
                 raise ValueError
-            if ends_on < starts_on:
-                messages.error(request, _("The project ends before it starts."))
-                return redirect("duty:projects")
             Project.objects.create(
                 community=community,
                 title=request.POST["title"].strip()[:100] or _("Volunteers needed"),
