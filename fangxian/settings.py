@@ -241,6 +241,11 @@ SCAN_FUTURE_TOLERANCE_SECONDS = env_int("FANGXIAN_SCAN_FUTURE_TOLERANCE_SECONDS"
 # A scan dated further back than this is refused: an offline phone syncs within a day, and an
 # older time is a phone's clock gone wrong (1970-01-01 judged a permit not yet issued "expired").
 SCAN_MAX_AGE_DAYS = env_int("FANGXIAN_SCAN_MAX_AGE_DAYS", 30, minimum=1)
+# The same permit at the same gate within this many seconds, with the same verdict, is the same
+# passage (a card left in front of the camera), unless the keeper says it is a new one.
+GATE_REPEAT_SECONDS = env_int("FANGXIAN_GATE_REPEAT_SECONDS", 60)
+# A keeper may undo a pass this long after recording it (a tap on the wrong temperature).
+GATE_UNDO_SECONDS = env_int("FANGXIAN_GATE_UNDO_SECONDS", 60, minimum=10)
 # A gate page warns when its offline trust bundle is older than this.
 BUNDLE_STALE_HOURS = env_int("FANGXIAN_BUNDLE_STALE_HOURS", 12, minimum=1)
 API_TOKEN_DAYS = env_int("FANGXIAN_API_TOKEN_DAYS", 30, minimum=1)

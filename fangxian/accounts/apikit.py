@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -96,6 +97,20 @@ class Input(Schema):
         return value
 
 
+def as_typed(value: Any) -> Any:
+    # Phones type full-width digits and stray spaces; the stored text is the plain one.
+    return unicodedata.normalize("NFKC", value).strip() if isinstance(value, str) else value
+
+
+# A phone number as a visitor or a courier gives it: a courier's is often a relay number with
+# an extension (170 1234 5678-1234, 转1234). Pages check it with this same pattern.
+PHONE_PATTERN = r"^[0-9+\-# 转]*$"
+Phone = Annotated[str, Field(max_length=20, pattern=PHONE_PATTERN), BeforeValidator(as_typed)]
+PATTERN_WORDS: dict[str, Callable[[], str]] = {
+    PHONE_PATTERN: lambda: _("A phone number: digits, with + - # or 转 if need be."),
+}
+
+
 def expected_values(ctx: dict) -> str:
     # pydantic lists them in English ("'a', 'b' or 'c'"); the values themselves are ours.
     return ", ".join(re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
@@ -141,6 +156,7 @@ WORDS: dict[str, Callable[[dict], str]] = {
         _("Cannot be empty.") if ctx["min_length"] == 1 else _("At least %(n)s characters.") % {"n": ctx["min_length"]}
     ),
     "string_too_long": lambda ctx: _("At most %(n)s characters.") % {"n": ctx["max_length"]},
+    "string_pattern_mismatch": lambda ctx: PATTERN_WORDS.get(ctx.get("pattern", ""), lambda: "")(),
     "too_short": lambda ctx: _("At least %(n)s items.") % {"n": ctx["min_length"]},
     "too_long": lambda ctx: _("At most %(n)s items.") % {"n": ctx["max_length"]},
     **kinds("enum literal_error", lambda ctx: _("One of: %(values)s.") % {"values": expected_values(ctx)}),
@@ -159,6 +175,32 @@ def field_errors(errors: Iterable[dict]) -> dict[str, list[str]]:
         if message not in messages:
             messages.append(message)
     return detail
+
+
+def device_rules(schema: type[Schema], **special: dict) -> dict[str, dict]:
+    """The limits of an input as a page checks them before it keeps an entry, each with the
+    words the server answers when it is broken, so that a phone refuses at once, offline too,
+    what the server would refuse at sync: {field: {"maxLength": [50, "At most 50
+    characters."], …}}. `special` adds rules a JSON schema cannot say (a temperature's range
+    as people type it, one field or another)."""
+    described = schema.model_json_schema()
+    rules: dict[str, dict] = {}
+    for name, prop in described["properties"].items():
+        rule: dict = {}
+        for part in prop.get("anyOf", [prop]):
+            for key, kind, limit in (
+                ("minLength", "string_too_short", "min_length"),
+                ("maxLength", "string_too_long", "max_length"),
+            ):
+                if key in part:
+                    rule[key] = [part[key], WORDS[kind]({limit: part[key]})]
+            if "pattern" in part:
+                rule["pattern"] = [part["pattern"], WORDS["string_pattern_mismatch"]({"pattern": part["pattern"]})]
+        rule.update(special.get(name, {}))
+        if rule:
+            rules[name] = rule
+    rules.update({name: rule for name, rule in special.items() if name not in described["properties"]})
+    return rules
 
 
 class Refused(Exception):

@@ -160,6 +160,7 @@ class AuditEvent(models.Model):
         CAMPAIGN_CLOSED = "campaign_closed", _("closed a census campaign")
         CAMPAIGN_REOPENED = "campaign_reopened", _("reopened a census campaign")
         ROSTER_PUBLISHED = "roster_published", _("published a roster")
+        PASS_UNDONE = "pass_undone", _("undid a gate pass")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)

@@ -5,7 +5,7 @@ import datetime
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,10 +19,12 @@ from ninja.errors import HttpError
 from ninja.responses import NinjaJSONEncoder
 from pydantic import model_validator
 
+from fangxian.accounts import apikit, audit
 from fangxian.accounts.apikit import (
     Id,
     Input,
     Moment,
+    Phone,
     Refused,
     access_version,
     answers,
@@ -30,9 +32,11 @@ from fangxian.accounts.apikit import (
     error,
     not_found,
 )
+from fangxian.accounts.models import AuditEvent
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, scope_for, visible
 from fangxian.people.models import Resident
 from fangxian.people.temperature import clean_temperature, is_fever
+from fangxian.people.temperature import device_rule as temperature_rule
 
 from . import bundle, checking, permits, trust
 from .models import Gate, Pass, Permit, Verdict
@@ -59,13 +63,41 @@ class GateOut(Schema):
     direction: str
 
 
-class ScanIn(Input):
+class Taken(Input):
+    """A person's pass holds the temperature taken for it, or says why none was: a card seen
+    before a temperature was tapped was stored with none, and nobody could tell why."""
+
+    temperature: float | None = None
+    no_temperature: Literal[("", *Pass.NoTemperature.values)] = ""  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def temperature_or_why_not(self) -> "Taken":
+        if (self.temperature is None) == (not self.no_temperature):
+            raise ValueError(temperature_or_why_not())
+        return self
+
+
+def temperature_or_why_not() -> str:
+    return _("Give the temperature taken, or why none was taken: one of the two.")
+
+
+def device_rules(schema: type[Input]) -> dict[str, dict]:
+    """What the gate page checks before it keeps a pass (apikit.device_rules)."""
+    return apikit.device_rules(
+        schema,
+        temperature=temperature_rule(),
+        __all__={"oneOf": [["temperature", "no_temperature"], temperature_or_why_not()]},
+    )
+
+
+class ScanIn(Taken):
     gate_id: Id
     code: str = Field("", max_length=2000)
     permit_id: Id | None = None  # typed from the card when its code cannot be scanned
-    temperature: float | None = None
     client_id: uuid.UUID
     scanned_at: Moment
+    # The keeper says this is someone passing again, not the same card seen twice.
+    new_passage: bool = False
 
     @model_validator(mode="after")
     def names_a_permit(self) -> "ScanIn":
@@ -81,22 +113,29 @@ class ScanOut(Schema):
     pass_id: int
     holder: dict
     reasons: list[str]
+    # The same passage as pass_id, stored under another client_id: not counted again.
+    repeat: bool = False
 
 
 class BatchIn(Schema):
     scans: list[Any]  # each checked on its own: a bad one gets its own error
 
 
-class VisitorIn(Input):
+class VisitorIn(Taken):
     gate_id: Id
     kind: str = Pass.Kind.VISITOR
     name: str = Field(..., min_length=1, max_length=50)
-    phone: str = Field("", max_length=30)
+    phone: Phone = ""
     reason: str = Field("", max_length=200)
     dwelling_id: Id | None = None
-    temperature: float | None = None
     client_id: uuid.UUID
     scanned_at: Moment
+
+
+class UndoIn(Input):
+    gate_id: Id
+    client_id: uuid.UUID  # of the pass to undo
+    undone_at: Moment
 
 
 class RefusalIn(Input):
@@ -210,7 +249,14 @@ def result(p: Pass, gate_id: int, finding: checking.Finding | None = None) -> di
             {"permit_id": p.claimed_permit_id, "name": p.holder, "issuer": p.issuer_code} if p.claimed_permit_id else {}
         )
     )
-    return {"client_id": p.client_id, "verdict": p.verdict, "pass_id": p.pk, "holder": holder, "reasons": p.reasons}
+    return {
+        "client_id": p.client_id,
+        "verdict": p.verdict,
+        "pass_id": p.pk,
+        "holder": holder,
+        "reasons": p.reasons,
+        "repeat": False,
+    }
 
 
 def typed_codes(post: GatePost, scans: list[ScanIn]) -> dict[int, str]:
@@ -240,7 +286,8 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
     }
     parsed = [checking.parse(s.code or codes.get(s.permit_id, "")) for s in fresh]
     rows = checking.permit_rows(parsed)
-    new, findings = [], {}
+    passages = recent_passages(post, fresh, rows)
+    new, findings, repeat_of = [], {}, {}
     for scan, item in zip(fresh, parsed, strict=True):
         temperature = clean_temperature(scan.temperature)
         if scan.client_id in typed_elsewhere:
@@ -249,6 +296,13 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
             finding = checking.judge(item, post.accepted, temperature, scan.scanned_at.timestamp(), rows)
         holder = finding.holder
         findings[scan.client_id] = finding
+        if finding.permit_row and not scan.new_passage:
+            seen = passages.setdefault(finding.permit_row["id"], [])
+            earlier = same_passage(seen, scan, finding.verdict)
+            if earlier is not None:
+                repeat_of[scan.client_id] = earlier
+                continue
+            seen.append((scan.scanned_at, finding.verdict, scan.client_id))
         new.append(
             Pass(
                 gate_id=post.gate_id,
@@ -257,6 +311,7 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
                 reasons=finding.reasons,
                 direction=post.direction,
                 temperature=temperature,
+                no_temperature=scan.no_temperature,
                 permit_id=finding.permit_row["id"] if finding.permit_row else None,
                 claimed_permit_id=holder.get("permit_id"),
                 issuer_code=holder.get("issuer", ""),
@@ -267,14 +322,52 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
             )
         )
     stored = store(new)
-    missing = [s.client_id for s in scans if s.client_id not in stored]
-    stored.update(existing_passes(missing) if missing else {})
-    return [
-        result(stored[s.client_id], post.gate_id, findings.get(s.client_id))
-        if s.client_id in stored
-        else {"client_id": str(s.client_id), "error": _("This scan could not be stored; the others were.")}
-        for s in scans
+    missing = [
+        i
+        for i in [s.client_id for s in scans if s.client_id not in repeat_of] + list(repeat_of.values())
+        if i not in stored
     ]
+    stored.update(existing_passes(missing) if missing else {})
+    return [answer(s, stored, post.gate_id, findings.get(s.client_id), repeat_of.get(s.client_id)) for s in scans]
+
+
+def answer(scan: ScanIn, stored: dict, gate_id: int, finding: checking.Finding | None, earlier) -> dict:
+    if earlier is not None and earlier in stored:
+        return {**result(stored[earlier], gate_id, finding), "client_id": scan.client_id, "repeat": True}
+    if scan.client_id in stored:
+        return result(stored[scan.client_id], gate_id, finding)
+    return {"client_id": str(scan.client_id), "error": _("This scan could not be stored; the others were.")}
+
+
+Passages = dict[int, list[tuple[datetime.datetime, str, uuid.UUID]]]
+
+
+def recent_passages(post: GatePost, scans: list[ScanIn], rows: dict[int, dict]) -> Passages:
+    """The passes of these permits at this gate close enough in time to the scans to be the
+    same passage: one query for a batch, none when every scan is a new passage."""
+    window = datetime.timedelta(seconds=settings.GATE_REPEAT_SECONDS)
+    times = [s.scanned_at for s in scans if not s.new_passage]
+    if not window or not times or not rows:
+        return {}
+    found: Passages = {}
+    for permit_id, at, verdict, client_id in Pass.objects.filter(
+        gate_id=post.gate_id, permit_id__in=list(rows), scanned_at__range=(min(times) - window, max(times) + window)
+    ).values_list("permit_id", "scanned_at", "verdict", "client_id"):
+        found.setdefault(permit_id, []).append((at, verdict, client_id))
+    return found
+
+
+def same_passage(seen: list, scan: ScanIn, verdict: str) -> uuid.UUID | None:
+    """The earlier pass this scan repeats: the same permit and verdict within the window (a
+    card left before the camera). A fever after an admission is not a repeat, nor is a
+    resend of that very pass, which answers as stored."""
+    window = datetime.timedelta(seconds=settings.GATE_REPEAT_SECONDS)
+    if any(client_id == scan.client_id for _at, _verdict, client_id in seen):
+        return None
+    return next(
+        (client_id for at, earlier, client_id in seen if earlier == verdict and abs(at - scan.scanned_at) < window),
+        None,
+    )
 
 
 PASS_FIELDS = [f for f in Pass._meta.concrete_fields if not f.primary_key]
@@ -431,6 +524,7 @@ def visitor(request, data: VisitorIn):
             reasons=[verdict] if verdict == Verdict.FEVER else [],
             direction=gate.direction,
             temperature=temperature,
+            no_temperature=data.no_temperature,
             holder=data.name,
             phone=data.phone,
             reason=data.reason,
@@ -466,6 +560,48 @@ def refusal(request, data: RefusalIn):
             client_id=data.client_id,
         )
     )
+
+
+class UndoneOut(Schema):
+    client_id: uuid.UUID
+    undone: bool
+
+
+@router.post("/gate/passes/undo", response=answers({200: UndoneOut}, 404))
+def undo_pass(request, data: UndoIn):
+    """A pass recorded by mistake (the wrong temperature tapped, a person recorded twice),
+    undone by the keeper who recorded it, within GATE_UNDO_SECONDS of recording it. The pass
+    goes; the audit log keeps what it was. Nothing to undo (never stored, undone before)
+    answers 404."""
+    gate = gate_for(request, data.gate_id)
+    try:
+        clean_time(data.undone_at)
+    except ValueError as exc:
+        error(str(exc), 422)
+    p = Pass.objects.filter(gate=gate, client_id=data.client_id).first()
+    if p is None:
+        not_found()
+    if p.keeper_id != request.user.pk:
+        error(_("Only the keeper who recorded a pass may undo it."), 403)
+    # A few seconds' grace: the page stops offering the undo after the limit, by its own clock.
+    if data.undone_at - p.scanned_at > datetime.timedelta(seconds=settings.GATE_UNDO_SECONDS + 10):
+        error(
+            _("A pass can be undone within %(n)s seconds of recording it; this one is older.")
+            % {"n": settings.GATE_UNDO_SECONDS},
+            422,
+        )
+    audit.record(
+        request,
+        AuditEvent.Action.PASS_UNDONE,
+        p,
+        community_id=gate.community_id,
+        kind=p.kind,
+        verdict=p.verdict,
+        temperature=str(p.temperature) if p.temperature is not None else None,
+        scanned_at=p.scanned_at.isoformat(),
+    )
+    p.delete()
+    return {"client_id": data.client_id, "undone": True}
 
 
 class RecallOut(Schema):

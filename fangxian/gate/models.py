@@ -186,12 +186,20 @@ class Pass(models.Model):
         NO_MASK = "no_mask", _("no mask")
         WOULD_NOT_STOP = "would_not_stop", _("would not stop")
 
+    class NoTemperature(models.TextChoices):
+        """Why a pass holds no temperature: a pass says one or the other, never neither."""
+
+        THERMOMETER_FAILED = "thermometer_failed", _("thermometer failed")
+        GOING_OUT = "going_out", _("going out")
+        NOT_ADMITTED = "not_admitted", _("not admitted")
+
     gate = models.ForeignKey(Gate, models.CASCADE, related_name="passes")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     verdict = models.CharField(max_length=20, choices=Verdict.choices)
     reasons = models.JSONField(default=list, blank=True)
     direction = models.CharField(max_length=4, choices=Gate.Direction.choices)
     temperature = models.DecimalField(max_digits=3, decimal_places=1, null=True, blank=True)
+    no_temperature = models.CharField(max_length=20, choices=NoTemperature.choices, blank=True)
     permit = models.ForeignKey(Permit, models.SET_NULL, null=True, blank=True, related_name="passes")
     claimed_permit_id = models.BigIntegerField(null=True, blank=True)  # as read, even from a forged code
     issuer_code = models.CharField(max_length=20, blank=True)
@@ -212,4 +220,13 @@ class Pass(models.Model):
         indexes = [models.Index(fields=["gate", "scanned_at"]), models.Index(fields=["phone"])]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.kind} {self.scanned_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def temperature_text(self) -> str:
+        """The temperature, or why none was taken, as the records and their export show it."""
+        if self.temperature is not None:
+            return str(self.temperature)
+        if self.no_temperature:
+            return _("not taken: %(why)s") % {"why": self.get_no_temperature_display()}
+        return ""

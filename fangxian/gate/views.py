@@ -29,7 +29,7 @@ from fangxian.people.search import search_residents
 from fangxian.places.models import Building, Community, Dwelling
 
 from . import permits, printing, trust
-from .api import usable_gates
+from .api import ScanIn, VisitorIn, device_rules, usable_gates
 from .forms import GateForm
 from .models import Gate, Pass, Permit, TrustGrant, Verdict
 
@@ -77,6 +77,13 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
         "refusals": Pass.Refusal.choices,
         "stale_hours": settings.BUNDLE_STALE_HOURS,
         "common_temperatures": temperature.COMMON,
+        # Chosen by the keeper; "not admitted" the page gives itself to a card it stops.
+        "no_temperature": [c for c in Pass.NoTemperature.choices if c[0] != Pass.NoTemperature.NOT_ADMITTED],
+        "rules": {"visitor": device_rules(VisitorIn), "scan": device_rules(ScanIn)},
+        "repeat_seconds": settings.GATE_REPEAT_SECONDS,
+        "undo_seconds": settings.GATE_UNDO_SECONDS,
+        # The page puts the time in: %(time)s stays as it is.
+        "already_recorded": _("Already recorded at %(time)s: the same card is not counted again so soon."),
     }
     return render(request, "gate/scan.html", context)
 
@@ -422,7 +429,7 @@ def records(request: HttpRequest) -> HttpResponse:
                 p.get_verdict_display(),
                 p.holder,
                 dwelling_of(p, known),
-                p.temperature,
+                p.temperature_text,
                 mask_phone(p.phone),
                 p.reason or p.get_refusal_display(),
                 p.keeper.get_full_name() or p.keeper.username if p.keeper else "",

@@ -22,10 +22,20 @@ def clean_temperature(value) -> Decimal | None:
     try:
         temperature = Decimal(str(value)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):
-        raise ValueError(_("A temperature is between 34.0 and 43.0 °C, like 36.6.")) from None
+        raise ValueError(out_of_range()) from None
     if not temperature.is_finite() or not RANGE[0] <= temperature <= RANGE[1]:
-        raise ValueError(_("A temperature is between 34.0 and 43.0 °C, like 36.6."))
+        raise ValueError(out_of_range())
     return temperature
+
+
+def device_rule() -> dict:
+    """The range as a page checks a typed temperature before keeping it (offline/rules.js reads
+    it as clean_temperature does), with the same words."""
+    return {"temperature": [float(RANGE[0]), float(RANGE[1]), out_of_range()]}
+
+
+def out_of_range() -> str:
+    return _("A temperature is between 34.0 and 43.0 °C, like 36.6.")
 
 
 def is_fever(temperature: Decimal | None) -> bool:

@@ -86,3 +86,37 @@ def phone(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def gate(world):
+    """Xiangchang's market gate, trusted by Yong'an, kept by the gate keeper."""
+    from conftest import trusting
+    from fangxian.gate.models import Gate
+
+    gate = Gate.objects.create(community=world.xiangchang, name="菜市场门")
+    trusting(gate, world.yongan)
+    gate.keepers.add(world.users["gate_keeper"])
+    return gate
+
+
+def keeper_on_gate(page, base: str, gate) -> None:
+    from conftest import PASSWORD
+
+    page.goto(f"{base}/login/?next=/gate/{gate.id}/")
+    page.fill("input[name=username]", "gate_keeper")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(f"**/gate/{gate.id}/")
+    page.wait_for_function("() => window.fangxianGate?.ready && navigator.serviceWorker.controller")
+
+
+def wait_for_passes(page, n: int) -> None:
+    """Until the database holds n passes: the page syncs on its own time."""
+    from fangxian.gate.models import Pass
+
+    for _ in range(100):
+        if Pass.objects.count() >= n:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{Pass.objects.count()} passes stored, not {n}")

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from fangxian.watch import census, observations
 
-from .test_gate_flows import gate, keeper_on_gate  # noqa: F401 (a fixture)
+from .conftest import keeper_on_gate
 from .test_registry_flows import log_in
 
 SMALL = """() => {

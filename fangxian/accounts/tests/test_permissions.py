@@ -772,6 +772,26 @@ API_CASES = [
 ]
 
 
+def undo_body(t, actor):
+    import uuid
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from fangxian.gate.models import Pass
+
+    kept = Pass.objects.create(
+        gate=t["gate"],
+        kind=Pass.Kind.REFUSAL,
+        verdict="refused",
+        direction=t["gate"].direction,
+        scanned_at=timezone.now(),
+        keeper=get_user_model().objects.filter(username=actor).first(),
+        client_id=uuid.uuid4(),
+    )
+    return {"gate_id": t["gate"].id, "client_id": str(kept.client_id), "undone_at": timezone.now().isoformat()}
+
+
 def scan_body(t, actor):
     import uuid
 
@@ -1050,6 +1070,15 @@ API_CASES += [
         lambda t: "/api/v1/gate/visitors",
         statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)),
         body=lambda t, a: scan_body(t, a) | {"name": "访客"},
+        api=True,
+    ),
+    # Each actor undoes a pass of their own: only a gate's users get as far as finding it.
+    Case(
+        "POST /gate/passes/undo",
+        "post",
+        lambda t: "/api/v1/gate/passes/undo",
+        statuses(404, no=(403, SEES_PLACE), ok=(200, GATE_USERS)),
+        body=lambda t, a: undo_body(t, a),
         api=True,
     ),
     Case(

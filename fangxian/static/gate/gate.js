@@ -187,16 +187,33 @@
     return { verdict, reasons: ORDER.filter((v) => found.includes(v)).concat(reasons), holder };
   }
 
-  // ---------- temperature: one tap for the common values, a keypad for the rest
+  // ---------- temperature: one tap for the common values, a keypad for the rest, or "not
+  // taken" and why. A pass holds one or the other; the reason stays chosen (a thermometer
+  // that failed in the cold stays failed), a temperature is for one person.
   let temperature = null;
+  let noTemperature = "";
+  const tempsHome = document.querySelector(".temps").parentNode;
+  const tempsNext = document.querySelector(".temps").nextSibling;
+  // The one row of temperature buttons goes where it is needed: into the visitor form, or
+  // into the verdict of a card seen before a temperature was tapped.
+  function placeTemps(slot) {
+    const temps = document.querySelector(".temps");
+    if (slot) slot.append(temps);
+    else tempsHome.insertBefore(temps, tempsNext);
+  }
   function pickTemperature(value) {
     temperature = value;
-    document.querySelectorAll(".temp").forEach((b) => b.classList.toggle("selected", Number(b.dataset.t) === value));
+    if (value !== null) noTemperature = "";
+    document.querySelectorAll(".temp[data-t]").forEach((b) => b.classList.toggle("selected", Number(b.dataset.t) === value));
     // A value typed on the keypad has no button of its own: the keypad's button shows it.
     const preset = [...document.querySelectorAll(".temp[data-t]")].some((b) => Number(b.dataset.t) === value);
     const typed = value !== null && !preset;
     $("keypad-open").textContent = typed ? value.toFixed(1) : "…";
     $("keypad-open").classList.toggle("selected", typed);
+    const why = document.querySelector(`.why[data-why="${noTemperature}"]`);
+    $("no-temp-open").textContent = noTemperature ? `${root.dataset.notTaken} · ${why ? why.textContent : ""}` : root.dataset.notTaken;
+    $("no-temp-open").classList.toggle("selected", Boolean(noTemperature));
+    if (value !== null || noTemperature) taken();
   }
   document.querySelectorAll(".temp[data-t]").forEach((b) => b.addEventListener("click", () => {
     const value = Number(b.dataset.t);
@@ -217,97 +234,230 @@
     const value = Number($("keypad-value").value);
     const ok = value >= 34 && value <= 43;
     $("keypad-error").hidden = ok;  // 45.0 is said to be wrong, not silently ignored
-    if (ok) { pickTemperature(Math.round(value * 10) / 10); $("keypad").hidden = true; }
+    if (ok) { $("keypad").hidden = true; pickTemperature(Math.round(value * 10) / 10); }
   });
+  $("no-temp-open").addEventListener("click", () => {
+    if (noTemperature) { noTemperature = ""; pickTemperature(temperature); return; }
+    $("no-temp").hidden = false;
+  });
+  document.querySelectorAll(".why").forEach((b) => b.addEventListener("click", () => {
+    $("no-temp").hidden = true;
+    noTemperature = b.dataset.why;
+    pickTemperature(null);
+  }));
+  $("no-temp").querySelector(".close").addEventListener("click", () => { $("no-temp").hidden = true; });
 
-  // ---------- counters for this watch
-  let counts = { admit: 0, stopped: 0, fever: 0, visitor: 0 };
-  async function count(kind) {
-    counts[kind] += 1;
+  // ---------- counters for this watch: they count what is kept, and take back what the
+  // server refuses, what it finds a repeat of, and what the keeper undoes
+  let counts = { admit: 0, stopped: 0, fever: 0, visitor: 0, since: "" };
+  async function count(item, by) {
+    if (!item.counted || (item.scanned_at < counts.since)) return;
+    counts[item.counted] = Math.max(0, counts[item.counted] + by);
     await statePut("counts", counts);
     showCounts();
   }
   function showCounts() {
-    for (const k of Object.keys(counts)) $("n-" + k).textContent = counts[k];
+    for (const k of ["admit", "stopped", "fever", "visitor"]) $("n-" + k).textContent = counts[k];
   }
   // Zeroing the counters sits near other buttons: it asks first.
   $("new-watch").addEventListener("click", async () => {
     if (!window.confirm(root.dataset.newWatch)) return;
-    counts = { admit: 0, stopped: 0, fever: 0, visitor: 0 };
+    counts = { admit: 0, stopped: 0, fever: 0, visitor: 0, since: now() };
     await statePut("counts", counts);
     showCounts();
   });
+  const counter = (verdict) => (verdict === "admit" ? "admit" : verdict === "fever" ? "fever" : "stopped");
 
   // ---------- recording: every pass goes to the queue first, then to the server
   const now = () => new Date().toISOString();
 
   async function record(item) {
-    await queuePut(Object.assign({ client_id: crypto.randomUUID(), gate_id: GATE_ID, scanned_at: now() }, item));
+    const kept = Object.assign({ client_id: crypto.randomUUID(), gate_id: GATE_ID, scanned_at: now() }, item);
+    await queuePut(kept);
+    await count(kept, 1);
+    offerUndo(kept);
     showQueued();
     sync();
+    return kept;
   }
+
+  // ---------- one person passing is one pass: a card left before the camera is seen again
+  // every few seconds, and is not counted again within the repeat window unless the keeper
+  // says it is a new passage (the server holds the same rule for every phone of the gate)
+  const REPEAT_MS = Number(root.dataset.repeatSeconds) * 1000;
+  let recent = {};  // code -> {at, client_id}, kept across reloads
+  async function remember(code, item) {
+    const cutoff = Date.now() - REPEAT_MS;
+    for (const [c, seen] of Object.entries(recent)) if (seen.at < cutoff) delete recent[c];
+    if (item) recent[code] = { at: Date.now(), client_id: item.client_id };
+    await statePut("recent", recent);
+  }
+  let repeatCode = "";
+  let repeatTimer = null;
+  function showRepeat(code, seen) {
+    repeatCode = code;
+    const time = new Date(seen.at).toLocaleTimeString(document.documentElement.lang, { hour12: false });
+    $("repeat-words").textContent = root.dataset.already.replace("%(time)s", time);
+    $("repeat").hidden = false;
+    clearTimeout(repeatTimer);
+    repeatTimer = setTimeout(() => { $("repeat").hidden = true; }, 8000);
+  }
+  $("new-passage").addEventListener("click", () => {
+    $("repeat").hidden = true;
+    check(repeatCode, false, true);
+  });
+
+  // ---------- undo: the last pass, for a minute
+  const UNDO_MS = Number(root.dataset.undoSeconds) * 1000;
+  let undoable = null;
+  let undoTimer = null;
+  function offerUndo(item) {
+    undoable = item;
+    const kinds = root.dataset.kinds.split("|");
+    const kind = kinds[["permit", "visitor", "courier", "refusal"].indexOf(item.kind)];
+    const t = item.temperature !== null && item.temperature !== undefined ? ` · ${Number(item.temperature).toFixed(1)}` : "";
+    $("undo-words").textContent = `${root.dataset.recorded}: ${kind}${item.name ? " · " + item.name : ""}${t}`;
+    $("undo").hidden = false;
+    clearTimeout(undoTimer);
+    undoTimer = setTimeout(() => { $("undo").hidden = true; undoable = null; }, UNDO_MS);
+  }
+  // The pass leaves the queue if it is still there; the server is asked to undo it too, in
+  // case it was already sent (it answers 404 if it never arrived).
+  $("undo-last").addEventListener("click", async () => {
+    const item = undoable;
+    if (!item) return;
+    undoable = null;
+    $("undo").hidden = true;
+    await queueDelete([item.client_id]);
+    await count(item, -1);
+    const refused = ((await stateGet("refused")) || []).filter((e) => e.item.client_id !== item.client_id);
+    await statePut("refused", refused);
+    for (const [c, seen] of Object.entries(recent)) if (seen.client_id === item.client_id) delete recent[c];
+    await remember();
+    await queuePut({ kind: "undo", client_id: crypto.randomUUID(), target: item.client_id, gate_id: GATE_ID, scanned_at: now() });
+    showRefused();
+    showQueued();
+    sync();
+  });
 
   let lastCode = "";
   let lastAt = 0;
   let showing = false;
+  let asking = null;  // what to do once the temperature of the person at the gate is known
 
-  async function check(code, fromCamera) {
+  async function check(code, fromCamera, newPassage) {
     if (showing) return;
     if (fromCamera && code === lastCode && Date.now() - lastAt < SAME_CODE_PAUSE_MS) return;
     lastCode = code;
     lastAt = Date.now();
-    const t = temperature;
+    const seen = recent[code];
+    if (!newPassage && seen && Date.now() - seen.at < REPEAT_MS) return showRepeat(code, seen);
+    $("repeat").hidden = true;
     const started = performance.now();
-    const result = await judge(code, t);
-    result.ms = performance.now() - started;
-    window.fangxianGate.last = result;
-    pickTemperature(null);
-    await record({ kind: "permit", code, temperature: t });
-    await count(result.verdict === "admit" ? "admit" : result.verdict === "fever" ? "fever" : "stopped");
-    showVerdict(result, t);
+    const first = await judge(code, temperature);
+    first.ms = performance.now() - started;
+    window.fangxianGate.last = first;
+    // A card that is stopped needs no temperature; one that would be admitted waits for it.
+    if (temperature === null && !noTemperature && first.verdict === "admit") {
+      return ask(first, (t, why) => pass(code, t, why, newPassage));
+    }
+    return pass(code, temperature, temperature === null ? noTemperature || "not_admitted" : "", newPassage);
   }
 
-  function showVerdict(result, t) {
+  async function pass(code, t, why, newPassage) {
+    const result = await judge(code, t);
+    window.fangxianGate.last = Object.assign(result, { ms: window.fangxianGate.last ? window.fangxianGate.last.ms : 0 });
+    pickTemperature(null);
+    const item = await record({ kind: "permit", code, temperature: t, no_temperature: why, new_passage: Boolean(newPassage), counted: counter(result.verdict), name: result.holder ? result.holder.name : "" });
+    await remember(code, item);
+    showVerdict(result, t, why);
+  }
+
+  // The verdict so far, with the temperature buttons in it: one tap on the temperature
+  // records the pass and shows the verdict with it.
+  function ask(result, then) {
+    showVerdict(result, null, "", true);
+    placeTemps(document.querySelector("#verdict-ask .temps-slot"));
+    asking = then;
+  }
+  function taken() {
+    if (!asking) return;
+    const then = asking;
+    asking = null;
+    placeTemps(null);
+    $("verdict").hidden = true;
+    showing = false;
+    then(temperature, temperature === null ? noTemperature : "");
+  }
+  $("ask-cancel").addEventListener("click", (event) => {
+    event.stopPropagation();
+    asking = null;
+    placeTemps(null);
+    $("verdict").hidden = true;
+    showing = false;
+  });
+
+  let closeTimer = null;
+  function showVerdict(result, t, why, waiting) {
     const box = $("verdict");
-    box.className = "verdict " + (result.verdict === "admit" ? "v-admit" : result.verdict === "fever" ? "v-fever" : "v-stop");
-    box.dataset.verdict = result.verdict;
+    box.className = "verdict " + (waiting ? "v-ask" : result.verdict === "admit" ? "v-admit" : result.verdict === "fever" ? "v-fever" : "v-stop");
+    box.dataset.verdict = waiting ? "waiting" : result.verdict;
     $("verdict-word").textContent = WORDS[result.verdict] || result.verdict;
     const h = result.holder;
     const issuer = h && ((trust && trust.names && trust.names.get(h.issuer)) || h.issuer);
     $("verdict-holder").textContent = h ? `${h.name} · ${h.dwelling} · ${issuer}` : "";
-    $("verdict-temp").textContent = t === null ? "" : `${t.toFixed(1)} °C`;
-    $("verdict-next").textContent = NEXT_STEPS[result.verdict] || "";
+    const whyWords = document.querySelector(`.why[data-why="${why}"]`);
+    $("verdict-temp").textContent = t !== null ? `${t.toFixed(1)} °C` : why && whyWords ? `${root.dataset.notTaken} · ${whyWords.textContent}` : "";
+    $("verdict-next").textContent = waiting ? "" : NEXT_STEPS[result.verdict] || "";
+    $("verdict-ask").hidden = !waiting;
+    box.querySelector(".continue").hidden = Boolean(waiting);
     const photo = $("verdict-photo");
     photo.hidden = true;
-    if (h && navigator.onLine) {
+    if (h && h.id && navigator.onLine) {
       photo.onload = () => { photo.hidden = false; };
       photo.src = `/gate/permits/${h.id}/photo/`;
     }
     box.hidden = false;
     showing = true;
+    clearTimeout(closeTimer);
+    if (waiting) { box.onclick = null; return; }
     const close = () => { box.hidden = true; showing = false; };
     box.onclick = close;
-    setTimeout(close, result.verdict === "admit" ? 2500 : 6000);
+    closeTimer = setTimeout(close, result.verdict === "admit" ? 2500 : 6000);
   }
 
   // A permit number typed from the card (its QR torn or faded) is judged by the server,
   // which holds the code: that needs the network.
   async function checkNumber(number) {
     if (!navigator.onLine) {
-      showVerdict({ verdict: "offline", holder: null }, null);
+      showVerdict({ verdict: "offline", holder: null }, null, "");
       $("verdict-word").textContent = root.dataset.needsNetwork;
       return;
     }
+    if (temperature === null && !noTemperature) {
+      $("manual-error").textContent = root.dataset.pickFirst;
+      $("manual-error").hidden = false;
+      return;
+    }
+    $("manual-error").hidden = true;
     const t = temperature;
+    const why = t === null ? noTemperature : "";
     pickTemperature(null);
-    const body = { gate_id: GATE_ID, permit_id: Number(number), temperature: t, client_id: crypto.randomUUID(), scanned_at: now() };
-    const response = await post("/api/v1/gate/scans", body);
-    if (!response.ok) return;
+    const item = { kind: "permit", gate_id: GATE_ID, permit_id: Number(number), temperature: t, no_temperature: why, client_id: crypto.randomUUID(), scanned_at: now() };
+    const response = await post("/api/v1/gate/scans", item);
+    if (!response.ok) {
+      $("manual-error").textContent = words((await response.json().catch(() => ({}))).detail);
+      $("manual-error").hidden = false;
+      return;
+    }
     const answer = await response.json();
     const h = answer.holder;
     const result = { verdict: answer.verdict, holder: h && h.permit_id ? { id: h.permit_id, name: h.name, dwelling: h.dwelling, issuer: h.issuer } : null };
-    await count(result.verdict === "admit" ? "admit" : result.verdict === "fever" ? "fever" : "stopped");
-    showVerdict(result, t);
+    item.counted = answer.repeat ? "" : counter(result.verdict);
+    item.name = h && h.name ? h.name : "";
+    await count(item, 1);
+    offerUndo(item);
+    showVerdict(result, t, why);
   }
 
   $("manual").addEventListener("submit", (event) => {
@@ -319,18 +469,23 @@
   });
 
   // ---------- visitors, couriers and refusals
+  const RULES = JSON.parse(document.getElementById("gate-rules").textContent);
+  const visitorRules = window.fangxianRules(RULES.visitor);
   const sheet = (id, open) => { $(id).hidden = !open; };
-  $("visitor-open").addEventListener("click", () => sheet("visitor", true));
+  $("visitor-open").addEventListener("click", () => {
+    sheet("visitor", true);
+    placeTemps(visitorForm.querySelector(".temps-slot"));
+  });
   $("refusal-open").addEventListener("click", () => sheet("refusal", true));
   // Cancel empties the form: the next courier must not be saved with the last visitor's words.
   document.querySelectorAll(".sheet .close").forEach((b) => b.addEventListener("click", () => {
     const open = b.closest(".sheet");
-    if (open.tagName === "FORM") open.reset();
+    if (open.tagName === "FORM") { open.reset(); showErrors({}); placeTemps(null); pickTemperature(null); }
     open.hidden = true;
   }));
   const visitorForm = $("visitor");
   visitorForm.phone.addEventListener("change", async () => {
-    const phone = visitorForm.phone.value.trim();
+    const phone = visitorRules.plain(visitorForm.phone.value);
     if (!phone || !navigator.onLine) return;
     try {
       const r = await fetch(`/api/v1/gate/visitors/recall?gate_id=${GATE_ID}&phone=${encodeURIComponent(phone)}`, { credentials: "same-origin" });
@@ -341,19 +496,37 @@
       }
     } catch (e) { /* offline: the keeper types it */ }
   });
+  function showErrors(errors) {
+    visitorForm.querySelectorAll("[data-error]").forEach((el) => {
+      el.textContent = errors[el.dataset.error] || "";
+      el.hidden = !errors[el.dataset.error];
+    });
+  }
   visitorForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const f = visitorForm;
-    const reason = [f.reason.value.trim(), f.whom.value.trim()].filter(Boolean).join(" · ");
-    await record({ kind: f.courier.checked ? "courier" : "visitor", name: f.name.value.trim(), phone: f.phone.value.trim(), reason, temperature });
-    await count(trust && temperature !== null && temperature >= trust.feverAt ? "fever" : "visitor");
+    const plain = visitorRules.plain;
+    const entry = {
+      kind: f.courier.checked ? "courier" : "visitor",
+      name: plain(f.name.value),
+      phone: plain(f.phone.value),
+      reason: [plain(f.reason.value), plain(f.whom.value)].filter(Boolean).join(" · "),
+      temperature,
+      no_temperature: temperature === null ? noTemperature : "",
+    };
+    // Refused here, with the server's words, while the visitor is still at the gate.
+    const errors = visitorRules.check(entry);
+    showErrors(errors);
+    if (Object.keys(errors).length) return;
+    entry.counted = trust && temperature !== null && temperature >= trust.feverAt ? "fever" : "visitor";
+    await record(entry);
     pickTemperature(null);
     f.reset();
+    placeTemps(null);
     sheet("visitor", false);
   });
   document.querySelectorAll(".refusal").forEach((b) => b.addEventListener("click", async () => {
-    await record({ kind: "refusal", refusal: b.dataset.r });
-    await count("stopped");
+    await record({ kind: "refusal", refusal: b.dataset.r, counted: "stopped" });
     sheet("refusal", false);
   }));
 
@@ -376,6 +549,7 @@
     const refused = (await stateGet("refused")) || [];
     refused.push({ item, error: words(detail) });
     await statePut("refused", refused);
+    await count(item, -1);
   }
   async function showRefused() {
     const refused = (await stateGet("refused")) || [];
@@ -384,7 +558,7 @@
     const kinds = root.dataset.kinds.split("|");
     refused.forEach((entry, index) => {
       const li = document.createElement("li");
-      const kind = kinds[["permit", "visitor", "courier", "refusal"].indexOf(entry.item.kind)] || "";
+      const kind = kinds[["permit", "visitor", "courier", "refusal", "undo"].indexOf(entry.item.kind)] || "";
       const who = entry.item.name ? ` · ${entry.item.name}` : "";
       li.append(Object.assign(document.createElement("b"), { textContent: kind + who }), " ",
         Object.assign(document.createElement("span"), { className: "error", textContent: entry.error }), " ");
@@ -417,36 +591,53 @@
     f.phone.value = item.phone || "";
     f.reason.value = item.reason || "";
     f.courier.checked = item.kind === "courier";
+    noTemperature = item.no_temperature || "";
     pickTemperature(item.temperature ?? null);
     sheet("visitor", true);
+    placeTemps(f.querySelector(".temps-slot"));
+  }
+
+  const SENT = { permit: ["gate_id", "code", "temperature", "no_temperature", "new_passage", "client_id", "scanned_at"],
+    visitor: ["gate_id", "kind", "name", "phone", "reason", "temperature", "no_temperature", "client_id", "scanned_at"],
+    refusal: ["gate_id", "refusal", "client_id", "scanned_at"] };
+  const pick = (item, fields) => Object.fromEntries(fields.filter((f) => item[f] !== undefined).map((f) => [f, item[f]]));
+
+  // The server's answer for a scan: a repeat of a pass it holds is not counted again, and a
+  // verdict it judged otherwise (revoked since this phone's list) is counted as it judged it.
+  async function settle(item, answer) {
+    if (answer.error) return refuse(item, answer.error);
+    const counted = answer.repeat ? "" : counter(answer.verdict);
+    if (counted === item.counted) return;
+    await count(item, -1);
+    await count(Object.assign({}, item, { counted }), 1);
   }
 
   async function sync() {
     if (syncing || !navigator.onLine) return;
     syncing = true;
     try {
-      const items = await queueAll();
+      const items = (await queueAll()).sort((a, b) => (a.scanned_at < b.scanned_at ? -1 : 1));
       const scans = items.filter((i) => i.kind === "permit").slice(0, BATCH);
       if (scans.length) {
-        const response = await post("/api/v1/gate/scans/batch", {
-          scans: scans.map((s) => ({ gate_id: s.gate_id, code: s.code, temperature: s.temperature, client_id: s.client_id, scanned_at: s.scanned_at })),
-        });
+        const response = await post("/api/v1/gate/scans/batch", { scans: scans.map((s) => pick(s, SENT.permit)) });
         if (response.ok) {
           const body = await response.json();
-          for (const [i, r] of body.results.entries()) if (r.error) await refuse(scans[i], r.error);
+          for (const [i, r] of body.results.entries()) await settle(scans[i], r);
           await queueDelete(body.results.map((r, i) => scans[i].client_id));
         }
       }
+      // After the scans, in the order they were made: an undo comes after the pass it undoes.
       for (const item of items.filter((i) => i.kind !== "permit")) {
-        const url = item.kind === "refusal" ? "/api/v1/gate/refusals" : "/api/v1/gate/visitors";
-        const body = Object.assign({}, item);
-        delete body.kind;
-        if (item.kind !== "refusal") body.kind = item.kind;
+        const [url, body] = item.kind === "undo"
+          ? ["/api/v1/gate/passes/undo", { gate_id: item.gate_id, client_id: item.target, undone_at: item.scanned_at }]
+          : item.kind === "refusal" ? ["/api/v1/gate/refusals", pick(item, SENT.refusal)] : ["/api/v1/gate/visitors", pick(item, SENT.visitor)];
         const response = await post(url, body);
+        // An undo of a pass the server never got (it left this phone's queue) has nothing to undo.
+        const done = response.ok || (item.kind === "undo" && response.status === 404);
         // 401/403: logged out or moved off the gate; keep the pass until someone can send it.
-        const refused = response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403;
+        const refused = !done && response.status >= 400 && response.status < 500 && response.status !== 401 && response.status !== 403;
         if (refused) await refuse(item, (await response.json().catch(() => ({}))).detail);
-        if (response.ok || refused) await queueDelete([item.client_id]);
+        if (done || refused) await queueDelete([item.client_id]);
       }
     } catch (e) {
       /* the network went away mid-sync: everything unanswered stays queued */
@@ -507,6 +698,7 @@
   (async function start() {
     showNetwork();
     counts = (await stateGet("counts")) || counts;
+    recent = (await stateGet("recent")) || {};
     showCounts();
     await loadBundle();
     await showQueued();

@@ -1,0 +1,89 @@
+"""One person passing is one pass with its temperature, on a real camera and a real phone."""
+
+from fangxian.accounts.models import AuditEvent
+from fangxian.gate import permits
+from fangxian.gate.models import Pass
+from fangxian.people.models import Resident
+
+from .camera import qr_clip
+from .conftest import keeper_on_gate, wait_for_passes
+
+
+def test_a_card_held_before_the_camera_for_ten_seconds_is_one_pass(live_server, world, gate, camera_browser, tmp_path):
+    code = permits.issue(world.resident(world.xiangchang), None).code
+    page = camera_browser(qr_clip(code, tmp_path / "permit.y4m"))
+    keeper_on_gate(page, live_server.url, gate)
+    page.wait_for_selector("#verdict[data-verdict=waiting]:not([hidden])")
+    page.click("#verdict .temp[data-t='36.5']")
+    page.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")
+    page.wait_for_timeout(10_000)  # the card stays in front of the camera
+    assert page.is_visible("#repeat") and "已登记" in page.inner_text("#repeat")
+    page.evaluate("() => window.fangxianGate.sync()")
+    wait_for_passes(page, 1)
+    page.wait_for_timeout(500)
+    assert Pass.objects.count() == 1 and page.inner_text("#n-admit") == "1"
+    # The same resident really passing again: the keeper says so, and takes the temperature.
+    page.click("#new-passage")
+    page.wait_for_selector("#verdict[data-verdict=waiting]:not([hidden])")
+    page.click("#verdict .temp[data-t='36.6']")
+    page.evaluate("() => window.fangxianGate.sync()")
+    wait_for_passes(page, 2)
+    assert sorted(str(t) for t in Pass.objects.values_list("temperature", flat=True)) == ["36.5", "36.6"]
+
+
+def enter(phone, code: str) -> None:
+    phone.fill("#code", code)
+    phone.click("#manual button")
+    phone.wait_for_selector("#verdict:not([hidden])")
+
+
+def test_a_thermometer_that_failed_is_said_once_and_each_pass_holds_it(live_server, world, gate, phone):
+    residents = list(Resident.objects.filter(community=world.xiangchang)[:2])
+    codes = [permits.issue(r, None).code for r in residents]
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.click("#no-temp-open")
+    phone.click(".why[data-why=thermometer_failed]")
+    assert "体温计失灵" in phone.inner_text("#no-temp-open")
+    for code in codes:
+        enter(phone, code)  # no question asked: the reason stands until a temperature is tapped
+        assert phone.get_attribute("#verdict", "data-verdict") == "admit"
+        assert "未测" in phone.inner_text("#verdict-temp")
+        phone.eval_on_selector("#verdict", "box => box.click()")
+    wait_for_passes(phone, 2)
+    assert set(Pass.objects.values_list("no_temperature", "temperature")) == {("thermometer_failed", None)}
+    phone.click(".temp[data-t='36.5']")
+    assert "体温计失灵" not in phone.inner_text("#no-temp-open")
+
+
+def test_the_last_pass_is_undone_within_the_minute_online_and_offline(live_server, world, gate, phone):
+    code = permits.issue(world.resident(world.xiangchang), None).code
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.click(".temp[data-t='37.8']")  # meant 36.8
+    enter(phone, code)
+    phone.eval_on_selector("#verdict", "box => box.click()")
+    wait_for_passes(phone, 1)
+    assert phone.inner_text("#n-fever") == "1"
+    phone.click("#undo-last")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
+    for _ in range(50):
+        if not Pass.objects.exists():
+            break
+        phone.wait_for_timeout(100)
+    assert not Pass.objects.exists() and phone.inner_text("#n-fever") == "0"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.PASS_UNDONE).count() == 1
+    # Undone at once, then recorded as it should have been: no repeat in the way.
+    phone.context.set_offline(True)
+    phone.click(".temp[data-t='36.8']")
+    enter(phone, code)
+    phone.eval_on_selector("#verdict", "box => box.click()")
+    phone.click("#undo-last")
+    phone.click(".temp[data-t='36.8']")
+    enter(phone, code)
+    assert phone.get_attribute("#verdict", "data-verdict") == "admit"
+    phone.context.set_offline(False)
+    phone.evaluate("() => window.fangxianGate.sync()")
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
+    wait_for_passes(phone, 1)
+    phone.wait_for_timeout(300)
+    assert [str(t) for t in Pass.objects.values_list("temperature", flat=True)] == ["36.8"]
+    assert phone.inner_text("#n-admit") == "1"
