@@ -6,24 +6,47 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from ninja import Field
+from pydantic import BeforeValidator
 
-from fangxian.accounts import audit
+from fangxian.accounts import apikit, audit
+from fangxian.accounts.apikit import Day, Input, Refused, batch_item
 from fangxian.accounts.models import AuditEvent, Role
 from fangxian.accounts.scoping import Can, visible
 from fangxian.people.models import Resident, Tag
 from fangxian.people.registry import clean_resident, save_resident
 from fangxian.people.temperature import clean_temperature
+from fangxian.people.temperature import device_rule as temperature_rule
 from fangxian.places.models import Building, Community, Dwelling
 
 from .models import Assignment, Campaign, Outcome, Visit
 
 MAX_VISITS = 500
+
+
+def empty_is_none(value):
+    return value or None
+
+
+class AbsentIn(Input):
+    """What a worker notes of a listed resident who is away: the walk page checks it with these
+    rules (device_rules) before it keeps the visit, so nothing typed at a door is refused later.
+    "where" was cut to 100 characters without a word."""
+
+    where: str = Field("", max_length=100)
+    back_on: Annotated[Day | None, BeforeValidator(empty_is_none)] = None
+    temperature: float | str | None = None  # as typed ("36,6"): read by clean_temperature
+
+    @classmethod
+    def device_rules(cls) -> dict[str, dict]:
+        return apikit.device_rules(cls, temperature=temperature_rule())
 
 
 @transaction.atomic
@@ -146,16 +169,16 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
     absent = {}
     if data.outcome == Outcome.ABSENT:
         try:
-            temperature = clean_temperature(data.absent.get("temperature"))
-            back_on = data.absent.get("back_on") or ""
-            if back_on:
-                datetime.date.fromisoformat(str(back_on))
+            noted = batch_item(AbsentIn, data.absent)
+            temperature = clean_temperature(noted.temperature)
+        except Refused as refused:
+            errors["absent"] = [m for messages in refused.errors.values() for m in messages]
         except ValueError as exc:
-            errors["absent"] = [str(exc) if "°C" in str(exc) else _("The return date is not a date.")]
+            errors["absent"] = [str(exc)]
         else:
             absent = {
-                "where": str(data.absent.get("where", ""))[:100],
-                "back_on": str(back_on),
+                "where": noted.where,
+                "back_on": str(noted.back_on or ""),
                 "temperature": str(temperature) if temperature is not None else None,
             }
     if data.outcome == Outcome.UNKNOWN_OCCUPANTS and not data.occupants and not data.note.strip():

@@ -374,7 +374,11 @@ def campaign_walk(request: HttpRequest, pk: int) -> HttpResponse:
     """The worker's phone page: doors by entrance and floor, one tap per outcome, offline too."""
     campaign = get_visible_or_404(request.user, Can.CENSUS, Campaign.objects.select_related("community"), pk=pk)
     words = {v: str(label) for v, label in census.Outcome.choices}
-    return render(request, "watch/walk.html", {"campaign": campaign, "outcome_words": words})
+    return render(
+        request,
+        "watch/walk.html",
+        {"campaign": campaign, "outcome_words": words, "absent_rules": census.AbsentIn.device_rules()},
+    )
 
 
 def map_communities(request: HttpRequest):

@@ -7,6 +7,7 @@
   const CAMPAIGN = Number(root.dataset.campaign);
   const CSRF = root.dataset.csrf;
   const WORDS = JSON.parse(document.getElementById("outcome-words").textContent);
+  const ABSENT_RULES = window.fangxianRules(JSON.parse(document.getElementById("absent-rules").textContent));
   const $ = (id) => document.getElementById(id);
   const { queueAll, queuePut, queueDelete, stateGet, statePut } = window.fangxianStore("fangxian-watch");
   const LIST_KEY = "worklist-" + CAMPAIGN;
@@ -101,7 +102,13 @@
       node.querySelector("form.absent").addEventListener("submit", (event) => {
         event.preventDefault();
         const f = new FormData(event.target);
-        knock(door, "absent", { absent: { where: f.get("where"), back_on: f.get("back_on"), temperature: f.get("temperature") || null } });
+        const absent = { where: ABSENT_RULES.plain(f.get("where")), back_on: f.get("back_on"), temperature: f.get("temperature") || null };
+        // Checked here, with the server's rules and words, while the worker is still at the door.
+        const errors = ABSENT_RULES.check(absent);
+        const said = event.target.querySelector(".error");
+        said.textContent = Object.values(errors).join(" ");
+        said.hidden = !said.textContent;
+        if (!said.textContent) knock(door, "absent", { absent });
       });
       node.querySelector("form.occupant").addEventListener("submit", (event) => {
         event.preventDefault();

@@ -218,3 +218,21 @@ def test_doors_go_to_a_volunteer_team_and_only_to_people_of_the_community(world,
     assert post(api_for("secretary"), url, {"building_ids": [world.building(world.yongan, "1").id]}).status_code == 422
     doors = api_for("volunteer").get(f"/api/v1/campaigns/{campaign.id}/worklist", {"mine": True}).json()
     assert len(doors) == 12
+
+
+def test_where_an_absent_resident_is_is_refused_when_too_long_not_cut(world, campaign, api_for):
+    dwelling = world.dwelling(world.xiangchang)
+    [result] = send(api_for, "grid_worker", campaign, visit(dwelling.id, "absent", absent={"where": "河" * 101}))
+    assert result["error"] == {"absent": ["最多 100 个字。"]} and not Visit.objects.exists()
+
+
+def test_the_walk_page_checks_an_absence_with_the_words_the_api_answers(world, campaign, api_for, client_for):
+    page = client_for("grid_worker").get(f"/watch/campaigns/{campaign.id}/walk/").content.decode()
+    rules = json.loads(page.split('id="absent-rules" type="application/json">')[1].split("</script>")[0])
+    limit, words = rules["where"]["maxLength"]
+    dwelling = world.dwelling(world.xiangchang)
+    [result] = send(
+        api_for, "grid_worker", campaign, visit(dwelling.id, "absent", absent={"where": "河" * (limit + 1)})
+    )
+    assert result["error"]["absent"] == [words]
+    assert rules["temperature"]["temperature"][:2] == [34.0, 43.0]
