@@ -72,14 +72,19 @@ local codes = {}
 local counter = 0
 local threads = 0
 function setup(thread) thread:set("id", threads); threads = threads + 1 end
+local times = {}
 function init(args)
   for line in io.lines("%(codes)s") do codes[#codes + 1] = line end
+  for line in io.lines("%(times)s") do times[#times + 1] = line end
 end
 function request()
   counter = counter + 1
   local code = codes[(counter %% #codes) + 1]
+  -- Each round through the codes, and each thread, at its own time two minutes from the others:
+  -- the same card again within a minute would be a repeat, answered without being stored.
+  local at = times[((math.floor(counter / #codes) * 2 + id) %% #times) + 1]
   local client_id = string.format("%%08x-0000-4000-8000-%%012x", id, counter)
-  local body = '{"gate_id": %(gate)d, "code": "' .. code .. '", "temperature": 36.5, "client_id": "' .. client_id .. '", "scanned_at": "%(at)s"}'
+  local body = '{"gate_id": %(gate)d, "code": "' .. code .. '", "temperature": 36.5, "client_id": "' .. client_id .. '", "scanned_at": "' .. at .. '"}'
   return wrk.format("POST", nil, {["Content-Type"] = "application/json", ["Authorization"] = "Bearer %(token)s"}, body)
 end
 """
@@ -182,6 +187,7 @@ def pg_floor(database_url: str, seconds: int) -> float:
 
 
 def http_bench(seconds: int, workers: int, threads: int) -> None:
+    import datetime
     import os
     import re
     import subprocess
@@ -197,9 +203,17 @@ def http_bench(seconds: int, workers: int, threads: int) -> None:
 
     folder = Path(tempfile.mkdtemp())
     (folder / "codes.txt").write_text("\n".join(world["codes"]) + "\n")
-    at = timezone.now().isoformat()
+    now = timezone.now()
+    times = [(now - datetime.timedelta(minutes=2 * i)).isoformat() for i in range(2000)]
+    (folder / "times.txt").write_text("\n".join(times) + "\n")
     (folder / "scan.lua").write_text(
-        LUA % {"codes": folder / "codes.txt", "gate": world["gate"].pk, "token": world["token"], "at": at}
+        LUA
+        % {
+            "codes": folder / "codes.txt",
+            "times": folder / "times.txt",
+            "gate": world["gate"].pk,
+            "token": world["token"],
+        }
     )
     env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="bench", ALLOWED_HOSTS="127.0.0.1", DEBUG="false")
     port = 18123
@@ -274,12 +288,13 @@ def http_bench(seconds: int, workers: int, threads: int) -> None:
                     "code": world["codes"][i % len(world["codes"])],
                     "temperature": 36.5,
                     "client_id": str(uuid.uuid4()),
-                    "scanned_at": at,
+                    "scanned_at": times[batch * 3 + i // len(world["codes"])],
                 }
                 for i in range(5000)
             ]
-            for _ in range(8)
+            for batch in range(8)
         ]
+        Pass.objects.all().delete()
         started = time.perf_counter()
         from concurrent.futures import ThreadPoolExecutor
 

@@ -78,7 +78,9 @@ def test_every_page_a_role_opens_satisfies_the_content_security_policy(
         page.goto(base + path)
         if path == f"/gate/{targets['gate'].id}/":
             page.wait_for_function("() => window.fangxianGate?.ready && navigator.serviceWorker.controller")
-            page.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")  # read by the camera, verified
+            page.wait_for_selector("#verdict[data-verdict=waiting]:not([hidden])")  # read by the camera, verified
+            page.click("#verdict .temp[data-t='36.5']")
+            page.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")
         elif path == "/gate/records/":
             page.wait_for_selector("#hourly canvas")
             page.hover("#hourly", position={"x": 200, "y": 150})  # the tooltip

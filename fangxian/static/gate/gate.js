@@ -462,6 +462,10 @@
 
   $("manual").addEventListener("submit", (event) => {
     event.preventDefault();
+    // The next card from a keyboard-wedge scanner: the last verdict gives way to it. While the
+    // page waits for a temperature the code stays in the field, neither judged nor lost.
+    if (asking) return;
+    if (showing) { clearTimeout(closeTimer); $("verdict").hidden = true; showing = false; }
     const code = $("code").value.trim();
     $("code").value = "";
     if (/^\d{1,12}$/.test(code)) checkNumber(code);
@@ -612,9 +616,14 @@
     await count(Object.assign({}, item, { counted }), 1);
   }
 
+  // An entry kept while a sync is under way is sent by another round right after it, not left
+  // waiting for the next tap.
+  let again = false;
   async function sync() {
-    if (syncing || !navigator.onLine) return;
+    if (!navigator.onLine) return;
+    if (syncing) { again = true; return; }
     syncing = true;
+    again = false;
     try {
       const items = (await queueAll()).sort((a, b) => (a.scanned_at < b.scanned_at ? -1 : 1));
       const scans = items.filter((i) => i.kind === "permit").slice(0, BATCH);
@@ -645,6 +654,7 @@
       syncing = false;
       showQueued();
       showRefused();
+      if (again) sync();
     }
   }
 

@@ -52,6 +52,7 @@
     queued.filter((v) => v.campaign === CAMPAIGN).forEach((v) => { pending[v.dwelling_id] = v.outcome; });
     const mine = $("mine").checked;
     const box = $("doors");
+    const typing = typed(box);
     box.textContent = "";
     let heading = "";
     let done = 0;
@@ -116,12 +117,37 @@
         knock(door, "unknown_occupants", { occupants: [{ name: f.get("name"), id_number: f.get("id_number"), phone: f.get("phone") }] });
       });
       box.appendChild(node);
+      retype(node, typing[door.dwelling_id]);
     });
     $("done").textContent = done;
     $("total").textContent = doors.length;
     $("next-door").hidden = done === doors.length;
     $("loading").hidden = true;
     $("queued").textContent = queued.length;
+  }
+
+  // The list is drawn again after every sync; a form opened or half typed at another door must
+  // come through it as it was, with its cursor (a worker types while the last door syncs).
+  function typed(box) {
+    const found = {};
+    box.querySelectorAll("section.door").forEach((node) => {
+      const values = {};
+      node.querySelectorAll("form input").forEach((input) => { values[input.form.className + " " + input.name] = input.value; });
+      const focused = node.contains(document.activeElement) && document.activeElement.name
+        ? document.activeElement.form.className + " " + document.activeElement.name : "";
+      found[node.dataset.dwelling] = { open: node.querySelector("details").open, values, focused };
+    });
+    return found;
+  }
+  function retype(node, was) {
+    if (!was) return;
+    const details = node.querySelector("details");
+    details.open = details.open || was.open;
+    node.querySelectorAll("form input").forEach((input) => {
+      const key = input.form.className + " " + input.name;
+      if (was.values[key]) input.value = was.values[key];
+      if (key === was.focused) input.focus({ preventScroll: true });
+    });
   }
 
   async function knock(door, outcome, extra) {
@@ -137,9 +163,14 @@
     sync();
   }
 
+  // An entry kept while a sync is under way is sent by another round right after it, not left
+  // waiting for the next tap.
+  let again = false;
   async function sync() {
-    if (syncing || !navigator.onLine) return;
+    if (!navigator.onLine) return;
+    if (syncing) { again = true; return; }
     syncing = true;
+    again = false;
     try {
       const visits = (await queueAll()).filter((v) => v.campaign === CAMPAIGN).slice(0, 500);
       if (visits.length) {
@@ -160,6 +191,7 @@
     } finally {
       syncing = false;
       await render();
+      if (again) sync();
     }
   }
 
@@ -169,6 +201,7 @@
   }
 
   window.addEventListener("online", () => { showNetwork(); sync(); });
+  setInterval(sync, 15000);
   window.addEventListener("offline", showNetwork);
   $("mine").addEventListener("change", render);
   $("next-door").addEventListener("click", () => {
