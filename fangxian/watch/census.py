@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from fangxian.accounts import audit
 from fangxian.accounts.models import AuditEvent, Role
@@ -261,7 +262,12 @@ def close(campaign: Campaign, user, request=None) -> Campaign:
     missing = campaign.assignments.filter(outcome="").count()
     if missing:
         raise ValidationError(
-            _("%(n)s dwellings have no outcome yet: a campaign closes only when every door has one.") % {"n": missing}
+            ngettext(
+                "%(n)s dwelling has no outcome yet: a campaign closes only when every door has one.",
+                "%(n)s dwellings have no outcome yet: a campaign closes only when every door has one.",
+                missing,
+            )
+            % {"n": missing}
         )
     campaign.closed_at, campaign.closed_by = timezone.now(), user
     campaign.save(update_fields=["closed_at", "closed_by"])
