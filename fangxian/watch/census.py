@@ -35,7 +35,7 @@ def create(
     several); dwellings of a building without one wait for the coordinator to assign them."""
     errors = {}
     if not name.strip():
-        errors["name"] = [_("Give the campaign a name, like 第二轮入户排查.")]
+        errors["name"] = [_("Give the campaign a name, like “Second census round”.")]
     if ends_on < starts_on:
         errors["ends_on"] = [_("The campaign ends on or after the day it starts.")]
     if not buildings:
