@@ -377,8 +377,12 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_walk(request: HttpRequest, pk: int) -> HttpResponse:
     """The worker's phone page: doors by entrance and floor, one tap per outcome, offline too."""
     campaign = get_visible_or_404(request.user, Can.CENSUS, Campaign.objects.select_related("community"), pk=pk)
-    words = {v: str(label) for v, label in census.Outcome.choices}
-    return render(request, "watch/walk.html", {"campaign": campaign, "outcome_words": words})
+    # walk.js writes the chips and headings itself, in these words of the page's language.
+    words = {
+        "outcomes": {v: str(label) for v, label in census.Outcome.choices},
+        "entrance": _("%(building)s, entrance %(entrance)s"),
+    }
+    return render(request, "watch/walk.html", {"campaign": campaign, "words": words})
 
 
 def map_communities(request: HttpRequest):
