@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from fangxian.accounts import audit
 from fangxian.accounts.models import AuditEvent
@@ -367,25 +368,30 @@ def check(assignment: Assignment, out: bool = False) -> Assignment:
     return assignment
 
 
+# Lazy: words fixed when the module loads would stay in the language of that moment.
 STATUSES = {
-    "optimal": _("the best roster possible"),
-    "feasible": _("a good roster (time ran out before proving it the best)"),
-    "partial": _("some places could not be filled"),
-    "greedy": _("filled shift by shift (the solver found nothing better in time)"),
-    "unknown": _("no roster found in time"),
+    "optimal": gettext_lazy("the best roster possible"),
+    "feasible": gettext_lazy("a good roster (time ran out before proving it the best)"),
+    "partial": gettext_lazy("some places could not be filled"),
+    "greedy": gettext_lazy("filled shift by shift (the solver found nothing better in time)"),
+    "unknown": gettext_lazy("no roster found in time"),
 }
-ROLES = {"district": _("district-level cadre"), "street": _("street-level cadre"), "health": _("health worker")}
+ROLES = {
+    "district": gettext_lazy("district-level cadre"),
+    "street": gettext_lazy("street-level cadre"),
+    "health": gettext_lazy("health worker"),
+}
 NEEDS = {
-    "health": _("health worker"),
-    "experienced": _("experienced person"),
-    "adults": _("adult enough for the night"),
+    "health": gettext_lazy("health worker"),
+    "experienced": gettext_lazy("experienced person"),
+    "adults": gettext_lazy("adult enough for the night"),
 }
 REASONS = {
-    "hour_cap": _("everyone free has reached their weekly hours"),
-    "rest": _("everyone free would have less than the rest between shifts"),
-    "nights_in_row": _("everyone free has had the most nights in a row"),
-    "mix": _("the people left do not give the mix it needs"),
-    "availability": _("nobody else can come at that time"),
+    "hour_cap": gettext_lazy("everyone free has reached their weekly hours"),
+    "rest": gettext_lazy("everyone free would have less than the rest between shifts"),
+    "nights_in_row": gettext_lazy("everyone free has had the most nights in a row"),
+    "mix": gettext_lazy("the people left do not give the mix it needs"),
+    "availability": gettext_lazy("nobody else can come at that time"),
 }
 
 

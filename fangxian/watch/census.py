@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from ninja import Field
 from pydantic import BeforeValidator
 
@@ -57,7 +58,7 @@ def create(
     several); dwellings of a building without one wait for the coordinator to assign them."""
     errors = {}
     if not name.strip():
-        errors["name"] = [_("Give the campaign a name, like 第二轮入户排查.")]
+        errors["name"] = [_("Give the campaign a name, like “Second census round”.")]
     if ends_on < starts_on:
         errors["ends_on"] = [_("The campaign ends on or after the day it starts.")]
     if not buildings:
@@ -284,7 +285,12 @@ def close(campaign: Campaign, user, request=None) -> Campaign:
     missing = campaign.assignments.filter(outcome="").count()
     if missing:
         raise ValidationError(
-            _("%(n)s dwellings have no outcome yet: a campaign closes only when every door has one.") % {"n": missing}
+            ngettext(
+                "%(n)s dwelling has no outcome yet: a campaign closes only when every door has one.",
+                "%(n)s dwellings have no outcome yet: a campaign closes only when every door has one.",
+                missing,
+            )
+            % {"n": missing}
         )
     campaign.closed_at, campaign.closed_by = timezone.now(), user
     campaign.save(update_fields=["closed_at", "closed_by"])

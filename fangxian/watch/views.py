@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangxian.accounts.exports import pdf_bytes, pdf_response
@@ -294,8 +295,11 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, problems(exc))
         else:
+            n = campaign.assignments.count()
             messages.success(
-                request, _("Campaign started: %(n)s dwellings to visit.") % {"n": campaign.assignments.count()}
+                request,
+                ngettext("Campaign started: %(n)s dwelling to visit.", "Campaign started: %(n)s dwellings to visit.", n)
+                % {"n": n},
             )
             return redirect("watch:campaign", pk=campaign.pk)
     context = {
@@ -349,7 +353,7 @@ def campaign_assign(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, problems(exc))
     else:
-        messages.success(request, _("%(n)s dwellings assigned.") % {"n": n})
+        messages.success(request, ngettext("%(n)s dwelling assigned.", "%(n)s dwellings assigned.", n) % {"n": n})
     return redirect("watch:campaign", pk=pk)
 
 
@@ -373,11 +377,15 @@ def campaign_close(request: HttpRequest, pk: int) -> HttpResponse:
 def campaign_walk(request: HttpRequest, pk: int) -> HttpResponse:
     """The worker's phone page: doors by entrance and floor, one tap per outcome, offline too."""
     campaign = get_visible_or_404(request.user, Can.CENSUS, Campaign.objects.select_related("community"), pk=pk)
-    words = {v: str(label) for v, label in census.Outcome.choices}
+    # walk.js writes the chips and headings itself, in these words of the page's language.
+    words = {
+        "outcomes": {v: str(label) for v, label in census.Outcome.choices},
+        "entrance": _("%(building)s, entrance %(entrance)s"),
+    }
     return render(
         request,
         "watch/walk.html",
-        {"campaign": campaign, "outcome_words": words, "absent_rules": census.AbsentIn.device_rules()},
+        {"campaign": campaign, "words": words, "absent_rules": census.AbsentIn.device_rules()},
     )
 
 
@@ -471,7 +479,11 @@ def map_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def print_map(job: Job) -> None:
     community = Community.objects.get(pk=job.params["community"])
     buildings = visible_buildings(job.user, community)
-    job.report(_("Colouring the dwellings of %(n)s buildings…") % {"n": buildings.count()})
+    n = buildings.count()
+    job.report(
+        ngettext("Colouring the dwellings of %(n)s building…", "Colouring the dwellings of %(n)s buildings…", n)
+        % {"n": n}
+    )
     maps = drawn(mapping.maps_for(buildings))
     counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     html = render_to_string(

@@ -1,4 +1,5 @@
 import json
+import re
 import uuid
 from decimal import Decimal
 
@@ -189,3 +190,18 @@ def test_done_doors_fold_show_their_outcome_and_the_next_door_is_one_tap_away(li
     phone.click("#next-door")
     top = door(phone, 2).bounding_box()["y"]
     assert -2 <= top < 200  # the third door, the first without an outcome, at the top of the screen
+
+
+def test_the_census_walk_in_english_writes_its_headings_and_outcomes_in_english(live_server, world, campaign, phone):
+    phone.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    log_in(phone, live_server.url, "grid_worker")
+    phone.goto(f"{live_server.url}/watch/campaigns/{campaign.id}/walk/")
+    phone.wait_for_function("() => window.fangxianWalk?.ready")
+    door(phone, 0).locator("text=No answer").click()
+    phone.wait_for_function("() => document.getElementById('done').textContent === '1'")
+    headings = phone.locator("#doors h2").all_inner_texts()
+    assert headings == ["Building 1, entrance 1", "Building 1, entrance 2"]
+    assert door(phone, 0).locator(".outcome").inner_text().startswith("no answer")
+    # Names and the campaign's are data, in Chinese; what the script writes itself is not.
+    written = headings + phone.locator("#doors .outcome").all_inner_texts()
+    assert not [w for w in written if re.search(r"[\u3400-\u9fff]", w)]

@@ -6,7 +6,7 @@
   const root = document.getElementById("walk");
   const CAMPAIGN = Number(root.dataset.campaign);
   const CSRF = root.dataset.csrf;
-  const WORDS = JSON.parse(document.getElementById("outcome-words").textContent);
+  const WORDS = JSON.parse(document.getElementById("walk-words").textContent);
   const ABSENT_RULES = window.fangxianRules(JSON.parse(document.getElementById("absent-rules").textContent));
   const $ = (id) => document.getElementById(id);
   const { queueAll, queuePut, queueDelete, stateGet, statePut } = window.fangxianStore("fangxian-watch");
@@ -64,7 +64,7 @@
       if (group !== heading) {
         heading = group;
         const h = document.createElement("h2");
-        h.textContent = door.building + " " + door.entrance + "单元";
+        h.textContent = WORDS.entrance.replace("%(building)s", door.building).replace("%(entrance)s", door.entrance);
         box.appendChild(h);
       }
       const node = $("door").content.firstElementChild.cloneNode(true);
@@ -72,7 +72,7 @@
       node.querySelector(".where").textContent = door.label;
       node.querySelector(".listed").textContent = door.residents.map((r) => r.name).join("、") || "—";
       const chip = node.querySelector(".outcome");
-      chip.textContent = outcome ? WORDS[outcome] + (pending[door.dwelling_id] ? " ⟳" : "") : "";
+      chip.textContent = outcome ? WORDS.outcomes[outcome] + (pending[door.dwelling_id] ? " ⟳" : "") : "";
       // A door with its outcome folds to one line; its header opens it again.
       node.classList.toggle("done", Boolean(outcome));
       node.classList.toggle("open", opened.has(door.dwelling_id));
