@@ -26,7 +26,18 @@ from fangxian.accounts.tests.test_permissions import ACTORS, PAGE_CASES, Case, s
 READ_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt", "label"}
 BUTTON_INPUTS = {"submit", "button", "reset"}
 # data-* attributes that hand scripts a code or an address, never a word to show.
-CODE_ATTRIBUTES = {"data-csrf", "data-outcome", "data-state", "data-field", "data-r", "data-k", "data-go", "data-sw"}
+CODE_ATTRIBUTES = {
+    "data-csrf",
+    "data-outcome",
+    "data-state",
+    "data-field",
+    "data-r",
+    "data-k",
+    "data-go",
+    "data-sw",
+    "data-why",
+    "data-error",
+}
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
@@ -59,7 +70,10 @@ class Reading(HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag in ("script", "style"):
-            self.inside.append("json" if attrs.get("type") == "application/json" else "skip")
+            kind = "json" if attrs.get("type") == "application/json" else "skip"
+            # Rules a page checks entries by (apikit.device_rules): field names, limits and
+            # patterns for the script, and the words it shows when one is broken.
+            self.inside.append("rules" if kind == "json" and attrs.get("id", "").endswith("-rules") else kind)
         for name, value in attrs.items():
             if not value or value.startswith("/"):
                 continue
@@ -79,6 +93,17 @@ class Reading(HTMLParser):
             self.pieces.append(data)
         elif self.inside[-1] == "json" and data.strip():
             self.pieces.extend(strings_in(json.loads(data)))
+        elif self.inside[-1] == "rules" and data.strip():
+            self.pieces.extend(rule_words(json.loads(data)))
+
+
+def rule_words(blob) -> list[str]:
+    """The words of device rules: {"name": {"maxLength": [50, words]}}, nested by form."""
+    if isinstance(blob, dict):
+        return [w for value in blob.values() for w in rule_words(value)]
+    if isinstance(blob, list) and blob and isinstance(blob[-1], str):
+        return [blob[-1]]
+    return []
 
 
 def strings_in(blob) -> list[str]:

@@ -107,7 +107,7 @@ def as_typed(value: Any) -> Any:
 PHONE_PATTERN = r"^[0-9+\-# 转]*$"
 Phone = Annotated[str, Field(max_length=20, pattern=PHONE_PATTERN), BeforeValidator(as_typed)]
 PATTERN_WORDS: dict[str, Callable[[], str]] = {
-    PHONE_PATTERN: lambda: _("A phone number: digits, with + - # or 转 if need be."),
+    PHONE_PATTERN: lambda: _("A phone number: digits, with + - # if need be."),
 }
 
 

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from fangxian.accounts.exports import counted, export_list, pdf_bytes, pdf_response, wants_xlsx
@@ -165,7 +166,7 @@ def issue_bulk(request: HttpRequest) -> HttpResponse:
     """Every resident of the building (or entrance) without a valid permit gets one."""
     residents = residents_for_bulk(request).exclude(id__in=valid_permits().values("resident_id"))
     made = permits.issue_many(list(residents), request.user)
-    messages.success(request, _("%(n)s permits issued.") % {"n": len(made)})
+    messages.success(request, ngettext("%(n)s permit issued.", "%(n)s permits issued.", len(made)) % {"n": len(made)})
     return redirect(f"{reverse('gate:permits')}?{request.POST.get('query', '')}")
 
 
@@ -245,7 +246,7 @@ def print_sheets(job: Job) -> None:
     rows = list(building_cards(job.user, job.params["building"], job.params["entrance"])[:MAX_CARDS])
     if not rows:
         raise ValidationError(_("No valid permit is left to print here."))
-    job.report(_("Printing %(n)s cards…") % {"n": len(rows)})
+    job.report(ngettext("Printing %(n)s card…", "Printing %(n)s cards…", len(rows)) % {"n": len(rows)})
     job.attach(
         pdf_bytes(printing.cards_html(rows)), "permits.pdf", "permit_cards", counted(r.community_id for r in rows)
     )
