@@ -173,8 +173,8 @@ def pg_floor(database_url: str, seconds: int) -> float:
     with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
         script.write(
             "INSERT INTO bench_pass (gate_id, kind, verdict, reasons, direction, temperature, claimed_permit_id, "
-            "issuer_code, holder, phone, reason, refusal, scanned_at, received_at, client_id) VALUES "
-            f"({gate_id}, 'permit', 'admit', '[]', 'both', 36.5, 1, '110102015001', '张*明', '', '', '', "
+            "issuer_code, holder, phone, reason, refusal, no_temperature, scanned_at, received_at, client_id) VALUES "
+            f"({gate_id}, 'permit', 'admit', '[]', 'both', 36.5, 1, '110102015001', '张*明', '', '', '', '', "
             "now(), now(), gen_random_uuid());\n"
         )
     out = subprocess.run(

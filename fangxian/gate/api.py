@@ -285,8 +285,7 @@ def record_scans(request, post: GatePost, scans: list[ScanIn]) -> list[dict]:
         s.client_id for s in fresh if not s.code and s.permit_id is not None and s.permit_id not in codes
     }
     parsed = [checking.parse(s.code or codes.get(s.permit_id, "")) for s in fresh]
-    rows = checking.permit_rows(parsed)
-    passages = recent_passages(post, fresh, rows)
+    rows, passages = checking.permit_rows(parsed, near(post, fresh))
     new, findings, repeat_of = [], {}, {}
     for scan, item in zip(fresh, parsed, strict=True):
         temperature = clean_temperature(scan.temperature)
@@ -339,22 +338,14 @@ def answer(scan: ScanIn, stored: dict, gate_id: int, finding: checking.Finding |
     return {"client_id": str(scan.client_id), "error": _("This scan could not be stored; the others were.")}
 
 
-Passages = dict[int, list[tuple[datetime.datetime, str, uuid.UUID]]]
-
-
-def recent_passages(post: GatePost, scans: list[ScanIn], rows: dict[int, dict]) -> Passages:
-    """The passes of these permits at this gate close enough in time to the scans to be the
-    same passage: one query for a batch, none when every scan is a new passage."""
+def near(post: GatePost, scans: list[ScanIn]) -> checking.Near | None:
+    """The span in which a pass of this gate may be repeated by these scans: none when the
+    window is off or every scan is a new passage."""
     window = datetime.timedelta(seconds=settings.GATE_REPEAT_SECONDS)
     times = [s.scanned_at for s in scans if not s.new_passage]
-    if not window or not times or not rows:
-        return {}
-    found: Passages = {}
-    for permit_id, at, verdict, client_id in Pass.objects.filter(
-        gate_id=post.gate_id, permit_id__in=list(rows), scanned_at__range=(min(times) - window, max(times) + window)
-    ).values_list("permit_id", "scanned_at", "verdict", "client_id"):
-        found.setdefault(permit_id, []).append((at, verdict, client_id))
-    return found
+    if not window or not times:
+        return None
+    return checking.Near(post.gate_id, min(times) - window, max(times) + window)
 
 
 def same_passage(seen: list, scan: ScanIn, verdict: str) -> uuid.UUID | None:

@@ -8,18 +8,21 @@ holder under observation is that community's business, and the answer names no h
 
 from __future__ import annotations
 
+import datetime
 import time
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
+from django.utils import timezone
 
 from fangxian.lib import permit as codec
 from fangxian.people.models import Resident
 from fangxian.people.temperature import is_fever
 
 from .keys import public_key
-from .models import Permit, SigningKey, Verdict
+from .models import Pass, Permit, SigningKey, Verdict
 
 ORDER = [
     Verdict.FORGED,
@@ -85,27 +88,67 @@ def parse(code: str) -> codec.Envelope | codec.PermitError:
         return exc
 
 
-def permit_rows(parsed: list) -> dict[int, dict]:
-    """The issued permits named by well-formed codes, in one query for a whole batch.
+def permit_rows(parsed: list, near: Near | None = None) -> tuple[dict[int, dict], Passages]:
+    """The issued permits named by well-formed codes, in one query for a whole batch, and, when
+    `near` says a gate and a time span, their passes there in that span (a card seen twice is
+    one passage) in the same statement.
 
     Plain SQL: this runs for every scan, and building it through the ORM cost 0.45 ms
-    against 0.14 ms (bench/gate.py)."""
+    against 0.14 ms (bench/gate.py); the passes as a second query cost 0.6 ms more."""
     ids = sorted({p.permit.permit_id for p in parsed if isinstance(p, codec.Envelope)})
     if not ids:
-        return {}
+        return {}, {}
     permits = connection.ops.quote_name(Permit._meta.db_table)
     residents = connection.ops.quote_name(Resident._meta.db_table)
+    passes = connection.ops.quote_name(Pass._meta.db_table)
     placeholders = ", ".join(["%s"] * len(ids))
+    moment = connection.ops.adapt_datetimefield_value
+    joined, params = "", list(ids)
+    if near is not None:
+        joined = f"LEFT JOIN {passes} q ON q.permit_id = p.id AND q.gate_id = %s AND q.scanned_at BETWEEN %s AND %s "
+        params = [near.gate_id, moment(near.first), moment(near.last), *ids]
+    rows: dict[int, dict] = {}
+    passages: Passages = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.id, p.community_id, p.revoked_at, r.under_observation FROM {permits} p "
-            f"JOIN {residents} r ON r.id = p.resident_id WHERE p.id IN ({placeholders})",
-            ids,
+            f"SELECT p.id, p.community_id, p.revoked_at, r.under_observation, "
+            f"{'q.scanned_at, q.verdict, q.client_id' if near else 'NULL, NULL, NULL'} FROM {permits} p "
+            f"JOIN {residents} r ON r.id = p.resident_id {joined}WHERE p.id IN ({placeholders})",
+            params,
         )
-        return {
-            row[0]: {"id": row[0], "community_id": row[1], "revoked_at": row[2], "under_observation": bool(row[3])}
-            for row in cursor.fetchall()
-        }
+        for permit_id, community_id, revoked_at, observed, at, verdict, client_id in cursor.fetchall():
+            rows[permit_id] = {
+                "id": permit_id,
+                "community_id": community_id,
+                "revoked_at": revoked_at,
+                "under_observation": bool(observed),
+            }
+            if client_id is not None:
+                passages.setdefault(permit_id, []).append((as_moment(at), verdict, as_uuid(client_id)))
+    return rows, passages
+
+
+@dataclass(frozen=True)
+class Near:
+    """A gate and a span of time: the passes there a scan may repeat."""
+
+    gate_id: int
+    first: datetime.datetime
+    last: datetime.datetime
+
+
+Passages = dict[int, list[tuple[datetime.datetime, str, uuid.UUID]]]
+
+
+def as_moment(value) -> datetime.datetime:
+    # SQLite answers a stored time as text in UTC; PostgreSQL as a datetime.
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=datetime.UTC)
+
+
+def as_uuid(value) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, rows: dict[int, dict]) -> Finding:

@@ -217,7 +217,12 @@ class Pass(models.Model):
 
     class Meta:
         ordering = ["-scanned_at"]
-        indexes = [models.Index(fields=["gate", "scanned_at"]), models.Index(fields=["phone"])]
+        indexes = [
+            models.Index(fields=["gate", "scanned_at"]),
+            models.Index(fields=["phone"]),
+            # The same card at the same gate a moment ago (checking.permit_rows), on every scan.
+            models.Index(fields=["permit", "gate", "scanned_at"], name="pass_permit_gate_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.scanned_at:%Y-%m-%d %H:%M}"
