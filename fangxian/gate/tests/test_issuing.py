@@ -1,6 +1,7 @@
 import io
 import subprocess
 
+import numpy
 import pytest
 from PIL import Image
 
@@ -77,8 +78,29 @@ def test_qr_images_decode_back_to_the_code(world, client_for):
     assert out == row.code
 
 
+def widest_run(inked: numpy.ndarray, bridge: int) -> tuple[int, int]:
+    """The longest stretch of True, across gaps shorter than `bridge`, as (start, end)."""
+    best, start, last = (0, 0), None, None
+    for i in numpy.flatnonzero(inked):
+        if last is None or i - last > bridge:
+            start = i
+        last = i
+        best = max(best, (start, i + 1), key=lambda r: r[1] - r[0])
+    return best
+
+
+def printed_code_mm(page: Image.Image, dpi: int) -> tuple[float, float]:
+    """Width and height of the first card's code, from its black modules on the printed page.
+    Text is black too but stands apart from the code by its quiet zone; the title band is red."""
+    black = (numpy.asarray(page.convert("RGB")) < 100).all(axis=2)
+    bridge = round(dpi / 25.4)  # gaps under 1 mm are inside a code, or between letters
+    left, right = widest_run(black.any(axis=0), bridge)
+    top, bottom = widest_run(black[:, left:right].any(axis=1), bridge)
+    return (right - left) * 25.4 / dpi, (bottom - top) * 25.4 / dpi
+
+
 @pytest.mark.needs("pango", "fonts", "pdftotext", "pdftoppm", "zbarimg")
-def test_the_card_sheet_is_a_chinese_pdf(world, client_for, tmp_path):
+def test_the_card_sheet_is_a_chinese_pdf_whose_codes_fill_the_cards_height_and_scan(world, client_for, tmp_path):
     building = world.building(world.xiangchang)
     for resident in Resident.objects.filter(dwelling__building=building):
         permits.issue(resident, None)
@@ -91,20 +113,29 @@ def test_the_card_sheet_is_a_chinese_pdf(world, client_for, tmp_path):
     assert response["Content-Type"] == "application/pdf" and content.startswith(b"%PDF")
     (tmp_path / "cards.pdf").write_bytes(content)
     text = subprocess.run(
-        ["pdftotext", str(tmp_path / "cards.pdf"), "-"], capture_output=True, check=True
+        ["pdftotext", "-layout", str(tmp_path / "cards.pdf"), "-"], capture_output=True, check=True
     ).stdout.decode()
-    assert "出入证" in text and "香厂路社区" in text
+    first = Permit.objects.order_by("id").select_related("resident__dwelling").first()
+    assert "出入证" in text and "香厂路社区" in text and first.resident.name in text
+    assert first.resident.dwelling.label in text and f"有效期至 {first.valid_until:%Y-%m-%d}" in text
+    assert f"No. {first.id}" in text
     # Printed and read back by an independent QR reader, as a gate camera would.
     subprocess.run(
-        ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", str(tmp_path / "cards.pdf"), str(tmp_path / "page")],
+        ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(tmp_path / "cards.pdf"), str(tmp_path / "page")],
         check=True,
     )
     read = (
-        subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")], capture_output=True)
+        # QR only, as a gate reads: zbar's other symbologies now and then find a DataBar in a code's modules.
+        subprocess.run(
+            ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", str(tmp_path / "page-1.png")],
+            capture_output=True,
+        )
         .stdout.decode()
         .splitlines()
     )
     assert len(read) == 10 and set(read) <= set(Permit.objects.values_list("code", flat=True))  # ten cards a sheet
+    width, height = printed_code_mm(Image.open(tmp_path / "page-1.png"), 150)
+    assert abs(width - height) < 0.5 and width > 0.8 * 54  # of the card's 54 mm, the code proper, not its margin
 
 
 @pytest.mark.parametrize("actor, status", [("secretary", 200), ("gate_keeper", 403), ("outsider", 200)])
