@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 
 from .models import Permit
 
+CARDS_A_SHEET = 10
+
 
 def qr(code: str) -> segno.QRCode:
     return segno.make_qr(code, error="m")
@@ -42,4 +44,6 @@ def cards_html(permits: list[Permit]) -> str:
         {"permit": p, "qr": qr(p.code).svg_data_uri(border=4), "photo": photo_data_uri(p)}
         for p in permits
     ]
-    return render_to_string("gate/cards.html", {"cards": cards})
+    # Each sheet its own page: left to flow, the eleventh card's top edge printed along the first sheet's foot.
+    sheets = [cards[i : i + CARDS_A_SHEET] for i in range(0, len(cards), CARDS_A_SHEET)]
+    return render_to_string("gate/cards.html", {"sheets": sheets})
