@@ -318,11 +318,19 @@ def decide_swap(request: HttpRequest, pk: int) -> HttpResponse:
 def roster_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     """The week as the book on the office wall used to hold it: A4 landscape."""
     roster = get_visible_or_404(request.user, Can.VIEW_PLACES, Roster.objects.select_related("community"), pk=pk)
-    html = render_to_string(
-        "duty/roster_print.html", {"roster": roster, **roster_grid(roster), "printed_at": timezone.localtime()}
-    )
     return pdf_response(
-        request, "roster", html, f"roster-{roster.starts_on}.pdf", {roster.community_id: 1}, roster=roster.pk
+        request,
+        "roster",
+        roster_print(roster),
+        f"roster-{roster.starts_on}.pdf",
+        {roster.community_id: 1},
+        roster=roster.pk,
+    )
+
+
+def roster_print(roster: Roster) -> str:
+    return render_to_string(
+        "duty/roster_print.html", {"roster": roster, **roster_grid(roster), "printed_at": timezone.localtime()}
     )
 
 

@@ -11,6 +11,8 @@ from django.template.loader import render_to_string
 
 from .models import Permit
 
+CARDS_A_SHEET = 10
+
 
 def qr(code: str) -> segno.QRCode:
     return segno.make_qr(code, error="m")
@@ -38,6 +40,10 @@ def photo_data_uri(permit: Permit) -> str:
 
 def cards_html(permits: list[Permit]) -> str:
     cards = [
-        {"permit": p, "qr": qr(p.code).svg_data_uri(scale=3, border=2), "photo": photo_data_uri(p)} for p in permits
+        # The code carries its whole four-module quiet zone, so nothing beside it on the card can eat into it.
+        {"permit": p, "qr": qr(p.code).svg_data_uri(border=4), "photo": photo_data_uri(p)}
+        for p in permits
     ]
-    return render_to_string("gate/cards.html", {"cards": cards})
+    # Each sheet its own page: left to flow, the eleventh card's top edge printed along the first sheet's foot.
+    sheets = [cards[i : i + CARDS_A_SHEET] for i in range(0, len(cards), CARDS_A_SHEET)]
+    return render_to_string("gate/cards.html", {"sheets": sheets})

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangxian.people.models import Resident, Tag
 from fangxian.people.temperature import is_fever
@@ -21,20 +22,39 @@ from fangxian.places.models import Building, Dwelling
 
 from .models import Assignment, HealthReport, Observation, Outcome, Visit
 
-# Most urgent first; a dwelling takes the first that applies to anyone living there.
+
+@dataclass(frozen=True)
+class Status:
+    """How one status is drawn, on the page, the print and the legend alike. The letter is there
+    for the black-and-white printer and for eyes that do not tell the colours apart; the ink is
+    the letter's and room number's colour, at least 4.5:1 against the fill."""
+
+    key: str
+    label: str
+    letter: str
+    fill: str
+    ink: str = "#000"
+    border: str = "none"
+
+
+# Most urgent first; a dwelling takes the first that applies to anyone living there. The warm
+# colours go to a case, a contact and home observation (yellow, as on the health code), so fever
+# takes a purple no other status is near. Nothing to note has no letter: it is most of the map,
+# and the others stand out from it. An English letter is the word's initial, but P(ositive) for a
+# case and E(mpty) for vacant, whose initials are taken.
 STATUSES = [
-    ("confirmed_case", _("confirmed case")),
-    ("close_contact", _("close contact")),
-    ("fever", _("fever")),
-    ("observation", _("under observation")),
-    ("released", _("returnee released")),
-    ("vulnerable", _("vulnerable resident")),
-    ("vacant", _("vacant")),
-    ("not_visited", _("not yet visited")),
-    ("clear", _("nothing to note")),
+    Status("confirmed_case", _("confirmed case"), pgettext_lazy("map letter", "P"), "#b3261e", "#fff"),
+    Status("close_contact", _("close contact"), pgettext_lazy("map letter", "C"), "#e8710a"),
+    Status("fever", _("fever"), pgettext_lazy("map letter", "F"), "#8e24aa", "#fff"),
+    Status("observation", _("under observation"), pgettext_lazy("map letter", "O"), "#fdd663"),
+    Status("released", _("returnee released"), pgettext_lazy("map letter", "R"), "#81c995"),
+    Status("vulnerable", _("vulnerable resident"), pgettext_lazy("map letter", "V"), "#a8c7fa"),
+    Status("vacant", _("vacant"), pgettext_lazy("map letter", "E"), "#e0e0e0", "#444"),
+    Status("not_visited", _("not yet visited"), pgettext_lazy("map letter", "N"), "#fff", border="1px dashed #666"),
+    Status("clear", _("nothing to note"), "", "#e6f4ea"),
 ]
-RANK = {key: i for i, (key, _label) in enumerate(STATUSES)}
-LABELS = dict(STATUSES)
+BY_KEY = {s.key: s for s in STATUSES}
+RANK = {s.key: i for i, s in enumerate(STATUSES)}
 VULNERABLE = [Tag.ELDERLY_ALONE, Tag.DIALYSIS, Tag.DISABLED, Tag.PREGNANT, Tag.CHRONIC]
 
 
@@ -51,7 +71,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return str(LABELS[self.status])
+        return str(BY_KEY[self.status].label)
 
     @property  # floor_rows places cells as it places dwellings
     def floor(self) -> int:
@@ -144,7 +164,7 @@ def maps_for(buildings) -> list[BuildingMap]:
     maps = []
     for building in buildings:
         own = by_building.get(building.pk, [])
-        counts = {key: 0 for key, _label in STATUSES}
+        counts = dict.fromkeys(RANK, 0)
         for cell in own:
             counts[cell.status] += 1
         maps.append(BuildingMap(building, *floor_rows(own, building.entrances), counts))
@@ -154,15 +174,21 @@ def maps_for(buildings) -> list[BuildingMap]:
 def cells_html(cells: list[Cell], household_url: str, show: str = "") -> str:
     """One table cell's dwellings as links. Built here rather than in the template: a
     community has thousands of cells and the template loop was half the page's time."""
-    labels = {key: escape(label) for key, label in STATUSES}
+    labels = {s.key: escape(s.label) for s in STATUSES}
+    letters = {s.key: f"<b>{escape(s.letter)}</b>" if s.letter else "" for s in STATUSES}
     return mark_safe(
         "".join(
             f'<a class="cell s-{c.status}{" dim" if show and show != c.status else ""}" href="{household_url}{c.dwelling.pk}/" '
-            f'title="{labels[c.status]}">{escape(c.dwelling.room)}{f"<small>{c.days_left}</small>" if c.days_left is not None else ""}</a>'
+            f'title="{labels[c.status]}">{letters[c.status]}{escape(c.dwelling.room)}'
+            f"{f'<small>{c.days_left}</small>' if c.days_left is not None else ''}</a>"
             for c in cells
         )
     )
 
 
-def legend(counts: dict[str, int] | None = None) -> list[tuple[str, str, int | None]]:
-    return [(key, str(label), counts.get(key, 0) if counts else None) for key, label in STATUSES]
+def total(maps: list[BuildingMap]) -> dict[str, int]:
+    return {key: sum(m.counts[key] for m in maps) for key in RANK}
+
+
+def legend(counts: dict[str, int] | None = None) -> list[tuple[Status, int | None]]:
+    return [(s, counts.get(s.key, 0) if counts else None) for s in STATUSES]

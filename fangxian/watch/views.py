@@ -432,12 +432,11 @@ def epidemic_map(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     community, communities = chosen_community(request, pk)
     show = shown_status(request)
     maps = drawn(mapping.maps_for(visible_buildings(request.user, community)), show) if community else []
-    counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     context = {
         "community": community,
         "communities": communities,
         "maps": maps,
-        "legend": mapping.legend(counts),
+        "legend": mapping.legend(mapping.total(maps)),
         "show": show,
     }
     return render(request, "watch/map.html", context)
@@ -485,10 +484,14 @@ def print_map(job: Job) -> None:
         % {"n": n}
     )
     maps = drawn(mapping.maps_for(buildings))
-    counts = {key: sum(m.counts[key] for m in maps) for key, _label in mapping.STATUSES}
     html = render_to_string(
         "watch/map_print.html",
-        {"community": community, "maps": maps, "legend": mapping.legend(counts), "printed_at": timezone.localtime()},
+        {
+            "community": community,
+            "maps": maps,
+            "legend": mapping.legend(mapping.total(maps)),
+            "printed_at": timezone.localtime(),
+        },
     )
     job.report(_("Printing the A4 pages…"))
     job.attach(pdf_bytes(html), f"map-{community.code}.pdf", "epidemic_map", {community.pk: 1})

@@ -10,7 +10,7 @@ from django.utils import timezone
 from fangxian.accounts.models import ApiToken
 from fangxian.gate import permits
 from fangxian.gate.models import Gate
-from fangxian.watch import census
+from fangxian.watch import census, mapping, observations
 from fangxian.watch.models import Observation, Visit
 
 from .conftest import shot
@@ -205,3 +205,41 @@ def test_the_census_walk_in_english_writes_its_headings_and_outcomes_in_english(
     # Names and the campaign's are data, in Chinese; what the script writes itself is not.
     written = headings + phone.locator("#doors .outcome").all_inner_texts()
     assert not [w for w in written if re.search(r"[\u3400-\u9fff]", w)]
+
+
+INK_ON_FILL = """() => {
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.match(/\\d+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const cells = {};
+  for (const cell of document.querySelectorAll(".legend .cell, table.map .cell")) {
+    const bg = lum(getComputedStyle(cell).backgroundColor);
+    const status = [...cell.classList].find((c) => c.startsWith("s-")).slice(2);
+    const seen = cells[status] ?? { contrast: 99, letters: [] };
+    for (const text of [cell, ...cell.children]) {  // the room number, the letter, the days left
+      const fg = lum(getComputedStyle(text).color);
+      seen.contrast = Math.min(seen.contrast, (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05));
+    }
+    seen.letters = [...new Set([...seen.letters, cell.querySelector("b")?.textContent ?? ""])];
+    cells[status] = seen;
+  }
+  return cells;
+}"""
+
+
+def test_the_map_on_screen_letters_each_status_legibly_on_its_colour(live_server, world, phone):
+    today = timezone.localdate()
+    observations.start(world.dwelling(world.xiangchang, "1", 1, "101").residents.first(), "home", today, None)
+    fever = observations.start(world.dwelling(world.xiangchang, "1", 1, "102").residents.first(), "home", today, None)
+    observations.report(fever, "38.2", [])  # a purple cell with its days left
+    log_in(phone, live_server.url, "secretary")
+    phone.goto(f"{live_server.url}/watch/map/{world.xiangchang.id}/")
+    shot(phone, "epidemic-map")
+    cells = phone.evaluate(INK_ON_FILL)
+    assert set(cells) == set(mapping.RANK)
+    assert all(c["contrast"] >= 4.5 for c in cells.values()), cells
+    assert [cells[s.key]["letters"] for s in mapping.STATUSES] == [[c] for c in "确密热观返弱空未"] + [[""]]

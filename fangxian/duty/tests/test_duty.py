@@ -5,9 +5,10 @@ import subprocess
 
 import pytest
 from django.utils import timezone
+from django.utils.html import strip_tags
 from openpyxl import load_workbook
 
-from fangxian.duty import planning
+from fangxian.duty import planning, views
 from fangxian.duty.models import Assignment, Pattern, Person, Post, Project, Roster, SignUp, SwapRequest
 
 
@@ -142,6 +143,29 @@ def test_the_week_prints_in_chinese_and_exports_to_excel(world, crew, client_for
     sheet = load_workbook(io.BytesIO(client.get(f"/duty/rosters/{roster.id}/export.xlsx").content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 6 and rows[1][0] == "南门" and "党员" in rows[1][2]
+
+
+def print_font_characters() -> set[int]:
+    """The code points of the font the print pages ask for, as fontconfig finds it."""
+    from fontTools.ttLib import TTFont
+
+    found = subprocess.run(
+        ["fc-match", "-f", "%{file}\n%{index}", "Noto Sans CJK SC"], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    return set(TTFont(found[0], fontNumber=int(found[1] or 0), lazy=True).getBestCmap())
+
+
+@pytest.mark.needs("fonts")
+def test_the_printed_roster_marks_a_locked_place_with_a_drawn_padlock_and_a_word_every_printer_has(world, crew):
+    roster = planning.create(world.xiangchang, timezone.localdate() + datetime.timedelta(days=1), 2, None)
+    planning.solve(roster)
+    Assignment.objects.filter(pk__in=Assignment.objects.filter(shift__roster=roster).values("pk")[:3]).update(
+        locked=True
+    )
+    html = views.roster_print(roster)
+    assert html.count('<span class="chip locked"><span class="lock"><svg') == 3 and html.count("已锁定") == 3
+    printable = print_font_characters()
+    assert {c for c in strip_tags(html) if not c.isspace() and ord(c) not in printable} == set()
 
 
 def test_accepted_volunteers_join_the_roster(world, crew, client_for):

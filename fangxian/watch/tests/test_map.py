@@ -1,12 +1,31 @@
+import colorsys
 import datetime
+import itertools
 import subprocess
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from fangxian.people.models import Resident
 from fangxian.watch import census, mapping, observations
 from fangxian.watch.models import Observation
+
+
+def rgb(colour: str) -> list[float]:
+    digits = colour.lstrip("#")
+    digits = "".join(d * 2 for d in digits) if len(digits) == 3 else digits
+    return [c / 255 for c in bytes.fromhex(digits)]
+
+
+def luminance(colour: str) -> float:
+    """WCAG 2 relative luminance."""
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    dark, light = sorted([luminance(a), luminance(b)])
+    return (light + 0.05) / (dark + 0.05)
 
 
 def status_of(world, room, entrance=1):
@@ -53,12 +72,50 @@ def test_released_vulnerable_vacant_and_not_visited(world):
     assert status_of(world, "301").status == "not_visited" and status_of(world, "201").status == "vulnerable"
 
 
+def test_each_status_differs_from_every_other_in_letter_or_outline_so_a_greyscale_print_tells_them_apart():
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            marks = [(str(s.letter), s.border) for s in mapping.STATUSES]
+        assert len(set(marks)) == len(marks), (language, marks)
+        assert all(len(letter) <= 1 for letter, _border in marks)  # one character fits a cell beside the room
+
+
+def test_fever_and_home_observation_differ_in_hue_and_in_lightness():
+    fever, observation = mapping.BY_KEY["fever"].fill, mapping.BY_KEY["observation"].fill
+    hues = [colorsys.rgb_to_hls(*rgb(c))[0] * 360 for c in (fever, observation)]
+    assert min(abs(hues[0] - hues[1]), 360 - abs(hues[0] - hues[1])) > 90
+    assert contrast(fever, observation) > 3  # the old pair of yellows was 1.2: one grey on paper
+
+
+@pytest.mark.parametrize("status", mapping.STATUSES, ids=lambda s: s.key)
+def test_a_cells_letter_and_room_number_stand_out_from_its_fill(status):
+    assert contrast(status.ink, status.fill) >= 4.5
+
+
+def test_no_two_statuses_share_a_fill():
+    assert all(a.fill != b.fill for a, b in itertools.combinations(mapping.STATUSES, 2))
+
+
 def test_the_map_page_counts_each_status_and_links_the_dwellings(world, client_for):
     start(world.dwelling(world.xiangchang, "1", 1, "101").residents.first())
     page = client_for("secretary").get(f"/watch/map/{world.xiangchang.id}/").content.decode()
     dwelling = world.dwelling(world.xiangchang, "1", 1, "101")
-    assert f'class="cell s-observation" href="/people/households/{dwelling.id}/"' in page
+    assert (
+        f'class="cell s-observation" href="/people/households/{dwelling.id}/" title="居家观察中"><b>观</b>101' in page
+    )
     assert "居家观察中</a> <b>1</b>" in page and "无异常</a> <b>23</b>" in page
+
+
+def test_the_legend_gives_each_status_its_colour_and_letter_in_the_users_language(world, client_for):
+    client = client_for("secretary")
+    page = client.get(f"/watch/map/{world.xiangchang.id}/").content.decode()
+    for status, letter in zip(mapping.STATUSES, ["确", "密", "热", "观", "返", "弱", "空", "未", ""], strict=True):
+        assert f".s-{status.key} {{ background: {status.fill}; color: {status.ink};" in page
+        swatch = f'<a class="cell s-{status.key}" href="?show={status.key}" aria-hidden="true" tabindex="-1">'
+        assert swatch + (f"<b>{letter}</b>" if letter else "") + "</a>" in page
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/watch/map/{world.xiangchang.id}/").content.decode()
+    assert 'tabindex="-1"><b>O</b></a> <a href="?show=observation">under observation</a>' in page
 
 
 @pytest.mark.needs("pango", "fonts", "pdftotext", "pdftoppm")
@@ -69,8 +126,13 @@ def test_the_map_prints_in_chinese_on_a4(world, client_for, tmp_path):
     pdf = client.get(f"{job}file/")
     assert pdf["Content-Type"] == "application/pdf"
     content = b"".join(pdf.streaming_content)
-    text = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
     assert "疫情楼图" in text and "香厂路社区" in text and "居家观察中" in text
+    assert "观 101" in text  # the cell, by its letter as well as its colour
+    legend = text.split("格子里")[0]
+    assert all(f"{s.letter} {s.label}" in legend for s in mapping.STATUSES if s.letter)
     (tmp_path / "map.pdf").write_bytes(content)
     subprocess.run(
         ["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(tmp_path / "map.pdf"), str(tmp_path / "page")],
