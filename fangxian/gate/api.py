@@ -496,11 +496,15 @@ def visitor(request, data: VisitorIn):
     gate = gate_for(request, data.gate_id)
     if data.kind not in (Pass.Kind.VISITOR, Pass.Kind.COURIER):
         error(_("A visitor is kind visitor or courier."), 422)
+    # Said by field, as a batch says them: the page corrects a visitor's entry by what was wrong.
     try:
         temperature = clean_temperature(data.temperature)
+    except ValueError as exc:
+        raise ValidationError({"temperature": [str(exc)]}) from None
+    try:
         clean_time(data.scanned_at)
     except ValueError as exc:
-        error(str(exc), 422)
+        raise ValidationError({"scanned_at": [str(exc)]}) from None
     dwelling = None
     if data.dwelling_id is not None:
         dwelling = gate.community.dwellings.filter(pk=data.dwelling_id).first()
@@ -536,7 +540,7 @@ def refusal(request, data: RefusalIn):
     try:
         clean_time(data.scanned_at)
     except ValueError as exc:
-        error(str(exc), 422)
+        raise ValidationError({"scanned_at": [str(exc)]}) from None
     return keep(
         Pass(
             gate=gate,

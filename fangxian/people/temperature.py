@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
@@ -19,6 +20,7 @@ def clean_temperature(value) -> Decimal | None:
         return None
     if isinstance(value, str):
         value = unicodedata.normalize("NFKC", value).strip().replace(",", ".").replace("。", ".")
+        value = re.sub(r"\s*(°C|℃|°|度)$", "", value)  # "36.6度", "36.6 ℃": the unit as people write it
     try:
         temperature = Decimal(str(value)).quantize(Decimal("0.1"))
     except (InvalidOperation, ValueError):

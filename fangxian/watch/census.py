@@ -177,6 +177,9 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
         except ValueError as exc:
             errors["absent"] = [str(exc)]
         else:
+            if noted.back_on and noted.back_on < timezone.localtime(data.visited_at).date():
+                errors["absent"] = [_("The return date is before the visit: when will they be back?")]
+        if "absent" not in errors:
             absent = {
                 "where": noted.where,
                 "back_on": str(noted.back_on or ""),

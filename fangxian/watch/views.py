@@ -227,15 +227,18 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     """The private link: the person reports their own temperature, no account needed. It works
     only while the observation runs, and says so plainly when it has ended."""
     observation = get_object_or_404(Observation.objects.select_related("resident"), report_token=token)
-    done = None
     error_text = ""
     if request.method == "POST" and observation.link_open:
         try:
-            done = observations.report(
+            report = observations.report(
                 observation, posted_temperature(request), request.POST.getlist("symptoms"), by_self=True
             )
         except ValidationError as exc:
             error_text = problems(exc)
+        else:
+            # Answered with a page of its own: reloading the answer sent the report again.
+            return redirect(f"{request.path}?{urlencode({'done': report.pk})}")
+    done = observation.reports.filter(pk=as_id(request.GET.get("done"))).first() if request.GET.get("done") else None
     today = observation.reports.filter(day=timezone.localdate()).order_by("reported_at")
     context = {
         "o": observation,
@@ -246,6 +249,7 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
         "symptoms": Symptom.choices,
         "temperatures": temperature.COMMON,
         "halves": dict(HealthReport.Half.choices),
+        "fever": done is not None and temperature.is_fever(done.temperature),
         "entered": entered_report(request.POST) if error_text else {},
     }
     response = render(

@@ -87,3 +87,56 @@ def test_the_last_pass_is_undone_within_the_minute_online_and_offline(live_serve
     phone.wait_for_timeout(300)
     assert [str(t) for t in Pass.objects.values_list("temperature", flat=True)] == ["36.8"]
     assert phone.inner_text("#n-admit") == "1"
+
+
+def test_a_card_scanned_while_the_page_asks_a_temperature_waits_its_turn(live_server, world, gate, phone):
+    first, second = (permits.issue(r, None).code for r in Resident.objects.filter(community=world.xiangchang)[:2])
+    keeper_on_gate(phone, live_server.url, gate)
+    enter(phone, first)
+    assert phone.get_attribute("#verdict", "data-verdict") == "waiting"
+    phone.fill("#code", second)  # the scanner reads the next card meanwhile
+    phone.press("#code", "Enter")
+    assert phone.input_value("#code") == "" and phone.is_visible("#ask-next")
+    phone.click("#verdict .temp[data-t='36.5']")
+    phone.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")
+    phone.eval_on_selector("#verdict", "box => box.click()")
+    phone.wait_for_selector("#verdict[data-verdict=waiting]:not([hidden])")  # the second card's turn
+    phone.click("#verdict .temp[data-t='36.6']")
+    wait_for_passes(phone, 2)
+    assert sorted(str(t) for t in Pass.objects.values_list("temperature", flat=True)) == ["36.5", "36.6"]
+    assert not Pass.objects.exclude(verdict="admit").exists()
+
+
+def test_text_that_is_no_permit_is_said_so_and_not_recorded_as_a_forgery(live_server, world, gate, phone):
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.click(".temp[data-t='36.5']")
+    phone.fill("#code", "abc")
+    phone.press("#code", "Enter")
+    assert "出入证" in phone.inner_text("#manual-error") and phone.is_hidden("#verdict")
+    assert phone.inner_text("#queued") == "0"
+
+
+def test_a_fever_taken_again_within_the_minute_is_a_new_pass(live_server, world, gate, phone):
+    code = permits.issue(world.resident(world.xiangchang), None).code
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.click(".temp[data-t='37.8']")
+    enter(phone, code)
+    phone.eval_on_selector("#verdict", "box => box.click()")
+    enter(phone, code)  # a few minutes later, as the verdict advised: asked again, not a repeat
+    assert phone.get_attribute("#verdict", "data-verdict") == "waiting"
+    phone.click("#verdict .temp[data-t='36.8']")
+    wait_for_passes(phone, 2)
+    assert sorted(Pass.objects.values_list("verdict", flat=True)) == ["admit", "fever"]
+
+
+def test_the_keypad_writes_the_point_itself_and_can_be_left(live_server, world, gate, phone):
+    keeper_on_gate(phone, live_server.url, gate)
+    phone.click("#keypad-open")
+    for key in "375":
+        phone.click(f"#keypad button[data-k='{key}']")
+    assert phone.inner_text("#keypad-value") == "37.5"
+    phone.click("#keypad-ok")
+    assert phone.inner_text("#keypad-open") == "37.5"
+    phone.click("#keypad-open")
+    phone.click("#keypad-cancel")
+    assert phone.is_hidden("#keypad")

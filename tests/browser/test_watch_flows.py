@@ -131,6 +131,8 @@ def test_a_returnee_reports_through_the_private_link_and_the_health_worker_sees_
     own.locator("label.temp", has_text="36.6").click()
     own.click("button.primary")
     own.wait_for_selector("text=已记录")
+    own.reload()  # the answer is a page of its own: a reload sends nothing again
+    own.wait_for_selector("text=已记录")
     assert observation.reports.get().temperature == Decimal("36.6")
     missing = own.goto(f"{live_server.url}/watch/r/not-a-token/")
     assert missing.status == 404 and "页面不存在" in own.inner_text("main")  # our own page, in Chinese
@@ -243,3 +245,25 @@ def test_the_map_on_screen_letters_each_status_legibly_on_its_colour(live_server
     assert set(cells) == set(mapping.RANK)
     assert all(c["contrast"] >= 4.5 for c in cells.values()), cells
     assert [cells[s.key]["letters"] for s in mapping.STATUSES] == [[c] for c in "确密热观返弱空未"] + [[""]]
+
+
+def test_a_half_typed_absence_survives_a_reload_and_a_door_corrected_offline_shows_its_last_outcome(
+    live_server, world, campaign, phone
+):
+    log_in(phone, live_server.url, "grid_worker")
+    phone.goto(f"{live_server.url}/watch/campaigns/{campaign.id}/walk/")
+    phone.wait_for_function("() => window.fangxianWalk?.ready && navigator.serviceWorker.controller")
+    phone.context.set_offline(True)
+    door(phone, 0).locator("text=无人应答").click()
+    door(phone, 0).locator(".open-door").click()
+    door(phone, 0).locator("text=全员在家").click()
+    phone.wait_for_function("() => document.getElementById('queued').textContent === '2'")
+    assert door(phone, 0).locator(".outcome").inner_text().startswith("已核实")
+    second = door(phone, 1)
+    second.locator("summary").click()
+    second.locator("input[name=where]").fill("河北老家")
+    phone.wait_for_timeout(500)  # kept as a draft
+    phone.reload()
+    phone.wait_for_function("() => window.fangxianWalk && window.fangxianWalk.ready")
+    assert door(phone, 0).locator(".outcome").inner_text().startswith("已核实")
+    assert door(phone, 1).locator("input[name=where]").input_value() == "河北老家"

@@ -155,7 +155,7 @@ def test_the_gate_page_checks_with_the_words_the_api_answers(world, gate, api_fo
     assert refused.json()["detail"]["name"] == [words]
     low, high, said = rules["visitor"]["temperature"]["temperature"]
     hot = post(api_for("gate_keeper"), "/api/v1/gate/visitors", visitor_body(gate, temperature=high + 1))
-    assert hot.json()["detail"] == said
+    assert hot.json()["detail"] == {"temperature": [said]}
 
 
 def undo(client, gate, client_id, at=None):
@@ -200,3 +200,9 @@ def test_another_communitys_secretary_cannot_undo_a_pass(world, gate, api_for):
 
 def test_an_undo_of_a_pass_never_stored_finds_nothing(world, gate, api_for):
     assert undo(api_for("gate_keeper"), gate, uuid.uuid4()).status_code == 404
+
+
+def test_a_refusal_reason_shows_in_the_records(world, gate, api_for, client_for):
+    body = {"gate_id": gate.id, "refusal": "no_mask", "client_id": str(uuid.uuid4())}
+    post(api_for("gate_keeper"), "/api/v1/gate/refusals", body | {"scanned_at": timezone.now().isoformat()})
+    assert "未戴口罩" in client_for("secretary").get("/gate/records/").content.decode()

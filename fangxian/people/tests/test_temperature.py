@@ -16,12 +16,14 @@ def test_a_temperature_is_in_range_or_refused_never_a_crash(value):
     assert cleaned is None or RANGE[0] <= cleaned <= RANGE[1] and cleaned == cleaned.quantize(Decimal("0.1"))
 
 
-@pytest.mark.parametrize("typed", ["36.6", "36,6", "３６．６", "３６，６", "36。6", " 36.6 ", 36.6])
+@pytest.mark.parametrize(
+    "typed", ["36.6", "36,6", "３６．６", "３６，６", "36。6", " 36.6 ", 36.6, "36.6度", "36.6 ℃", "36.6°C", "36.6°"]
+)
 def test_a_temperature_is_read_as_people_type_it(typed):
     assert clean_temperature(typed) == Decimal("36.6")
 
 
-@pytest.mark.parametrize("slip", [3.66, 366, "3,66", "366,0", "37.3°", "36.6.1", "nan", "inf"])
+@pytest.mark.parametrize("slip", [3.66, 366, "3,66", "366,0", "36.6.1", "度", "nan", "inf"])
 def test_typing_slips_are_refused(slip):
     with pytest.raises(ValueError):
         clean_temperature(slip)

@@ -215,24 +215,30 @@
     $("no-temp-open").classList.toggle("selected", Boolean(noTemperature));
     if (value !== null || noTemperature) taken();
   }
-  document.querySelectorAll(".temp[data-t]").forEach((b) => b.addEventListener("click", () => {
-    const value = Number(b.dataset.t);
-    pickTemperature(temperature === value ? null : value);
-  }));
+  // A second tap on the chosen value keeps it: a double tap in gloves must not undo the first.
+  document.querySelectorAll(".temp[data-t]").forEach((b) => b.addEventListener("click", () => pickTemperature(Number(b.dataset.t))));
   $("keypad-open").addEventListener("click", () => {
     $("keypad").hidden = !$("keypad").hidden;
-    $("keypad-value").value = "36.";
+    $("keypad-value").value = "";
     $("keypad-error").hidden = true;
   });
+  // Starts empty and writes the point itself after two digits: 3 6 6 is 36.6, as is 3 6 . 6
+  // (it began at "36." and kept one digit: 3 6 . 6 made 36.3, without a word).
   $("keypad").addEventListener("click", (event) => {
     const k = event.target.dataset.k;
     if (!k) return;
     const out = $("keypad-value");
-    out.value = k === "back" ? out.value.slice(0, -1) : (out.value + k).slice(0, 4);
+    if (k === "back") { out.value = out.value.slice(0, -1); return; }
+    if (k === "." && out.value.includes(".")) return;
+    if (k !== "." && out.value.length === 2 && !out.value.includes(".")) out.value += ".";
+    if (out.value.includes(".") && out.value.split(".")[1].length >= 1) return;
+    out.value += k;
   });
+  $("keypad-cancel").addEventListener("click", () => { $("keypad").hidden = true; });
   $("keypad-ok").addEventListener("click", () => {
-    const value = Number($("keypad-value").value);
-    const ok = value >= 34 && value <= 43;
+    const typed = $("keypad-value").value;
+    const value = Number(typed);
+    const ok = typed !== "" && value >= 34 && value <= 43;
     $("keypad-error").hidden = ok;  // 45.0 is said to be wrong, not silently ignored
     if (ok) { $("keypad").hidden = true; pickTemperature(Math.round(value * 10) / 10); }
   });
@@ -289,7 +295,7 @@
   async function remember(code, item) {
     const cutoff = Date.now() - REPEAT_MS;
     for (const [c, seen] of Object.entries(recent)) if (seen.at < cutoff) delete recent[c];
-    if (item) recent[code] = { at: Date.now(), client_id: item.client_id };
+    if (item) recent[code] = { at: Date.now(), client_id: item.client_id, verdict: item.verdict };
     await statePut("recent", recent);
   }
   let repeatCode = "";
@@ -314,7 +320,7 @@
   function offerUndo(item) {
     undoable = item;
     const kinds = root.dataset.kinds.split("|");
-    const kind = kinds[["permit", "visitor", "courier", "refusal"].indexOf(item.kind)];
+    const kind = item.kind === "permit" && item.verdict ? WORDS[item.verdict] : kinds[["permit", "visitor", "courier", "refusal"].indexOf(item.kind)];
     const t = item.temperature !== null && item.temperature !== undefined ? ` · ${Number(item.temperature).toFixed(1)}` : "";
     $("undo-words").textContent = `${root.dataset.recorded}: ${kind}${item.name ? " · " + item.name : ""}${t}`;
     $("undo").hidden = false;
@@ -345,22 +351,31 @@
   let showing = false;
   let asking = null;  // what to do once the temperature of the person at the gate is known
 
+  // Cards scanned while the page waits for a temperature: next in line, neither lost nor
+  // run together with the next code in the field.
+  const inLine = [];
+
   async function check(code, fromCamera, newPassage) {
     if (showing) return;
     if (fromCamera && code === lastCode && Date.now() - lastAt < SAME_CODE_PAUSE_MS) return;
     lastCode = code;
     lastAt = Date.now();
-    const seen = recent[code];
-    if (!newPassage && seen && Date.now() - seen.at < REPEAT_MS) return showRepeat(code, seen);
-    $("repeat").hidden = true;
     const started = performance.now();
     const first = await judge(code, temperature);
     first.ms = performance.now() - started;
     window.fangxianGate.last = first;
-    // A card that is stopped needs no temperature; one that would be admitted waits for it.
-    if (temperature === null && !noTemperature && first.verdict === "admit") {
-      return ask(first, (t, why) => pass(code, t, why, newPassage));
+    // The same card with the same verdict a moment ago is the same passage; a fever taken
+    // again a few minutes later, now normal, is not.
+    const seen = recent[code];
+    const unmeasured = temperature === null && !noTemperature;
+    if (!newPassage && seen && Date.now() - seen.at < REPEAT_MS && (seen.verdict === first.verdict || !seen.verdict)) {
+      // A temperature tapped for a card scanned on purpose was that person's, not the next one's.
+      if (!fromCamera) pickTemperature(null);
+      return showRepeat(code, seen);
     }
+    $("repeat").hidden = true;
+    // A card that is stopped needs no temperature; one that would be admitted waits for it.
+    if (unmeasured && first.verdict === "admit") return ask(first, (t, why) => pass(code, t, why, newPassage));
     return pass(code, temperature, temperature === null ? noTemperature || "not_admitted" : "", newPassage);
   }
 
@@ -368,7 +383,7 @@
     const result = await judge(code, t);
     window.fangxianGate.last = Object.assign(result, { ms: window.fangxianGate.last ? window.fangxianGate.last.ms : 0 });
     pickTemperature(null);
-    const item = await record({ kind: "permit", code, temperature: t, no_temperature: why, new_passage: Boolean(newPassage), counted: counter(result.verdict), name: result.holder ? result.holder.name : "" });
+    const item = await record({ kind: "permit", code, temperature: t, no_temperature: why, new_passage: Boolean(newPassage), counted: counter(result.verdict), verdict: result.verdict, name: result.holder ? result.holder.name : "" });
     await remember(code, item);
     showVerdict(result, t, why);
   }
@@ -380,29 +395,35 @@
     placeTemps(document.querySelector("#verdict-ask .temps-slot"));
     asking = then;
   }
-  function taken() {
-    if (!asking) return;
-    const then = asking;
+  function endAsking() {
     asking = null;
     placeTemps(null);
     $("verdict").hidden = true;
+    $("ask-next").hidden = true;
     showing = false;
+  }
+  function taken() {
+    if (!asking) return;
+    const then = asking;
+    endAsking();
     then(temperature, temperature === null ? noTemperature : "");
   }
   $("ask-cancel").addEventListener("click", (event) => {
     event.stopPropagation();
-    asking = null;
-    placeTemps(null);
-    $("verdict").hidden = true;
-    showing = false;
+    endAsking();
+    nextInLine();
   });
+  function nextInLine() {
+    if (inLine.length && !showing) check(inLine.shift(), false);
+  }
 
   let closeTimer = null;
   function showVerdict(result, t, why, waiting) {
     const box = $("verdict");
     box.className = "verdict " + (waiting ? "v-ask" : result.verdict === "admit" ? "v-admit" : result.verdict === "fever" ? "v-fever" : "v-stop");
     box.dataset.verdict = waiting ? "waiting" : result.verdict;
-    $("verdict-word").textContent = WORDS[result.verdict] || result.verdict;
+    // Before its temperature a card is not yet admitted: the question is the big word.
+    $("verdict-word").textContent = waiting ? $("verdict-ask").dataset.ask : WORDS[result.verdict] || result.verdict;
     const h = result.holder;
     const issuer = h && ((trust && trust.names && trust.names.get(h.issuer)) || h.issuer);
     $("verdict-holder").textContent = h ? `${h.name} · ${h.dwelling} · ${issuer}` : "";
@@ -421,7 +442,7 @@
     showing = true;
     clearTimeout(closeTimer);
     if (waiting) { box.onclick = null; return; }
-    const close = () => { box.hidden = true; showing = false; };
+    const close = () => { clearTimeout(closeTimer); box.hidden = true; showing = false; nextInLine(); };
     box.onclick = close;
     closeTimer = setTimeout(close, result.verdict === "admit" ? 2500 : 6000);
   }
@@ -464,27 +485,42 @@
     event.preventDefault();
     // The next card from a keyboard-wedge scanner: the last verdict gives way to it. While the
     // page waits for a temperature the code stays in the field, neither judged nor lost.
-    if (asking) return;
-    if (showing) { clearTimeout(closeTimer); $("verdict").hidden = true; showing = false; }
     const code = $("code").value.trim();
     $("code").value = "";
+    if (!code) return;
+    // Typed or scanned text that is neither a permit's code nor its number is no pass, and
+    // not a forgery either: a slip of the keys, or another QR code (a health code).
+    if (!/^\d{1,12}$/.test(code) && !/^FX1:/i.test(code)) {
+      $("manual-error").textContent = root.dataset.notAPermit;
+      $("manual-error").hidden = false;
+      return;
+    }
+    $("manual-error").hidden = true;
+    if (asking) {
+      inLine.push(code);
+      $("ask-next").hidden = false;
+      return;
+    }
+    if (showing) { clearTimeout(closeTimer); $("verdict").hidden = true; showing = false; }
     if (/^\d{1,12}$/.test(code)) checkNumber(code);
-    else if (code) check(code, false);
+    else check(code.replace(/^fx1:/i, "FX1:"), false);
   });
 
   // ---------- visitors, couriers and refusals
   const RULES = JSON.parse(document.getElementById("gate-rules").textContent);
   const visitorRules = window.fangxianRules(RULES.visitor);
   const sheet = (id, open) => { $(id).hidden = !open; };
-  $("visitor-open").addEventListener("click", () => {
+  $("visitor-open").addEventListener("click", () => openVisitor());
+  function openVisitor() {
     sheet("visitor", true);
     placeTemps(visitorForm.querySelector(".temps-slot"));
-  });
+    visitorForm.scrollIntoView({ block: "start" });  // it opened below the fold, its button off the screen
+  }
   $("refusal-open").addEventListener("click", () => sheet("refusal", true));
   // Cancel empties the form: the next courier must not be saved with the last visitor's words.
   document.querySelectorAll(".sheet .close").forEach((b) => b.addEventListener("click", () => {
     const open = b.closest(".sheet");
-    if (open.tagName === "FORM") { open.reset(); showErrors({}); placeTemps(null); pickTemperature(null); }
+    if (open.tagName === "FORM") { open.reset(); delete open.dataset.scannedAt; showErrors({}); placeTemps(null); pickTemperature(null); }
     open.hidden = true;
   }));
   const visitorForm = $("visitor");
@@ -523,9 +559,12 @@
     showErrors(errors);
     if (Object.keys(errors).length) return;
     entry.counted = trust && temperature !== null && temperature >= trust.feverAt ? "fever" : "visitor";
+    // A correction keeps the time the visitor passed, unless that time was what was wrong.
+    if (f.dataset.scannedAt) entry.scanned_at = f.dataset.scannedAt;
     await record(entry);
     pickTemperature(null);
     f.reset();
+    delete f.dataset.scannedAt;
     placeTemps(null);
     sheet("visitor", false);
   });
@@ -551,7 +590,8 @@
   }
   async function refuse(item, detail) {
     const refused = (await stateGet("refused")) || [];
-    refused.push({ item, error: words(detail) });
+    const fields = detail && typeof detail === "object" ? Object.keys(detail) : [String(detail || "").split(":")[0]];
+    refused.push({ item, error: words(detail), fields });
     await statePut("refused", refused);
     await count(item, -1);
   }
@@ -588,17 +628,17 @@
   }
   async function drop(index) { await take(index); }
   async function correct(index) {
-    const { item } = await take(index);
+    const { item, fields } = await take(index);
     const f = visitorForm;
     f.reset();
+    if (!(fields || []).includes("scanned_at")) f.dataset.scannedAt = item.scanned_at;
     f.name.value = item.name || "";
     f.phone.value = item.phone || "";
     f.reason.value = item.reason || "";
     f.courier.checked = item.kind === "courier";
     noTemperature = item.no_temperature || "";
     pickTemperature(item.temperature ?? null);
-    sheet("visitor", true);
-    placeTemps(f.querySelector(".temps-slot"));
+    openVisitor();
   }
 
   const SENT = { permit: ["gate_id", "code", "temperature", "no_temperature", "new_passage", "client_id", "scanned_at"],

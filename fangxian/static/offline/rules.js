@@ -8,7 +8,7 @@ window.fangxianRules = function (rules) {
 
   // "36,6" (a keypad's decimal comma), "36。6" and "３６．６" are 36.6, as clean_temperature reads them.
   function temperature(value) {
-    const text = plain(value).replace(/[,。]/g, ".");
+    const text = plain(value).replace(/[,。]/g, ".").replace(/\s*(°C|℃|°|度)$/, "");
     if (text === "") return null;
     return /^\d+(\.\d+)?$/.test(text) ? Math.round(Number(text) * 10) / 10 : NaN;
   }

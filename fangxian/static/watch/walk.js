@@ -49,10 +49,12 @@
     const queued = await queueAll();
     const refused = (await stateGet(REFUSED_KEY)) || {};
     const pending = {};
-    queued.filter((v) => v.campaign === CAMPAIGN).forEach((v) => { pending[v.dwelling_id] = v.outcome; });
+    // In the order they were recorded: a door corrected offline shows its last outcome.
+    queued.filter((v) => v.campaign === CAMPAIGN).sort((a, b) => (a.visited_at < b.visited_at ? -1 : 1))
+      .forEach((v) => { pending[v.dwelling_id] = v.outcome; });
     const mine = $("mine").checked;
     const box = $("doors");
-    const typing = typed(box);
+    const typing = Object.assign({}, drafts, typed(box));
     box.textContent = "";
     let heading = "";
     let done = 0;
@@ -127,7 +129,18 @@
   }
 
   // The list is drawn again after every sync; a form opened or half typed at another door must
-  // come through it as it was, with its cursor (a worker types while the last door syncs).
+  // come through it as it was, with its cursor (a worker types while the last door syncs), and
+  // through a reload too: what is typed is kept as a draft on the phone until it is recorded.
+  const DRAFTS_KEY = "drafts-" + CAMPAIGN;
+  let drafts = {};
+  let draftTimer = null;
+  $("doors").addEventListener("input", () => {
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => {
+      drafts = Object.fromEntries(Object.entries(typed($("doors"))).filter(([, was]) => Object.values(was.values).some(Boolean)));
+      statePut(DRAFTS_KEY, drafts);
+    }, 300);
+  });
   function typed(box) {
     const found = {};
     box.querySelectorAll("section.door").forEach((node) => {
@@ -158,6 +171,10 @@
     }, extra || {});
     await queuePut(visit);
     opened.delete(door.dwelling_id);
+    delete drafts[door.dwelling_id];
+    await statePut(DRAFTS_KEY, drafts);
+    // Recorded: the door's forms are no draft any more (a refusal brings the values back).
+    document.querySelectorAll(`section.door[data-dwelling="${door.dwelling_id}"] form`).forEach((f) => f.reset());
     await setRefused((r) => { delete r[door.dwelling_id]; });  // recorded again: the correction
     await render();
     sync();
@@ -211,6 +228,7 @@
   window.fangxianWalk = { sync, ready: false };
   (async function start() {
     showNetwork();
+    drafts = (await stateGet(DRAFTS_KEY)) || {};
     await loadList();
     await render();
     try { await window.fangxianInstallOffline(root.dataset.sw, "/watch/"); } catch (e) { /* the page still works online */ }

@@ -121,13 +121,14 @@ def test_unknown_occupants_are_registered_pending_verification(world, campaign, 
 
 def test_listed_but_absent_keeps_where_and_the_phoned_temperature(world, campaign, api_for):
     dwelling = world.dwelling(world.xiangchang)
+    back_on = str(timezone.localdate() + datetime.timedelta(days=7))
     send(
         api_for,
         "grid_worker",
         campaign,
-        visit(dwelling.id, "absent", absent={"where": "河北老家", "back_on": "2020-02-20", "temperature": 36.3}),
+        visit(dwelling.id, "absent", absent={"where": "河北老家", "back_on": back_on, "temperature": 36.3}),
     )
-    assert Visit.objects.get().absent == {"where": "河北老家", "back_on": "2020-02-20", "temperature": "36.3"}
+    assert Visit.objects.get().absent == {"where": "河北老家", "back_on": back_on, "temperature": "36.3"}
 
 
 def test_two_workers_recording_one_door_at_once_are_both_kept_and_flagged(world, campaign, api_for):
@@ -236,3 +237,9 @@ def test_the_walk_page_checks_an_absence_with_the_words_the_api_answers(world, c
     )
     assert result["error"]["absent"] == [words]
     assert rules["temperature"]["temperature"][:2] == [34.0, 43.0]
+
+
+def test_a_return_date_before_the_visit_is_refused(world, campaign, api_for):
+    dwelling = world.dwelling(world.xiangchang)
+    [result] = send(api_for, "grid_worker", campaign, visit(dwelling.id, "absent", absent={"back_on": "2020-01-01"}))
+    assert "返回日期" in result["error"]["absent"][0] and not Visit.objects.exists()

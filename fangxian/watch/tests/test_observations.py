@@ -211,7 +211,10 @@ def test_the_private_link_takes_a_report_without_an_account_and_expires_with_the
 
     observation = start_days_ago(world.resident(world.xiangchang), 14)
     link = f"/watch/r/{observation.report_token}/"
-    assert client.post(link, {"temperature": "36.6", "typed": "", "symptoms": ["cough"]}).status_code == 200
+    sent = client.post(link, {"temperature": "36.6", "typed": "", "symptoms": ["cough"]})
+    assert sent.status_code == 302  # answered by a page of its own, which a reload only shows again
+    shown = client.get(sent.url).content.decode()
+    assert "36.6" in shown and "120" in shown  # a symptom: what to do now
     report = observation.reports.get()
     assert report.by_self and str(report.temperature) == "36.6" and report.symptoms == ["cough"]
     observations.release(observation, None)
