@@ -85,6 +85,9 @@ def scan_page(request: HttpRequest, pk: int) -> HttpResponse:
         "undo_seconds": settings.GATE_UNDO_SECONDS,
         # The page puts the time in: %(time)s stays as it is.
         "already_recorded": _("Already recorded at %(time)s: the same card is not counted again so soon."),
+        "recorded_elsewhere": _(
+            "Another phone at this gate recorded the same card a moment ago (%(time)s): it is counted once."
+        ),
     }
     return render(request, "gate/scan.html", context)
 

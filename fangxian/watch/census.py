@@ -32,6 +32,10 @@ from .models import Assignment, Campaign, Outcome, Visit
 MAX_VISITS = 500
 
 
+def back_before_visit() -> str:
+    return _("The return date is before the visit: when will they be back?")
+
+
 def empty_is_none(value):
     return value or None
 
@@ -47,7 +51,7 @@ class AbsentIn(Input):
 
     @classmethod
     def device_rules(cls) -> dict[str, dict]:
-        return apikit.device_rules(cls, temperature=temperature_rule())
+        return apikit.device_rules(cls, temperature=temperature_rule(), back_on={"notBeforeToday": back_before_visit()})
 
 
 @transaction.atomic
@@ -178,7 +182,7 @@ def clean_visit(data: VisitIn, assignment: Assignment | None, campaign: Campaign
             errors["absent"] = [str(exc)]
         else:
             if noted.back_on and noted.back_on < timezone.localtime(data.visited_at).date():
-                errors["absent"] = [_("The return date is before the visit: when will they be back?")]
+                errors["absent"] = [back_before_visit()]
         if "absent" not in errors:
             absent = {
                 "where": noted.where,

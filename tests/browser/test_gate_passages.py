@@ -140,3 +140,15 @@ def test_the_keypad_writes_the_point_itself_and_can_be_left(live_server, world, 
     phone.click("#keypad-open")
     phone.click("#keypad-cancel")
     assert phone.is_hidden("#keypad")
+
+
+def test_why_no_temperature_was_taken_for_one_card_is_not_given_to_the_next(live_server, world, gate, phone):
+    first, second = (permits.issue(r, None).code for r in Resident.objects.filter(community=world.xiangchang)[:2])
+    keeper_on_gate(phone, live_server.url, gate)
+    enter(phone, first)
+    phone.click("#verdict #no-temp-open")
+    phone.click(".why[data-why=going_out]")
+    phone.wait_for_selector("#verdict[data-verdict=admit]:not([hidden])")
+    phone.eval_on_selector("#verdict", "box => box.click()")
+    enter(phone, second)
+    assert phone.get_attribute("#verdict", "data-verdict") == "waiting"  # asked, not given "going out"

@@ -155,6 +155,10 @@ def test_an_absent_household_is_checked_at_the_door_and_what_the_server_refuses_
     first.locator("input[name=temperature]").fill("3,66")  # a slip: 3.66 °C
     first.locator("text=登记但不在").click()
     assert "34.0" in first.locator("form.absent .error").inner_text()  # the server's words, at once
+    first.locator("input[name=back_on]").fill("2020-01-01")
+    first.locator("text=登记但不在").click()
+    assert "返回日期" in first.locator("form.absent .error").inner_text()
+    first.locator("input[name=back_on]").fill("")
     assert phone.inner_text("#queued") == "0"
     first.locator("input[name=temperature]").fill("36,6")  # as a phone's keypad writes 36.6
     first.locator("text=登记但不在").click()

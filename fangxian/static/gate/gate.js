@@ -104,7 +104,8 @@
     let fields;
     try { fields = cbor(payload); } catch (e) { throw new Error("payload"); }
     if (!(fields instanceof Map)) throw new Error("payload");
-    const permit = { id: fields.get(1), issuer: fields.get(2), name: fields.get(3), dwelling: fields.get(4), from: fields.get(5), until: fields.get(6) };
+    const photo = fields.get(7);
+    const permit = { id: fields.get(1), issuer: fields.get(2), name: fields.get(3), dwelling: fields.get(4), from: fields.get(5), until: fields.get(6), photo: photo instanceof Uint8Array && photo.length > 0 };
     const types = [typeof permit.id, typeof permit.issuer, typeof permit.name, typeof permit.dwelling, typeof permit.from, typeof permit.until];
     if (types.join() !== "number,string,string,string,number,number") throw new Error("payload");
     return { kid: hex(kid), protected: prot, payload, signature, permit };
@@ -201,8 +202,14 @@
     if (slot) slot.append(temps);
     else tempsHome.insertBefore(temps, tempsNext);
   }
+  // A temperature is for the person in front of the gate: one left chosen for a minute and a half
+  // with no card (they turned back) is not given to whoever comes next.
+  const TEMPERATURE_MS = 90000;
+  let temperatureTimer = null;
   function pickTemperature(value) {
     temperature = value;
+    clearTimeout(temperatureTimer);
+    if (value !== null) temperatureTimer = setTimeout(() => { if ($("visitor").hidden && !asking) pickTemperature(null); }, TEMPERATURE_MS);
     if (value !== null) noTemperature = "";
     document.querySelectorAll(".temp[data-t]").forEach((b) => b.classList.toggle("selected", Number(b.dataset.t) === value));
     // A value typed on the keypad has no button of its own: the keypad's button shows it.
@@ -246,10 +253,14 @@
     if (noTemperature) { noTemperature = ""; pickTemperature(temperature); return; }
     $("no-temp").hidden = false;
   });
+  // Chosen before a card, the reason stays (a thermometer that failed stays failed); chosen for
+  // the card the page is asking about, it is that person's only.
   document.querySelectorAll(".why").forEach((b) => b.addEventListener("click", () => {
     $("no-temp").hidden = true;
+    const once = Boolean(asking);
     noTemperature = b.dataset.why;
     pickTemperature(null);
+    if (once) { noTemperature = ""; pickTemperature(null); }
   }));
   $("no-temp").querySelector(".close").addEventListener("click", () => { $("no-temp").hidden = true; });
 
@@ -300,10 +311,10 @@
   }
   let repeatCode = "";
   let repeatTimer = null;
-  function showRepeat(code, seen) {
+  function showRepeat(code, seen, words) {
     repeatCode = code;
     const time = new Date(seen.at).toLocaleTimeString(document.documentElement.lang, { hour12: false });
-    $("repeat-words").textContent = root.dataset.already.replace("%(time)s", time);
+    $("repeat-words").textContent = (words || root.dataset.already).replace("%(time)s", time);
     $("repeat").hidden = false;
     clearTimeout(repeatTimer);
     repeatTimer = setTimeout(() => { $("repeat").hidden = true; }, 8000);
@@ -434,7 +445,7 @@
     box.querySelector(".continue").hidden = Boolean(waiting);
     const photo = $("verdict-photo");
     photo.hidden = true;
-    if (h && h.id && navigator.onLine) {
+    if (h && h.id && h.photo !== false && navigator.onLine) {  // a card made without a photo asks for none
       photo.onload = () => { photo.hidden = false; };
       photo.src = `/gate/permits/${h.id}/photo/`;
     }
@@ -650,6 +661,8 @@
   // verdict it judged otherwise (revoked since this phone's list) is counted as it judged it.
   async function settle(item, answer) {
     if (answer.error) return refuse(item, answer.error);
+    // Another phone of this gate recorded the same card a moment ago: said, not silently merged.
+    if (answer.repeat && item.code) showRepeat(item.code, { at: Date.parse(item.scanned_at) }, root.dataset.elsewhere);
     const counted = answer.repeat ? "" : counter(answer.verdict);
     if (counted === item.counted) return;
     await count(item, -1);

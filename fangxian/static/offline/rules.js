@@ -20,6 +20,8 @@ window.fangxianRules = function (rules) {
       const [low, high, words] = rule.temperature;
       if (t !== null && !(t >= low && t <= high)) return words;
     }
+    // A day that cannot be before today (a return date): ISO dates compare as text.
+    if (rule.notBeforeToday && text && text < new Date().toLocaleDateString("sv")) return rule.notBeforeToday;
     const length = [...text].length;  // characters, as the server counts them
     if (rule.minLength && length < rule.minLength[0]) return rule.minLength[1];
     if (rule.maxLength && length > rule.maxLength[0]) return rule.maxLength[1];
