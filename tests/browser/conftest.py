@@ -111,12 +111,16 @@ def keeper_on_gate(page, base: str, gate) -> None:
     page.wait_for_function("() => window.fangxianGate?.ready && navigator.serviceWorker.controller")
 
 
-def wait_for_passes(page, n: int) -> None:
-    """Until the database holds n passes: the page syncs on its own time."""
-    from fangxian.gate.models import Pass
-
-    for _ in range(100):
-        if Pass.objects.count() >= n:
+def wait_until(page, check, what: str, seconds: float = 15) -> None:
+    """Until `check()` holds in the database: the page syncs on its own time."""
+    for _ in range(int(seconds * 10)):
+        if check():
             return
         page.wait_for_timeout(100)
-    raise AssertionError(f"{Pass.objects.count()} passes stored, not {n}")
+    raise AssertionError(f"not reached: {what}")
+
+
+def wait_for_passes(page, n: int) -> None:
+    from fangxian.gate.models import Pass
+
+    wait_until(page, lambda: Pass.objects.count() >= n, f"{n} passes stored")

@@ -19,7 +19,7 @@ from fangxian.people.models import Resident
 from fangxian.watch import census, observations
 from fangxian.watch.models import Visit
 
-from .conftest import keeper_on_gate, shot
+from .conftest import keeper_on_gate, shot, wait_until
 from .test_registry_flows import log_in
 
 LIMITS = {"resident": 1, "visitor": 5, "courier": 4, "census outcome": 1, "absent": 3}
@@ -91,14 +91,6 @@ def register(page, taps, kind: str, name: str, phone: str, reason: str = "", fix
             page.fill(f"#visitor input[name={field}]", value)
         taps(page.locator("#visitor button.primary"))
     page.wait_for_selector("#visitor", state="hidden")
-
-
-def wait_until(page, check, what: str) -> None:
-    for _ in range(150):
-        if check():
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(what)
 
 
 def test_a_field_day(live_server, world, gate, screen):

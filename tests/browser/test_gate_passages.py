@@ -6,7 +6,7 @@ from fangxian.gate.models import Pass
 from fangxian.people.models import Resident
 
 from .camera import qr_clip
-from .conftest import keeper_on_gate, wait_for_passes
+from .conftest import keeper_on_gate, wait_for_passes, wait_until
 
 
 def test_a_card_held_before_the_camera_for_ten_seconds_is_one_pass(live_server, world, gate, camera_browser, tmp_path):
@@ -65,10 +65,7 @@ def test_the_last_pass_is_undone_within_the_minute_online_and_offline(live_serve
     assert phone.inner_text("#n-fever") == "1"
     phone.click("#undo-last")
     phone.wait_for_function("() => document.getElementById('queued').textContent === '0'")
-    for _ in range(50):
-        if not Pass.objects.exists():
-            break
-        phone.wait_for_timeout(100)
+    wait_until(phone, lambda: not Pass.objects.exists(), "the pass undone")
     assert not Pass.objects.exists() and phone.inner_text("#n-fever") == "0"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.PASS_UNDONE).count() == 1
     # Undone at once, then recorded as it should have been: no repeat in the way.

@@ -9,35 +9,28 @@ from fangxian.watch import census, observations
 from .conftest import keeper_on_gate
 from .test_registry_flows import log_in
 
-SMALL = """() => {
+# Every interactive element's size (for a checkbox or radio, its label's): those under 44 x 44,
+# and the smallest of all, printed for the record (`pytest -s`).
+TARGETS = """() => {
   const small = [];
-  for (const el of document.querySelectorAll("button, select, summary, input, a[href]")) {
-    if (el.type === "hidden" || !el.offsetParent) continue;
-    const target = (el.type === "checkbox" || el.type === "radio") ? (el.closest("label") || el) : el;
-    const box = target.getBoundingClientRect();
-    if (box.width < 44 || box.height < 44) small.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 20)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
-  }
-  return small;
-}"""
-
-
-# The smallest target on the page, printed for the record (`pytest -s`).
-SMALLEST = """() => {
   let least = null;
   for (const el of document.querySelectorAll("button, select, summary, input, a[href]")) {
     if (el.type === "hidden" || !el.offsetParent) continue;
     const target = (el.type === "checkbox" || el.type === "radio") ? (el.closest("label") || el) : el;
     const box = target.getBoundingClientRect();
+    const what = `${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 20)}" ${Math.round(box.width)}x${Math.round(box.height)}`;
+    if (box.width < 44 || box.height < 44) small.push(what);
     const side = Math.min(box.width, box.height);
-    if (!least || side < least.side) least = { side, what: `${el.tagName.toLowerCase()} "${(el.textContent || el.name || "").trim().slice(0, 20)}" ${Math.round(box.width)}x${Math.round(box.height)}` };
+    if (!least || side < least.side) least = { side, what };
   }
-  return least;
+  return { small, least };
 }"""
 
 
 def no_small_targets(page) -> None:
-    print(page.url, "smallest:", page.evaluate(SMALLEST))
-    assert page.evaluate(SMALL) == []
+    found = page.evaluate(TARGETS)
+    print(page.url, "smallest:", found["least"])
+    assert found["small"] == []
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from fangxian.gate.models import Gate
 from fangxian.watch import census, mapping, observations
 from fangxian.watch.models import Observation, Visit
 
-from .conftest import shot
+from .conftest import shot, wait_until
 from .test_registry_flows import log_in
 
 
@@ -173,10 +173,7 @@ def test_an_absent_household_is_checked_at_the_door_and_what_the_server_refuses_
     assert first.locator("input[name=where]").input_value() == "河北老家"  # what was typed is still there
     type(campaign).objects.filter(pk=campaign.pk).update(closed_at=None)  # reopened
     first.locator("text=登记但不在").click()
-    for _ in range(50):
-        if Visit.objects.exists():
-            break
-        phone.wait_for_timeout(100)
+    wait_until(phone, Visit.objects.exists, "the visit stored")
     visit = Visit.objects.get()
     assert (visit.outcome, visit.absent["where"], str(visit.absent["temperature"])) == ("absent", "河北老家", "36.6")
     phone.wait_for_selector("section.door .refused:not([hidden])", state="detached")

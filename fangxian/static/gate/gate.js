@@ -325,13 +325,15 @@
   });
 
   // ---------- undo: the last pass, for a minute
+  // What the keeper calls each kind of entry, in the page's words (data-kinds, in this order).
+  const KINDS = ["permit", "visitor", "courier", "refusal", "undo"];
+  const kindWord = (kind) => root.dataset.kinds.split("|")[KINDS.indexOf(kind)] || "";
   const UNDO_MS = Number(root.dataset.undoSeconds) * 1000;
   let undoable = null;
   let undoTimer = null;
   function offerUndo(item) {
     undoable = item;
-    const kinds = root.dataset.kinds.split("|");
-    const kind = item.kind === "permit" && item.verdict ? WORDS[item.verdict] : kinds[["permit", "visitor", "courier", "refusal"].indexOf(item.kind)];
+    const kind = item.kind === "permit" && item.verdict ? WORDS[item.verdict] : kindWord(item.kind);
     const t = item.temperature !== null && item.temperature !== undefined ? ` · ${Number(item.temperature).toFixed(1)}` : "";
     $("undo-words").textContent = `${root.dataset.recorded}: ${kind}${item.name ? " · " + item.name : ""}${t}`;
     $("undo").hidden = false;
@@ -610,10 +612,9 @@
     const refused = (await stateGet("refused")) || [];
     const list = $("refused-list");
     list.textContent = "";
-    const kinds = root.dataset.kinds.split("|");
     refused.forEach((entry, index) => {
       const li = document.createElement("li");
-      const kind = kinds[["permit", "visitor", "courier", "refusal", "undo"].indexOf(entry.item.kind)] || "";
+      const kind = kindWord(entry.item.kind);
       const who = entry.item.name ? ` · ${entry.item.name}` : "";
       li.append(Object.assign(document.createElement("b"), { textContent: kind + who }), " ",
         Object.assign(document.createElement("span"), { className: "error", textContent: entry.error }), " ");
