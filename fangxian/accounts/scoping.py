@@ -34,6 +34,8 @@ class Can(StrEnum):
     RUN_CENSUS = "run_census"  # start, assign, close and reopen campaigns
     PLAN_DUTY = "plan_duty"  # people on duty, posts, rosters, swaps, volunteer projects
     TRUST = "trust"  # let another community's gates admit this community's permits
+    SERVE = "serve"  # see, claim and deliver errands, vegetable orders and kit hand-overs
+    RUN_SERVICES = "run_services"  # take errands, run vegetable rounds, kits, the supplies ledger, household links
 
 
 K = Role.Kind
@@ -56,13 +58,23 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST},
     # A grid worker keeps their households' records and phones them; ID numbers stay masked.
     K.GRID_WORKER: frozenset(
-        {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.EDIT_REGISTRY, Can.REVEAL_PHONE, Can.WATCH, Can.CENSUS}
+        {
+            Can.VIEW_PLACES,
+            Can.VIEW_RESIDENTS,
+            Can.EDIT_REGISTRY,
+            Can.REVEAL_PHONE,
+            Can.WATCH,
+            Can.CENSUS,
+            Can.SERVE,
+            Can.RUN_SERVICES,
+        }
     ),
     K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),
     # Gates check permits, not the registry; volunteers and departments see the territory only.
     K.GATE_KEEPER: frozenset({Can.VIEW_PLACES}),
-    # A volunteer team knocks on the doors it is given (census lists only, not the registry).
-    K.VOLUNTEER: frozenset({Can.VIEW_PLACES, Can.CENSUS}),
+    # A volunteer team knocks on the doors it is given (census lists only, not the registry),
+    # and carries errands, vegetable orders and kits to the door.
+    K.VOLUNTEER: frozenset({Can.VIEW_PLACES, Can.CENSUS, Can.SERVE}),
     K.LIAISON: frozenset({Can.VIEW_PLACES}),
 }
 
