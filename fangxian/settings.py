@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "fangxian.watch",
     "fangxian.duty",
     "fangxian.supplies",
+    "fangxian.households",
     "fangxian.demo",
     "axes",
 ]

@@ -23,6 +23,7 @@ from .matrix import (
     GATE_USERS,
     KEEPS_COMMUNITY,
     OFFICES,
+    RUNS_SERVICES,
     SEES_PLACE,
     SEES_RESIDENTS,
     WATCHERS,
@@ -257,6 +258,12 @@ PAGE_CASES = [
         "get",
         lambda t: f"/people/households/{t['dwelling'].id}/",
         statuses(404, no=(403, SEES_PLACE), ok=(200, SEES_RESIDENTS)),
+    ),
+    Case(
+        "people:household_link",
+        "post",
+        lambda t: f"/people/households/{t['dwelling'].id}/link/issue/",
+        statuses(404, no=(403, SEES_PLACE), ok=(302, RUNS_SERVICES)),
     ),
     Case("people:import", "get", lambda t: "/people/import/", statuses(403, ok=(200, KEEPS_COMMUNITY | {"outsider"}))),
     Case(
@@ -1121,6 +1128,7 @@ PUBLIC_ROUTES = {
     "gate_service_worker",
     "watch_service_worker",
     "watch:self_report",
+    "households:page",  # the household's own link: the token is the key
     "login",
     "logout",
     "set_language",
