@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangxian.api import api
-from fangxian.people.models import ImportBatch
+from fangxian.people.models import HouseholdLink, ImportBatch
 
 from .matrix import (
     ACTORS,
@@ -106,6 +106,7 @@ def targets_for(world) -> dict:
         "community": world.xiangchang,
         "building": world.building(world.xiangchang, "1"),
         "dwelling": world.dwelling(world.xiangchang, "1"),
+        "household_link": HouseholdLink.objects.create(dwelling=world.dwelling(world.xiangchang, "1")),
         "resident": resident,
         "batch": batch,
         "good_batch": good_batch,
