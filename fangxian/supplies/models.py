@@ -80,19 +80,19 @@ class Movement(models.Model):
 
     community = models.ForeignKey(Community, models.CASCADE, related_name="supply_movements")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    item = models.ForeignKey(Item, models.PROTECT, related_name="movements")
+    item = models.ForeignKey(Item, models.RESTRICT, related_name="movements")
     quantity = models.BigIntegerField(_("quantity"))  # in the item's quanta, always positive
-    from_store = models.ForeignKey(Store, models.PROTECT, null=True, blank=True, related_name="outgoing")
-    to_store = models.ForeignKey(Store, models.PROTECT, null=True, blank=True, related_name="incoming")
+    from_store = models.ForeignKey(Store, models.RESTRICT, null=True, blank=True, related_name="outgoing")
+    to_store = models.ForeignKey(Store, models.RESTRICT, null=True, blank=True, related_name="incoming")
     # Whom an issue went to: a gate's post, a household, or a person named.
-    to_gate = models.ForeignKey(Gate, models.PROTECT, null=True, blank=True, related_name="+")
-    to_dwelling = models.ForeignKey(Dwelling, models.PROTECT, null=True, blank=True, related_name="+")
+    to_gate = models.ForeignKey(Gate, models.RESTRICT, null=True, blank=True, related_name="+")
+    to_dwelling = models.ForeignKey(Dwelling, models.RESTRICT, null=True, blank=True, related_name="+")
     to_person = models.CharField(_("to whom"), max_length=100, blank=True)
     donor = models.CharField(_("donor"), max_length=200, blank=True)  # or the supplier of a purchase
     anonymous = models.BooleanField(_("anonymous"), default=False)
     receipt = models.CharField(_("receipt number"), max_length=40, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    reverses = models.OneToOneField("self", models.PROTECT, null=True, blank=True, related_name="reversed_by")
+    reverses = models.OneToOneField("self", models.RESTRICT, null=True, blank=True, related_name="reversed_by")
     # What drew it: "kit:12", "errand:40"; the ledger does not import the apps above it.
     source = models.CharField(max_length=40, blank=True)
     happened_at = models.DateTimeField(_("when"), default=timezone.now)
