@@ -6,8 +6,6 @@ Quantities are sent as people type them, in any unit of the item: {"quantity": "
 whole number of the item's smallest unit is refused (422) with the reason. Answers carry the
 quantity in quanta (pieces, or grams for weighed items) and as shown (3 箱（60 个）)."""
 
-from __future__ import annotations
-
 import datetime
 from collections import defaultdict
 from typing import Annotated, Any

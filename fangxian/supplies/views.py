@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 from fangxian.accounts.exports import audit_export, pdf_response, require_export, xlsx_response
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community
 from fangxian.gate.models import Gate
+from fangxian.lib import units
 from fangxian.lib.ids import as_day, as_id
 from fangxian.lib.tabular import write_xlsx
 from fangxian.places.models import Building, Community
@@ -45,8 +46,13 @@ def current_community(request: HttpRequest) -> Community:
     communities = list(readable_communities(request.user))
     if not communities:
         raise PermissionDenied
-    wanted = as_id(request.POST.get("community") or request.GET.get("community"))
-    return next((c for c in communities if c.pk == wanted), communities[0])
+    asked = request.POST.get("community") or request.GET.get("community")
+    if not asked:
+        return communities[0]
+    community = next((c for c in communities if c.pk == as_id(asked)), None)
+    if community is None:
+        raise Http404  # another community's ledger, as any other row of it
+    return community
 
 
 def written_community(request: HttpRequest) -> Community:
@@ -101,6 +107,24 @@ def stock(request: HttpRequest) -> HttpResponse:
     return render(request, "supplies/stock.html", context)
 
 
+def item_values(request: HttpRequest, community_id: int, item: Item | None = None) -> dict:
+    """What the item form shows: what was typed if it was refused, else the item as stored."""
+    if request.method == "POST":
+        values = forms.item_data(request.POST)
+    elif item is not None:
+        values = {
+            "name": item.name,
+            "unit": item.unit,
+            "pack_name": item.pack_name,
+            "pack_size": item.pack_size or "",
+            "minimum": units.show(item.minimum, item.unit, item.units) if item.minimum else "",
+            "minimum_unit": "",
+        }
+    else:
+        values = dict.fromkeys(("name", "unit", "pack_name", "pack_size", "minimum", "minimum_unit"), "")
+    return values | {"community": community_id}
+
+
 @login_required
 def items(request: HttpRequest) -> HttpResponse:
     community = current_community(request)
@@ -117,7 +141,7 @@ def items(request: HttpRequest) -> HttpResponse:
             return redirect(f"{reverse('supplies:items')}?community={community.pk}")
     context = base_context(request, community) | {
         "items": Item.objects.filter(community=community),
-        "form": request.POST if request.method == "POST" else {},
+        "values": item_values(request, community.pk),
     }
     return render(request, "supplies/items.html", context)
 
@@ -136,9 +160,9 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             Item.objects.filter(pk=item.pk).update(**values)
             messages.success(request, _("%(name)s saved.") % {"name": values["name"]})
             return redirect(f"{reverse('supplies:items')}?community={item.community_id}")
-    form = request.POST if request.method == "POST" else {}
-    minimum = forms.units.show(item.minimum, item.unit, item.units) if item.minimum else ""
-    return render(request, "supplies/item_edit.html", {"item": item, "form": form, "minimum": minimum})
+    return render(
+        request, "supplies/item_edit.html", {"item": item, "values": item_values(request, item.community_id, item)}
+    )
 
 
 @login_required
