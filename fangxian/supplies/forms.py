@@ -239,7 +239,9 @@ def clean_movement(data: Mapping[str, Any], community: Community) -> dict[str, A
         try:
             lines.append((item, amount(item.units, item.unit, line.get("quantity"), line.get("unit"))))
         except ValidationError as exc:
-            errors.add(f"lines.{i}.quantity", _("%(item)s: %(problem)s") % {"item": item.name, "problem": exc.messages[0]})
+            errors.add(
+                f"lines.{i}.quantity", _("%(item)s: %(problem)s") % {"item": item.name, "problem": exc.messages[0]}
+            )
     details: dict[str, Any] = {
         "donor": text(data, "donor", 200, errors),
         "anonymous": flag(data.get("anonymous", False)),
