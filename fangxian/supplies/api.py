@@ -143,11 +143,13 @@ class MovementOut(Schema):
     recorded_at: datetime.datetime
 
 
-def communities_read(request, community_id: int | None):
+def communities_read(request, community_id: int | None, strict: bool = True):
+    """The communities whose ledger the caller reads, or the one asked for: 404 if it is not
+    one of them (a list's filter finds nothing instead, as any filter)."""
     rows = readable_communities(request.user)
     if community_id is not None:
         rows = rows.filter(pk=community_id)
-        if not rows.exists():
+        if strict and not rows.exists():
             not_found()
     return rows
 
@@ -167,7 +169,7 @@ def with_reversal(rows):
 @router.get("/supplies/items", response=list[ItemOut])
 @paginate
 def list_items(request, community_id: Id | None = None):
-    return Item.objects.filter(community__in=communities_read(request, community_id).values("id"))
+    return Item.objects.filter(community__in=communities_read(request, community_id, strict=False).values("id"))
 
 
 @router.post("/supplies/items", response=answers({201: ItemOut}, 404))
@@ -202,7 +204,7 @@ def change_item(request, item_id: Id, data: ItemPatch):
 @router.get("/supplies/stores", response=list[StoreOut])
 @paginate
 def list_stores(request, community_id: Id | None = None):
-    return Store.objects.filter(community__in=communities_read(request, community_id).values("id"))
+    return Store.objects.filter(community__in=communities_read(request, community_id, strict=False).values("id"))
 
 
 @router.post("/supplies/stores", response=answers({201: StoreOut}, 404))
@@ -223,7 +225,7 @@ def list_movements(
     until: Day | None = None,
 ):
     """Newest first."""
-    rows = Movement.objects.filter(community__in=communities_read(request, community_id).values("id"))
+    rows = Movement.objects.filter(community__in=communities_read(request, community_id, strict=False).values("id"))
     rows = filtered_movements(rows, item_id=item_id, store_id=store_id, kind=kind, since=since, until=until)
     return with_reversal(rows).order_by("-happened_at", "-id")
 
@@ -267,7 +269,7 @@ def moment(text: str | None) -> datetime.datetime | None:
     return at
 
 
-@router.get("/supplies/stock")
+@router.get("/supplies/stock", response=answers({200: dict}, 404))
 def stock(request, at: str | None = None, store_id: Id | None = None, community_id: Id | None = None):
     """What each store holds of each item at `at` (a day: its end; or a moment; now if left
     out), in quanta and as shown."""
@@ -298,7 +300,7 @@ def stock(request, at: str | None = None, store_id: Id | None = None, community_
     }
 
 
-@router.get("/supplies/below-minimum")
+@router.get("/supplies/below-minimum", response=answers({200: list[dict]}, 404))
 def below_minimum(request, community_id: Id | None = None):
     """Items whose stock across the community's stores is under their minimum level."""
     communities = communities_read(request, community_id).values("id")
@@ -319,7 +321,7 @@ def below_minimum(request, community_id: Id | None = None):
     ]
 
 
-@router.get("/supplies/public-ledger")
+@router.get("/supplies/public-ledger", response=answers({200: dict}, 404))
 def public_ledger(request, community_id: Id, since: Day | None = None, until: Day | None = None):
     """The donations ledger for public disclosure (公示), as the printed one: no resident named."""
     community = communities_read(request, community_id).get()
@@ -339,7 +341,7 @@ LEVELS = {
 }
 
 
-@router.get("/supplies/rollup")
+@router.get("/supplies/rollup", response=answers({200: list[dict]}, 403))
 def rollup(request, by: str = "community"):
     """For offices: how many items are below their minimum level, per community, street or
     district in view (counts only)."""

@@ -13,6 +13,7 @@ from collections import defaultdict
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from fangxian.places.models import Community
 
@@ -71,12 +72,17 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
             persons[m.to_role or RecipientRole.OTHER, m.item_id] += m.quantity
     went_out = (
         [
-            {"kind": _("gate"), "to": gate, "item": items[i].name, "quantity": items[i].show_packed(q)}
+            {
+                "kind": pgettext("recipients", "gates"),
+                "to": gate,
+                "item": items[i].name,
+                "quantity": items[i].show_packed(q),
+            }
             for (gate, i), q in sorted(gates.items())
         ]
         + [
             {
-                "kind": _("households"),
+                "kind": pgettext("recipients", "households"),
                 "to": _("%(n)s households") % {"n": len(reached[i])},
                 "item": items[i].name,
                 "quantity": items[i].show_packed(q),
@@ -85,7 +91,7 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
         ]
         + [
             {
-                "kind": _("people"),
+                "kind": pgettext("recipients", "people"),
                 "to": RecipientRole(role).label,
                 "item": items[i].name,
                 "quantity": items[i].show_packed(q),
