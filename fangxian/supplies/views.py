@@ -219,6 +219,7 @@ def record(request: HttpRequest) -> HttpResponse:
         "units": sorted({u for i in Item.objects.filter(community=community) for u in i.units}),
         "kind": kind,
         "many": many,
+        "more_open": any(form.get(f"item{i}") for i in range(1, 5)),
         "lines": [
             {"i": i, "n": i + 1, **{key: form.get(f"{key}{i}", "") for key in ("item", "quantity", "unit")}}
             for i in range(5 if many else 1)
