@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.utils import timezone
 
+from fangxian.gate.models import Gate
 from fangxian.supplies import ledger
 from fangxian.supplies.models import Item, Movement, Store
 
@@ -312,3 +313,20 @@ def test_the_admin_shows_movements_and_changes_none(world, office, masks, rf):
     assert client.post(f"/admin/supplies/movement/{movement.id}/delete/", {"post": "yes"}).status_code == 403
     assert client.get(f"/admin/supplies/movement/{movement.id}/change/").status_code == 200  # to read
     assert Movement.objects.filter(pk=movement.pk).exists()
+
+
+def test_the_demo_ledger_has_its_donations_a_reversal_and_an_item_below_minimum(world):
+    import random
+
+    from fangxian.supplies import demo
+
+    Gate.objects.create(community=world.xiangchang, name="香厂路菜市场入口")
+    Gate.objects.create(community=world.xiangchang, name="香厂路社区南门")
+    demo.seed(world.xiangchang, random.Random(2020))
+    donations = Movement.objects.filter(kind=K.DONATION)
+    assert donations.filter(anonymous=True).count() == 1
+    assert len({m.receipt for m in donations}) == 3
+    assert Movement.objects.filter(kind=K.REVERSAL).count() == 1
+    low = ledger.below_minimum(Item.objects.filter(community=world.xiangchang), Movement.objects.all())
+    assert [item.name for item, _held in low] == ["额温枪"]
+    assert Store.objects.filter(gate__name="香厂路菜市场入口").exists()
