@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangxian.gate.models import Gate
@@ -52,7 +53,10 @@ class Item(models.Model):
     def show_packed(self, quanta: int) -> str:
         """60 个 as 3 箱（60 个） when it fills whole packs: how a donation is counted at the door."""
         if self.pack_name and self.pack_size > 1 and quanta % self.pack_size == 0 and self.unit not in units.WEIGHTS:
-            return f"{quanta // self.pack_size} {self.pack_name}（{self.show(quanta)}）"
+            return gettext("%(packs)s (%(pieces)s)") % {
+                "packs": f"{quanta // self.pack_size} {self.pack_name}",
+                "pieces": self.show(quanta),
+            }
         return self.show(quanta)
 
     @property
@@ -63,8 +67,8 @@ class Item(models.Model):
     def units_shown(self) -> str:
         """个（1 箱 = 20 个） or 斤 (every weight): what the unit field of a form takes."""
         if self.weighed:
-            return "、".join(units.WEIGHTS)
-        return "、".join(self.units)
+            return " / ".join(units.WEIGHTS)
+        return " / ".join(self.units)
 
     @property
     def weighed(self) -> bool:

@@ -202,8 +202,7 @@ def record(request: HttpRequest) -> HttpResponse:
             first = recorded[0]
             messages.success(
                 request,
-                _("Recorded: %(what)s.")
-                % {"what": "、".join(f"{m.item.name} {m.item.show_packed(m.quantity)}" for m in recorded)},
+                _("Recorded: %(what)s.") % {"what": " · ".join(f"{m.item.name} {m.quantity_shown}" for m in recorded)},
             )
             if first.receipt:
                 return redirect("supplies:donation", pk=first.pk)

@@ -9,7 +9,7 @@ def test_a_secretary_records_a_donation_issues_half_a_case_is_refused_a_third_an
     """On a phone: 3 箱 of 20 masks come in with a receipt number; half a 箱 goes to the market
     gate; a third of one is refused with the reason and what was typed stays; the issue is
     reversed with a reason and the stock is whole again."""
-    office = Store.objects.create(community=world.xiangchang, name="社区办公室")
+    Store.objects.create(community=world.xiangchang, name="社区办公室")
     masks = Item.objects.create(community=world.xiangchang, name="口罩", unit="个", pack_name="箱", pack_size=20)
     gate = Gate.objects.create(community=world.xiangchang, name="菜市场门")
     phone.set_viewport_size({"width": 390, "height": 844})
