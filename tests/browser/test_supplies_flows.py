@@ -58,8 +58,12 @@ def test_a_secretary_records_a_donation_issues_half_a_case_is_refused_a_third_an
     phone.wait_for_selector(".message.success")
     assert "已冲销：发错了卡口" in phone.inner_text(f"#movement-{issue.id}")
     assert Movement.objects.get(kind="reversal").reverses_id == issue.id
+    shot(phone, "supplies-movements")
 
     phone.click("a:has-text('库存')")
     assert "社区办公室: 60 个" in phone.inner_text("#stock")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
     shot(phone, "supplies-stock")
+    phone.click("a:has-text('捐赠公示')")
+    assert "天桥商会" in phone.inner_text("main") and "卡口" not in phone.inner_text("main")  # the issue was reversed
+    shot(phone, "supplies-public")
