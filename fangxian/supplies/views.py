@@ -21,9 +21,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.exports import audit_export, pdf_response, require_export, xlsx_response
+from fangxian.accounts.exports import audit_export, pdf_bytes, pdf_response, require_export, xlsx_response
 from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community
 from fangxian.gate.models import Gate
+from fangxian.jobs import running
+from fangxian.jobs.models import Job
 from fangxian.lib import units
 from fangxian.lib.ids import as_day, as_id
 from fangxian.lib.tabular import write_xlsx
@@ -34,6 +36,8 @@ from .models import Item, Movement, RecipientRole, Store
 from .reading import filtered_movements, readable, readable_communities
 
 PAGE_SIZE = 50
+# A month of a busy community prints in a few seconds; a longer public ledger is a job.
+INLINE_LINES = 300
 K = Movement.Kind
 
 
@@ -326,6 +330,17 @@ def public_ledger(request: HttpRequest) -> HttpResponse:
     if fmt in ("pdf", "xlsx"):
         written_community(request)  # what is posted on the board is the community's to print
         counts = {community.pk: len(report["came_in"]) + len(report["went_out"])}
+        if fmt == "pdf" and counts[community.pk] > INLINE_LINES:
+            job = running.start(
+                request.user,
+                community,
+                _("Public ledger of %(community)s, %(since)s to %(until)s (A4 PDF)")
+                % {"community": community.name, "since": since, "until": until},
+                print_public,
+                Can.RUN_SERVICES,
+                params={"community": community.pk, "since": str(since), "until": str(until)},
+            )
+            return redirect("jobs:job", pk=job.pk)
         if fmt == "pdf":
             html = render_to_string("supplies/public_print.html", {"report": report})
             return pdf_response(request, "supplies_public", html, f"public-{since}-{until}.pdf", counts)
@@ -338,3 +353,17 @@ def public_ledger(request: HttpRequest) -> HttpResponse:
         "query": urlencode({"community": community.pk, "since": since, "until": until}),
     }
     return render(request, "supplies/public.html", context)
+
+
+def print_public(job: Job) -> None:
+    """The public ledger's A4 PDF, made by the worker for a long range."""
+    community = Community.objects.get(pk=job.params["community"])
+    if not holds_community(job.user, Can.RUN_SERVICES, community.pk):
+        raise ValidationError(_("Your role may not keep this community's supplies ledger."))
+    report = disclosure.build(
+        community, datetime.date.fromisoformat(job.params["since"]), datetime.date.fromisoformat(job.params["until"])
+    )
+    job.report(_("Printing the A4 pages…"))
+    html = render_to_string("supplies/public_print.html", {"report": report})
+    counts = {community.pk: len(report["came_in"]) + len(report["went_out"])}
+    job.attach(pdf_bytes(html), f"public-{report['since']}-{report['until']}.pdf", "supplies_public", counts)

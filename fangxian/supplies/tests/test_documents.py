@@ -125,3 +125,17 @@ def test_two_donations_recorded_at_once_get_two_receipt_numbers(world):
     assert errors == []
     year = timezone.localdate().year
     assert sorted(Movement.objects.values_list("receipt", flat=True)) == [f"香厂路-{year}-0001", f"香厂路-{year}-0002"]
+
+
+@pytest.mark.needs("pango", "fonts", "pdftotext")
+def test_a_long_public_ledger_is_printed_by_the_worker(world, client_for, ledger_of_xiangchang, monkeypatch):
+    from fangxian.jobs.models import Job
+    from fangxian.supplies import views
+
+    monkeypatch.setattr(views, "INLINE_LINES", 2)
+    client = client_for("secretary")
+    answer = client.get(f"/supplies/public/?community={world.xiangchang.id}&format=pdf")
+    job = Job.objects.get()
+    assert answer["Location"] == f"/jobs/{job.id}/" and job.state == Job.State.DONE, job.error
+    text = pdf_text(client.get(f"/jobs/{job.id}/file/"))
+    assert "香厂路社区捐赠物资公示" in text and "张大爷" not in text
