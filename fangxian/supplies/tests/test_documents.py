@@ -19,9 +19,8 @@ K = Movement.Kind
 
 def pdf_text(response) -> str:
     assert response["Content-Type"] == "application/pdf"
-    return subprocess.run(
-        ["pdftotext", "-", "-"], input=response.content, capture_output=True, check=True
-    ).stdout.decode()
+    data = b"".join(response.streaming_content) if response.streaming else response.content
+    return subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True).stdout.decode()
 
 
 @pytest.fixture
