@@ -330,3 +330,65 @@ def test_the_demo_ledger_has_its_donations_a_reversal_and_an_item_below_minimum(
     low = ledger.below_minimum(Item.objects.filter(community=world.xiangchang), Movement.objects.all())
     assert [item.name for item, _held in low] == ["额温枪"]
     assert Store.objects.filter(gate__name="香厂路菜市场入口").exists()
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("kind", "theft"),
+        ("store", "abc"),
+        ("store", "99999999999999999999"),
+        ("item0", "-1"),
+        ("quantity0", "1" * 200),
+        ("unit0", "吨"),
+        ("happened_at", "2020-13-45T99:99"),
+        ("happened_at", "0001-01-01T00:00"),
+        ("happened_at", "2999-01-01T00:00"),
+        ("entrance", "²"),
+        ("room", "x" * 500),
+        ("to_person", "x" * 500),
+        ("donor", "x" * 500),
+        ("to_role", "king"),
+        ("to_gate", "0"),
+        ("recipient", "martian"),
+    ],
+)
+def test_no_typed_value_makes_a_server_error(world, client_for, office, masks, market_gate, field, value):
+    donate(masks, office, 60)
+    client = client_for("secretary")
+    for kind in ("donation", "issue", "transfer", "adjustment"):
+        data = {
+            "kind": kind,
+            "item0": masks.id,
+            "quantity0": "1",
+            "recipient": "household",
+            "building": "1",
+            "room": "101",
+            "donor": "x",
+            "reason": "r",
+            "to_store": office.id,
+        }
+        data = {"community": world.xiangchang.id, "store": office.id} | data | {field: value}
+        answer = client.post("/supplies/movements/new/", data)
+        assert answer.status_code in (200, 302, 404), (kind, answer.status_code)
+    for path, data in (
+        (
+            "/supplies/items/",
+            {
+                "name": "x",
+                "unit": value[:10],
+                "pack_name": value,
+                "pack_size": value,
+                "minimum": value,
+                "minimum_unit": value,
+            },
+        ),
+        ("/supplies/stores/", {"name": value, "gate": value}),
+    ):
+        assert client.post(path, {"community": world.xiangchang.id} | data).status_code in (200, 302, 404)
+    assert (
+        client.get("/supplies/movements/", {field: value, "item": value, "since": value, "page": value}).status_code
+        == 200
+    )
+    assert client.get("/supplies/", {"at": value}).status_code == 200
+    assert client.get("/supplies/public/", {"since": value, "until": value}).status_code == 200
