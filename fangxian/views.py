@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from fangxian.accounts.models import Role
-from fangxian.accounts.scoping import Can, can, roles_of, visible
+from fangxian.accounts.scoping import Can, can, holds_community, roles_of, visible
 from fangxian.duty.models import Assignment, Roster
 from fangxian.gate import trust
 from fangxian.gate.api import usable_gates
@@ -18,6 +18,9 @@ from fangxian.gate.models import TrustGrant
 from fangxian.gate.views import keepable_communities
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
+from fangxian.supplies import ledger
+from fangxian.supplies.models import Item, Movement
+from fangxian.supplies.reading import readable_communities
 from fangxian.watch import observations
 from fangxian.watch.models import Campaign, Observation
 
@@ -117,6 +120,17 @@ def home(request: HttpRequest) -> HttpResponse:
     context["campaigns"] = (
         list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
     )
+    # Items below their minimum level, for whoever keeps a community's supplies ledger.
+    supplied = list(readable_communities(user))
+    context["reads_supplies"] = bool(supplied)
+    kept = [c.pk for c in supplied if holds_community(user, Can.RUN_SERVICES, c.pk)]
+    context["low_supplies"] = [
+        (item, item.show(held))
+        for item, held in ledger.below_minimum(
+            Item.objects.filter(community__in=kept).select_related("community"),
+            Movement.objects.filter(community__in=kept),
+        )
+    ]
     return render(request, "home.html", context)
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangxian.gate.models import Gate
@@ -49,6 +50,30 @@ class Item(models.Model):
     def show(self, quanta: int) -> str:
         return f"{units.show(quanta, self.unit, self.units)} {self.unit}"
 
+    def show_packed(self, quanta: int) -> str:
+        """60 个 as 3 箱（60 个） when it fills whole packs: how a donation is counted at the door."""
+        if self.pack_name and self.pack_size > 1 and quanta % self.pack_size == 0 and self.unit not in units.WEIGHTS:
+            return gettext("%(packs)s (%(pieces)s)") % {
+                "packs": f"{quanta // self.pack_size} {self.pack_name}",
+                "pieces": self.show(quanta),
+            }
+        return self.show(quanta)
+
+    @property
+    def minimum_shown(self) -> str:
+        return self.show_packed(self.minimum)
+
+    @property
+    def units_shown(self) -> str:
+        """个（1 箱 = 20 个） or 斤 (every weight): what the unit field of a form takes."""
+        if self.weighed:
+            return " / ".join(units.WEIGHTS)
+        return " / ".join(self.units)
+
+    @property
+    def weighed(self) -> bool:
+        return self.unit in units.WEIGHTS
+
 
 class Store(models.Model):
     """Where supplies are kept: the community office, or a gate's post."""
@@ -65,6 +90,15 @@ class Store(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RecipientRole(models.TextChoices):
+    VOLUNTEER = "volunteer", _("volunteer")
+    STAFF = "staff", _("community worker")
+    GATE_KEEPER = "gate_keeper", _("gate keeper")
+    HEALTH_WORKER = "health_worker", _("health worker")
+    RESIDENT = "resident", _("resident")
+    OTHER = "other", _("other")
 
 
 class Movement(models.Model):
@@ -88,6 +122,8 @@ class Movement(models.Model):
     to_gate = models.ForeignKey(Gate, models.RESTRICT, null=True, blank=True, related_name="+")
     to_dwelling = models.ForeignKey(Dwelling, models.RESTRICT, null=True, blank=True, related_name="+")
     to_person = models.CharField(_("to whom"), max_length=100, blank=True)
+    # The public ledger names a person by their role, never by name.
+    to_role = models.CharField(_("their role"), max_length=20, choices=RecipientRole.choices, blank=True)
     donor = models.CharField(_("donor"), max_length=200, blank=True)  # or the supplier of a purchase
     anonymous = models.BooleanField(_("anonymous"), default=False)
     receipt = models.CharField(_("receipt number"), max_length=40, blank=True)
@@ -126,3 +162,7 @@ class Movement(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A movement is never deleted: record a reversing movement."))
+
+    @property
+    def quantity_shown(self) -> str:
+        return self.item.show_packed(self.quantity)

@@ -23,7 +23,7 @@ from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, HouseholdLink, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
-from fangxian.supplies.models import Movement
+from fangxian.supplies import demo as supplies_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 
@@ -97,7 +97,7 @@ def seeded_faker(seed: int) -> Faker:
 
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
-    Movement.objects.filter(community__in=communities).delete()  # it holds on to what it names
+    supplies_demo.delete(communities)
     Gate.objects.filter(community__in=communities).delete()
     Permit.objects.filter(community__in=communities).delete()
     SigningKey.objects.filter(community__in=communities).delete()
@@ -134,6 +134,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     make_watch(communities[0])
     make_duty(communities[0], rng, fake)
     make_links(communities[0])
+    supplies_demo.seed(communities[0], rng, fake)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
