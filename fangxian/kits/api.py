@@ -1,8 +1,6 @@
 """Emergency kit distributions under /api/v1/kits: the list, contents and households, hand-overs
 with a signature or a photo, leaving out, closing, reopening, and counts for the offices."""
 
-from __future__ import annotations
-
 import datetime
 import uuid
 from typing import Annotated
