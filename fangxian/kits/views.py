@@ -128,9 +128,8 @@ def create(request: HttpRequest) -> HttpResponse:
         "communities": communities,
         "community": community,
         "stores": Store.objects.filter(community=community) if community else [],
-        "items": [
-            (i, ", ".join(f"{u}" if q == 1 else f"{u} = {q} {i.unit}" for u, q in i.units.items())) for i in items
-        ],
+        # 口罩 (个, 箱 = 20 个); a weighed item takes every weight, and says only its own unit.
+        "items": [(i, f"{i.unit}, {i.pack_name} = {i.pack_size} {i.unit}" if i.pack_size else i.unit) for i in items],
         "units": sorted({u for i in items for u in i.units}),
         "rows": [
             {
