@@ -19,7 +19,7 @@ class Distribution(models.Model):
 
     community = models.ForeignKey(Community, models.CASCADE, related_name="kit_distributions")
     name = models.CharField(_("name"), max_length=100)
-    store = models.ForeignKey(Store, models.PROTECT, related_name="kit_distributions", verbose_name=_("store"))
+    store = models.ForeignKey(Store, models.RESTRICT, related_name="kit_distributions", verbose_name=_("store"))
     # How the list was made, kept to say so on the page: tags and buildings chosen.
     tags = models.JSONField(default=list, blank=True)
     building_ids = models.JSONField(default=list, blank=True)
@@ -50,7 +50,7 @@ class Content(models.Model):
     """What one kit holds of one item, in the item's quanta (typed in any of its units)."""
 
     distribution = models.ForeignKey(Distribution, models.CASCADE, related_name="contents")
-    item = models.ForeignKey(Item, models.PROTECT, related_name="+", verbose_name=_("item"))
+    item = models.ForeignKey(Item, models.RESTRICT, related_name="+", verbose_name=_("item"))
     quantity = models.BigIntegerField(_("quantity per kit"))
 
     SCOPE = ScopePath(community="distribution__community_id")
@@ -79,7 +79,7 @@ class Recipient(models.Model):
         PHOTO = "photo", _("photo")
 
     distribution = models.ForeignKey(Distribution, models.CASCADE, related_name="recipients")
-    dwelling = models.ForeignKey(Dwelling, models.PROTECT, related_name="+", verbose_name=_("dwelling"))
+    dwelling = models.ForeignKey(Dwelling, models.RESTRICT, related_name="+", verbose_name=_("dwelling"))
     # The tagged person the kit is for (the household's first, when several carry a tag).
     resident = models.ForeignKey(Resident, models.SET_NULL, null=True, blank=True, related_name="+")
     community_id = models.IntegerField(db_index=False)  # the dwelling's, for counting without a join

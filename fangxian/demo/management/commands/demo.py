@@ -19,6 +19,7 @@ from fangxian.duty import planning
 from fangxian.duty.models import Pattern, Person, Post, Team
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
+from fangxian.kits import demo as kits_demo
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, Resident, Tag
@@ -86,6 +87,7 @@ def seeded_faker(seed: int) -> Faker:
 
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
+    kits_demo.delete(communities)
     Gate.objects.filter(community__in=communities).delete()
     Permit.objects.filter(community__in=communities).delete()
     SigningKey.objects.filter(community__in=communities).delete()
@@ -121,6 +123,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     permits.issue_many(list(residents), None)
     make_watch(communities[0])
     make_duty(communities[0], rng, fake)
+    kits_demo.seed(communities[0], rng, fake)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
