@@ -272,7 +272,7 @@ def hand_over(
     try:
         with transaction.atomic():
             locked = (
-                Recipient.objects.select_for_update()
+                Recipient.objects.select_for_update(of=("self",))
                 .select_related("distribution__store", "dwelling", "handed_over_by")
                 .get(pk=recipient.pk)
             )
@@ -310,7 +310,11 @@ def leave_out(recipient: Recipient, reason: str, by) -> Recipient:
     """No kit for this household, and why (moved to their children's, refused it …)."""
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why this household is left out.")]})
-    locked = Recipient.objects.select_for_update().select_related("distribution", "handed_over_by").get(pk=recipient.pk)
+    locked = (
+        Recipient.objects.select_for_update(of=("self",))
+        .select_related("distribution", "handed_over_by")
+        .get(pk=recipient.pk)
+    )
     if not locked.distribution.is_open:
         raise ValidationError(_("The distribution is closed; reopen it to change its list."))
     if locked.state == R.HANDED_OVER:
