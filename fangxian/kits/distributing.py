@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -53,7 +54,10 @@ class AlreadyHandedOver(Exception):
 
     def __init__(self, recipient: Recipient):
         self.recipient = recipient
-        who = recipient.handed_over_by.get_username() if recipient.handed_over_by else _("someone")
+        # Looked up by id: a row read under a lock that waited for the winner (PostgreSQL) has
+        # the winner's id, but its join to the account was read before the winner committed.
+        by = get_user_model().objects.filter(pk=recipient.handed_over_by_id).first()
+        who = by.get_username() if by else _("someone")
         when = timezone.localtime(recipient.handed_over_at).strftime("%m-%d %H:%M") if recipient.handed_over_at else ""
         super().__init__(_("This kit was already handed over by %(who)s at %(when)s.") % {"who": who, "when": when})
 
@@ -271,12 +275,10 @@ def hand_over(
     how, proof = proof_of(signature, photo)
     try:
         with transaction.atomic():
-            locked = (
-                Recipient.objects.select_for_update(of=("self",))
-                .select_related("distribution__store", "dwelling", "handed_over_by")
-                .get(pk=recipient.pk)
-            )
-            distribution = locked.distribution
+            locked = Recipient.objects.select_for_update(of=("self",)).select_related("dwelling").get(pk=recipient.pk)
+            # Read after the lock, in a statement of its own: a close that committed while this
+            # waited is seen (close locks the pending rows first, so it waits for this one too).
+            distribution = Distribution.objects.select_related("store").get(pk=locked.distribution_id)
             if not distribution.is_open:
                 raise ValidationError(_("The distribution is closed; reopen it to hand kits over."))
             if locked.state == R.HANDED_OVER:
@@ -310,12 +312,8 @@ def leave_out(recipient: Recipient, reason: str, by) -> Recipient:
     """No kit for this household, and why (moved to their children's, refused it …)."""
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why this household is left out.")]})
-    locked = (
-        Recipient.objects.select_for_update(of=("self",))
-        .select_related("distribution", "handed_over_by")
-        .get(pk=recipient.pk)
-    )
-    if not locked.distribution.is_open:
+    locked = Recipient.objects.select_for_update(of=("self",)).get(pk=recipient.pk)
+    if not Distribution.objects.get(pk=locked.distribution_id).is_open:
         raise ValidationError(_("The distribution is closed; reopen it to change its list."))
     if locked.state == R.HANDED_OVER:
         raise AlreadyHandedOver(locked)
@@ -334,7 +332,8 @@ def close(distribution: Distribution, by, reasons: dict[int, str] | None = None)
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     if not distribution.is_open:
         raise ValidationError(_("The distribution is already closed."))
-    pending = list(distribution.recipients.filter(state=R.PENDING).order_by("id"))
+    # Locked: a hand-over under way finishes first, and its household is then no longer pending.
+    pending = list(distribution.recipients.select_for_update().filter(state=R.PENDING).order_by("id"))
     missing = sum(1 for r in pending if not reasons.get(r.pk))
     if missing:
         raise ValidationError(
