@@ -5,6 +5,7 @@ from . import views
 app_name = "kits"
 urlpatterns = [
     path("", views.distributions, name="distributions"),
+    path("sw.js", views.service_worker, name="service_worker"),
     path("new/", views.create, name="create"),
     path("<id:pk>/", views.distribution_detail, name="distribution"),
     path("<id:pk>/close/", views.close, name="close"),

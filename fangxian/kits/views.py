@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -25,6 +26,22 @@ from . import distributing
 from .models import Distribution, Recipient
 
 CONTENT_ROWS = 4  # rows for items on the form; a kit of more is made through the API
+
+
+def offline_words() -> dict:
+    """What handover.js says, in the page's language."""
+    return {
+        "queued": _("No network: the hand-over is kept on this phone and sent when there is one."),
+        "proof": _("A kit is handed over with the recipient's signature or a photo at the door."),
+        "refused": _("Not recorded:"),
+    }
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from /kits/ so that it covers the kit pages a volunteer opened (they show without signal)."""
+    response = HttpResponse(render_to_string("sw.js", {"scope": "kits"}), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 def problems(exc: ValidationError) -> str:
@@ -185,6 +202,7 @@ def distribution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "p": distributing.progress(seen),
         "contents": distribution.contents.select_related("item"),
         "serves": serves,
+        "offline_words": offline_words(),
         "runs": holds_community(request.user, Can.RUN_SERVICES, distribution.community_id),
     }
     if serves:
@@ -243,6 +261,7 @@ def hand_over(request: HttpRequest, pk: int) -> HttpResponse:
         "distribution": distribution,
         "contents": distribution.contents.select_related("item"),
         "client_id": uuid.uuid4(),
+        "offline_words": offline_words(),
     }
     return render(request, "kits/hand_over.html", context)
 

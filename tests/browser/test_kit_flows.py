@@ -9,7 +9,7 @@ from fangxian.people.models import Tag
 from fangxian.supplies import ledger
 from fangxian.supplies.models import Item, Movement, Store
 
-from .conftest import shot
+from .conftest import shot, wait_until
 from .test_registry_flows import log_in
 
 
@@ -125,3 +125,40 @@ def test_a_kit_distribution_from_making_to_closing(live_server, world, screen, s
         ["住院", "去子女家住了"]
     )
     assert not Distribution.objects.get().is_open
+
+
+def test_a_kit_handed_over_without_signal_is_sent_once_the_network_is_back(live_server, world, screen, stocked):
+    from fangxian.kits import distributing
+
+    office, items = stocked
+    kit = distributing.create(
+        world.xiangchang,
+        "独居老人应急包",
+        office,
+        [distributing.ContentIn(items["thermometer"], "1", "支")],
+        [Tag.ELDERLY_ALONE],
+        [],
+        world.users["secretary"],
+    )
+    volunteer = screen()
+    log_in(volunteer, live_server.url, "volunteer")
+    volunteer.goto(f"{live_server.url}/kits/{kit.id}/")
+    volunteer.wait_for_function("() => window.fangxianKits && window.fangxianKits.ready")
+    volunteer.locator("#pending li a").first.click()
+    volunteer.wait_for_url("**/kits/recipients/*/")
+    volunteer.wait_for_function("() => window.fangxianKits && window.fangxianKits.ready")
+    volunteer.context.set_offline(True)
+    sign(volunteer)
+    volunteer.click("#handed-over")
+    volunteer.wait_for_selector(".said:has-text('没有网络')")
+    assert volunteer.locator("#handed-over").is_disabled()
+    shot(volunteer, "kits-offline-390")
+    assert not Recipient.objects.filter(state="handed_over").exists()
+
+    volunteer.context.set_offline(False)
+    volunteer.goto(f"{live_server.url}/kits/{kit.id}/")
+    wait_until(volunteer, lambda: Recipient.objects.filter(state="handed_over").exists(), "the kept hand-over sent")
+    volunteer.wait_for_selector("#kits-offline .waiting[hidden]", state="attached")
+    volunteer.evaluate("() => window.fangxianKits.sync()")
+    assert Recipient.objects.filter(state="handed_over").count() == 1
+    assert Movement.objects.filter(kind="issue").count() == 1

@@ -85,6 +85,8 @@ SERVES = statuses(404, no=(403, SEES_PLACE), ok=(200, SERVERS))
 RUNS = statuses(404, no=(403, SEES_PLACE), ok=(200, KEEPS_COMMUNITY))
 PAGE_CASES = [
     Case("kits:distributions", "get", lambda t: "/kits/", statuses(200)),
+    # The service worker script holds no data; the browser fetches it without a session at times.
+    Case("kits:service_worker", "get", lambda t: "/kits/sw.js", statuses(200), anonymous=200),
     # Liulichang's secretary makes kits for Liulichang, not for Xiangchang Road.
     Case("kits:create", "get", lambda t: "/kits/new/", statuses(403, ok=(200, KEEPS_COMMUNITY | {"outsider"}))),
     Case(
@@ -190,6 +192,11 @@ def test_permission_matrix(world, client_for, api_for, case: Case, actor: str):
     check(api_for(actor) if case.api else client_for(actor), case, targets_for(world), actor)
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in CASES if c.anonymous != 200], ids=lambda c: c.name)
 def test_anonymous_is_sent_to_log_in(world, client, case: Case):
     check_anonymous(client, case, targets_for(world))
+
+
+def test_the_service_worker_is_served_to_anyone(client):
+    answer = client.get("/kits/sw.js")
+    assert answer.status_code == 200 and b"fangxian-kits" in answer.content
