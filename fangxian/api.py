@@ -16,6 +16,7 @@ from fangxian.accounts.guards import CheckedJSON, does_not_fit
 from fangxian.duty.api import router as duty_router
 from fangxian.gate.api import router as gate_router
 from fangxian.jobs.api import router as jobs_router
+from fangxian.kits.api import router as kits_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
 from fangxian.supplies.api import router as supplies_router
@@ -82,6 +83,7 @@ api.add_router("", gate_router)
 api.add_router("", watch_router)
 api.add_router("", duty_router)
 api.add_router("", supplies_router)
+api.add_router("", kits_router)
 api.add_router("", jobs_router)
 
 

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "fangxian.gate",
     "fangxian.watch",
     "fangxian.duty",
+    "fangxian.kits",
     "fangxian.supplies",
     "fangxian.households",
     "fangxian.demo",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("watch/", include("fangxian.watch.urls")),
     path("duty/", include("fangxian.duty.urls")),
     path("supplies/", include("fangxian.supplies.urls")),
+    path("kits/", include("fangxian.kits.urls")),
     path("jobs/", include("fangxian.jobs.urls")),
     path("h/", include("fangxian.households.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

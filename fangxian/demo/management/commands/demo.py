@@ -19,6 +19,7 @@ from fangxian.duty import planning
 from fangxian.duty.models import Pattern, Person, Post, Team
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
+from fangxian.kits import demo as kits_demo
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, HouseholdLink, Resident, Tag
@@ -97,6 +98,7 @@ def seeded_faker(seed: int) -> Faker:
 
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
+    kits_demo.delete(communities)
     supplies_demo.delete(communities)
     Gate.objects.filter(community__in=communities).delete()
     Permit.objects.filter(community__in=communities).delete()
@@ -135,6 +137,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     make_duty(communities[0], rng, fake)
     make_links(communities[0])
     supplies_demo.seed(communities[0], rng, fake)
+    kits_demo.seed(communities[0], rng, fake)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
