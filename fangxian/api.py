@@ -18,6 +18,7 @@ from fangxian.gate.api import router as gate_router
 from fangxian.jobs.api import router as jobs_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
+from fangxian.stations.api import router as stations_router
 from fangxian.watch.api import router as watch_router
 
 # What the shared layers may answer for any operation, besides what each declares itself.
@@ -80,6 +81,7 @@ api.add_router("", people_router)
 api.add_router("", gate_router)
 api.add_router("", watch_router)
 api.add_router("", duty_router)
+api.add_router("", stations_router)
 api.add_router("", jobs_router)
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("gate/", include("fangxian.gate.urls")),
     path("watch/", include("fangxian.watch.urls")),
     path("duty/", include("fangxian.duty.urls")),
+    path("stations/", include("fangxian.stations.urls")),
     path("jobs/", include("fangxian.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
