@@ -1,8 +1,6 @@
 """Vegetable rounds, their packages and orders, deliveries and payments, pick lists, totals
 for the supplier and the offices' roll-up under /api/v1/vegetable-rounds."""
 
-from __future__ import annotations
-
 import contextlib
 import datetime
 import uuid

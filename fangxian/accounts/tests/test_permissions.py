@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from fangxian.api import api
 from fangxian.people.models import ImportBatch
+from fangxian.stations.tests.test_permissions import CASES as stations_cases
 
 from .matrix import (
     ACTORS,
@@ -1154,7 +1155,7 @@ def api_operations() -> set[str]:
 
 
 # Apps above the registry keep their cases beside their code, in their own tests/test_permissions.py.
-APP_CASES: list[Case] = []
+APP_CASES: list[Case] = [*stations_cases]
 
 
 def test_every_route_is_in_the_matrix():
