@@ -102,10 +102,10 @@ class Order(models.Model):
         DELIVERED = "delivered", _("delivered")
         CANCELLED = "cancelled", _("cancelled")
 
-    round = models.ForeignKey(Round, models.PROTECT, related_name="orders", verbose_name=_("vegetable round"))
+    round = models.ForeignKey(Round, models.RESTRICT, related_name="orders", verbose_name=_("vegetable round"))
     # community duplicates round.community (and the dwelling's): scoped counts need no join.
     community = models.ForeignKey(Community, models.CASCADE, related_name="+", verbose_name=_("community"))
-    dwelling = models.ForeignKey(Dwelling, models.PROTECT, related_name="vegetable_orders", verbose_name=_("household"))
+    dwelling = models.ForeignKey(Dwelling, models.RESTRICT, related_name="vegetable_orders", verbose_name=_("household"))
     via = models.CharField(_("ordered by"), max_length=10, choices=Via.choices)
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("taken by")
@@ -157,7 +157,7 @@ class Line(models.Model):
     """One package of an order, at the price of the moment it was placed."""
 
     order = models.ForeignKey(Order, models.CASCADE, related_name="lines")
-    package = models.ForeignKey(Package, models.PROTECT, related_name="lines", verbose_name=_("package"))
+    package = models.ForeignKey(Package, models.RESTRICT, related_name="lines", verbose_name=_("package"))
     quantity = models.PositiveSmallIntegerField(_("quantity"))
     price = models.PositiveIntegerField(_("price (fen)"))
 

@@ -23,6 +23,7 @@ from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
+from fangxian.stations import demo as stations_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 
@@ -121,6 +122,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     permits.issue_many(list(residents), None)
     make_watch(communities[0])
     make_duty(communities[0], rng, fake)
+    stations_demo.seed(communities[0], rng, fake)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
