@@ -105,7 +105,9 @@ class Order(models.Model):
     round = models.ForeignKey(Round, models.RESTRICT, related_name="orders", verbose_name=_("vegetable round"))
     # community duplicates round.community (and the dwelling's): scoped counts need no join.
     community = models.ForeignKey(Community, models.CASCADE, related_name="+", verbose_name=_("community"))
-    dwelling = models.ForeignKey(Dwelling, models.RESTRICT, related_name="vegetable_orders", verbose_name=_("household"))
+    dwelling = models.ForeignKey(
+        Dwelling, models.RESTRICT, related_name="vegetable_orders", verbose_name=_("household")
+    )
     via = models.CharField(_("ordered by"), max_length=10, choices=Via.choices)
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("taken by")

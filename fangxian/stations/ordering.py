@@ -235,12 +235,16 @@ def place(
                 client_id=client_id,
                 total=sum(packages[p].price * q for p, q in wanted.items()),
             )
-            Line.objects.bulk_create(
+            lines = Line.objects.bulk_create(
                 [
                     Line(order=order, package_id=p, quantity=q, price=packages[p].price)
                     for p, q in sorted(wanted.items())
                 ]
             )
+            # The answer shows them without asking the database again.
+            known = Line.objects.filter(order=order)
+            known._result_cache, known._prefetch_done = lines, True
+            order._prefetched_objects_cache = {"lines": known}
     except IntegrityError:  # the same client_id from a second request at the same moment
         stored = stored_order(client_id, row, dwelling)
         if stored is None:
