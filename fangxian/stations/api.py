@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import Id, Input, Moment, NotNull, Patch, Whole, answers, error
+from fangxian.accounts.apikit import Day, Id, Input, Moment, NotNull, Patch, Whole, answers, error
 from fangxian.accounts.exports import audit_export, counted, require_export, xlsx_response
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.tabular import write_xlsx
@@ -48,7 +48,7 @@ class RoundIn(Input):
     supplier_phone: str = ""
     opens_at: Moment
     closes_at: Moment
-    delivery_day: datetime.date
+    delivery_day: Day
     packages: list[PackageIn] = []
 
 
@@ -58,7 +58,7 @@ class RoundPatch(Patch):
     supplier_phone: Annotated[str, NotNull] = None
     opens_at: Annotated[Moment, NotNull] = None
     closes_at: Annotated[Moment, NotNull] = None
-    delivery_day: Annotated[datetime.date, NotNull] = None
+    delivery_day: Annotated[Day, NotNull] = None
 
 
 class PackageOut(Schema):
