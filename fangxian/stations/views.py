@@ -21,7 +21,7 @@ from fangxian.jobs.models import Job
 from fangxian.lib.tabular import write_xlsx
 from fangxian.places.models import Building, Community
 
-from . import forms, ordering
+from . import forms, ordering, printing
 from .models import Order, Package, Round
 
 
@@ -253,6 +253,7 @@ def close_round(request: HttpRequest, pk: int) -> HttpResponse:
 
 def pick_list_html(row: Round, user) -> tuple[str, int]:
     listed = ordering.pick_list(row, visible(user, Can.RUN_SERVICES, row.orders.all()))
+    printing.lay_out(listed)
     html = render_to_string("stations/pick_list_print.html", {**listed, "printed_at": timezone.localtime()})
     return html, listed["count"]
 
