@@ -16,6 +16,7 @@ import datetime
 import uuid
 from collections.abc import Iterable, Mapping
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
@@ -25,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from fangxian.lib.masking import mask_name, mask_phone
 from fangxian.people.models import Resident
-from fangxian.places.models import Community, Dwelling
+from fangxian.places.models import Building, Community, Dwelling
 
 from .models import Line, Order, Package, Round, yuan
 
@@ -405,14 +406,14 @@ def walking_order(order: Order) -> tuple:
     return (building_key(d.building.number), d.entrance, d.floor, d.room, order.pk)
 
 
-def households(dwelling_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+def households(dwelling_ids: Iterable[int] | QuerySet) -> dict[int, tuple[str, str]]:
     """The name and phone to ask for at each door, masked: the head of household, or else
     the first resident registered there."""
     found: dict[int, tuple[str, str]] = {}
     heads: set[int] = set()
     rows = (
         Resident.objects.current()
-        .filter(dwelling_id__in=list(dwelling_ids))
+        .filter(dwelling_id__in=dwelling_ids if isinstance(dwelling_ids, QuerySet) else list(dwelling_ids))
         .order_by("dwelling_id", "id")
         .values_list("dwelling_id", "name", "phone", "relation")
     )
@@ -427,32 +428,54 @@ def households(dwelling_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
 
 def route(orders: QuerySet[Order]) -> list[dict]:
     """The deliverer's list: the round's orders not cancelled, building → entrance → floor →
-    room, with what to carry, the money to take and the household masked."""
-    rows = sorted(
-        orders.exclude(state=Order.State.CANCELLED).select_related("dwelling__building"),
-        key=walking_order,
+    room, with what to carry, the money to take and the household masked. Read as values, in
+    five queries however many doors (5,000 in a large community)."""
+    live = orders.exclude(state=Order.State.CANCELLED)
+    rows = list(
+        live.values_list(
+            "id",
+            "dwelling_id",
+            "total",
+            "state",
+            "paid",
+            "delivered_by_id",
+            "dwelling__building_id",
+            "dwelling__building__number",
+            "dwelling__entrance",
+            "dwelling__floor",
+            "dwelling__room",
+        )
     )
-    lines = lines_by_order(rows)
-    names = dict(Package.objects.filter(round_id__in={o.round_id for o in rows}).values_list("id", "name"))
-    people = households(o.dwelling_id for o in rows)
+    rows.sort(key=lambda r: (building_key(r[7]), r[8], r[9], r[10], r[0]))
+    items: dict[int, list[dict]] = {}
+    for order_id, name, quantity in (
+        Line.objects.filter(order__in=live)
+        .order_by("order_id", "package_id")
+        .values_list("order_id", "package__name", "quantity")
+    ):
+        items.setdefault(order_id, []).append({"package": name, "quantity": quantity})
+    labels = {b.pk: b.label for b in Building.objects.filter(pk__in={r[6] for r in rows})}
+    deliverers = {u.pk: who(u) for u in get_user_model().objects.filter(pk__in={r[5] for r in rows if r[5]})}
+    people = households(live.values("dwelling_id"))
+    door = _("%(building)s, entrance %(entrance)s, room %(room)s")
     return [
         {
-            "order_id": o.pk,
-            "building": o.dwelling.building.label,
-            "entrance": o.dwelling.entrance,
-            "floor": o.dwelling.floor,
-            "room": o.dwelling.room,
-            "label": o.dwelling.label,
-            "name": people.get(o.dwelling_id, ("", ""))[0],
-            "phone": people.get(o.dwelling_id, ("", ""))[1],
-            "items": [{"package": names.get(p, ""), "quantity": q} for p, q in lines.get(o.pk, {}).items()],
-            "total": o.total,
-            "total_yuan": o.total_yuan,
-            "state": o.state,
-            "paid": o.paid,
-            "delivered_by": who(o.delivered_by) if o.delivered_by_id else "",
+            "order_id": order_id,
+            "building": labels[building_id],
+            "entrance": entrance,
+            "floor": floor,
+            "room": room,
+            "label": door % {"building": labels[building_id], "entrance": entrance, "room": room},
+            "name": people.get(dwelling_id, ("", ""))[0],
+            "phone": people.get(dwelling_id, ("", ""))[1],
+            "items": items.get(order_id, []),
+            "total": total,
+            "total_yuan": yuan(total),
+            "state": state,
+            "paid": paid,
+            "delivered_by": deliverers.get(delivered_by, ""),
         }
-        for o in rows
+        for order_id, dwelling_id, total, state, paid, delivered_by, building_id, _number, entrance, floor, room in rows
     ]
 
 

@@ -223,6 +223,10 @@ def test_the_route_walks_buildings_entrances_floors_rooms_and_masks(world, veget
     assert walked[0]["name"].endswith("*") or "*" in walked[0]["name"]
     assert walked[0]["phone"] == "138****5678"
     assert walked[0]["items"] == [{"package": "蔬菜包 A", "quantity": 1}]
+    assert walked[0]["label"] == "1号楼1单元102" and walked[0]["total_yuan"] == "30.00"
+    ordering.deliver(Order.objects.get(pk=walked[1]["order_id"]), world.users["volunteer"])
+    again = ordering.route(vegetable_round.orders.all())
+    assert again[1]["state"] == "delivered" and again[1]["delivered_by"] == "volunteer"
 
 
 def test_the_pick_list_groups_by_building_and_entrance(world, vegetable_round, packages):
