@@ -19,6 +19,7 @@ from fangxian.jobs.api import router as jobs_router
 from fangxian.kits.api import router as kits_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
+from fangxian.stations.api import router as stations_router
 from fangxian.supplies.api import router as supplies_router
 from fangxian.watch.api import router as watch_router
 
@@ -84,6 +85,7 @@ api.add_router("", watch_router)
 api.add_router("", duty_router)
 api.add_router("", supplies_router)
 api.add_router("", kits_router)
+api.add_router("", stations_router)
 api.add_router("", jobs_router)
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("duty/", include("fangxian.duty.urls")),
     path("supplies/", include("fangxian.supplies.urls")),
     path("kits/", include("fangxian.kits.urls")),
+    path("stations/", include("fangxian.stations.urls")),
     path("jobs/", include("fangxian.jobs.urls")),
     path("h/", include("fangxian.households.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

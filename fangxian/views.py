@@ -117,7 +117,7 @@ def home(request: HttpRequest) -> HttpResponse:
         person__user=user, shift__roster__status=Roster.Status.PUBLISHED, shift__day__gte=timezone.localdate()
     ).count()
     context["plans_duty"] = can(user, Can.PLAN_DUTY)
-    context["serves_kits"] = can(user, Can.SERVE)
+    context["serves"] = can(user, Can.SERVE)
     context["campaigns"] = (
         list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
     )

@@ -24,6 +24,7 @@ from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, HouseholdLink, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
+from fangxian.stations import demo as stations_demo
 from fangxian.supplies import demo as supplies_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
@@ -138,6 +139,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     make_links(communities[0])
     supplies_demo.seed(communities[0], rng, fake)
     kits_demo.seed(communities[0], rng, fake)
+    stations_demo.seed(communities[0], rng, fake)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
