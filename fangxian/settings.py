@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "fangxian.gate",
     "fangxian.watch",
     "fangxian.duty",
+    "fangxian.errands",
     "fangxian.demo",
     "axes",
 ]
