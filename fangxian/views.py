@@ -12,6 +12,7 @@ from django.utils import timezone
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, roles_of, visible
 from fangxian.duty.models import Assignment, Roster
+from fangxian.errands import requests as errands
 from fangxian.gate import trust
 from fangxian.gate.api import usable_gates
 from fangxian.gate.models import TrustGrant
@@ -117,6 +118,9 @@ def home(request: HttpRequest) -> HttpResponse:
     context["campaigns"] = (
         list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
     )
+    if can(user, Can.SERVE):
+        # Open and overdue errands in the user's scope, the overdue ones named first.
+        context["errands"] = errands.counts(user) | {"late": list(errands.listing(user, "overdue")[:5])}
     return render(request, "home.html", context)
 
 

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangxian.api import api
+from fangxian.errands.tests.test_permissions import CASES as errands_cases
 from fangxian.people.models import ImportBatch
 
 from .matrix import (
@@ -1154,7 +1155,7 @@ def api_operations() -> set[str]:
 
 
 # Apps above the registry keep their cases beside their code, in their own tests/test_permissions.py.
-APP_CASES: list[Case] = []
+APP_CASES: list[Case] = [*errands_cases]
 
 
 def test_every_route_is_in_the_matrix():
