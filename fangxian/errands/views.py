@@ -111,6 +111,7 @@ def take_call(request: HttpRequest) -> HttpResponse:
             return redirect("errands:errand", pk=errand.pk)
     context = {
         "buildings": buildings,
+        "several": len({b.community_id for b in buildings}) > 1,
         "building": building,
         "entrance": entrance,
         "room": room,

@@ -119,6 +119,7 @@
       said.textContent = Number.isNaN(advanced) ? WORDS.amount : !code && !photo ? WORDS.code_or_photo : "";
       said.hidden = !said.textContent;
       if (said.textContent) return;
+      form.reset();  // taken: what was typed is in the queue now, not a draft
       tap({ action: "deliver", errand_id: errand.id, code: code, advanced: advanced, photo: photo });
     });
     return node;
@@ -131,6 +132,7 @@
     queued.forEach((q) => { (pending[q.errand_id] = pending[q.errand_id] || {})[q.action] = true; });
     const mineBox = $("mine-list");
     const openBox = $("open-list");
+    const was = typed();
     mineBox.textContent = "";
     openBox.textContent = "";
     const seen = new Set();
@@ -157,8 +159,31 @@
       none.textContent = WORDS.none;
       box.appendChild(none);
     });
+    retype(was);
     $("loading").hidden = true;
     $("queued").textContent = queued.length;
+  }
+
+  // The lists are drawn again after every sync: a code or an amount half typed on a card (a
+  // volunteer types while the last tap syncs) comes through it as it was, with its cursor.
+  function typed() {
+    const found = {};
+    document.querySelectorAll("section.errand-card form.deliver").forEach((form) => {
+      const id = form.closest("section").dataset.errand;
+      found[id] = { code: form.elements.code.value, advanced: form.elements.advanced.value, files: form.elements.photo.files,
+        focused: form.contains(document.activeElement) ? document.activeElement.name : "" };
+    });
+    return found;
+  }
+  function retype(was) {
+    document.querySelectorAll("section.errand-card form.deliver").forEach((form) => {
+      const before = was[form.closest("section").dataset.errand];
+      if (!before) return;
+      form.elements.code.value = before.code;
+      form.elements.advanced.value = before.advanced;
+      if (before.files && before.files.length) form.elements.photo.files = before.files;
+      if (before.focused && form.elements[before.focused]) form.elements[before.focused].focus({ preventScroll: true });
+    });
   }
 
   async function tap(entry) {
