@@ -45,8 +45,9 @@ class Errand(models.Model):
         PHOTO = "photo", _("photo at the door")
 
     # community duplicates dwelling.community: the lists of thousands filter on it without a join.
+    # A dwelling with errands is not deleted alone (RESTRICT); with its whole community it is.
     community = models.ForeignKey(Community, models.CASCADE, related_name="errands", verbose_name=_("community"))
-    dwelling = models.ForeignKey(Dwelling, models.PROTECT, related_name="errands", verbose_name=_("household"))
+    dwelling = models.ForeignKey(Dwelling, models.RESTRICT, related_name="errands", verbose_name=_("household"))
     resident = models.ForeignKey(
         Resident, models.SET_NULL, null=True, blank=True, related_name="errands", verbose_name=_("for whom")
     )
@@ -75,10 +76,11 @@ class Errand(models.Model):
 
     handover = models.CharField(_("handed over"), max_length=10, choices=Handover.choices, blank=True)
     photo = models.ImageField(_("photo at the door"), upload_to="errands/%Y/%m/", blank=True)
-    # Tracing asks who stood at the door of a household under observation.
+    # Tracing asks who stood at the door of a household under observation. Accounts are
+    # switched off, never deleted, by the staff pages; only the demo's reset deletes its own.
     delivered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        models.PROTECT,
+        models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
