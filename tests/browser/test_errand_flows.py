@@ -152,3 +152,31 @@ def test_a_wrong_code_typed_offline_comes_back_on_the_card(live_server, world, s
     mine.locator("input[name=code]").fill(errand.code)
     mine.locator("button:has-text('已送达')").click()
     wait_until(page, lambda: Errand.objects.filter(state="delivered").exists(), "the delivery stored")
+
+
+@pytest.mark.parametrize(
+    "actor, path",
+    [("volunteer", "/errands/mine/"), ("grid_worker", "/errands/"), ("secretary", "/errands/new/?building=B&room=101")],
+)
+def test_the_errand_pages_have_no_small_targets(live_server, world, screen, actor, path):
+    from django.utils import timezone
+
+    from fangxian.errands import requests
+
+    from .test_tap_targets import no_small_targets
+
+    dwelling = world.dwelling(world.xiangchang)
+    mine = requests.ask(
+        dwelling, None, "medicine", "药", "urgent", timezone.now() + timezone.timedelta(hours=1), "phone"
+    )
+    requests.claim(mine, world.users["volunteer"])
+    requests.ask(dwelling, None, "groceries", "菜", "normal", timezone.now() + timezone.timedelta(hours=3), "phone")
+    page = screen()
+    log_in(page, live_server.url, actor)
+    page.goto(live_server.url + path.replace("B", str(dwelling.building_id)))
+    if path.startswith("/errands/mine/"):
+        page.wait_for_function("() => window.fangxianErrands?.ready")
+    no_small_targets(page)
+    if actor == "grid_worker":
+        page.goto(f"{live_server.url}/errands/{mine.id}/")
+        no_small_targets(page)
