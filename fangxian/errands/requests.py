@@ -210,6 +210,8 @@ def deliver(errand: Errand, user, code=None, photo=None, advanced=None, client_i
     errand.refresh_from_db()
     if errand.state == S.CLAIMED and errand.claimed_by_id != user.pk:
         raise taken_by_other(errand)
+    if errand.state == S.DELIVERED and errand.delivered_by_id == user.pk:
+        return errand  # tapped twice: delivered already, by them
     if errand.state not in Errand.LIVE:
         raise not_live(errand)
     door_only = errand.door_only or under_observation(errand.dwelling)

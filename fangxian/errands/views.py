@@ -3,6 +3,8 @@ phone page (my errands), which keeps working without a network (errands/phone.js
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -120,6 +122,8 @@ def take_call(request: HttpRequest) -> HttpResponse:
         "observed": any(r.under_observation for r in residents),
         "values": values,
         "errors": errors,
+        # One errand however often the form is sent (a double tap, a resend after a timeout).
+        "client_id": request.POST.get("client_id") or uuid.uuid4(),
         "kinds": forms.KINDS,
         "urgencies": forms.URGENCIES,
     }

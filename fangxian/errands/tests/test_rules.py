@@ -230,3 +230,68 @@ def test_masked_names_and_phones_for_a_volunteer(world, errand):
     assert "****" in row["phone"] and row["code"] is None and row["address"] == errand.dwelling.label
     [staff] = requests.shown([errand], world.users["secretary"])
     assert staff["name"] == person.name and staff["code"] == errand.code
+
+
+def test_delivering_twice_by_the_deliverer_answers_the_delivery(world, errand):
+    volunteer = world.users["volunteer"]
+    first = requests.deliver(errand, volunteer, code=errand.code)
+    assert requests.deliver(errand, volunteer, code="9999").delivered_at == first.delivered_at
+    with pytest.raises(ValidationError):
+        requests.deliver(errand, world.users["grid_worker"], code=errand.code)
+
+
+def test_a_phone_call_form_sent_twice_takes_one_errand(world, client_for):
+    dwelling = world.dwelling(world.xiangchang)
+    client = client_for("community_worker")
+    form = client.get("/errands/new/", {"building": dwelling.building_id, "entrance": 1, "room": "101"})
+    client_id = form.context["client_id"]
+    data = {
+        "building": dwelling.building_id,
+        "entrance": 1,
+        "room": "101",
+        "client_id": client_id,
+        "kind": "groceries",
+        "what": "挂面 两把",
+        "urgency": "normal",
+        "needed_by": (timezone.localtime() + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    for _ in range(2):
+        assert client.post("/errands/new/", data).status_code == 302
+    errand = Errand.objects.get()
+    assert errand.via == "phone" and errand.dwelling == dwelling and errand.taken_by == world.users["community_worker"]
+
+
+def test_a_phone_call_with_a_past_time_says_why_on_the_page(world, client_for):
+    dwelling = world.dwelling(world.xiangchang)
+    data = {
+        "building": dwelling.building_id,
+        "entrance": 1,
+        "room": "101",
+        "kind": "medicine",
+        "what": "药",
+        "urgency": "normal",
+        "needed_by": "2020-02-01T08:00",
+    }
+    response = client_for("secretary").post("/errands/new/", data)
+    assert response.status_code == 200 and "已经过了" in response.content.decode()
+    assert not Errand.objects.exists()
+
+
+def test_overdue_errands_stand_out_on_the_list_page(world, client_for):
+    late = make_errand(world, "102")
+    Errand.objects.filter(pk=late.pk).update(needed_by=timezone.now() - datetime.timedelta(hours=1))
+    make_errand(world, "101")
+    page = client_for("grid_worker").get("/errands/").content.decode()
+    first = page.split('<ul class="rows errands">', 1)[1]
+    assert first.lstrip().startswith('<li class="overdue') and "超时" in first
+
+
+def test_the_home_page_counts_open_and_overdue_errands(world, client_for):
+    late = make_errand(world, "102")
+    Errand.objects.filter(pk=late.pk).update(needed_by=timezone.now() - datetime.timedelta(hours=1))
+    make_errand(world, "101")
+    make_errand(world, building="2")  # grid G2: not the grid worker's
+    assert client_for("secretary").get("/").context["errands"]["open"] == 3
+    seen = client_for("grid_worker").get("/").context["errands"]
+    assert (seen["open"], seen["overdue"], [e.pk for e in seen["late"]]) == (2, 1, [late.pk])
+    assert "errands" not in client_for("street_admin").get("/").context
