@@ -358,6 +358,10 @@ def counts(user) -> dict:
     return {k: v or 0 for k, v in found.items()}
 
 
+def totals(errands: QuerySet) -> dict:
+    return {k: v or 0 for k, v in errands.aggregate(**count_fields()).items()}
+
+
 LEVELS = {"community": "id", "street": "street_id", "district": "street__district_id"}
 
 
