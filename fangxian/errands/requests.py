@@ -12,7 +12,6 @@ import hmac
 import secrets
 import unicodedata
 import uuid
-from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangxian.accounts.scoping import Can, can, visible
+from fangxian.lib import money
 from fangxian.lib.ids import LAST_DAY
 from fangxian.lib.masking import mask_name, mask_phone
 from fangxian.people.models import Resident
@@ -61,22 +61,16 @@ def under_observation(dwelling: Dwelling) -> bool:
 
 
 def fen_from_yuan(text) -> int:
-    """ "12.5" or "12.50" yuan → 1250 fen; refused beyond two places, negative or too large."""
-    value = unicodedata.normalize("NFKC", str(text or "0")).strip().replace("¥", "").replace("元", "") or "0"
+    """Yuan as typed on a page ("12.5", "¥12.50") → fen, or refused in the user's words."""
     try:
-        amount = Decimal(value)
-    except InvalidOperation:
+        return money.fen_from_yuan(text, MAX_FEN)
+    except ValueError as exc:
+        if str(exc) == "too much":
+            raise ValidationError(_("At most %(yuan)s yuan.") % {"yuan": MAX_FEN // 100}) from None
         raise ValidationError(_("An amount in yuan, like 12.50.")) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")) or amount < 0:
-        raise ValidationError(_("An amount in yuan, like 12.50."))
-    fen = int(amount * 100)
-    if fen > MAX_FEN:
-        raise ValidationError(_("At most %(yuan)s yuan.") % {"yuan": MAX_FEN // 100})
-    return fen
 
 
-def yuan(fen: int) -> str:
-    return f"{Decimal(fen) / 100:.2f}"
+yuan = money.yuan
 
 
 def checked_fen(amount, field: str) -> int:
