@@ -180,3 +180,39 @@ def test_the_errand_pages_have_no_small_targets(live_server, world, screen, acto
     if actor == "grid_worker":
         page.goto(f"{live_server.url}/errands/{mine.id}/")
         no_small_targets(page)
+
+
+def test_a_photo_at_the_door_taken_offline_is_shrunk_and_synced(live_server, world, screen, tmp_path):
+    import io
+
+    from django.utils import timezone
+    from PIL import Image
+
+    from fangxian.errands import requests
+    from fangxian.people.models import Resident
+
+    dwelling = world.dwelling(world.xiangchang)
+    Resident.objects.filter(dwelling=dwelling).update(under_observation=True)
+    errand = requests.ask(
+        dwelling, None, "medicine", "退烧药", "urgent", timezone.now() + timezone.timedelta(hours=1), "phone"
+    )
+    requests.claim(errand, world.users["volunteer"])
+    photo = tmp_path / "door.jpg"
+    raw = io.BytesIO()
+    Image.new("RGB", (4000, 3000), "orange").save(raw, format="JPEG")
+    photo.write_bytes(raw.getvalue())
+    page = screen()
+    log_in(page, live_server.url, "volunteer")
+    on_phone_page(page, live_server.url)
+    mine = card(page, "退烧药")
+    assert mine.locator(".door-only").is_visible()  # said large: door delivery only
+    page.context.set_offline(True)
+    mine.locator("input[name=photo]").set_input_files(str(photo))
+    mine.locator("button:has-text('已送达')").click()
+    page.wait_for_function("() => document.getElementById('queued').textContent === '1'")
+    page.context.set_offline(False)
+    page.evaluate("window.fangxianErrands.sync()")
+    wait_until(page, lambda: Errand.objects.filter(state="delivered").exists(), "the delivery stored")
+    delivered = Errand.objects.get()
+    assert delivered.handover == "photo" and delivered.door_only
+    assert max(Image.open(delivered.photo.open("rb")).size) == 600
