@@ -16,6 +16,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -330,7 +331,9 @@ def listing(user, show: str = "open") -> QuerySet:
     elif show == "mine":
         rows = rows.filter(claimed_by=user, state=S.CLAIMED)
     elif show == "done":
-        return rows.filter(state__in=[S.DELIVERED, S.CLOSED, S.CANCELLED]).order_by("-delivered_at", "-id")
+        # The latest first; a cancelled errand was never delivered: it stands by when it was cancelled.
+        done = rows.filter(state__in=[S.DELIVERED, S.CLOSED, S.CANCELLED])
+        return done.order_by(Coalesce("delivered_at", "closed_at").desc(nulls_last=True), "-id")
     return rows.order_by("-is_overdue", "needed_by", "id")
 
 
