@@ -117,11 +117,19 @@ class ShownPage(Page):
 
 @router.get("/errands", response=list[ErrandOut])
 @paginate(ShownPage)
-def list_errands(request, show: str = "open"):
-    """show: open, claimed, overdue, mine (claimed by the caller), done; overdue ones first."""
+def list_errands(request, show: str = "open", kind: str = "", community_id: Id | None = None):
+    """show: open, claimed, overdue, mine (claimed by the caller), done; overdue ones first.
+    kind and community_id narrow it further."""
     if show not in requests.SHOWS:
         error(_("show is one of: %(values)s.") % {"values": ", ".join(requests.SHOWS)}, 422)
-    return requests.listing(request.user, show)
+    if kind and kind not in Errand.Kind.values:
+        error(_("One of: %(values)s.") % {"values": ", ".join(Errand.Kind.values)}, 422)
+    rows = requests.listing(request.user, show)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if community_id is not None:
+        rows = rows.filter(community_id=community_id)
+    return rows
 
 
 @router.post("/errands", response=answers({201: ErrandOut}, 404))

@@ -43,6 +43,11 @@ def test_the_list_pages_and_filters(world, api_for):
     assert page["count"] == 3 and len(page["items"]) == 2 and page["items"][0]["code"] is None
     assert client.get("/api/v1/errands?show=mine").json()["count"] == 0
     assert client.get("/api/v1/errands?show=everything").status_code == 422
+    assert client.get("/api/v1/errands?kind=medicine").json()["count"] == 3
+    assert client.get("/api/v1/errands?kind=groceries").json()["count"] == 0
+    assert client.get("/api/v1/errands?kind=pizza").status_code == 422
+    assert client.get(f"/api/v1/errands?community_id={world.yongan.id}").json()["count"] == 0
+    assert client.get("/api/v1/errands?community_id=true").status_code == 422
 
 
 def test_second_claim_answers_409_naming_who_has_it(world, api_for, errand):
