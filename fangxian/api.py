@@ -14,6 +14,7 @@ from fangxian.accounts.api import router as accounts_router
 from fangxian.accounts.apikit import BearerAuth, ErrorOut, field_errors
 from fangxian.accounts.guards import CheckedJSON, does_not_fit
 from fangxian.duty.api import router as duty_router
+from fangxian.errands.api import router as errands_router
 from fangxian.gate.api import router as gate_router
 from fangxian.jobs.api import router as jobs_router
 from fangxian.kits.api import router as kits_router
@@ -86,6 +87,7 @@ api.add_router("", duty_router)
 api.add_router("", supplies_router)
 api.add_router("", kits_router)
 api.add_router("", stations_router)
+api.add_router("", errands_router)
 api.add_router("", jobs_router)
 
 

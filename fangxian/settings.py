@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "fangxian.supplies",
     "fangxian.kits",
     "fangxian.stations",
+    "fangxian.errands",
     "fangxian.households",
     "fangxian.demo",
     "axes",

@@ -12,6 +12,8 @@ from django.utils import timezone
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, holds_community, roles_of, visible
 from fangxian.duty.models import Assignment, Roster
+from fangxian.errands import requests as errands
+from fangxian.errands.models import Errand
 from fangxian.gate import trust
 from fangxian.gate.api import usable_gates
 from fangxian.gate.models import TrustGrant
@@ -132,6 +134,12 @@ def home(request: HttpRequest) -> HttpResponse:
             Movement.objects.filter(community__in=kept),
         )
     ]
+    if can(user, Can.SERVE):
+        # Open and overdue errands in the user's scope, the overdue ones named first.
+        context["errands"] = errands.counts(user) | {"late": list(errands.listing(user, "overdue")[:5])}
+    elif "community_table" in context:
+        # Offices count them (the roll-up's numbers); the errands themselves stay with the communities.
+        context["errand_totals"] = errands.totals(visible(user, Can.VIEW_PLACES, Errand.objects.all()))
     return render(request, "home.html", context)
 
 

@@ -17,6 +17,7 @@ from faker import Faker
 from fangxian.accounts.models import Role
 from fangxian.duty import planning
 from fangxian.duty.models import Pattern, Person, Post, Team
+from fangxian.errands import demo as errands_demo
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
 from fangxian.kits import demo as kits_demo
@@ -140,6 +141,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     supplies_demo.seed(communities[0], rng, fake)
     kits_demo.seed(communities[0], rng, fake)
     stations_demo.seed(communities[0], rng, fake)
+    errands_demo.seed(communities[0], rng)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
