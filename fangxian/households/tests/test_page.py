@@ -1,14 +1,18 @@
 """The household's own link: what it opens, for whom, and what it keeps to itself."""
 
+import datetime
 import subprocess
+import uuid
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from fangxian.accounts.models import AuditEvent
+from fangxian.errands.models import Errand
 from fangxian.gate import permits
 from fangxian.people.models import HouseholdLink
+from fangxian.stations.models import Order, Package, Round
 from fangxian.watch import observations
 
 
@@ -100,3 +104,67 @@ def test_the_permit_card_carries_the_households_link_as_a_second_code_that_scans
         ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", tmp_path / "p-1.png"], capture_output=True
     ).stdout.decode()
     assert set(read.splitlines()) == {permit.code, f"http://testserver/h/{link.token}/"}
+
+
+@pytest.fixture
+def vegetables(world):
+    now = timezone.now()
+    row = Round.objects.create(
+        community=world.xiangchang,
+        name="第三期",
+        supplier_name="新发地",
+        opens_at=now - datetime.timedelta(hours=1),
+        closes_at=now + datetime.timedelta(days=1),
+        delivery_day=timezone.localdate() + datetime.timedelta(days=2),
+    )
+    return Package.objects.create(round=row, name="蔬菜包 A", price=3000, stock=5, cap=2)
+
+
+def test_a_household_asks_for_an_errand_through_its_link(world, client_for, household):
+    link = give_link(client_for, household)
+    browser = Client()
+    form = {"kind": "medicine", "what": "降压药 两盒", "when": "later", "client_id": str(uuid.uuid4())}
+    response = browser.post(f"/h/{link.token}/errand/", form)
+    assert response.status_code == 302
+    browser.post(f"/h/{link.token}/errand/", form)  # sent twice: one errand
+    errand = Errand.objects.get()
+    assert errand.dwelling == household and errand.via == "link" and errand.taken_by is None
+    page = browser.get(response["Location"]).content.decode()
+    assert "降压药 两盒" in page and errand.code in page
+
+
+def test_an_errand_refused_keeps_what_was_typed(world, client_for, household):
+    link = give_link(client_for, household)
+    response = Client().post(f"/h/{link.token}/errand/", {"kind": "medicine", "what": "降压药", "when": "yesterday"})
+    assert response.status_code == 422
+    assert "降压药" in response.content.decode() and not Errand.objects.exists()
+
+
+def test_a_household_orders_a_package_within_its_cap(world, client_for, household, vegetables):
+    link = give_link(client_for, household)
+    browser = Client()
+    field = f"package-{vegetables.pk}"
+    first = {"round": vegetables.round_id, field: "2", "client_id": str(uuid.uuid4())}
+    assert browser.post(f"/h/{link.token}/order/", first).status_code == 302
+    again = {"round": vegetables.round_id, field: "1", "client_id": str(uuid.uuid4())}
+    refused = browser.post(f"/h/{link.token}/order/", again)
+    assert refused.status_code == 422
+    assert Order.objects.get().dwelling == household
+    vegetables.refresh_from_db()
+    assert vegetables.stock == 3
+
+
+def test_a_link_cannot_order_from_another_communitys_round(world, client_for, household, vegetables):
+    vegetables.round.community = world.liulichang
+    vegetables.round.save()
+    link = give_link(client_for, household)
+    response = Client().post(f"/h/{link.token}/order/", {"round": vegetables.round_id, f"package-{vegetables.pk}": "1"})
+    assert response.status_code == 422 and not Order.objects.exists()
+
+
+def test_a_leaked_link_cannot_bury_the_office_in_errands(world, client_for, household):
+    link = give_link(client_for, household)
+    browser = Client()
+    for n in range(11):
+        browser.post(f"/h/{link.token}/errand/", {"kind": "other", "what": f"第{n}件", "when": "later"})
+    assert Errand.objects.count() == 10
