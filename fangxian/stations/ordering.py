@@ -358,7 +358,8 @@ def mark(order: Order, by, client_id, at, what: str) -> Order:
         change = {"paid": True, "paid_by": by, "paid_at": at, key: client_id}
         still = Q(paid=False) & ~Q(state=Order.State.CANCELLED)
     try:
-        updated = Order.objects.filter(still, pk=order.pk).update(**change)
+        with transaction.atomic():
+            updated = Order.objects.filter(still, pk=order.pk).update(**change)
     except IntegrityError:  # the same client_id from a second request at the same moment
         stored = Order.objects.filter(**{key: client_id}).first()
         if stored is None or stored.pk != order.pk:

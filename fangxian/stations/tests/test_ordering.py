@@ -252,3 +252,30 @@ def test_rollup_counts_orders_and_deliveries_a_day(world, vegetable_round, packa
     assert ordering.rollup(Order.objects.all(), "street") == [
         {"id": world.tianqiao.id, "day": today, "orders": 2, "delivered": 1}
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliverers_at_the_same_door_one_wins_the_other_is_told(world):
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite serialises writers; the race is run on PostgreSQL")
+    row = make_round(world)
+    order = ordering.place(row, home(world), {row.packages.first().id: 1}, "phone")
+    results = {}
+
+    def deliver(actor):
+        try:
+            results[actor] = ordering.deliver(Order.objects.get(pk=order.pk), world.users[actor], uuid.uuid4())
+        except ValidationError as exc:
+            results[actor] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(a,)) for a in ("volunteer", "grid_worker")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    won = [a for a, r in results.items() if isinstance(r, Order)]
+    lost = [r for r in results.values() if isinstance(r, ordering.Conflict)]
+    assert len(won) == 1 and len(lost) == 1 and won[0] in " ".join(lost[0].messages)
+    assert Order.objects.get(pk=order.pk).delivered_by == world.users[won[0]]
