@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangxian.accounts.exports import audit_export, pdf_bytes, pdf_response, require_export, xlsx_response
-from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community
+from fangxian.accounts.scoping import Can, holds_community
 from fangxian.gate.models import Gate
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
@@ -72,6 +72,14 @@ def base_context(request: HttpRequest, community: Community) -> dict:
         "communities": list(readable_communities(request.user)),
         "writer": holds_community(request.user, Can.RUN_SERVICES, community.pk),
     }
+
+
+def readable_or_404(request: HttpRequest, queryset, pk: int):
+    """A row of a community whose ledger the user reads; 404 for any other, as elsewhere."""
+    row = readable(request.user, queryset).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    return row
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -152,7 +160,7 @@ def items(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_visible_or_404(request.user, Can.SERVE, readable(request.user, Item.objects.all()), pk=pk)
+    item = readable_or_404(request, Item.objects.all(), pk)
     if not holds_community(request.user, Can.RUN_SERVICES, item.community_id):
         raise PermissionDenied
     if request.method == "POST":
@@ -260,7 +268,7 @@ def movements(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reverse_movement(request: HttpRequest, pk: int) -> HttpResponse:
     """A mistake undone by its mirror image, with the reason why; the movement stays."""
-    movement = get_visible_or_404(request.user, Can.SERVE, readable(request.user, Movement.objects.all()), pk=pk)
+    movement = readable_or_404(request, Movement.objects.all(), pk)
     if not holds_community(request.user, Can.RUN_SERVICES, movement.community_id):
         raise PermissionDenied
     try:
@@ -276,11 +284,8 @@ def reverse_movement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def donation_of(request: HttpRequest, pk: int) -> Movement:
-    movement = get_visible_or_404(
-        request.user,
-        Can.SERVE,
-        readable(request.user, Movement.objects.filter(kind=K.DONATION)).select_related("community", "item"),
-        pk=pk,
+    movement = readable_or_404(
+        request, Movement.objects.filter(kind=K.DONATION).select_related("community", "item"), pk
     )
     if not holds_community(request.user, Can.RUN_SERVICES, movement.community_id):
         raise PermissionDenied
