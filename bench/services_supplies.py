@@ -139,6 +139,17 @@ def load_ledger(total: int):
     return community, user, office, items
 
 
+def pdf_pages(data: bytes) -> str:
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        info = subprocess.run(["pdfinfo", f.name], capture_output=True, text=True).stdout
+    return next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), "?")
+
+
 def measure(database_url: str, runs: int, total: int) -> None:
     common.setup_django(database_url)
     from django.db import connection
@@ -169,6 +180,7 @@ def measure(database_url: str, runs: int, total: int) -> None:
         ("stock page", f"/supplies/?at={day}"),
         ("GET /api/v1/supplies/stock", f"/api/v1/supplies/stock?at={day}"),
         ("home page (minimum alerts)", "/"),
+        ("GET /api/v1/supplies/rollup?by=street", "/api/v1/supplies/rollup?by=street"),
     ):
         p50, p95, queries = common.time_page(client, url, runs)
         print(f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, {queries} queries")
@@ -189,9 +201,9 @@ def measure(database_url: str, runs: int, total: int) -> None:
         response = client.get(url)
         seconds = time.perf_counter() - t0
     assert response.status_code == 200
-    pages = response.content.count(b"/Type /Page\n") or response.content.count(b"/Type /Page")
+    pages = pdf_pages(response.content)
     print(
-        f"public ledger PDF, {since} to {until}: {seconds:.1f} s, {len(response.content) // 1024} KB, ~{pages} pages, {len(queries)} queries"
+        f"public ledger PDF, {since} to {until}: {seconds:.1f} s, {len(response.content) // 1024} KB, {pages} pages, {len(queries)} queries"
     )
 
 
