@@ -70,7 +70,11 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
         .values_list("to_role", "item_id")
         .annotate(Sum("quantity"))
     )
-    gates, households, persons = sorted(gates), sorted(households), sorted(persons)
+    by_role: dict[tuple[str, int], int] = defaultdict(int)
+    for role, i, q in persons:  # a person issued to without a role is "other", as the page records them
+        by_role[role or RecipientRole.OTHER, i] += q
+    gates, households = sorted(gates), sorted(households)
+    persons = sorted((role, i, q) for (role, i), q in by_role.items())
     item_ids = {m.item_id for m in came_rows} | {g[1] for g in gates} | {h[0] for h in households}
     item_ids |= {p[1] for p in persons}
     items = Item.objects.in_bulk(item_ids)
@@ -96,7 +100,7 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
         + [
             {
                 "kind": pgettext("recipients", "people"),
-                "to": RecipientRole(role or RecipientRole.OTHER).label,
+                "to": RecipientRole(role).label,
                 "item": items[i].name,
                 "quantity": items[i].show_packed(q),
             }
