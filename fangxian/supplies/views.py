@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -166,10 +167,13 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         try:
             values = forms.clean_item(forms.item_data(request.POST), item.community, item)
+            with transaction.atomic():
+                Item.objects.filter(pk=item.pk).update(**values)
         except ValidationError as exc:
             messages.error(request, problems(exc))
+        except IntegrityError:
+            messages.error(request, _("This conflicts with a record that already exists."))
         else:
-            Item.objects.filter(pk=item.pk).update(**values)
             messages.success(request, _("%(name)s saved.") % {"name": values["name"]})
             return redirect(f"{reverse('supplies:items')}?community={item.community_id}")
     return render(
@@ -183,11 +187,14 @@ def stores(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         community = written_community(request)
         try:
-            store = Store.objects.create(
-                community=community, **forms.clean_store(forms.store_data(request.POST), community)
-            )
+            with transaction.atomic():
+                store = Store.objects.create(
+                    community=community, **forms.clean_store(forms.store_data(request.POST), community)
+                )
         except ValidationError as exc:
             messages.error(request, problems(exc))
+        except IntegrityError:  # the same name or gate taken a moment ago by someone else
+            messages.error(request, _("This conflicts with a record that already exists."))
         else:
             messages.success(request, _("%(name)s added.") % {"name": store.name})
         return redirect(f"{reverse('supplies:stores')}?community={community.pk}")
