@@ -258,7 +258,7 @@ def movements(request: HttpRequest) -> HttpResponse:
         kind=query["kind"],
         since=as_day(query["since"]),
         until=as_day(query["until"]),
-    ).select_related("item", "from_store", "to_store", "to_gate", "to_dwelling__building", "reversed_by")
+    ).select_related("item", "from_store", "to_store", "to_gate", "to_dwelling__building", "reversed_by", "recorded_by")
     page = Paginator(rows.order_by("-happened_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = base_context(request, community) | {
         "page": page,
