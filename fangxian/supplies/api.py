@@ -20,6 +20,7 @@ from pydantic import BeforeValidator
 
 from fangxian.accounts.apikit import Day, Id, Input, Moment, NotNull, Patch, Whole, answers, error, not_found
 from fangxian.accounts.scoping import Can, can, holds_community, visible
+from fangxian.lib import masking
 from fangxian.lib.ids import as_day
 from fangxian.places.models import Community
 
@@ -141,6 +142,24 @@ class MovementOut(Schema):
     source: str
     happened_at: datetime.datetime
     recorded_at: datetime.datetime
+
+    # Whoever only reads the ledger (a grid worker, a volunteer) sees a person masked (张*)
+    # and no name behind an anonymous donation: either may be a resident.
+    @staticmethod
+    def resolve_to_person(obj, context) -> str:
+        return obj.to_person if keeps(context["request"], obj.community_id) else masking.mask_name(obj.to_person)
+
+    @staticmethod
+    def resolve_donor(obj, context) -> str:
+        return "" if obj.anonymous and not keeps(context["request"], obj.community_id) else obj.donor
+
+
+def keeps(request, community_id: int) -> bool:
+    """Whether the caller keeps this community's ledger, asked once per request and community."""
+    known = request.__dict__.setdefault("supplies_keeps", {})
+    if community_id not in known:
+        known[community_id] = holds_community(request.user, Can.RUN_SERVICES, community_id)
+    return known[community_id]
 
 
 def communities_read(request, community_id: int | None, strict: bool = True):
