@@ -139,6 +139,17 @@ def load_ledger(total: int):
     return community, user, office, items
 
 
+def pdf_pages(data: bytes) -> str:
+    import subprocess
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        info = subprocess.run(["pdfinfo", f.name], capture_output=True, text=True).stdout
+    return next((line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")), "?")
+
+
 def measure(database_url: str, runs: int, total: int) -> None:
     common.setup_django(database_url)
     from django.db import connection
@@ -169,6 +180,7 @@ def measure(database_url: str, runs: int, total: int) -> None:
         ("stock page", f"/supplies/?at={day}"),
         ("GET /api/v1/supplies/stock", f"/api/v1/supplies/stock?at={day}"),
         ("home page (minimum alerts)", "/"),
+        ("GET /api/v1/supplies/rollup?by=street", "/api/v1/supplies/rollup?by=street"),
     ):
         p50, p95, queries = common.time_page(client, url, runs)
         print(f"{label}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, {queries} queries")
@@ -181,18 +193,26 @@ def measure(database_url: str, runs: int, total: int) -> None:
     p50, p95 = common.percentiles(samples)
     print(f"recording an issue now (checked against later stock): p50 {p50:.0f} ms, p95 {p95:.0f} ms")
 
+    # What the worker does for a long range (the page prints up to 300 lines at once).
+    from django.template.loader import render_to_string
+
+    from fangxian.accounts.exports import pdf_bytes
+    from fangxian.supplies import disclosure
+
     until = timezone.localdate()
-    since = until - datetime.timedelta(days=30)
-    url = f"/supplies/public/?since={since}&until={until}&format=pdf"
-    with CaptureQueriesContext(connection) as queries:
-        t0 = time.perf_counter()
-        response = client.get(url)
-        seconds = time.perf_counter() - t0
-    assert response.status_code == 200
-    pages = response.content.count(b"/Type /Page\n") or response.content.count(b"/Type /Page")
-    print(
-        f"public ledger PDF, {since} to {until}: {seconds:.1f} s, {len(response.content) // 1024} KB, ~{pages} pages, {len(queries)} queries"
-    )
+    for days in (7, 30):
+        since = until - datetime.timedelta(days=days)
+        with CaptureQueriesContext(connection) as queries:
+            t0 = time.perf_counter()
+            report = disclosure.build(community, since, until)
+            built = time.perf_counter() - t0
+            data = pdf_bytes(render_to_string("supplies/public_print.html", {"report": report}))
+            seconds = time.perf_counter() - t0
+        print(
+            f"public ledger PDF, {days} days ({len(report['came_in'])} lines in, {len(report['went_out'])} out): "
+            f"{seconds:.1f} s ({built * 1000:.0f} ms to sum), {len(data) // 1024} KB, {pdf_pages(data)} pages, "
+            f"{len(queries)} queries"
+        )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -33,7 +33,7 @@ def standing(community: Community, since: datetime.date, until: datetime.date):
         )
         .exclude(kind=K.REVERSAL)
         .filter(reversed_by__isnull=True)
-        .select_related("item", "to_gate")
+        .select_related("item")
         .order_by("happened_at", "id")
     )
 
@@ -43,7 +43,10 @@ def donor_shown(movement: Movement) -> str:
 
 
 def build(community: Community, since: datetime.date, until: datetime.date) -> dict:
-    rows = list(standing(community, since, until).filter(kind__in=[K.DONATION, K.PURCHASE, K.ISSUE]))
+    """The report: each line that came in, and what went out summed in the database by
+    recipient (a month of a busy community is tens of thousands of issues)."""
+    standing_rows = standing(community, since, until)
+    came_rows = list(standing_rows.filter(kind__in=[K.DONATION, K.PURCHASE]))
     came_in = [
         {
             "day": timezone.localtime(m.happened_at).date(),
@@ -53,23 +56,28 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
             "item": m.item.name,
             "quantity": m.item.show_packed(m.quantity),
         }
-        for m in rows
-        if m.kind != K.ISSUE
+        for m in came_rows
     ]
-    issues = [m for m in rows if m.kind == K.ISSUE]
-    items = {m.item_id: m.item for m in rows}
-    gates: dict[tuple[str, int], int] = defaultdict(int)
-    households: dict[int, int] = defaultdict(int)
-    reached: dict[int, set[int]] = defaultdict(set)
-    persons: dict[tuple[str, int], int] = defaultdict(int)
-    for m in issues:
-        if m.to_gate_id:
-            gates[m.to_gate.name, m.item_id] += m.quantity
-        elif m.to_dwelling_id:
-            households[m.item_id] += m.quantity
-            reached[m.item_id].add(m.to_dwelling_id)
-        else:
-            persons[m.to_role or RecipientRole.OTHER, m.item_id] += m.quantity
+    issues = standing_rows.filter(kind=K.ISSUE).order_by()
+    gates = issues.filter(to_gate__isnull=False).values_list("to_gate__name", "item_id").annotate(Sum("quantity"))
+    households = (
+        issues.filter(to_gate__isnull=True, to_dwelling__isnull=False)
+        .values_list("item_id")
+        .annotate(Sum("quantity"), Count("to_dwelling_id", distinct=True))
+    )
+    persons = (
+        issues.filter(to_gate__isnull=True, to_dwelling__isnull=True)
+        .values_list("to_role", "item_id")
+        .annotate(Sum("quantity"))
+    )
+    by_role: dict[tuple[str, int], int] = defaultdict(int)
+    for role, i, q in persons:  # a person issued to without a role is "other", as the page records them
+        by_role[role or RecipientRole.OTHER, i] += q
+    gates, households = sorted(gates), sorted(households)
+    persons = sorted((role, i, q) for (role, i), q in by_role.items())
+    item_ids = {m.item_id for m in came_rows} | {g[1] for g in gates} | {h[0] for h in households}
+    item_ids |= {p[1] for p in persons}
+    items = Item.objects.in_bulk(item_ids)
     went_out = (
         [
             {
@@ -78,16 +86,16 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
                 "item": items[i].name,
                 "quantity": items[i].show_packed(q),
             }
-            for (gate, i), q in sorted(gates.items())
+            for gate, i, q in gates
         ]
         + [
             {
                 "kind": pgettext("recipients", "households"),
-                "to": _("%(n)s households") % {"n": len(reached[i])},
+                "to": _("%(n)s households") % {"n": n},
                 "item": items[i].name,
                 "quantity": items[i].show_packed(q),
             }
-            for i, q in sorted(households.items())
+            for i, q, n in households
         ]
         + [
             {
@@ -96,16 +104,22 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
                 "item": items[i].name,
                 "quantity": items[i].show_packed(q),
             }
-            for (role, i), q in sorted(persons.items())
+            for role, i, q in persons
         ]
     )
     held = ledger.totals_by_item(
         ledger.stock(Movement.objects.filter(community=community), day_start(until + datetime.timedelta(days=1)))
     )
-    came = defaultdict(int)
-    went = defaultdict(int)
-    for m in rows:
-        (went if m.kind == K.ISSUE else came)[m.item_id] += m.quantity
+    came: dict[int, int] = defaultdict(int)
+    went: dict[int, int] = defaultdict(int)
+    for m in came_rows:
+        came[m.item_id] += m.quantity
+    for _gate, i, q in gates:
+        went[i] += q
+    for i, q, _n in households:
+        went[i] += q
+    for _role, i, q in persons:
+        went[i] += q
     totals = [
         {
             "item": item.name,
@@ -113,7 +127,7 @@ def build(community: Community, since: datetime.date, until: datetime.date) -> d
             "went_out": item.show(went.get(item.pk, 0)),
             "held": item.show(held.get(item.pk, 0)),
         }
-        for item in Item.objects.filter(community=community).filter(Q(pk__in=items) | Q(pk__in=list(held)))
+        for item in Item.objects.filter(community=community).filter(Q(pk__in=item_ids) | Q(pk__in=list(held)))
     ]
     return {
         "community": community.name,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangxian.gate.models import Gate
-from fangxian.lib import units
+from fangxian.lib import masking, units
 from fangxian.places.models import Community, Dwelling, ScopePath
 
 COMMUNITY_SCOPE = ScopePath(community="community_id")
@@ -162,6 +162,11 @@ class Movement(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A movement is never deleted: record a reversing movement."))
+
+    @property
+    def to_person_masked(self) -> str:
+        """张*: the person as a reader who does not keep the ledger sees them (it may be a resident)."""
+        return masking.mask_name(self.to_person)
 
     @property
     def quantity_shown(self) -> str:

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from fangxian.accounts.exports import audit_export, pdf_bytes, pdf_response, require_export, xlsx_response
-from fangxian.accounts.scoping import Can, get_visible_or_404, holds_community
+from fangxian.accounts.scoping import Can, holds_community
 from fangxian.gate.models import Gate
 from fangxian.jobs import running
 from fangxian.jobs.models import Job
@@ -72,6 +73,14 @@ def base_context(request: HttpRequest, community: Community) -> dict:
         "communities": list(readable_communities(request.user)),
         "writer": holds_community(request.user, Can.RUN_SERVICES, community.pk),
     }
+
+
+def readable_or_404(request: HttpRequest, queryset, pk: int):
+    """A row of a community whose ledger the user reads; 404 for any other, as elsewhere."""
+    row = readable(request.user, queryset).filter(pk=pk).first()
+    if row is None:
+        raise Http404
+    return row
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -152,16 +161,19 @@ def items(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_visible_or_404(request.user, Can.SERVE, readable(request.user, Item.objects.all()), pk=pk)
+    item = readable_or_404(request, Item.objects.all(), pk)
     if not holds_community(request.user, Can.RUN_SERVICES, item.community_id):
         raise PermissionDenied
     if request.method == "POST":
         try:
             values = forms.clean_item(forms.item_data(request.POST), item.community, item)
+            with transaction.atomic():
+                Item.objects.filter(pk=item.pk).update(**values)
         except ValidationError as exc:
             messages.error(request, problems(exc))
+        except IntegrityError:
+            messages.error(request, _("This conflicts with a record that already exists."))
         else:
-            Item.objects.filter(pk=item.pk).update(**values)
             messages.success(request, _("%(name)s saved.") % {"name": values["name"]})
             return redirect(f"{reverse('supplies:items')}?community={item.community_id}")
     return render(
@@ -175,11 +187,14 @@ def stores(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         community = written_community(request)
         try:
-            store = Store.objects.create(
-                community=community, **forms.clean_store(forms.store_data(request.POST), community)
-            )
+            with transaction.atomic():
+                store = Store.objects.create(
+                    community=community, **forms.clean_store(forms.store_data(request.POST), community)
+                )
         except ValidationError as exc:
             messages.error(request, problems(exc))
+        except IntegrityError:  # the same name or gate taken a moment ago by someone else
+            messages.error(request, _("This conflicts with a record that already exists."))
         else:
             messages.success(request, _("%(name)s added.") % {"name": store.name})
         return redirect(f"{reverse('supplies:stores')}?community={community.pk}")
@@ -243,7 +258,7 @@ def movements(request: HttpRequest) -> HttpResponse:
         kind=query["kind"],
         since=as_day(query["since"]),
         until=as_day(query["until"]),
-    ).select_related("item", "from_store", "to_store", "to_gate", "to_dwelling__building", "reversed_by")
+    ).select_related("item", "from_store", "to_store", "to_gate", "to_dwelling__building", "reversed_by", "recorded_by")
     page = Paginator(rows.order_by("-happened_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     context = base_context(request, community) | {
         "page": page,
@@ -260,7 +275,7 @@ def movements(request: HttpRequest) -> HttpResponse:
 @require_POST
 def reverse_movement(request: HttpRequest, pk: int) -> HttpResponse:
     """A mistake undone by its mirror image, with the reason why; the movement stays."""
-    movement = get_visible_or_404(request.user, Can.SERVE, readable(request.user, Movement.objects.all()), pk=pk)
+    movement = readable_or_404(request, Movement.objects.all(), pk)
     if not holds_community(request.user, Can.RUN_SERVICES, movement.community_id):
         raise PermissionDenied
     try:
@@ -276,11 +291,8 @@ def reverse_movement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def donation_of(request: HttpRequest, pk: int) -> Movement:
-    movement = get_visible_or_404(
-        request.user,
-        Can.SERVE,
-        readable(request.user, Movement.objects.filter(kind=K.DONATION)).select_related("community", "item"),
-        pk=pk,
+    movement = readable_or_404(
+        request, Movement.objects.filter(kind=K.DONATION).select_related("community", "item"), pk
     )
     if not holds_community(request.user, Can.RUN_SERVICES, movement.community_id):
         raise PermissionDenied

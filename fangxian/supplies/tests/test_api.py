@@ -250,3 +250,17 @@ def test_movements_are_listed_newest_first_with_filters_and_pages(world, api, of
     assert api.get(f"{URL}/movements", {"limit": 1, "offset": 1}).json()["items"][0]["kind"] == "donation"
     assert api.get(f"{URL}/movements", {"since": "2020-01-01", "until": "2020-01-31"}).json()["count"] == 0
     assert api.get(f"{URL}/movements", {"community_id": world.liulichang.id}).json()["count"] == 0  # a filter
+
+
+def test_a_reader_sees_people_masked_and_no_name_behind_an_anonymous_donation(
+    world, api, api_for, client_for, office, masks
+):
+    ledger.receive(K.DONATION, office, [(masks, 60)], donor="张大爷", anonymous=True)
+    ledger.issue(masks, office, 5, to_person="李四明", to_role="resident")
+    keeper = {m["kind"]: m for m in api.get(f"{URL}/movements").json()["items"]}
+    reader = {m["kind"]: m for m in api_for("volunteer").get(f"{URL}/movements").json()["items"]}
+    assert (keeper["issue"]["to_person"], keeper["donation"]["donor"]) == ("李四明", "张大爷")
+    assert (reader["issue"]["to_person"], reader["donation"]["donor"]) == ("李*明", "")
+    page = client_for("grid_worker").get("/supplies/movements/").content.decode()
+    assert "李*明" in page and "李四明" not in page and "张大爷" not in page
+    assert "张大爷" in client_for("secretary").get("/supplies/movements/").content.decode()
