@@ -410,7 +410,7 @@ LEVELS = {
     "street": "street_id",
     "district": "street__district_id",
 }
-LEVEL_WORDS = gettext_lazy("by is community, street or district.")
+LEVEL_WORDS = gettext_lazy("by is one of: community, street, district.")
 
 
 def rollup(recipients: QuerySet, level: str) -> list[dict]:
