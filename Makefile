@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Tests run in one process per core (pytest-xdist), each with its own test database; the browser
+# flows run in one, beside a live server of their own.
+WORKERS ?= 2
 
-.PHONY: run test test-browser lint format sysdeps messages vendor bench clean
+.PHONY: run test test-fast test-browser lint format sysdeps messages vendor bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,7 +45,11 @@ run: $(VENV)/.installed .secret-key staticfiles/staticfiles.json
 	$(VENV)/bin/gunicorn fangxian.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --timeout 120 --access-logfile -
 
 test: $(VENV)/.installed-test sysdeps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m browser $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-test sysdeps
+	$(PY) -m pytest -n $(WORKERS) -m "not browser" $(PYTEST_ARGS)
 
 test-browser: $(VENV)/.installed-test sysdeps
 	$(PY) -m pytest -m browser $(PYTEST_ARGS)

@@ -14,11 +14,14 @@ from fangxian.accounts.api import router as accounts_router
 from fangxian.accounts.apikit import BearerAuth, ErrorOut, field_errors
 from fangxian.accounts.guards import CheckedJSON, does_not_fit
 from fangxian.duty.api import router as duty_router
+from fangxian.errands.api import router as errands_router
 from fangxian.gate.api import router as gate_router
 from fangxian.jobs.api import router as jobs_router
 from fangxian.kits.api import router as kits_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
+from fangxian.stations.api import router as stations_router
+from fangxian.supplies.api import router as supplies_router
 from fangxian.watch.api import router as watch_router
 
 # What the shared layers may answer for any operation, besides what each declares itself.
@@ -81,7 +84,10 @@ api.add_router("", people_router)
 api.add_router("", gate_router)
 api.add_router("", watch_router)
 api.add_router("", duty_router)
+api.add_router("", supplies_router)
 api.add_router("", kits_router)
+api.add_router("", stations_router)
+api.add_router("", errands_router)
 api.add_router("", jobs_router)
 
 

@@ -113,8 +113,11 @@ INSTALLED_APPS = [
     "fangxian.gate",
     "fangxian.watch",
     "fangxian.duty",
-    "fangxian.kits",
     "fangxian.supplies",
+    "fangxian.kits",
+    "fangxian.stations",
+    "fangxian.errands",
+    "fangxian.households",
     "fangxian.demo",
     "axes",
 ]

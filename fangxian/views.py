@@ -10,14 +10,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from fangxian.accounts.models import Role
-from fangxian.accounts.scoping import Can, can, roles_of, visible
+from fangxian.accounts.scoping import Can, can, holds_community, roles_of, visible
 from fangxian.duty.models import Assignment, Roster
+from fangxian.errands import requests as errands
+from fangxian.errands.models import Errand
 from fangxian.gate import trust
 from fangxian.gate.api import usable_gates
 from fangxian.gate.models import TrustGrant
 from fangxian.gate.views import keepable_communities
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
+from fangxian.supplies import ledger
+from fangxian.supplies.models import Item, Movement
+from fangxian.supplies.reading import readable_communities
 from fangxian.watch import observations
 from fangxian.watch.models import Campaign, Observation
 
@@ -114,10 +119,27 @@ def home(request: HttpRequest) -> HttpResponse:
         person__user=user, shift__roster__status=Roster.Status.PUBLISHED, shift__day__gte=timezone.localdate()
     ).count()
     context["plans_duty"] = can(user, Can.PLAN_DUTY)
-    context["serves_kits"] = can(user, Can.SERVE)
+    context["serves"] = can(user, Can.SERVE)
     context["campaigns"] = (
         list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []
     )
+    # Items below their minimum level, for whoever keeps a community's supplies ledger.
+    supplied = list(readable_communities(user))
+    context["reads_supplies"] = bool(supplied)
+    kept = [c.pk for c in supplied if holds_community(user, Can.RUN_SERVICES, c.pk)]
+    context["low_supplies"] = [
+        (item, item.show(held))
+        for item, held in ledger.below_minimum(
+            Item.objects.filter(community__in=kept).select_related("community"),
+            Movement.objects.filter(community__in=kept),
+        )
+    ]
+    if can(user, Can.SERVE):
+        # Open and overdue errands in the user's scope, the overdue ones named first.
+        context["errands"] = errands.counts(user) | {"late": list(errands.listing(user, "overdue")[:5])}
+    elif "community_table" in context:
+        # Offices count them (the roll-up's numbers); the errands themselves stay with the communities.
+        context["errand_totals"] = errands.totals(visible(user, Can.VIEW_PLACES, Errand.objects.all()))
     return render(request, "home.html", context)
 
 

@@ -21,6 +21,8 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from fangxian.accounts.tests.test_permissions import ACTORS, PAGE_CASES, Case, statuses, targets_for
+from fangxian.lib.masking import mask_name
+from fangxian.people.models import Resident
 
 # Attributes read on screen or aloud; `value` only where it is a button's face.
 READ_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt", "label"}
@@ -56,6 +58,7 @@ CHINESE_PAGES_SAY = {
 PUBLIC_CASES = [
     Case("login", "get", lambda t: "/login/", statuses(200)),
     Case("watch:self_report", "get", lambda t: f"/watch/r/{t['observation'].report_token}/", statuses(200)),
+    Case("households:page", "get", lambda t: f"/h/{t['household_link'].token}/", statuses(200)),
 ]
 
 
@@ -132,6 +135,8 @@ def stored_data() -> re.Pattern:
         ]
         for row in model._base_manager.values_list(*fields) if fields else []:
             found.update(s.strip() for s in strings_in(list(row)) if re.search(r"[^\W\d_]", s))
+    # Names as pages show them to those who may not read them whole: 张*明.
+    found.update(mask_name(name) for name in Resident.objects.values_list("name", flat=True))
     return re.compile(
         "|".join(
             re.escape(v) if CJK.search(v) else rf"(?<![A-Za-z]){re.escape(v)}(?![A-Za-z])"

@@ -161,6 +161,8 @@ class AuditEvent(models.Model):
         CAMPAIGN_REOPENED = "campaign_reopened", _("reopened a census campaign")
         ROSTER_PUBLISHED = "roster_published", _("published a roster")
         PASS_UNDONE = "pass_undone", _("undid a gate pass")
+        LINK_ISSUED = "link_issued", _("gave a household its link")
+        LINK_REVOKED = "link_revoked", _("revoked a household's link")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)

@@ -233,7 +233,7 @@ def print_cards(request: HttpRequest) -> HttpResponse:
             _("Permit cards of %(where)s (A4 PDF)") % {"where": where},
             print_sheets,
             Can.EDIT_REGISTRY,
-            params={"building": building, "entrance": entrance},
+            params={"building": building, "entrance": entrance, "site": site_of(request)},
         )
         return redirect("jobs:job", pk=job.pk)
     permit_id = as_id(request.GET.get("permit"))
@@ -241,8 +241,17 @@ def print_cards(request: HttpRequest) -> HttpResponse:
     if not rows:
         raise Http404
     return pdf_response(
-        request, "permit_cards", printing.cards_html(rows), "permits.pdf", counted(r.community_id for r in rows)
+        request,
+        "permit_cards",
+        printing.cards_html(rows, site_of(request)),
+        "permits.pdf",
+        counted(r.community_id for r in rows),
     )
+
+
+def site_of(request: HttpRequest) -> str:
+    """The address the printed household links start with, as the printing user reached us."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
 def print_sheets(job: Job) -> None:
@@ -251,7 +260,10 @@ def print_sheets(job: Job) -> None:
         raise ValidationError(_("No valid permit is left to print here."))
     job.report(ngettext("Printing %(n)s card…", "Printing %(n)s cards…", len(rows)) % {"n": len(rows)})
     job.attach(
-        pdf_bytes(printing.cards_html(rows)), "permits.pdf", "permit_cards", counted(r.community_id for r in rows)
+        pdf_bytes(printing.cards_html(rows, job.params["site"])),
+        "permits.pdf",
+        "permit_cards",
+        counted(r.community_id for r in rows),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -261,3 +262,28 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emergency_id} / {self.community_id}"
+
+
+class HouseholdLink(models.Model):
+    """A household's private link: a page without an account that shows its permits, errands and
+    orders, and lets it ask for help. Re-issuing one revokes the one before; the token is the
+    only key, so it is long, random and never shown in a list."""
+
+    dwelling = models.ForeignKey(Dwelling, models.CASCADE, related_name="links")
+    token = models.CharField(max_length=43, unique=True, default=secrets.token_urlsafe, editable=False)
+    issued_at = models.DateTimeField(default=timezone.now)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+
+    SCOPE = ScopePath(community="dwelling__community_id", grid="dwelling__building__grid_id")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dwelling"], condition=models.Q(revoked_at__isnull=True), name="one_live_link_a_household"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dwelling} ({self.issued_at:%Y-%m-%d})"

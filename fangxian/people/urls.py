@@ -12,6 +12,7 @@ urlpatterns = [
     path("residents/<id:pk>/reveal/<str:field>/", views.reveal, name="reveal"),
     path("residents/<id:pk>/photo/", views.resident_photo, name="resident_photo"),
     path("households/<id:pk>/", views.household, name="household"),
+    path("households/<id:pk>/link/<str:action>/", views.household_link, name="household_link"),
     path("import/", views.import_upload, name="import"),
     path("import/<id:pk>/", views.import_preview, name="import_preview"),
     path("import/<id:pk>/confirm/", views.import_confirm, name="import_confirm"),

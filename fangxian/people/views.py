@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +29,7 @@ from fangxian.lib.masking import mask_id_number, mask_phone
 from fangxian.lib.tabular import write_xlsx
 from fangxian.places.models import Building, Community, Dwelling, Grid
 
-from . import importing, registry
+from . import importing, links, registry
 from .forms import ImportForm, MoveOutForm, ResidentForm
 from .models import ImportBatch, Move, Resident, Tag
 from .registry import move_out, save_resident
@@ -234,13 +235,40 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Can.VIEW_RESIDENTS, dwelling)
     residents = residents_of(request.user).filter(dwelling=dwelling)
     moves = Move.objects.filter(Q(from_dwelling=dwelling) | Q(to_dwelling=dwelling)).select_related("resident")
+    can_link = can(request.user, Can.RUN_SERVICES, dwelling)
+    new_token = request.session.pop(f"new_link_{dwelling.pk}", None) if can_link else None
     context = {
         "dwelling": dwelling,
         "current": [r for r in residents if r.moved_out_on is None],
         "moves": moves,
         "can_edit": can(request.user, Can.EDIT_REGISTRY, dwelling),
+        "can_link": can_link,
+        "link": dwelling.links.filter(revoked_at__isnull=True).first() if can_link else None,
     }
+    if new_token:
+        context["new_link"] = request.build_absolute_uri(reverse("households:page", args=[new_token]))
+        context["new_link_qr"] = segno.make_qr(context["new_link"], error="m").svg_data_uri(border=4, scale=5)
     return render(request, "people/household.html", context)
+
+
+@login_required
+@require_POST
+def household_link(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Give the household its link (a new one replaces the old), or take it back."""
+    dwelling = get_visible_or_404(request.user, Can.VIEW_PLACES, Dwelling.objects.all(), pk=pk)
+    require(request.user, Can.RUN_SERVICES, dwelling)
+    if action == "issue":
+        # Shown once, on the next page: the token is never listed anywhere afterwards.
+        request.session[f"new_link_{dwelling.pk}"] = links.issue(dwelling, request).token
+        messages.success(request, _("The household has a new link; any earlier one no longer opens."))
+    elif action == "revoke":
+        if links.revoke(dwelling, request):
+            messages.success(request, _("The household's link no longer opens."))
+        else:
+            messages.info(request, _("The household had no link to revoke."))
+    else:
+        raise Http404
+    return redirect("people:household", pk=pk)
 
 
 def importable_communities(user):

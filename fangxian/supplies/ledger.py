@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangxian.lib import units
+from fangxian.places.models import Community
 
 from .models import Item, Movement, Store
 
@@ -197,3 +198,70 @@ def issue(item: Item, store: Store, quantity: int, *, by=None, source: str = "",
     """Supplies handed out of a store to a gate, a household or a person (kits and errands
     draw from the ledger this way)."""
     return record(K.ISSUE, item, quantity, from_store=store, by=by, source=source, **recipient)
+
+
+def receipt_prefix(community: Community, year: int) -> str:
+    """香厂路-2026-: the community's short name (without 社区) and the year."""
+    return f"{community.name_zh.removesuffix('社区')}-{year}-"
+
+
+def receive(
+    kind: str,
+    store: Store,
+    lines: list[tuple[Item, int]],
+    *,
+    donor: str = "",
+    anonymous: bool = False,
+    by=None,
+    happened_at: datetime.datetime | None = None,
+    source: str = "",
+) -> list[Movement]:
+    """A donation or a purchase of one or more items into a store, all lines or none. A
+    donation's lines share one receipt number, the community's next of the year
+    (香厂路-2026-0001): the community's row is locked while it is counted, so two donations
+    recorded at once get two numbers."""
+    happened_at = happened_at or timezone.now()
+    if not lines:
+        raise ValidationError({"lines": _("Name at least one item and its quantity.")})
+    with transaction.atomic():
+        receipt = ""
+        if kind == K.DONATION:
+            community = Community.objects.select_for_update().get(pk=store.community_id)
+            prefix = receipt_prefix(community, timezone.localtime(happened_at).year)
+            issued = (
+                Movement.objects.filter(community=community, kind=K.DONATION, receipt__startswith=prefix)
+                .values("receipt")
+                .distinct()
+                .count()
+            )
+            receipt = f"{prefix}{issued + 1:04d}"
+        return [
+            record(
+                kind,
+                item,
+                quantity,
+                to_store=store,
+                by=by,
+                happened_at=happened_at,
+                donor=donor.strip(),
+                anonymous=anonymous,
+                receipt=receipt,
+                source=source,
+            )
+            for item, quantity in lines
+        ]
+
+
+def receipt_lines(movement: Movement) -> list[Movement]:
+    """Every line of the donation `movement` belongs to, each with `reversed` set."""
+    if movement.kind != K.DONATION or not movement.receipt:
+        return [movement]
+    lines = list(
+        Movement.objects.filter(community_id=movement.community_id, kind=K.DONATION, receipt=movement.receipt)
+        .select_related("item", "to_store")
+        .order_by("id")
+    )
+    reversed_ids = set(Movement.objects.filter(reverses__in=lines).values_list("reverses_id", flat=True))
+    for line in lines:
+        line.reversed = line.pk in reversed_ids
+    return lines

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fangxian.gate.models import Gate
@@ -49,6 +50,30 @@ class Item(models.Model):
     def show(self, quanta: int) -> str:
         return f"{units.show(quanta, self.unit, self.units)} {self.unit}"
 
+    def show_packed(self, quanta: int) -> str:
+        """60 个 as 3 箱（60 个） when it fills whole packs: how a donation is counted at the door."""
+        if self.pack_name and self.pack_size > 1 and quanta % self.pack_size == 0 and self.unit not in units.WEIGHTS:
+            return gettext("%(packs)s (%(pieces)s)") % {
+                "packs": f"{quanta // self.pack_size} {self.pack_name}",
+                "pieces": self.show(quanta),
+            }
+        return self.show(quanta)
+
+    @property
+    def minimum_shown(self) -> str:
+        return self.show_packed(self.minimum)
+
+    @property
+    def units_shown(self) -> str:
+        """个（1 箱 = 20 个） or 斤 (every weight): what the unit field of a form takes."""
+        if self.weighed:
+            return " / ".join(units.WEIGHTS)
+        return " / ".join(self.units)
+
+    @property
+    def weighed(self) -> bool:
+        return self.unit in units.WEIGHTS
+
 
 class Store(models.Model):
     """Where supplies are kept: the community office, or a gate's post."""
@@ -67,6 +92,15 @@ class Store(models.Model):
         return self.name
 
 
+class RecipientRole(models.TextChoices):
+    VOLUNTEER = "volunteer", _("volunteer")
+    STAFF = "staff", _("community worker")
+    GATE_KEEPER = "gate_keeper", _("gate keeper")
+    HEALTH_WORKER = "health_worker", _("health worker")
+    RESIDENT = "resident", _("resident")
+    OTHER = "other", _("other")
+
+
 class Movement(models.Model):
     """One line of the ledger: a quantity of one item out of a store, into a store, or both."""
 
@@ -80,19 +114,21 @@ class Movement(models.Model):
 
     community = models.ForeignKey(Community, models.CASCADE, related_name="supply_movements")
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
-    item = models.ForeignKey(Item, models.PROTECT, related_name="movements")
+    item = models.ForeignKey(Item, models.RESTRICT, related_name="movements")
     quantity = models.BigIntegerField(_("quantity"))  # in the item's quanta, always positive
-    from_store = models.ForeignKey(Store, models.PROTECT, null=True, blank=True, related_name="outgoing")
-    to_store = models.ForeignKey(Store, models.PROTECT, null=True, blank=True, related_name="incoming")
+    from_store = models.ForeignKey(Store, models.RESTRICT, null=True, blank=True, related_name="outgoing")
+    to_store = models.ForeignKey(Store, models.RESTRICT, null=True, blank=True, related_name="incoming")
     # Whom an issue went to: a gate's post, a household, or a person named.
-    to_gate = models.ForeignKey(Gate, models.PROTECT, null=True, blank=True, related_name="+")
-    to_dwelling = models.ForeignKey(Dwelling, models.PROTECT, null=True, blank=True, related_name="+")
+    to_gate = models.ForeignKey(Gate, models.RESTRICT, null=True, blank=True, related_name="+")
+    to_dwelling = models.ForeignKey(Dwelling, models.RESTRICT, null=True, blank=True, related_name="+")
     to_person = models.CharField(_("to whom"), max_length=100, blank=True)
+    # The public ledger names a person by their role, never by name.
+    to_role = models.CharField(_("their role"), max_length=20, choices=RecipientRole.choices, blank=True)
     donor = models.CharField(_("donor"), max_length=200, blank=True)  # or the supplier of a purchase
     anonymous = models.BooleanField(_("anonymous"), default=False)
     receipt = models.CharField(_("receipt number"), max_length=40, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
-    reverses = models.OneToOneField("self", models.PROTECT, null=True, blank=True, related_name="reversed_by")
+    reverses = models.OneToOneField("self", models.RESTRICT, null=True, blank=True, related_name="reversed_by")
     # What drew it: "kit:12", "errand:40"; the ledger does not import the apps above it.
     source = models.CharField(max_length=40, blank=True)
     happened_at = models.DateTimeField(_("when"), default=timezone.now)
@@ -126,3 +162,7 @@ class Movement(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A movement is never deleted: record a reversing movement."))
+
+    @property
+    def quantity_shown(self) -> str:
+        return self.item.show_packed(self.quantity)

@@ -13,8 +13,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from fangxian.api import api
+from fangxian.errands.tests.test_permissions import CASES as errands_cases
 from fangxian.kits.tests.test_permissions import CASES as kits_cases
-from fangxian.people.models import ImportBatch
+from fangxian.people.models import HouseholdLink, ImportBatch
+from fangxian.stations.tests.test_permissions import CASES as stations_cases
+from fangxian.supplies.tests.test_permissions import CASES as supplies_cases
 
 from .matrix import (
     ACTORS,
@@ -24,6 +27,7 @@ from .matrix import (
     GATE_USERS,
     KEEPS_COMMUNITY,
     OFFICES,
+    RUNS_SERVICES,
     SEES_PLACE,
     SEES_RESIDENTS,
     WATCHERS,
@@ -106,6 +110,7 @@ def targets_for(world) -> dict:
         "community": world.xiangchang,
         "building": world.building(world.xiangchang, "1"),
         "dwelling": world.dwelling(world.xiangchang, "1"),
+        "household_link": HouseholdLink.objects.create(dwelling=world.dwelling(world.xiangchang, "1")),
         "resident": resident,
         "batch": batch,
         "good_batch": good_batch,
@@ -258,6 +263,12 @@ PAGE_CASES = [
         "get",
         lambda t: f"/people/households/{t['dwelling'].id}/",
         statuses(404, no=(403, SEES_PLACE), ok=(200, SEES_RESIDENTS)),
+    ),
+    Case(
+        "people:household_link",
+        "post",
+        lambda t: f"/people/households/{t['dwelling'].id}/link/issue/",
+        statuses(404, no=(403, SEES_PLACE), ok=(302, RUNS_SERVICES)),
     ),
     Case("people:import", "get", lambda t: "/people/import/", statuses(403, ok=(200, KEEPS_COMMUNITY | {"outsider"}))),
     Case(
@@ -1122,6 +1133,7 @@ PUBLIC_ROUTES = {
     "gate_service_worker",
     "watch_service_worker",
     "watch:self_report",
+    "households:page",  # the household's own link: the token is the key
     "login",
     "logout",
     "set_language",
@@ -1155,7 +1167,7 @@ def api_operations() -> set[str]:
 
 
 # Apps above the registry keep their cases beside their code, in their own tests/test_permissions.py.
-APP_CASES: list[Case] = [*kits_cases]
+APP_CASES: list[Case] = [*supplies_cases, *kits_cases, *stations_cases, *errands_cases]
 
 
 def test_every_route_is_in_the_matrix():

@@ -17,13 +17,16 @@ from faker import Faker
 from fangxian.accounts.models import Role
 from fangxian.duty import planning
 from fangxian.duty.models import Pattern, Person, Post, Team
+from fangxian.errands import demo as errands_demo
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
 from fangxian.kits import demo as kits_demo
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
-from fangxian.people.models import Emergency, Resident, Tag
+from fangxian.people.models import Emergency, HouseholdLink, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
+from fangxian.stations import demo as stations_demo
+from fangxian.supplies import demo as supplies_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 
@@ -45,6 +48,11 @@ ACCOUNTS = [
     ("demo-grid", "grid worker, grid 1 of Xiangchang Road", Role.Kind.GRID_WORKER),
     ("demo-gate", "gate keeper at the Xiangchang Road market gate (accepts all 8 communities)", Role.Kind.GATE_KEEPER),
     ("demo-health", "health worker, Xiangchang Road", Role.Kind.HEALTH_WORKER),
+    (
+        "demo-volunteer",
+        "volunteer at Xiangchang Road: errands, vegetable orders and kits to the door",
+        Role.Kind.VOLUNTEER,
+    ),
     ("demo-street", "Tianqiao Street administrator", Role.Kind.STREET_ADMIN),
     ("demo-other", "secretary of Liulichang West Street (Chunshu Street)", Role.Kind.SECRETARY),
 ]
@@ -55,6 +63,11 @@ def print_logins(write) -> None:
     write(f"Demo logins (password: {PASSWORD}):")
     for username, what, _kind in ACCOUNTS:
         write(f"  {username:16} {what}")
+    link = (
+        HouseholdLink.objects.filter(revoked_at=None, dwelling__community__code="110102015001").order_by("id").first()
+    )
+    if link:
+        write(f"A household's own link (no login): http://127.0.0.1:8000/h/{link.token}/")
 
 
 class Command(BaseCommand):
@@ -88,6 +101,7 @@ def seeded_faker(seed: int) -> Faker:
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
     kits_demo.delete(communities)
+    supplies_demo.delete(communities)
     Gate.objects.filter(community__in=communities).delete()
     Permit.objects.filter(community__in=communities).delete()
     SigningKey.objects.filter(community__in=communities).delete()
@@ -123,7 +137,11 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     permits.issue_many(list(residents), None)
     make_watch(communities[0])
     make_duty(communities[0], rng, fake)
+    make_links(communities[0])
+    supplies_demo.seed(communities[0], rng, fake)
     kits_demo.seed(communities[0], rng, fake)
+    stations_demo.seed(communities[0], rng, fake)
+    errands_demo.seed(communities[0], rng)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
@@ -199,6 +217,12 @@ def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
         - datetime.timedelta(hours=4),
     )
     planning.publish(week)
+
+
+def make_links(xiangchang: Community) -> None:
+    """Every household of building 1 has its own link, so its printed cards carry the second code."""
+    dwellings = Dwelling.objects.filter(community=xiangchang, building__number="1", residents__isnull=False).distinct()
+    HouseholdLink.objects.bulk_create([HouseholdLink(dwelling=d) for d in dwellings])
 
 
 def make_watch(xiangchang: Community) -> None:
@@ -366,6 +390,7 @@ def make_accounts(xiangchang: Community, tianqiao: Street, other: Community) -> 
         "demo-grid": {"grid": grid},
         "demo-gate": {"community": xiangchang},
         "demo-health": {"community": xiangchang},
+        "demo-volunteer": {"community": xiangchang},
         "demo-street": {"street": tianqiao},
         "demo-other": {"community": other},
     }

@@ -1,0 +1,161 @@
+// The deliverer's route: the round's orders by building, entrance, floor and room; one tap
+// marks an order delivered, another paid. Taps wait in IndexedDB and are sent by client_id,
+// exactly once, whenever the network is there; the list itself is kept for a reload in a
+// stairwell without signal. What the server refuses stays on the door, with its words.
+(function () {
+  "use strict";
+  const root = document.getElementById("route");
+  const ROUND = Number(root.dataset.round);
+  const CSRF = root.dataset.csrf;
+  const WORDS = JSON.parse(document.getElementById("route-words").textContent);
+  const $ = (id) => document.getElementById(id);
+  const { queueAll, queuePut, queueDelete, stateGet, statePut } = window.fangxianStore("fangxian-stations");
+  const LIST_KEY = "route-" + ROUND;
+  const REFUSED_KEY = "refused-" + ROUND;  // {order_id: {action, error}}, until dropped or tapped again
+  let doors = [];
+  let syncing = false;
+  let again = false;
+
+  function post(url, body) {
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
+  }
+
+  async function loadList() {
+    try {
+      const response = await fetch("/api/v1/vegetable-rounds/" + ROUND + "/route", { credentials: "same-origin" });
+      if (!response.ok) throw new Error(response.status);
+      doors = await response.json();
+      await statePut(LIST_KEY, doors);
+    } catch (e) {
+      doors = (await stateGet(LIST_KEY)) || [];
+    }
+  }
+
+  function words(detail) {
+    if (typeof detail === "string") return detail;
+    if (Array.isArray(detail)) return detail.map(words).join(" ");
+    if (detail && typeof detail === "object") return Object.values(detail).map(words).join(" ");
+    return "";
+  }
+
+  async function setRefused(change) {
+    const refused = (await stateGet(REFUSED_KEY)) || {};
+    change(refused);
+    await statePut(REFUSED_KEY, refused);
+  }
+
+  async function render() {
+    const queued = (await queueAll()).filter((t) => t.round === ROUND);
+    const refused = (await stateGet(REFUSED_KEY)) || {};
+    const pending = {};
+    queued.forEach((t) => { (pending[t.order_id] = pending[t.order_id] || {})[t.action] = true; });
+    const onlyOpen = $("undelivered").checked;
+    const box = $("doors");
+    box.textContent = "";
+    let heading = "";
+    let done = 0;
+    doors.forEach((door) => {
+      const mine = pending[door.order_id] || {};
+      const delivered = door.state === "delivered" || mine.delivered;
+      const paid = door.paid || mine.paid;
+      if (delivered) done += 1;
+      if (onlyOpen && delivered && paid && !refused[door.order_id]) return;
+      const group = door.building + " · " + door.entrance;
+      if (group !== heading) {
+        heading = group;
+        const h = document.createElement("h2");
+        h.textContent = WORDS.entrance.replace("%(building)s", door.building).replace("%(entrance)s", door.entrance);
+        box.appendChild(h);
+      }
+      const node = $("door").content.firstElementChild.cloneNode(true);
+      node.dataset.order = door.order_id;
+      node.querySelector(".where").textContent = door.label + " · #" + door.order_id;
+      node.querySelector(".who").textContent = [door.name, door.phone].filter(Boolean).join(" · ") || "—";
+      node.querySelector(".items").textContent = door.items.map((i) => i.package + " × " + i.quantity).join("、");
+      node.querySelector(".state").textContent = (delivered ? WORDS.states.delivered : WORDS.states[door.state]) + (mine.delivered ? " ⟳" : "");
+      node.querySelector(".money").textContent = paid ? WORDS.paid + (mine.paid ? " ⟳" : "") : WORDS.unpaid.replace("%(amount)s", door.total_yuan);
+      node.classList.toggle("done", Boolean(delivered && paid));
+      node.querySelectorAll(".taps button").forEach((b) => {
+        const isDone = b.dataset.action === "delivered" ? delivered : paid;
+        b.classList.toggle("chosen", Boolean(isDone));
+        b.disabled = Boolean(isDone);
+        b.addEventListener("click", () => tap(door, b.dataset.action));
+      });
+      const held = refused[door.order_id];
+      if (held) {
+        const p = node.querySelector(".refused");
+        p.hidden = false;
+        p.querySelector(".what").textContent = WORDS.refused[held.action] || "";
+        p.querySelector(".why").textContent = held.error;
+        p.querySelector(".drop").addEventListener("click", async () => {
+          await setRefused((r) => { delete r[door.order_id]; });
+          render();
+        });
+      }
+      box.appendChild(node);
+    });
+    $("done").textContent = done;
+    $("total").textContent = doors.length;
+    $("loading").hidden = true;
+    $("queued").textContent = queued.length;
+  }
+
+  async function tap(door, action) {
+    await queuePut({ client_id: crypto.randomUUID(), round: ROUND, order_id: door.order_id, action: action, at: new Date().toISOString() });
+    await setRefused((r) => { delete r[door.order_id]; });
+    await render();
+    sync();
+  }
+
+  // Each tap is its own request to the order's deliver or pay, carrying its client_id: a tap
+  // sent twice (an answer lost on the way back) is stored once. An answer of any kind takes
+  // the tap off the queue; a refusal is kept on the door for the deliverer to read.
+  async function sync() {
+    if (!navigator.onLine) return;
+    if (syncing) { again = true; return; }
+    syncing = true;
+    again = false;
+    let changed = false;
+    try {
+      const taps = (await queueAll()).filter((t) => t.round === ROUND).sort((a, b) => (a.at < b.at ? -1 : 1));
+      for (const t of taps) {
+        const path = t.action === "delivered" ? "deliver" : "pay";
+        const response = await post("/api/v1/vegetable-rounds/orders/" + t.order_id + "/" + path, { client_id: t.client_id, at: t.at });
+        if (response.status >= 500 || response.status === 401) break;  // down, or logged out: later, in order
+        if (!response.ok) {
+          let detail = "";
+          try { detail = words((await response.json()).detail); } catch (e) { detail = String(response.status); }
+          await setRefused((r) => { r[t.order_id] = { action: t.action, error: detail }; });
+        }
+        await queueDelete([t.client_id]);
+        changed = true;
+      }
+      if (changed) await loadList();
+    } catch (e) {
+      /* the network went away mid-sync: what was not answered stays queued */
+    } finally {
+      syncing = false;
+      await render();
+      if (again) sync();
+    }
+  }
+
+  function showNetwork() {
+    $("network").textContent = navigator.onLine ? root.dataset.online : root.dataset.offline;
+    $("network").classList.toggle("offline", !navigator.onLine);
+  }
+
+  window.addEventListener("online", () => { showNetwork(); sync(); });
+  window.addEventListener("offline", showNetwork);
+  setInterval(sync, 15000);
+  $("undelivered").addEventListener("change", render);
+  window.fangxianRoute = { sync, ready: false };
+  (async function start() {
+    showNetwork();
+    await loadList();
+    await render();
+    try { await window.fangxianInstallOffline(root.dataset.sw, "/stations/"); } catch (e) { /* the page still works online */ }
+    window.fangxianRoute.ready = true;
+    sync();
+  })();
+})();
