@@ -72,9 +72,12 @@ LIST_LABELS = {
     "import_errors": _("import errors"),
     "passes": _("gate records"),
     "permit_cards": _("permit cards"),
+    "pick_list": _("vegetable pick list"),
     "release_notice": _("release notice"),
     "residents": _("residents"),
     "roster": _("roster"),
+    "supplies_public": _("public ledger of donations"),
+    "supplies_receipt": _("donation receipt and thank-you letter"),
 }
 
 
