@@ -311,6 +311,8 @@ def hand_over(
         stored = Recipient.objects.filter(client_id=client_id).first() if client_id else None
         if stored is None:
             raise
+        if stored.pk != recipient.pk or stored.handed_over_by_id != getattr(by, "pk", None):
+            raise ValidationError({"client_id": [_("This client_id belongs to another record.")]}) from None
         return stored
     return locked
 
