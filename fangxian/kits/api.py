@@ -186,19 +186,35 @@ def handed(request, recipient: Recipient) -> dict:
     return recipient_rows(request.user, [recipient])[0]
 
 
-@router.get("/kits", response=list[DistributionOut])
-def list_distributions(request):
-    rows = list(visible(request.user, Can.VIEW_PLACES, Distribution.objects.select_related("store"))[:200])
+class Rows:
+    """A queryset the paginator cuts, each page made into rows by `make` (one query more a page)."""
+
+    def __init__(self, rows: QuerySet, make):
+        self.rows, self.make = rows, make
+
+    def __len__(self) -> int:
+        return self.rows.count()
+
+    def __getitem__(self, cut):
+        return self.make(list(self.rows[cut]))
+
+
+def distribution_rows(distributions: list[Distribution]) -> list[dict]:
     counts = {
-        r["distribution_id"]: r
-        for r in Recipient.objects.filter(distribution__in=rows)
+        r.pop("distribution_id"): r
+        for r in Recipient.objects.filter(distribution__in=distributions)
         .values("distribution_id")
         .annotate(**distributing.state_counts())
     }
-    return [
-        distribution_out(d, {k: v for k, v in counts.get(d.pk, {}).items() if k != "distribution_id"} or None)
-        for d in rows
-    ]
+    empty = dict.fromkeys(distributing.state_counts(), 0)
+    return [distribution_out(d, counts.get(d.pk, empty)) for d in distributions]
+
+
+@router.get("/kits", response=list[DistributionOut])
+@paginate
+def list_distributions(request):
+    rows = visible(request.user, Can.VIEW_PLACES, Distribution.objects.select_related("store"))
+    return Rows(rows, distribution_rows)
 
 
 @router.post("/kits", response=answers({201: DistributionOut}, 404))
@@ -249,23 +265,8 @@ def list_recipients(request, kit_id: Id, state: str = ""):
         if state not in Recipient.State.values:
             error(_("state is pending, handed_over or left_out."), 422)
         rows = rows.filter(state=state)
-    return RecipientPage(request.user, rows.order_by(*distributing.WALKING_ORDER))
-
-
-class RecipientPage:
-    """The page of recipients the paginator cuts, made into rows with masked names."""
-
-    def __init__(self, user, rows: QuerySet):
-        self.user, self.rows = user, rows.select_related("dwelling__building", "resident", "handed_over_by")
-
-    def __len__(self) -> int:
-        return self.rows.count()
-
-    def count(self) -> int:
-        return self.rows.count()
-
-    def __getitem__(self, cut):
-        return recipient_rows(self.user, list(self.rows[cut]))
+    rows = rows.order_by(*distributing.WALKING_ORDER).select_related("dwelling__building", "resident", "handed_over_by")
+    return Rows(rows, lambda page: recipient_rows(request.user, page))
 
 
 @router.post("/kits/{kit_id}/recipients/{recipient_id}/hand-over", response=answers({200: RecipientOut}, 403, 409))

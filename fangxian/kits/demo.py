@@ -33,7 +33,9 @@ KIT = [
 
 
 def item_named(community: Community, name: str, unit: str, pack_name: str, pack_size: int) -> Item:
-    item = Item.objects.filter(community=community, name=name).first()
+    """The ledger's item of that name, or one whose name ends with it (75% 酒精), or a new one."""
+    items = Item.objects.filter(community=community)
+    item = items.filter(name=name).first() or items.filter(name__endswith=name).order_by("name").first()
     return item or Item.objects.create(
         community=community, name=name, unit=unit, pack_name=pack_name, pack_size=pack_size
     )

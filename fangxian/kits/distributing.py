@@ -85,24 +85,32 @@ def recipients_from(
     tagged households of those buildings. Residents who moved out count for nothing."""
     tags = list(dict.fromkeys(tags))
     building_ids = list(dict.fromkeys(building_ids))
-    if any(t not in {t.value for t in TAGS} for t in tags):
+    allowed = {t.value for t in TAGS}
+    if any(t not in allowed for t in tags):
         raise ValidationError({"tags": [_("Not one of the allowed values.")]})
     if not tags and not building_ids:
         raise ValidationError({"tags": [_("Choose the tags or the buildings the kits go to.")]})
     residents = Resident.objects.current().filter(community=community)
     if building_ids:
         residents = residents.filter(dwelling__building__in=buildings_of(community, building_ids))
-    tagged = Q()
-    for tag in tags:
-        tagged |= Resident.tagged(tag)
-    named: dict[int, int | None] = {}
     if tags:
-        for dwelling_id, resident_id in residents.filter(tagged).order_by("id").values_list("dwelling_id", "id"):
-            named.setdefault(dwelling_id, resident_id)
-    else:
-        named = dict.fromkeys(residents.values_list("dwelling_id", flat=True).distinct())
-    order = residents.filter(dwelling_id__in=named).order_by(*WALKING_ORDER[:-1]).values_list("dwelling_id", flat=True)
-    return [(d, named[d]) for d in dict.fromkeys(order)]
+        tagged = Q()
+        for tag in tags:
+            tagged |= Resident.tagged(tag)
+        residents = residents.filter(tagged)
+    # One query in walking order; a household's first resident (by id) is the one named.
+    walk = [
+        "dwelling__building__number",
+        "dwelling__entrance",
+        "dwelling__floor",
+        "dwelling__room",
+        "dwelling_id",
+        "id",
+    ]
+    found: dict[int, int | None] = {}
+    for dwelling_id, resident_id in residents.order_by(*walk).values_list("dwelling_id", "id"):
+        found.setdefault(dwelling_id, resident_id if tags else None)
+    return list(found.items())
 
 
 @dataclass
@@ -303,6 +311,8 @@ def hand_over(
         stored = Recipient.objects.filter(client_id=client_id).first() if client_id else None
         if stored is None:
             raise
+        if stored.pk != recipient.pk or stored.handed_over_by_id != getattr(by, "pk", None):
+            raise ValidationError({"client_id": [_("This client_id belongs to another record.")]}) from None
         return stored
     return locked
 
@@ -402,7 +412,7 @@ LEVELS = {
     "street": "street_id",
     "district": "street__district_id",
 }
-LEVEL_WORDS = gettext_lazy("by is community, street or district.")
+LEVEL_WORDS = gettext_lazy("by is one of: community, street, district.")
 
 
 def rollup(recipients: QuerySet, level: str) -> list[dict]:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangxian.people.models import Resident
 from fangxian.places.models import Community, Dwelling, ScopePath
@@ -71,7 +72,7 @@ class Recipient(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
-        HANDED_OVER = "handed_over", _("handed over")
+        HANDED_OVER = "handed_over", pgettext_lazy("kit", "handed over")
         LEFT_OUT = "left_out", _("left out")
 
     class How(models.TextChoices):
@@ -83,7 +84,7 @@ class Recipient(models.Model):
     # The tagged person the kit is for (the household's first, when several carry a tag).
     resident = models.ForeignKey(Resident, models.SET_NULL, null=True, blank=True, related_name="+")
     community_id = models.IntegerField(db_index=False)  # the dwelling's, for counting without a join
-    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.PENDING)
+    state = models.CharField(_("hand-over state"), max_length=12, choices=State.choices, default=State.PENDING)
     handed_over_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )

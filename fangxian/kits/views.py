@@ -9,6 +9,7 @@ import uuid
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -26,6 +27,7 @@ from . import distributing
 from .models import Distribution, Recipient
 
 CONTENT_ROWS = 4  # rows for items on the form; a kit of more is made through the API
+PENDING_PAGE = 100
 
 
 def offline_words() -> dict:
@@ -207,7 +209,10 @@ def distribution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if serves:
         mine = visible(request.user, Can.SERVE, distribution.recipients.all())
-        context["pending"] = shown_rows(request.user, distributing.pending_list(mine)[:1000])
+        # A hundred doors a page, in walking order: a stairwell's worth of floors and more.
+        page = Paginator(distributing.pending_list(mine), PENDING_PAGE).get_page(request.GET.get("page"))
+        context["page"], context["query"] = page, ""
+        context["pending"] = shown_rows(request.user, page.object_list)
         context["left_out"] = shown_rows(
             request.user,
             mine.filter(state=Recipient.State.LEFT_OUT)

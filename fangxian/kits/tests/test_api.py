@@ -209,3 +209,10 @@ def test_leave_out_needs_a_reason(world, api_for, distribution):
 
 def test_distributing_module_has_the_four_tags():
     assert [t for t, _ in distributing.tag_choices()] == ["elderly_alone", "disabled", "pregnant", "dialysis"]
+
+
+def test_the_list_of_distributions_is_paginated_with_counts(world, api_for, distribution):
+    answer = api_for("street_admin").get("/api/v1/kits?limit=1").json()
+    assert answer["count"] == 1
+    assert answer["items"][0]["counts"] == {"total": 3, "handed_over": 0, "pending": 3, "left_out": 0}
+    assert api_for("outsider").get("/api/v1/kits").json() == {"items": [], "count": 0}

@@ -87,6 +87,7 @@ def test_a_volunteer_hands_a_kit_over_with_a_signature(world, client_for, kit, d
     assert Movement.objects.filter(kind="issue", source=f"kit:{distribution.pk}").count() == 3
     proof = client.get(f"/kits/recipients/{recipient.pk}/proof/")
     assert proof.status_code == 200 and proof["Content-Type"] == "image/png"
+    assert f"/kits/recipients/{recipient.pk}/proof/".encode() in client.get(f"/kits/recipients/{recipient.pk}/").content
 
 
 def test_a_photo_at_the_door_is_cleaned(world, client_for, distribution):
