@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import pytest
 from django.contrib.messages import get_messages
 
 ACTORS = [
@@ -103,7 +104,25 @@ def check(client, case: Case, targets: dict, actor: str) -> None:
 
 def check_anonymous(client, case: Case, targets: dict) -> None:
     response = send(client, case, targets, "nobody")
-    if case.api:
+    if case.anonymous != 302:  # a public route (a service worker holds no data): what anyone gets
+        assert response.status_code == case.anonymous
+    elif case.api:
         assert response.status_code == 401
     else:
         assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def matrix_tests(cases: list[Case], targets_for: Callable) -> tuple[Callable, Callable]:
+    """The two tests of an app's matrix over its cases and its targets (`targets_for(world)`):
+    every actor on every case, and no one logged in."""
+
+    @pytest.mark.parametrize("actor", ACTORS)
+    @pytest.mark.parametrize("case", cases, ids=lambda c: c.name)
+    def test_permission_matrix(world, client_for, api_for, case: Case, actor: str):
+        check(api_for(actor) if case.api else client_for(actor), case, targets_for(world), actor)
+
+    @pytest.mark.parametrize("case", cases, ids=lambda c: c.name)
+    def test_anonymous_is_sent_to_log_in(world, client, case: Case):
+        check_anonymous(client, case, targets_for(world))
+
+    return test_permission_matrix, test_anonymous_is_sent_to_log_in

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
@@ -32,8 +31,7 @@ from .matrix import (
     SEES_RESIDENTS,
     WATCHERS,
     Case,
-    check,
-    check_anonymous,
+    matrix_tests,
     statuses,
 )
 
@@ -1117,15 +1115,7 @@ API_CASES += [
 CASES = PAGE_CASES + API_CASES
 
 
-@pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_permission_matrix(world, client_for, api_for, case: Case, actor: str):
-    check(api_for(actor) if case.api else client_for(actor), case, targets_for(world), actor)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_anonymous_is_sent_to_log_in(world, client, case: Case):
-    check_anonymous(client, case, targets_for(world))
+test_permission_matrix, test_anonymous_is_sent_to_log_in = matrix_tests(CASES, targets_for)
 
 
 # The service worker script holds no data; the browser fetches it without a session at times.

@@ -10,15 +10,12 @@ from __future__ import annotations
 import pytest
 
 from fangxian.accounts.tests.matrix import (
-    ACTORS,
     KEEPS_COMMUNITY,
     RUNS_SERVICES,
     SEES_PLACE,
     SERVERS,
     Case,
-    check,
-    check_anonymous,
-    send,
+    matrix_tests,
     statuses,
 )
 from fangxian.stations import ordering
@@ -220,15 +217,4 @@ API_CASES = [
 CASES = PAGE_CASES + API_CASES
 
 
-@pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_permission_matrix(world, client_for, api_for, targets, case: Case, actor: str):
-    check(api_for(actor) if case.api else client_for(actor), case, targets, actor)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_anonymous_is_sent_to_log_in(world, client, targets, case: Case):
-    if case.anonymous != 302:  # the service worker holds no data
-        assert send(client, case, targets, "nobody").status_code == case.anonymous
-        return
-    check_anonymous(client, case, targets)
+test_permission_matrix, test_anonymous_is_sent_to_log_in = matrix_tests(CASES, targets_for)

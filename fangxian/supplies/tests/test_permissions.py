@@ -10,16 +10,12 @@ through the roll-up. Another community's ids are 404."""
 
 from __future__ import annotations
 
-import pytest
-
 from fangxian.accounts.tests.matrix import (
-    ACTORS,
     KEEPS_COMMUNITY,
     SEES_PLACE,
     SERVERS,
     Case,
-    check,
-    check_anonymous,
+    matrix_tests,
     statuses,
 )
 from fangxian.gate.models import Gate
@@ -215,12 +211,4 @@ API_CASES = [
 CASES = PAGE_CASES + API_CASES
 
 
-@pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_permission_matrix(world, client_for, api_for, case: Case, actor: str):
-    check(api_for(actor) if case.api else client_for(actor), case, targets_for(world), actor)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_anonymous_is_sent_to_log_in(world, client, case: Case):
-    check_anonymous(client, case, targets_for(world))
+test_permission_matrix, test_anonymous_is_sent_to_log_in = matrix_tests(CASES, targets_for)
