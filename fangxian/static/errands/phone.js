@@ -21,7 +21,7 @@
   }
 
   async function fetchList(show) {
-    const response = await fetch("/api/v1/errands?limit=500&show=" + show, { credentials: "same-origin" });
+    const response = await fetch("/api/v1/errands?limit=200&show=" + show, { credentials: "same-origin" });
     if (!response.ok) throw new Error(response.status);
     return (await response.json()).items;
   }
