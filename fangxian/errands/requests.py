@@ -15,7 +15,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import BooleanField, Case, Count, Q, QuerySet, Value, When, prefetch_related_objects
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When, prefetch_related_objects
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -226,7 +226,7 @@ def deliver(errand: Errand, user, code=None, photo=None, advanced=None, client_i
         if errand.wrong_codes >= MAX_WRONG_CODES:
             raise ValidationError({"code": [_("Too many wrong codes: take a photo at the door instead.") + door]})
         if not hmac.compare_digest(code.encode(), errand.code.encode()):
-            Errand.objects.filter(pk=errand.pk).update(wrong_codes=errand.wrong_codes + 1)
+            Errand.objects.filter(pk=errand.pk).update(wrong_codes=F("wrong_codes") + 1)
             raise ValidationError(
                 {"code": [_("The code does not match: ask the household to read it out again.") + door]}
             )
