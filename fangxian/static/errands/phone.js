@@ -153,8 +153,10 @@
     const mineBox = $("mine-list");
     const openBox = $("open-list");
     const was = typed();
+    const refusedBox = $("refused-list");
     mineBox.textContent = "";
     openBox.textContent = "";
+    refusedBox.textContent = "";
     const seen = new Set();
     const all = lists.mine.concat(lists.open);
     all.forEach((errand) => {
@@ -170,7 +172,7 @@
       const node = card(held.errand || { id: Number(id), kind: "", what: "", address: "", needed_by: new Date().toISOString() }, { claim: false }, held.messages);
       node.querySelector("form.claim").hidden = true;
       node.querySelector("form.deliver").hidden = true;
-      mineBox.appendChild(node);
+      refusedBox.appendChild(node);  // on top, not among one's own: someone else has it
     });
     [mineBox, openBox].forEach((box) => {
       if (box.children.length) return;
