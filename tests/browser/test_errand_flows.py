@@ -209,7 +209,8 @@ def test_a_photo_at_the_door_taken_offline_is_shrunk_and_synced(live_server, wor
     page.context.set_offline(True)
     mine.locator("input[name=photo]").set_input_files(str(photo))
     mine.locator("button:has-text('已送达')").click()
-    page.wait_for_function("() => document.getElementById('queued').textContent === '1'")
+    # The phone shrinks a 12-megapixel photo before it queues it: slow on a busy machine.
+    page.wait_for_function("() => document.getElementById('queued').textContent === '1'", timeout=40_000)
     page.context.set_offline(False)
     page.evaluate("window.fangxianErrands.sync()")
     wait_until(page, lambda: Errand.objects.filter(state="delivered").exists(), "the delivery stored")
