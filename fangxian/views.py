@@ -136,7 +136,9 @@ def home(request: HttpRequest) -> HttpResponse:
     ]
     if can(user, Can.SERVE):
         # Open and overdue errands in the user's scope, the overdue ones named first.
-        context["errands"] = errands.counts(user) | {"late": list(errands.listing(user, "overdue")[:5])}
+        context["errands"] = errands.counts(user) | {
+            "late": list(errands.listing(user, "overdue").select_related("dwelling__building")[:5])
+        }
     elif "community_table" in context:
         # Offices count them (the roll-up's numbers); the errands themselves stay with the communities.
         context["errand_totals"] = errands.totals(visible(user, Can.VIEW_PLACES, Errand.objects.all()))

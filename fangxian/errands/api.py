@@ -89,10 +89,7 @@ class ErrandOut(Schema):
 
 
 def out(request, errand: Errand) -> dict:
-    errand = Errand.objects.select_related("dwelling__building", "resident", "claimed_by", "delivered_by").get(
-        pk=errand.pk
-    )
-    return requests.shown([errand], request.user)[0]
+    return requests.shown([Errand.objects.get(pk=errand.pk)], request.user)[0]
 
 
 def served(request, errand_id: int) -> Errand:

@@ -16,12 +16,15 @@ def fen_from_yuan(text: str | int | None, most: int) -> int:
         amount = Decimal(value)
     except InvalidOperation:
         raise ValueError("not an amount") from None
-    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+    if not amount.is_finite() or amount < 0:
         raise ValueError("not an amount")
-    fen = int(amount * 100)
-    if fen > most:
+    # Compared before anything is computed: quantizing "1e99" or multiplying "1e999999" overflows.
+    if amount.adjusted() > len(str(most)) or amount * 100 > most:
         raise ValueError("too much")
-    return fen
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise ValueError("not an amount")
+    return int(fen)
 
 
 def yuan(fen: int) -> str:

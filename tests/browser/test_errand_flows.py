@@ -209,10 +209,44 @@ def test_a_photo_at_the_door_taken_offline_is_shrunk_and_synced(live_server, wor
     page.context.set_offline(True)
     mine.locator("input[name=photo]").set_input_files(str(photo))
     mine.locator("button:has-text('已送达')").click()
-    page.wait_for_function("() => document.getElementById('queued').textContent === '1'")
+    # The phone shrinks a 12-megapixel photo before it queues it: slow on a busy machine.
+    page.wait_for_function("() => document.getElementById('queued').textContent === '1'", timeout=40_000)
     page.context.set_offline(False)
     page.evaluate("window.fangxianErrands.sync()")
     wait_until(page, lambda: Errand.objects.filter(state="delivered").exists(), "the delivery stored")
     delivered = Errand.objects.get()
     assert delivered.handover == "photo" and delivered.door_only
     assert max(Image.open(delivered.photo.open("rb")).size) == 600
+
+
+def test_taps_made_while_logged_out_wait_for_a_new_log_in(live_server, world, screen):
+    from django.utils import timezone
+
+    from fangxian.errands import requests
+
+    requests.ask(
+        world.dwelling(world.xiangchang),
+        None,
+        "bill",
+        "交水费",
+        "normal",
+        timezone.now() + timezone.timedelta(hours=5),
+        "phone",
+    )
+    page = screen()
+    log_in(page, live_server.url, "volunteer")
+    on_phone_page(page, live_server.url)
+    page.context.set_offline(True)
+    card(page, "交水费").locator("text=我来接单").click()
+    page.wait_for_function("() => document.getElementById('queued').textContent === '1'")
+    page.context.clear_cookies()  # the session ended while the phone was offline
+    page.context.set_offline(False)
+    page.evaluate("window.fangxianErrands.sync()")
+    page.wait_for_selector("section.errand-card .refused:not([hidden])")
+    assert "重新登录" in page.inner_text("section.errand-card .refused") and page.inner_text("#queued") == "1"
+    assert Errand.objects.get().state == "open"
+    log_in(page, live_server.url, "volunteer")
+    on_phone_page(page, live_server.url)
+    wait_until(page, lambda: Errand.objects.filter(state="claimed").exists(), "the claim stored after the log-in")
+    page.wait_for_function("() => document.getElementById('queued').textContent === '0'")
+    page.wait_for_function("() => !document.querySelector('section.errand-card .refused:not([hidden])')")

@@ -236,3 +236,32 @@ def test_the_household_sees_money_advanced_and_repaid(world, errand):
     requests.repaid(errand, 1000, world.users["volunteer"])
     [row] = requests.of_household(errand.dwelling)
     assert (row.advanced, row.repaid, row.owed) == (3000, 1000, 2000)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/errands/?show=%00&page=abc",
+        "/errands/?show=done&page=99999999999999999999",
+        "/errands/new/?building=abc&entrance=-1&room=" + "9" * 300,
+        "/errands/new/?building=99999999999999999999999&entrance=2%C2%B2&room=101",
+    ],
+)
+def test_pages_answer_their_page_or_4xx_for_hostile_query_values(world, client_for, path):
+    assert client_for("community_worker").get(path).status_code in (200, 400, 404)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"code": "1" * 50},
+        {"advanced": "1e99"},
+        {"advanced": "-3"},
+        {"photo": ""},
+    ],
+)
+def test_a_bad_hand_over_on_the_page_says_why_and_changes_nothing(world, client_for, errand, data):
+    response = client_for("volunteer").post(f"/errands/{errand.id}/deliver/", data, follow=True)
+    assert response.status_code == 200 and "message error" in response.content.decode()
+    errand.refresh_from_db()
+    assert errand.state == "open"

@@ -21,6 +21,15 @@ def test_any_decimal_is_read_exactly_or_refused(value):
     assert 0 <= fen <= MOST and fen == value * 100
 
 
+@given(st.from_regex(r"\A-?[0-9]{0,12}(\.[0-9]{0,4})?([eE][+-]?[0-9]{1,6})?\Z"))
+def test_numbers_with_exponents_are_fen_or_a_value_error(text):
+    try:
+        fen = fen_from_yuan(text, MOST)
+    except ValueError:
+        return
+    assert isinstance(fen, int) and 0 <= fen <= MOST
+
+
 @given(st.text(max_size=30))
 def test_any_text_is_fen_or_a_value_error(text):
     try:
@@ -37,7 +46,9 @@ def test_amounts_as_people_type_them(typed, fen):
     assert fen_from_yuan(typed, MOST) == fen
 
 
-@pytest.mark.parametrize("typed", ["1.234", "-1", "abc", "NaN", "sNaN", "Infinity", "1e9", "100001", "0.001"])
+@pytest.mark.parametrize(
+    "typed", ["1.234", "-1", "abc", "NaN", "sNaN", "Infinity", "1e9", "1e99", "1e-99", "1e999999", "100001", "0.001"]
+)
 def test_what_is_not_money_is_refused(typed):
     with pytest.raises(ValueError):
         fen_from_yuan(typed, MOST)

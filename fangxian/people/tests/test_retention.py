@@ -104,9 +104,10 @@ def test_apps_register_their_retention_hooks_without_importing_the_command():
         "fangxian.gate.retention",
         "fangxian.watch.retention",
         "fangxian.duty.retention",
+        "fangxian.errands.retention",
     }
     root = Path(__file__).resolve().parents[2]
-    for app in ("gate", "watch", "duty"):
+    for app in ("gate", "watch", "duty", "errands"):
         assert "management" not in (root / app / "apps.py").read_text()
 
 

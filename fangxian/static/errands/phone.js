@@ -16,12 +16,18 @@
   let syncing = false;
   let again = false;
 
+  // The token of the cookie as it is now: a page kept offline may hold one from before a new log-in.
+  function csrf() {
+    const found = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    return found ? decodeURIComponent(found.slice("csrftoken=".length)) : CSRF;
+  }
+
   function post(url, body) {
-    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(body) });
   }
 
   async function fetchList(show) {
-    const response = await fetch("/api/v1/errands?limit=500&show=" + show, { credentials: "same-origin" });
+    const response = await fetch("/api/v1/errands?limit=200&show=" + show, { credentials: "same-origin" });
     if (!response.ok) throw new Error(response.status);
     return (await response.json()).items;
   }
@@ -147,8 +153,10 @@
     const mineBox = $("mine-list");
     const openBox = $("open-list");
     const was = typed();
+    const refusedBox = $("refused-list");
     mineBox.textContent = "";
     openBox.textContent = "";
+    refusedBox.textContent = "";
     const seen = new Set();
     const all = lists.mine.concat(lists.open);
     all.forEach((errand) => {
@@ -164,7 +172,7 @@
       const node = card(held.errand || { id: Number(id), kind: "", what: "", address: "", needed_by: new Date().toISOString() }, { claim: false }, held.messages);
       node.querySelector("form.claim").hidden = true;
       node.querySelector("form.deliver").hidden = true;
-      mineBox.appendChild(node);
+      refusedBox.appendChild(node);  // on top, not among one's own: someone else has it
     });
     [mineBox, openBox].forEach((box) => {
       if (box.children.length) return;
@@ -232,7 +240,19 @@
         const response = await post("/api/v1/errands/" + entry.errand_id + "/" + entry.action, body);
         if (response.ok) {
           await queueDelete([entry.client_id]);
-        } else if (response.status >= 400 && response.status < 500 && response.status !== 401) {
+          await setRefused((r) => {  // sent after a new log-in: the word to log in has done its work
+            if (!r[entry.errand_id]) return;
+            r[entry.errand_id].messages = r[entry.errand_id].messages.filter((m) => m !== WORDS.log_in);
+            if (!r[entry.errand_id].messages.length) delete r[entry.errand_id];
+          });
+        } else if (response.status === 401 || response.status === 403) {
+          // Logged out, or a session the server does not take: the taps wait for a new log-in,
+          // and the person is told so on the card.
+          // Without a session the API's CSRF check answers first (403 "CSRF check Failed").
+          const detail = words((await response.json().catch(() => ({}))).detail);
+          await refuse(entry, response.status === 401 || detail.includes("CSRF") ? WORDS.log_in : detail);
+          break;
+        } else if (response.status >= 400 && response.status < 500) {
           // Refused for good (someone else has it, a wrong code): told on the card, not retried.
           let detail = "";
           try { detail = words((await response.json()).detail); } catch (e) { detail = String(response.status); }
