@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from fangxian.accounts.tests.matrix import (
-    ACTORS,
     RUNS_SERVICES,
     SEES_PLACE,
     SERVERS,
     Case,
-    check,
-    check_anonymous,
+    matrix_tests,
     statuses,
 )
 from fangxian.errands import requests
@@ -27,8 +24,7 @@ from fangxian.errands import requests
 from .conftest import make_errand
 
 
-@pytest.fixture
-def targets(world) -> dict:
+def targets_for(world) -> dict:
     volunteer = world.users["volunteer"]
     delivered = make_errand(world, "102")
     requests.deliver(delivered, volunteer, code=delivered.code, advanced=1500)
@@ -143,15 +139,4 @@ CASES: list[Case] = [
 ]
 
 
-@pytest.mark.parametrize("actor", ACTORS)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_permission_matrix(world, client_for, api_for, targets, case: Case, actor: str):
-    check(api_for(actor) if case.api else client_for(actor), case, targets, actor)
-
-
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
-def test_anonymous_is_sent_to_log_in(world, client, targets, case: Case):
-    if case.anonymous == 200:
-        assert client.get(case.path(targets)).status_code == 200
-        return
-    check_anonymous(client, case, targets)
+test_permission_matrix, test_anonymous_is_sent_to_log_in = matrix_tests(CASES, targets_for)
