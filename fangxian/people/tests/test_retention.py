@@ -105,9 +105,10 @@ def test_apps_register_their_retention_hooks_without_importing_the_command():
         "fangxian.watch.retention",
         "fangxian.duty.retention",
         "fangxian.errands.retention",
+        "fangxian.kits.retention",
     }
     root = Path(__file__).resolve().parents[2]
-    for app in ("gate", "watch", "duty", "errands"):
+    for app in ("gate", "watch", "duty", "errands", "kits"):
         assert "management" not in (root / app / "apps.py").read_text()
 
 
