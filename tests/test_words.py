@@ -21,8 +21,12 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from fangxian.accounts.tests.test_permissions import ACTORS, PAGE_CASES, Case, statuses, targets_for
+from fangxian.errands.tests import test_permissions as errands_matrix
+from fangxian.kits.tests import test_permissions as kits_matrix
 from fangxian.lib.masking import mask_name
 from fangxian.people.models import Resident
+from fangxian.stations.tests import test_permissions as stations_matrix
+from fangxian.supplies.tests import test_permissions as supplies_matrix
 
 # Attributes read on screen or aloud; `value` only where it is a button's face.
 READ_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt", "label"}
@@ -39,6 +43,7 @@ CODE_ATTRIBUTES = {
     "data-sw",
     "data-why",
     "data-error",
+    "data-action",
 }
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")
@@ -200,9 +205,29 @@ def pages():
 
 @pytest.mark.parametrize("case", list(pages()), ids=lambda c: c.name)
 def test_every_page_is_in_one_language(world, client, client_for, case):
-    targets = things_happened(targets_for(world))
-    data = stored_data()
     readers = [a for a in ACTORS if case.expect[a] == 200] if case in PAGE_CASES else [None]
+    assert_one_language(case, things_happened(targets_for(world)), readers, client, client_for)
+
+
+# The services keep their cases and targets beside their code (each app's tests/test_permissions.py).
+SERVICES = [supplies_matrix, kits_matrix, stations_matrix, errands_matrix]
+SERVICE_PAGES = [
+    (matrix, case)
+    for matrix in SERVICES
+    for case in matrix.CASES
+    if not case.api and case.method == "get" and case.anonymous == 302 and 200 in case.expect.values()
+]
+
+
+@pytest.mark.parametrize("matrix, case", SERVICE_PAGES, ids=lambda c: getattr(c, "name", ""))
+def test_every_service_page_is_in_one_language(world, client, client_for, matrix, case):
+    # Three readers of each page: the words are the page's, whoever reads them.
+    readers = [a for a in ACTORS if case.expect[a] == 200][:3]
+    assert_one_language(case, matrix.targets_for(world), readers, client, client_for)
+
+
+def assert_one_language(case, targets: dict, readers: list, client, client_for) -> None:
+    data = stored_data()
     found = {}
     for actor in readers:
         for language in ("zh-hans", "en"):

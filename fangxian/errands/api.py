@@ -8,18 +8,21 @@ import base64
 import binascii
 import datetime
 import uuid
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from fangxian.accounts.apikit import Id, Input, Moment, Page, Whole, answers, error
-from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
+from fangxian.accounts.apikit import NOT_TRUE_OR_FALSE, Id, Input, Moment, Page, Whole, answers, error
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.places.models import Dwelling
+from fangxian.supplies.models import Item, Store
 
 from . import requests
 from .models import Errand
@@ -46,7 +49,10 @@ class DeliverIn(Input):
     photo: str | None = Field(
         None, description="The photo at the door as base64 (JPEG, PNG or WebP), instead of a code."
     )
-    advanced: Whole | None = Field(None, ge=0, le=requests.MAX_FEN, description="Money advanced, in fen.")
+    # Bounds before the validator, as in apikit.Id: after it the OpenAPI would show "ge"/"le".
+    advanced: Annotated[int, Field(ge=0, le=requests.MAX_FEN), NOT_TRUE_OR_FALSE] | None = Field(
+        None, description="Money advanced, in fen."
+    )
     client_id: uuid.UUID | None = None
 
 
@@ -228,3 +234,50 @@ def close_errand(request, errand_id: Id):
 @router.post("/errands/{errand_id}/cancel", response=ErrandOut)
 def cancel_errand(request, errand_id: Id, data: CancelIn):
     return out(request, requests.cancel(run(request, errand_id), request.user, data.reason))
+
+
+class SuppliesIn(Input):
+    item_id: Id
+    store_id: Id
+    quantity: str = Field(max_length=40, description='In any unit of the item, exactly: "10", "1/2 箱", "2.5 斤".')
+
+
+class IssuedOut(Schema):
+    id: int
+    item_id: int
+    store_id: int = Field(alias="from_store_id")
+    quantity: int = Field(description="In the item's quanta: pieces, or grams for anything weighed.")
+    shown: str
+    happened_at: datetime.datetime
+    reversed_by_id: int | None = Field(None, alias="reversed_by_pk")
+
+
+def issued(movement) -> dict:
+    reversal = getattr(movement, "reversed_by_pk", None)
+    return {
+        "id": movement.pk,
+        "item_id": movement.item_id,
+        "from_store_id": movement.from_store_id,
+        "quantity": movement.quantity,
+        "shown": movement.item.show(movement.quantity),
+        "happened_at": movement.happened_at,
+        "reversed_by_pk": reversal,
+    }
+
+
+@router.get("/errands/{errand_id}/supplies", response=list[IssuedOut])
+def errand_supplies(request, errand_id: Id):
+    """What went with the errand from the supplies ledger."""
+    return [issued(m) for m in requests.supplies_of(served(request, errand_id))]
+
+
+@router.post("/errands/{errand_id}/supplies", response=answers({201: IssuedOut}, 404))
+def issue_errand_supplies(request, errand_id: Id, data: SuppliesIn):
+    """Supplies handed to the household with the errand, drawn from a store of its community's
+    ledger: for whoever keeps that ledger."""
+    errand = served(request, errand_id)
+    if not holds_community(request.user, Can.RUN_SERVICES, errand.community_id):
+        error(_("Only whoever keeps the community's ledger issues its supplies."), 403)
+    item = get_object_or_404(Item, pk=data.item_id, community_id=errand.community_id)
+    store = get_object_or_404(Store, pk=data.store_id, community_id=errand.community_id)
+    return Status(201, issued(requests.issue_supplies(errand, item, store, data.quantity, request.user)))

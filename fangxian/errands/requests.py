@@ -27,6 +27,9 @@ from fangxian.lib.masking import mask_name, mask_phone
 from fangxian.people.models import Resident
 from fangxian.people.photos import normalise_photo
 from fangxian.places.models import Community, Dwelling
+from fangxian.supplies import forms as supplies_forms
+from fangxian.supplies import ledger
+from fangxian.supplies.models import Item, Movement, Store
 
 from .models import Errand
 
@@ -447,3 +450,23 @@ def shown(errands: list[Errand], user) -> list[dict]:
             }
         )
     return rows
+
+
+def issue_supplies(errand: Errand, item: Item, store: Store, amount: str, by) -> Movement:
+    """Supplies handed to the household with the errand (masks with the medicine), drawn from a
+    store of the ledger and named there as this errand's, so the public ledger counts them."""
+    if errand.state == Errand.State.CANCELLED:
+        raise ValidationError(_("The errand was cancelled: nothing goes with it."))
+    if item.community_id != errand.community_id or store.community_id != errand.community_id:
+        raise ValidationError(_("The supplies belong to another community."))
+    quantity = supplies_forms.amount(item.units, item.unit, amount, "")
+    return ledger.issue(item, store, quantity, by=by, source=f"errand:{errand.pk}", to_dwelling=errand.dwelling)
+
+
+def supplies_of(errand: Errand) -> QuerySet:
+    """What went with the errand; `reversed_by_pk` names the reversal of one taken back."""
+    return (
+        Movement.objects.filter(source=f"errand:{errand.pk}", kind=Movement.Kind.ISSUE)
+        .select_related("item", "from_store")
+        .annotate(reversed_by_pk=F("reversed_by__id"))
+    )

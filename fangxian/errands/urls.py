@@ -14,4 +14,5 @@ urlpatterns = [
     path("<id:pk>/close/", views.close, name="close"),
     path("<id:pk>/cancel/", views.cancel, name="cancel"),
     path("<id:pk>/photo/", views.photo, name="photo"),
+    path("<id:pk>/supplies/", views.issue_supplies, name="supplies"),
 ]

@@ -16,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.ids import as_id
 from fangxian.people.models import Resident
 from fangxian.places.models import Building, Dwelling
+from fangxian.supplies.models import Item, Store
 
 from . import forms, requests
 from .models import Errand
@@ -135,6 +136,9 @@ def errand_detail(request: HttpRequest, pk: int) -> HttpResponse:
     errand = served(request, pk)
     [row] = requests.shown([errand], request.user)
     runs = can(request.user, Can.RUN_SERVICES, errand)
+    supplies = list(requests.supplies_of(errand))
+    for movement in supplies:
+        movement.shown = movement.item.show(movement.quantity)
     context = {
         "errand": errand,
         "row": row,
@@ -149,7 +153,11 @@ def errand_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "repaid": requests.yuan(errand.repaid),
         "owed": requests.yuan(errand.owed),
         "form": forms.DeliverForm(),
+        "supplies": supplies,
     }
+    if holds_community(request.user, Can.RUN_SERVICES, errand.community_id) and errand.state != Errand.State.CANCELLED:
+        context["items"] = Item.objects.filter(community_id=errand.community_id)
+        context["stores"] = Store.objects.filter(community_id=errand.community_id)
     return render(request, "errands/errand.html", context)
 
 
@@ -236,6 +244,27 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     def go():
         requests.cancel(errand, request.user, request.POST.get("reason", ""))
         messages.success(request, _("Cancelled."))
+
+    return said(request, pk, go)
+
+
+@login_required
+@require_POST
+def issue_supplies(request: HttpRequest, pk: int) -> HttpResponse:
+    """Supplies from the ledger go with the errand: whoever keeps the community's ledger records it."""
+    errand = served(request, pk)
+    if not holds_community(request.user, Can.RUN_SERVICES, errand.community_id):
+        raise PermissionDenied
+    item = Item.objects.filter(community_id=errand.community_id, pk=as_id(request.POST.get("item"))).first()
+    store = Store.objects.filter(community_id=errand.community_id, pk=as_id(request.POST.get("store"))).first()
+
+    def go():
+        if item is None or store is None:
+            raise ValidationError(_("Choose the item and the store it comes from."))
+        movement = requests.issue_supplies(errand, item, store, request.POST.get("quantity", ""), request.user)
+        messages.success(
+            request, _("%(what)s goes with the errand.") % {"what": f"{item.name} {item.show(movement.quantity)}"}
+        )
 
     return said(request, pk, go)
 

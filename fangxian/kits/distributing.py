@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fangxian.people.models import Resident, Tag
-from fangxian.people.photos import normalise_photo
+from fangxian.people.photos import normalise_photo, whole_images_only
 from fangxian.places.models import Building, Community
 from fangxian.supplies import ledger
 from fangxian.supplies.models import Item, Store
@@ -224,12 +224,13 @@ def clean_signature(data_url: str) -> ContentFile:
         _("The signature is larger than %(kb)s KB.") % {"kb": MAX_SIGNATURE_BYTES // 1024},
     )
     try:
-        image = Image.open(io.BytesIO(raw))
-        if image.format != "PNG":
-            raise ValueError
-        if max(image.size) > MAX_SIGNATURE_SIDE:
-            raise ValidationError(_("The signature is larger than %(px)s px.") % {"px": MAX_SIGNATURE_SIDE})
-        image.load()
+        with whole_images_only():
+            image = Image.open(io.BytesIO(raw))
+            if image.format != "PNG":
+                raise ValueError
+            if max(image.size) > MAX_SIGNATURE_SIDE:
+                raise ValidationError(_("The signature is larger than %(px)s px.") % {"px": MAX_SIGNATURE_SIDE})
+            image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise ValidationError(_("The signature is not a readable PNG.")) from None
     paper = Image.new("RGBA", image.size, (255, 255, 255, 255))

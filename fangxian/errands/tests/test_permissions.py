@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from fangxian.accounts.tests.matrix import (
+    KEEPS_COMMUNITY,
     RUNS_SERVICES,
     SEES_PLACE,
     SERVERS,
@@ -20,6 +21,8 @@ from fangxian.accounts.tests.matrix import (
     statuses,
 )
 from fangxian.errands import requests
+from fangxian.supplies import ledger
+from fangxian.supplies.models import Item, Movement, Store
 
 from .conftest import make_errand
 
@@ -30,7 +33,12 @@ def targets_for(world) -> dict:
     requests.deliver(delivered, volunteer, code=delivered.code, advanced=1500)
     delivered.refresh_from_db()
     delivered.photo.save("p.jpg", ContentFile(b"\xff\xd8jpeg"), save=True)
+    office = Store.objects.create(community=world.xiangchang, name="社区办公室")
+    masks = Item.objects.create(community=world.xiangchang, name="口罩", unit="个", pack_name="箱", pack_size=20)
+    ledger.record(Movement.Kind.DONATION, masks, 1000, to_store=office, donor="天桥商会")
     return {
+        "office": office,
+        "masks": masks,
         "errand": make_errand(world, "101"),
         "delivered": delivered,
         "dwelling": world.dwelling(world.xiangchang, "1", 1, "201"),
@@ -78,6 +86,26 @@ CASES: list[Case] = [
     # The service worker holds no data; a browser fetches it without a session at times.
     Case("errands_service_worker", "get", lambda t: "/errands/sw.js", statuses(200), anonymous=200),
     Case("errands:photo", "get", lambda t: f"/errands/{t['delivered'].id}/photo/", statuses(404, ok=(200, SERVERS))),
+    Case(
+        "errands:supplies",
+        "post",
+        lambda t: f"/errands/{t['errand'].id}/supplies/",
+        statuses(404, no=(403, SERVERS), ok=(302, KEEPS_COMMUNITY)),
+        body=lambda t, a: {"item": t["masks"].id, "store": t["office"].id, "quantity": "1/2 箱"},
+    ),
+    api(
+        "GET /errands/{errand_id}/supplies",
+        "get",
+        lambda t: f"/api/v1/errands/{t['errand'].id}/supplies",
+        statuses(404, ok=(200, SERVERS)),
+    ),
+    api(
+        "POST /errands/{errand_id}/supplies",
+        "post",
+        lambda t: f"/api/v1/errands/{t['errand'].id}/supplies",
+        statuses(404, no=(403, SERVERS), ok=(201, KEEPS_COMMUNITY)),
+        body=lambda t, a: {"item_id": t["masks"].id, "store_id": t["office"].id, "quantity": "10"},
+    ),
     api("GET /errands", "get", lambda t: "/api/v1/errands", statuses(200)),
     api(
         "POST /errands",

@@ -127,6 +127,20 @@ def test_a_file_that_is_not_a_photo_is_refused(world, client_for):
     assert "不是照片" in response.content.decode()
 
 
+def test_a_half_sent_photo_is_refused_even_after_a_pdf_was_printed(world, client_for):
+    import weasyprint  # noqa: F401 - on import it makes Pillow load truncated images everywhere
+
+    raw = io.BytesIO()
+    Image.new("RGB", (800, 600), "red").save(raw, format="JPEG")
+    resident = world.resident(world.xiangchang)
+    half = SimpleUploadedFile("p.jpg", raw.getvalue()[: len(raw.getvalue()) // 2])
+    data = form_data(world, name=resident.name, id_number="", phone="", sex=resident.sex, photo=half)
+    response = client_for("secretary").post(f"/people/residents/{resident.id}/edit/", data)
+    assert "不是照片" in response.content.decode()
+    resident.refresh_from_db()
+    assert not resident.photo
+
+
 def test_search_by_initials_room_and_phone_tail(world, client_for):
     target = world.resident(world.xiangchang)
     target.name, target.name_initials, target.phone = "欧阳修", "oyx", "13600009876"
