@@ -85,6 +85,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/gate.py
 	$(PY) bench/watch.py
 	$(PY) bench/roster.py
+	$(PY) bench/services.py
 
 clean:
 	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache .secret-key
