@@ -18,8 +18,12 @@ from fangxian.gate import trust
 from fangxian.gate.api import usable_gates
 from fangxian.gate.models import TrustGrant
 from fangxian.gate.views import keepable_communities
+from fangxian.kits import distributing
+from fangxian.kits.models import Recipient
 from fangxian.people.models import ImportBatch, Resident, Tag
 from fangxian.places.models import Building, Business, Community, Dwelling
+from fangxian.stations import ordering
+from fangxian.stations.models import Order
 from fangxian.supplies import ledger
 from fangxian.supplies.models import Item, Movement
 from fangxian.supplies.reading import readable_communities
@@ -73,6 +77,38 @@ def community_table(user) -> list[dict]:
     return [{"community": c, "dwellings": dwellings.get(c.id, 0), **per_community.get(c.id, {})} for c in communities]
 
 
+def services_table(user, table: list[dict]) -> list[dict]:
+    """Beside each community of an office's table, its services today: errands open and
+    overdue, vegetable orders placed and delivered today, kits still to hand over, supplies
+    below their minimum level. Counts only, one grouped query each."""
+    today = timezone.localdate()
+    errand_rows = {
+        r["id"]: r for r in errands.rollup(visible(user, Can.VIEW_PLACES, Errand.objects.all()), "community")
+    }
+    todays = Order.objects.filter(Q(placed_at__date=today) | Q(delivered_at__date=today))
+    order_rows: dict[int, dict] = {}
+    for r in ordering.rollup(visible(user, Can.VIEW_PLACES, todays), "community"):
+        if r["day"] == today:
+            order_rows[r["id"]] = r
+    kit_rows = {
+        r["id"]: r for r in distributing.rollup(visible(user, Can.VIEW_PLACES, Recipient.objects.all()), "community")
+    }
+    below = ledger.items_below_minimum(visible(user, Can.VIEW_PLACES, Community.objects.all()))
+    return [
+        {
+            "community": row["community"],
+            "errands_open": errand_rows.get(pk, {}).get("open", 0),
+            "errands_overdue": errand_rows.get(pk, {}).get("overdue", 0),
+            "orders": order_rows.get(pk, {}).get("orders", 0),
+            "delivered": order_rows.get(pk, {}).get("delivered", 0),
+            "kits_pending": kit_rows.get(pk, {}).get("pending", 0),
+            "below_minimum": below.get(pk, 0),
+        }
+        for row in table
+        for pk in [row["community"].pk]
+    ]
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -86,6 +122,7 @@ def home(request: HttpRequest) -> HttpResponse:
     }
     if user.is_superuser or any(r.kind in OFFICES for r in roles):
         context["community_table"] = community_table(user)
+        context["services_table"] = services_table(user, context["community_table"])
     if can(user, Can.VIEW_RESIDENTS):
         # An office's residents in view are exactly its table's communities; anyone holding
         # other roles as well is counted directly.

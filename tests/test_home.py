@@ -1,3 +1,4 @@
+import datetime
 import re
 
 import pytest
@@ -26,3 +27,22 @@ def test_the_home_page_offers_only_what_the_role_may_open(world, client_for, act
     links = set(re.findall(r'<a [^>]*href="(/[^"]*)"', client.get("/").content.decode()))
     statuses = {href: client.get(href).status_code for href in links}
     assert len(statuses) > 3 and {href: status for href, status in statuses.items() if status >= 400} == {}
+
+
+def test_an_office_sees_each_communitys_services_today_as_counts(world, client_for):
+    from fangxian.errands.tests.conftest import make_errand
+    from fangxian.stations import ordering
+    from fangxian.stations.tests.conftest import make_round
+
+    from fangxian.errands.models import Errand
+
+    late = make_errand(world, "101")
+    Errand.objects.filter(pk=late.pk).update(needed_by=late.needed_by - datetime.timedelta(days=1))
+    make_errand(world, "102")
+    row = make_round(world)
+    ordering.place(row, world.dwelling(world.xiangchang, "1", 1, "201"), {row.packages.first().pk: 1}, "phone")
+    response = client_for("street_admin").get("/")
+    [xiangchang] = [r for r in response.context["services_table"] if r["community"] == world.xiangchang]
+    assert (xiangchang["errands_open"], xiangchang["errands_overdue"], xiangchang["orders"]) == (2, 1, 1)
+    assert "降压药" not in response.content.decode()  # what was asked stays with the community
+    assert "services_table" not in client_for("secretary").get("/").context

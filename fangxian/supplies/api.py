@@ -371,15 +371,9 @@ def rollup(request, by: str = "community"):
     key, name = LEVELS[by]
     in_view = visible(request.user, Can.VIEW_PLACES, Community.objects.all())
     communities = {row["id"]: row for row in in_view.values("id", key, name)}
-    # Subqueries, not lists of ids: a city holds 7,120 communities.
-    watched = Movement.objects.filter(community__in=in_view.values("id"), item__minimum__gt=0)
-    held = ledger.totals_by_item(ledger.stock(watched))
     counts: dict[int, int] = defaultdict(int)
-    for item_id, community_id, minimum in Item.objects.filter(
-        community__in=in_view.values("id"), minimum__gt=0
-    ).values_list("id", "community_id", "minimum"):
-        if held.get(item_id, 0) < minimum:
-            counts[communities[community_id][key]] += 1
+    for community_id, n in ledger.items_below_minimum(in_view).items():
+        counts[communities[community_id][key]] += n
     places = {row[key]: row[name] for row in communities.values()}
     return [
         {"level": by, "id": pk, "name": places[pk], "items_below_minimum": counts.get(pk, 0)}
