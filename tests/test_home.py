@@ -30,11 +30,10 @@ def test_the_home_page_offers_only_what_the_role_may_open(world, client_for, act
 
 
 def test_an_office_sees_each_communitys_services_today_as_counts(world, client_for):
+    from fangxian.errands.models import Errand
     from fangxian.errands.tests.conftest import make_errand
     from fangxian.stations import ordering
     from fangxian.stations.tests.conftest import make_round
-
-    from fangxian.errands.models import Errand
 
     late = make_errand(world, "101")
     Errand.objects.filter(pk=late.pk).update(needed_by=late.needed_by - datetime.timedelta(days=1))
