@@ -76,7 +76,8 @@ def test_a_household_orders_through_its_link_the_station_picks_and_a_volunteer_d
     secretary.goto(f"{live_server.url}/stations/{row.id}/")
     with secretary.expect_download() as download:
         secretary.click("text=分拣单（Excel）")
-    sheet = openpyxl.load_workbook(download.value.path()).active
+    with open(download.value.path(), "rb") as saved:  # saved without a name: openpyxl reads it as a file
+        sheet = openpyxl.load_workbook(saved).active
     cells = [str(c) for line in sheet.iter_rows(values_only=True) for c in line if c is not None]
     assert any("101" in c for c in cells) and "2" in cells
 
