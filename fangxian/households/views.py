@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -96,7 +97,12 @@ def show(request: HttpRequest, link: HouseholdLink, entered: dict | None = None,
         "token": link.token,
         "dwelling": dwelling,
         "cards": [
-            {"name": mask_name(p.resident.name), "until": p.valid_until, "qr": qr(p.code).svg_data_uri(border=4)}
+            # Inline SVG, not a data: image, which the Content-Security-Policy keeps out of pages.
+            {
+                "name": mask_name(p.resident.name),
+                "until": p.valid_until,
+                "qr": mark_safe(qr(p.code).svg_inline(border=4, omitsize=True)),
+            }
             for p in permits
         ],
         "reports": [

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -247,7 +248,10 @@ def household(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if new_token:
         context["new_link"] = request.build_absolute_uri(reverse("households:page", args=[new_token]))
-        context["new_link_qr"] = segno.make_qr(context["new_link"], error="m").svg_data_uri(border=4, scale=5)
+        # Inline SVG: the Content-Security-Policy keeps data: images out of pages.
+        context["new_link_qr"] = mark_safe(
+            segno.make_qr(context["new_link"], error="m").svg_inline(border=4, omitsize=True)
+        )
     return render(request, "people/household.html", context)
 
 

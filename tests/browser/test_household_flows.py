@@ -4,12 +4,14 @@ the station takes the order into its pick list; a volunteer delivers it on the r
 the household sees it delivered."""
 
 import datetime
+import subprocess
 
 import openpyxl
 import pytest
 from django.utils import timezone
 
 from fangxian.errands.models import Errand
+from fangxian.gate import permits
 from fangxian.stations.models import Order, Package, Round
 
 from .conftest import shot, wait_until
@@ -32,7 +34,19 @@ def phone_390(browser):
         context.close()
 
 
-def test_a_household_orders_through_its_link_the_station_picks_and_a_volunteer_delivers(live_server, world, phone_390):
+def scanned(element, tmp_path) -> str:
+    """What an independent QR reader reads off the element as the screen shows it."""
+    element.screenshot(path=tmp_path / "code.png")
+    read = subprocess.run(
+        ["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", tmp_path / "code.png"], capture_output=True
+    )
+    return read.stdout.decode().rstrip("\n")
+
+
+@pytest.mark.needs("zbarimg")
+def test_a_household_orders_through_its_link_the_station_picks_and_a_volunteer_delivers(
+    live_server, world, phone_390, tmp_path
+):
     household = world.dwelling(world.xiangchang, "1", 1, "101")
     now = timezone.now()
     row = Round.objects.create(
@@ -45,16 +59,19 @@ def test_a_household_orders_through_its_link_the_station_picks_and_a_volunteer_d
     )
     package = Package.objects.create(round=row, name="蔬菜包 A", contents="白菜、土豆", price=3000, stock=10, cap=2)
 
+    permit = permits.issue(household.residents.first(), None)
     secretary = phone_390()
     log_in(secretary, live_server.url, "secretary")
     secretary.goto(f"{live_server.url}/people/households/{household.id}/")
     secretary.click("button:has-text('给住户发放链接')")
     link = secretary.input_value("#new-link input.copy")
-    assert "/h/" in link
+    assert "/h/" in link and scanned(secretary.locator("#new-link .link-qr"), tmp_path) == link
     shot(secretary, "household-link-given")
 
     home = phone_390()  # the household's own phone: no account
     home.goto(link)
+    # The permit on the screen scans as the card does at the gate.
+    assert scanned(home.locator(".permit-qr").first, tmp_path) == permit.code
     home.select_option(f"select[name=package-{package.id}]", "2")
     home.click("form.round button:has-text('下单')")
     home.wait_for_selector("text=已下单，配送日送到家门口")

@@ -17,14 +17,8 @@
   let again = false;
 
   // The token of the cookie as it is now: a page kept offline may hold one from before a new log-in.
-  function csrf() {
-    const found = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
-    return found ? decodeURIComponent(found.slice("csrftoken=".length)) : CSRF;
-  }
-
-  function post(url, body) {
-    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() }, body: JSON.stringify(body) });
-  }
+  const { words } = window.fangxianOffline;
+  const post = (url, body) => window.fangxianOffline.post(url, body, CSRF);
 
   async function fetchList(show) {
     const response = await fetch("/api/v1/errands?limit=200&show=" + show, { credentials: "same-origin" });
@@ -41,11 +35,6 @@
     }
   }
 
-  function words(detail) {
-    if (typeof detail === "string") return detail;
-    if (detail && typeof detail === "object") return Object.values(detail).flat().map(words).join(" ");
-    return "";
-  }
 
   async function setRefused(change) {
     const refused = (await stateGet(REFUSED_KEY)) || {};
@@ -272,17 +261,10 @@
     }
   }
 
-  function showNetwork() {
-    $("network").textContent = navigator.onLine ? root.dataset.online : root.dataset.offline;
-    $("network").classList.toggle("offline", !navigator.onLine);
-  }
-
-  window.addEventListener("online", () => { showNetwork(); sync(); });
-  window.addEventListener("offline", showNetwork);
   setInterval(sync, 15000);
   window.fangxianErrands = { sync, ready: false };
   (async function start() {
-    showNetwork();
+    window.fangxianOffline.watchNetwork($("network"), root, sync);
     await loadLists();
     await render();
     try { await window.fangxianInstallOffline(root.dataset.sw, "/errands/"); } catch (e) { /* the page still works online */ }

@@ -596,11 +596,7 @@
 
   // What the server refused is answered, so it leaves the queue, but it is not dropped: it
   // waits on the page, with the server's words, until the keeper corrects it or drops it.
-  function words(detail) {
-    if (typeof detail === "string") return detail;
-    if (detail && typeof detail === "object") return Object.values(detail).flat().map(words).join(" ");
-    return "";
-  }
+  const { words } = window.fangxianOffline;
   async function refuse(item, detail) {
     const refused = (await stateGet("refused")) || [];
     const fields = detail && typeof detail === "object" ? Object.keys(detail) : [String(detail || "").split(":")[0]];

@@ -10,11 +10,7 @@
   const { queueAll, queuePut, queueDelete, stateGet, statePut } = window.fangxianStore("fangxian-kits");
   let syncing = false;
 
-  function words(detail) {
-    if (typeof detail === "string") return detail;
-    if (detail && typeof detail === "object") return Object.values(detail).flat().map(words).join(" ");
-    return "";
-  }
+  const { words } = window.fangxianOffline;
 
   async function show() {
     const queued = await queueAll();

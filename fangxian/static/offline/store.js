@@ -39,3 +39,39 @@ window.fangxianInstallOffline = async function (workerUrl, scope) {
   const cache = await caches.open("fangxian-" + scope.replaceAll("/", ""));
   await cache.addAll(files);
 };
+
+// What every offline page does alike: send JSON with the CSRF token of the moment (the cookie
+// a new log-in set, else the page's), keep a list for the next visit without signal, put a
+// refusal's detail in words, and show the network state on its chip.
+window.fangxianOffline = {
+  post(url, body, pageToken) {
+    const cookie = document.cookie.split("; ").find((c) => c.startsWith("csrftoken="));
+    const token = cookie ? decodeURIComponent(cookie.slice("csrftoken=".length)) : pageToken;
+    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": token }, body: JSON.stringify(body) });
+  },
+  async keptList(url, key, store) {
+    try {
+      const response = await fetch(url, { credentials: "same-origin" });
+      if (!response.ok) throw new Error(response.status);
+      const list = await response.json();
+      await store.statePut(key, list);
+      return list;
+    } catch (e) {
+      return (await store.stateGet(key)) || [];
+    }
+  },
+  words(detail) {
+    if (typeof detail === "string") return detail;
+    if (detail && typeof detail === "object") return Object.values(detail).flat().map(window.fangxianOffline.words).join(" ");
+    return "";
+  },
+  watchNetwork(chip, root, onOnline) {
+    const show = () => {
+      chip.textContent = navigator.onLine ? root.dataset.online : root.dataset.offline;
+      chip.classList.toggle("offline", !navigator.onLine);
+    };
+    window.addEventListener("online", () => { show(); onOnline(); });
+    window.addEventListener("offline", show);
+    show();
+  },
+};

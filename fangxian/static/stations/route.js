@@ -16,26 +16,11 @@
   let syncing = false;
   let again = false;
 
-  function post(url, body) {
-    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
-  }
+  const { words } = window.fangxianOffline;
+  const post = (url, body) => window.fangxianOffline.post(url, body, CSRF);
 
   async function loadList() {
-    try {
-      const response = await fetch("/api/v1/vegetable-rounds/" + ROUND + "/route", { credentials: "same-origin" });
-      if (!response.ok) throw new Error(response.status);
-      doors = await response.json();
-      await statePut(LIST_KEY, doors);
-    } catch (e) {
-      doors = (await stateGet(LIST_KEY)) || [];
-    }
-  }
-
-  function words(detail) {
-    if (typeof detail === "string") return detail;
-    if (Array.isArray(detail)) return detail.map(words).join(" ");
-    if (detail && typeof detail === "object") return Object.values(detail).map(words).join(" ");
-    return "";
+    doors = await window.fangxianOffline.keptList("/api/v1/vegetable-rounds/" + ROUND + "/route", LIST_KEY, { stateGet, statePut });
   }
 
   async function setRefused(change) {
@@ -140,18 +125,11 @@
     }
   }
 
-  function showNetwork() {
-    $("network").textContent = navigator.onLine ? root.dataset.online : root.dataset.offline;
-    $("network").classList.toggle("offline", !navigator.onLine);
-  }
-
-  window.addEventListener("online", () => { showNetwork(); sync(); });
-  window.addEventListener("offline", showNetwork);
   setInterval(sync, 15000);
   $("undelivered").addEventListener("change", render);
   window.fangxianRoute = { sync, ready: false };
   (async function start() {
-    showNetwork();
+    window.fangxianOffline.watchNetwork($("network"), root, sync);
     await loadList();
     await render();
     try { await window.fangxianInstallOffline(root.dataset.sw, "/stations/"); } catch (e) { /* the page still works online */ }

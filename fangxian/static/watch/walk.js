@@ -18,25 +18,11 @@
   let syncing = false;
   const opened = new Set();  // done doors the worker opened again to change their outcome
 
-  function post(url, body) {
-    return fetch(url, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json", "X-CSRFToken": CSRF }, body: JSON.stringify(body) });
-  }
+  const { words } = window.fangxianOffline;
+  const post = (url, body) => window.fangxianOffline.post(url, body, CSRF);
 
   async function loadList() {
-    try {
-      const response = await fetch("/api/v1/campaigns/" + CAMPAIGN + "/worklist", { credentials: "same-origin" });
-      if (!response.ok) throw new Error(response.status);
-      doors = await response.json();
-      await statePut(LIST_KEY, doors);
-    } catch (e) {
-      doors = (await stateGet(LIST_KEY)) || [];
-    }
-  }
-
-  function words(detail) {
-    if (typeof detail === "string") return detail;
-    if (detail && typeof detail === "object") return Object.values(detail).flat().map(words).join(" ");
-    return "";
+    doors = await window.fangxianOffline.keptList("/api/v1/campaigns/" + CAMPAIGN + "/worklist", LIST_KEY, { stateGet, statePut });
   }
 
   async function setRefused(change) {
@@ -212,14 +198,7 @@
     }
   }
 
-  function showNetwork() {
-    $("network").textContent = navigator.onLine ? root.dataset.online : root.dataset.offline;
-    $("network").classList.toggle("offline", !navigator.onLine);
-  }
-
-  window.addEventListener("online", () => { showNetwork(); sync(); });
   setInterval(sync, 15000);
-  window.addEventListener("offline", showNetwork);
   $("mine").addEventListener("change", render);
   $("next-door").addEventListener("click", () => {
     const next = [...document.querySelectorAll("section.door")].find((d) => !d.classList.contains("done"));
@@ -227,7 +206,7 @@
   });
   window.fangxianWalk = { sync, ready: false };
   (async function start() {
-    showNetwork();
+    window.fangxianOffline.watchNetwork($("network"), root, sync);
     drafts = (await stateGet(DRAFTS_KEY)) || {};
     await loadList();
     await render();
