@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from fangxian.accounts.scoping import Can, can, visible
+from fangxian.accounts.scoping import Can, can, holds_community, visible
 from fangxian.lib import money
 from fangxian.lib.ids import LAST_DAY
 from fangxian.lib.masking import mask_name, mask_phone
@@ -400,11 +400,15 @@ def contacts(errands: list[Errand]) -> dict[int, Resident]:
 
 def shown(errands: list[Errand], user) -> list[dict]:
     names = can(user, Can.VIEW_RESIDENTS)
-    codes = set(
-        visible(user, Can.RUN_SERVICES, Errand.objects.filter(pk__in=[e.pk for e in errands])).values_list(
-            "id", flat=True
-        )
-    )
+    # The code proves the household had the errand in its hands, so whoever carries it never
+    # sees it: only the one who took the call (to read it to the household) and the community's
+    # office, until they claim it themselves.
+    keeps = {c: holds_community(user, Can.RUN_SERVICES, c) for c in {e.community_id for e in errands}}
+    codes = {
+        e.pk
+        for e in errands
+        if user.pk not in (e.claimed_by_id, e.delivered_by_id) and (e.taken_by_id == user.pk or keeps[e.community_id])
+    }
     prefetch_related_objects(errands, "dwelling__building", "resident", "claimed_by", "delivered_by")
     people = contacts(errands)
     now = timezone.now()

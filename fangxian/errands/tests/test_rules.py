@@ -296,3 +296,15 @@ def test_the_home_page_counts_open_and_overdue_errands(world, client_for):
     assert (seen["open"], seen["overdue"], [e.pk for e in seen["late"]]) == (2, 1, [late.pk])
     office = client_for("street_admin").get("/").context
     assert "errands" not in office and office["errand_totals"] == {"open": 3, "claimed": 0, "overdue": 1}
+
+
+def test_whoever_carries_an_errand_never_sees_its_code(world):
+    errand = make_errand(world, by=world.users["community_worker"])
+    [grid] = requests.shown([errand], world.users["grid_worker"])
+    [taker] = requests.shown([errand], world.users["community_worker"])
+    assert grid["code"] is None and taker["code"] == errand.code  # the taker reads it to the household
+    requests.claim(errand, world.users["community_worker"])
+    errand.refresh_from_db()
+    [claimer] = requests.shown([errand], world.users["community_worker"])
+    [office] = requests.shown([errand], world.users["secretary"])
+    assert claimer["code"] is None and office["code"] == errand.code
