@@ -288,7 +288,9 @@ def close(errand: Errand, by) -> Errand:
     return errand
 
 
-def cancel(errand: Errand, by, reason: str) -> Errand:
+def cancel(errand: Errand, by, reason: str, unclaimed_only: bool = False) -> Errand:
+    """`unclaimed_only`: the household calls off its own request only while no one has taken it
+    (someone may be buying the pills already)."""
     reason = unicodedata.normalize("NFC", str(reason or "")).strip()
     if not reason:
         raise ValidationError({"reason": [_("Say why it is cancelled.")]})
@@ -298,6 +300,8 @@ def cancel(errand: Errand, by, reason: str) -> Errand:
         errand = Errand.objects.select_for_update().get(pk=errand.pk)
         if errand.state not in Errand.LIVE:
             raise not_live(errand)
+        if unclaimed_only and errand.state != S.OPEN:
+            raise ValidationError(_("Someone has taken it already: call the community office to call it off."))
         errand.state, errand.cancel_reason = S.CANCELLED, reason
         errand.closed_by, errand.closed_at = by, timezone.now()
         errand.save(update_fields=["state", "cancel_reason", "closed_by", "closed_at"])

@@ -12,7 +12,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -28,11 +28,14 @@ from fangxian.lib.masking import mask_name
 from fangxian.people import links
 from fangxian.people.models import HouseholdLink
 from fangxian.stations import ordering
-from fangxian.stations.models import Round
+from fangxian.stations.models import Order, Round
+from fangxian.watch import views as watch_views
 from fangxian.watch.models import Observation
 
 # A link that leaked must not let a stranger bury the office in requests.
 MOST_LIVE_ERRANDS = 10
+# The same request again this soon is the first one sent twice (the back button, a second tap).
+SAME_REQUEST = datetime.timedelta(minutes=10)
 
 
 def household_for(token: str) -> HouseholdLink:
@@ -90,9 +93,13 @@ def show(request: HttpRequest, link: HouseholdLink, entered: dict | None = None,
     for row in rounds:
         for package in row.packages.all():
             package.choices = range(min(package.cap, package.stock) + 1)
+        row.sold_out = not any(p.stock for p in row.packages.all())
     asked = list(errands.of_household(dwelling)[:20])
+    orders = list(ordering.orders_of(dwelling)[:20])
     for errand in asked:
         errand.advanced_yuan, errand.repaid_yuan = errands.yuan(errand.advanced), errands.yuan(errand.repaid)
+    if entered and entered.get("form") == "order":
+        entered["round_listed"] = any(str(r.pk) == entered.get("round") for r in rounds)
     context = {
         "token": link.token,
         "dwelling": dwelling,
@@ -108,7 +115,8 @@ def show(request: HttpRequest, link: HouseholdLink, entered: dict | None = None,
         "reports": [
             {
                 "name": mask_name(o.resident.name),
-                "url": reverse("watch:self_report", args=[o.report_token]),
+                # Through the household's link, not the observation's own: revoking the one revokes both.
+                "url": reverse("households:report", args=[link.token, o.pk]),
             }
             for o in observations
             if o.link_open
@@ -118,12 +126,26 @@ def show(request: HttpRequest, link: HouseholdLink, entered: dict | None = None,
         "kinds": Errand.Kind.choices,
         "whens": when_choices(now),
         "rounds": rounds,
-        "orders": list(ordering.orders_of(dwelling)[:20]),
+        "orders": orders,
+        "open_round_ids": {r.pk for r in rounds},
         "entered": entered or {},
         "client_id": uuid.uuid4(),  # one per form shown: sending it twice makes one request
         "done": request.GET.get("done", ""),
     }
     return private(render(request, "households/page.html", context, status=status))
+
+
+def report(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The twice-daily health report of someone in the household under observation."""
+    link = household_for(token)
+    observation = get_object_or_404(
+        Observation.objects.select_related("resident"),
+        pk=pk,
+        resident__dwelling=link.dwelling,
+        resident__moved_out_on__isnull=True,
+        released_at__isnull=True,
+    )
+    return private(watch_views.report_page(request, observation))
 
 
 @require_POST
@@ -133,11 +155,20 @@ def ask_errand(request: HttpRequest, token: str) -> HttpResponse:
     whens = {key: moment for key, _label, moment in when_choices(timezone.now())}
     resident = dwelling.residents.filter(moved_out_on__isnull=True, pk=as_id(request.POST.get("resident"))).first()
     entered = {"form": "errand", **request.POST.dict()}
+    live = errands.of_household(dwelling).filter(state__in=Errand.LIVE)
     try:
-        if errands.of_household(dwelling).filter(state__in=Errand.LIVE).count() >= MOST_LIVE_ERRANDS:
-            raise ValidationError(_("Ten requests are still open: please call the community office."))
+        if request.POST.get("resident") and resident is None:
+            raise ValidationError({"resident": [_("Not a resident of this household.")]})
         if request.POST.get("when") not in whens:
             raise ValidationError({"needed_by": [_("Choose by when it is needed.")]})
+        if live.filter(
+            kind=request.POST.get("kind", ""),
+            what=request.POST.get("what", "").strip(),
+            created_at__gte=timezone.now() - SAME_REQUEST,
+        ).exists():
+            return private(redirect(f"{reverse('households:page', args=[token])}?done=errand#errands"))
+        if live.count() >= MOST_LIVE_ERRANDS:
+            raise ValidationError(_("Ten requests are still open: please call the community office."))
         errands.ask(
             dwelling,
             resident,
@@ -152,6 +183,30 @@ def ask_errand(request: HttpRequest, token: str) -> HttpResponse:
         return show(request, link, entered | {"errors": problems(e)}, status=422)
     # A page of its own: reloading it does not ask again.
     return private(redirect(f"{reverse('households:page', args=[token])}?done=errand#errands"))
+
+
+@require_POST
+def call_off_errand(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The household calls off its own request while no one has taken it."""
+    link = household_for(token)
+    errand = get_object_or_404(Errand, pk=pk, dwelling=link.dwelling)
+    try:
+        errands.cancel(errand, None, _("called off by the household"), unclaimed_only=True)
+    except ValidationError as e:
+        return show(request, link, {"form": "errands", "errors": problems(e)}, status=409)
+    return private(redirect(f"{reverse('households:page', args=[token])}?done=called-off#errands"))
+
+
+@require_POST
+def call_off_order(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    """The household cancels its own order while the window is open; the stock goes back."""
+    link = household_for(token)
+    placed = get_object_or_404(Order, pk=pk, dwelling=link.dwelling)
+    try:
+        ordering.cancel(placed, None)
+    except ValidationError as e:
+        return show(request, link, {"form": "orders", "errors": problems(e)}, status=409)
+    return private(redirect(f"{reverse('households:page', args=[token])}?done=called-off#orders"))
 
 
 @require_POST

@@ -227,6 +227,12 @@ def self_report(request: HttpRequest, token: str) -> HttpResponse:
     """The private link: the person reports their own temperature, no account needed. It works
     only while the observation runs, and says so plainly when it has ended."""
     observation = get_object_or_404(Observation.objects.select_related("resident"), report_token=token)
+    return report_page(request, observation)
+
+
+def report_page(request: HttpRequest, observation: Observation) -> HttpResponse:
+    """The person's own report page, at whatever address found the observation (its own link,
+    or the household's), posting back to it."""
     error_text = ""
     if request.method == "POST" and observation.link_open:
         try:

@@ -3,13 +3,16 @@
 import datetime
 import subprocess
 import uuid
+from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from fangxian.accounts.models import AuditEvent
+from fangxian.errands import requests as errands
 from fangxian.errands.models import Errand
+from fangxian.errands.tests.conftest import make_errand
 from fangxian.gate import permits
 from fangxian.people.models import HouseholdLink
 from fangxian.stations.models import Order, Package, Round
@@ -76,12 +79,27 @@ def test_a_link_shows_only_its_own_household(world, client_for, household):
     assert neighbour.label not in page
 
 
-def test_a_resident_under_observation_finds_the_report_there(world, client_for, household):
+def test_a_resident_under_observation_reports_through_the_households_link_until_it_is_revoked(
+    world, client_for, household
+):
     resident = household.residents.first()
     observation = observations.start(resident, "home", timezone.localdate(), None)
     link = give_link(client_for, household)
-    page = Client().get(f"/h/{link.token}/").content.decode()
-    assert f"/watch/r/{observation.report_token}/" in page
+    browser = Client()
+    page = browser.get(f"/h/{link.token}/").content.decode()
+    report = f"/h/{link.token}/report/{observation.pk}/"
+    assert report in page and observation.report_token not in page  # the observation's own link stays its own
+    sent = browser.post(report, {"temperature": "36.6"})
+    assert sent.status_code == 302 and observation.reports.get().temperature == Decimal("36.6")
+    client_for("secretary").post(f"/people/households/{household.pk}/link/revoke/")
+    assert browser.get(report).status_code == 404
+
+
+def test_a_link_reaches_no_other_households_observation(world, client_for, household):
+    neighbour = world.dwelling(world.xiangchang, "1", 1, "102").residents.first()
+    observation = observations.start(neighbour, "home", timezone.localdate(), None)
+    link = give_link(client_for, household)
+    assert Client().get(f"/h/{link.token}/report/{observation.pk}/").status_code == 404
 
 
 def test_another_communitys_secretary_cannot_give_a_link(world, client_for, household):
@@ -168,3 +186,61 @@ def test_a_leaked_link_cannot_bury_the_office_in_errands(world, client_for, hous
     for n in range(11):
         browser.post(f"/h/{link.token}/errand/", {"kind": "other", "what": f"第{n}件", "when": "later"})
     assert Errand.objects.count() == 10
+
+
+def test_the_same_request_sent_again_soon_after_is_the_first_one(world, client_for, household):
+    link = give_link(client_for, household)
+    browser = Client()
+    for _ in range(2):  # back, and send again: a new form, a new client_id
+        form = {"kind": "medicine", "what": "降压药 两盒", "when": "later", "client_id": str(uuid.uuid4())}
+        assert browser.post(f"/h/{link.token}/errand/", form).status_code == 302
+    assert Errand.objects.count() == 1
+
+
+def test_a_resident_not_of_the_household_is_refused_not_ignored(world, client_for, household):
+    link = give_link(client_for, household)
+    stranger = world.dwelling(world.xiangchang, "1", 1, "102").residents.first()
+    form = {"kind": "medicine", "what": "降压药", "when": "later", "resident": stranger.pk}
+    response = Client().post(f"/h/{link.token}/errand/", form)
+    assert response.status_code == 422 and not Errand.objects.exists()
+
+
+def test_a_household_calls_off_its_request_until_someone_takes_it(world, client_for, household):
+    link = give_link(client_for, household)
+    browser = Client()
+    for what in ("降压药", "大米"):
+        browser.post(f"/h/{link.token}/errand/", {"kind": "groceries", "what": what, "when": "later"})
+    first, second = Errand.objects.order_by("id")
+    assert browser.post(f"/h/{link.token}/errands/{first.pk}/call-off/").status_code == 302
+    first.refresh_from_db()
+    assert first.state == "cancelled"
+    errands.claim(second, world.users["volunteer"])
+    refused = browser.post(f"/h/{link.token}/errands/{second.pk}/call-off/")
+    second.refresh_from_db()
+    assert refused.status_code == 409 and second.state == "claimed"
+    assert "已有人接单" in refused.content.decode()
+
+
+def test_a_household_cancels_its_order_and_the_stock_goes_back(world, client_for, household, vegetables):
+    link = give_link(client_for, household)
+    browser = Client()
+    browser.post(f"/h/{link.token}/order/", {"round": vegetables.round_id, f"package-{vegetables.pk}": "2"})
+    placed = Order.objects.get()
+    assert browser.post(f"/h/{link.token}/orders/{placed.pk}/call-off/").status_code == 302
+    vegetables.refresh_from_db()
+    placed.refresh_from_db()
+    assert placed.state == "cancelled" and vegetables.stock == 5
+
+
+def test_another_households_errand_cannot_be_called_off(world, client_for, household):
+    link = give_link(client_for, household)
+    theirs = make_errand(world, "102")
+    assert Client().post(f"/h/{link.token}/errands/{theirs.pk}/call-off/").status_code == 404
+
+
+def test_an_order_for_a_closed_round_says_why(world, client_for, household, vegetables):
+    vegetables.round.state = "closed"
+    vegetables.round.save()
+    link = give_link(client_for, household)
+    response = Client().post(f"/h/{link.token}/order/", {"round": vegetables.round_id, f"package-{vegetables.pk}": "1"})
+    assert response.status_code == 422 and "本期已截止" in response.content.decode()
