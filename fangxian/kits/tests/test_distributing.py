@@ -1,3 +1,4 @@
+import base64
 import uuid
 
 import pytest
@@ -196,3 +197,15 @@ def test_rollup_counts_by_street(world, distribution):
 def test_tag_helper_keeps_other_tags(world, kit):
     resident = tag(kit["alone"][0], Tag.DIALYSIS)
     assert set(resident.tag_list) == {Tag.ELDERLY_ALONE, Tag.DIALYSIS}
+
+
+def test_half_a_signature_is_refused_even_after_a_pdf_was_printed(world, distribution):
+    import weasyprint  # noqa: F401 - on import it makes Pillow load truncated images everywhere
+
+    whole = base64.b64decode(signature_url().split(",", 1)[1])
+    half = "data:image/png;base64," + base64.b64encode(whole[: len(whole) // 2]).decode()
+    recipient = distribution.recipients.first()
+    with pytest.raises(ValidationError):
+        distributing.hand_over(recipient, world.users["volunteer"], signature=half)
+    recipient.refresh_from_db()
+    assert recipient.state == "pending" and not recipient.proof
