@@ -111,3 +111,27 @@ def test_a_round_from_its_opening_to_a_delivery_made_offline(live_server, world,
     secretary.reload()
     totals = secretary.locator("table.totals").inner_text()
     assert "90.00" in totals  # 3 packages ordered, 2 delivered, 2 paid
+
+
+def test_a_delivery_tapped_offline_for_an_order_cancelled_meanwhile_is_told_not_dropped(live_server, world, phone_390):
+    from fangxian.stations.tests.conftest import make_round
+
+    row = make_round(world)
+    package = row.packages.get(name="蔬菜包 A")
+    order = ordering.place(row, world.dwelling(world.xiangchang, "1", 1, "101"), {package.id: 1}, "phone")
+    volunteer = phone_390()
+    log_in(volunteer, live_server.url, "volunteer")
+    volunteer.goto(f"{live_server.url}/stations/{row.id}/route/")
+    volunteer.wait_for_function("() => window.fangxianRoute?.ready && navigator.serviceWorker.controller")
+    volunteer.context.set_offline(True)
+    volunteer.locator(f"section.door[data-order='{order.id}'] button:has-text('已送达')").click()
+    volunteer.wait_for_function("() => document.getElementById('queued').textContent === '1'")
+    ordering.cancel(order, world.users["secretary"])  # the household called the office meanwhile
+    volunteer.context.set_offline(False)
+    volunteer.evaluate("window.fangxianRoute.sync()")
+    told = volunteer.locator("#gone .refused")
+    told.wait_for()
+    assert f"#{order.id}" in told.inner_text() and "送达未保存" in told.inner_text()
+    assert volunteer.locator(f"section.door[data-order='{order.id}']").count() == 0
+    told.locator("button.drop").click()  # read, and the office told
+    volunteer.wait_for_function("() => !document.querySelector('#gone .refused')")

@@ -79,6 +79,22 @@
       }
       box.appendChild(node);
     });
+    // A refused tap on an order no longer on the route (cancelled meanwhile) stays on top: the
+    // deliverer may have handed the food over and taken the money.
+    const listed = new Set(doors.map((d) => d.order_id));
+    const gone = $("gone");
+    gone.textContent = "";
+    Object.entries(refused).filter(([id]) => !listed.has(Number(id))).forEach(([id, held]) => {
+      const node = $("door").content.querySelector(".refused").cloneNode(true);
+      node.hidden = false;
+      node.querySelector(".what").textContent = (held.label || "#" + id) + " · " + (WORDS.refused[held.action] || "");
+      node.querySelector(".why").textContent = held.error;
+      node.querySelector(".drop").addEventListener("click", async () => {
+        await setRefused((r) => { delete r[id]; });
+        render();
+      });
+      gone.appendChild(node);
+    });
     $("done").textContent = done;
     $("total").textContent = doors.length;
     $("loading").hidden = true;
@@ -86,7 +102,7 @@
   }
 
   async function tap(door, action) {
-    await queuePut({ client_id: crypto.randomUUID(), round: ROUND, order_id: door.order_id, action: action, at: new Date().toISOString() });
+    await queuePut({ client_id: crypto.randomUUID(), round: ROUND, order_id: door.order_id, label: door.label + " · #" + door.order_id, action: action, at: new Date().toISOString() });
     await setRefused((r) => { delete r[door.order_id]; });
     await render();
     sync();
@@ -110,7 +126,7 @@
         if (!response.ok) {
           let detail = "";
           try { detail = words((await response.json()).detail); } catch (e) { detail = String(response.status); }
-          await setRefused((r) => { r[t.order_id] = { action: t.action, error: detail }; });
+          await setRefused((r) => { r[t.order_id] = { action: t.action, error: detail, label: t.label }; });
         }
         await queueDelete([t.client_id]);
         changed = true;
