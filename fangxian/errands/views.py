@@ -298,6 +298,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "advanced": _("advanced"),
         "none": _("Nothing here right now."),
         "log_in": _("Not sent yet: log in again, then it is sent."),
+        "tell_office": _("If you handed it over already, tell the community office."),
         "amount": _("An amount in yuan, like 12.50."),
         "code_or_photo": _("Ask the household for its code, or take a photo at the door."),
     }

@@ -145,13 +145,15 @@ def test_a_wrong_code_typed_offline_comes_back_on_the_card(live_server, world, s
     page.context.set_offline(False)
     page.evaluate("window.fangxianErrands.sync()")
     page.wait_for_selector("section.errand-card .refused:not([hidden])")
-    assert "取件码不对" in page.inner_text("section.errand-card .refused")
+    told = page.inner_text("section.errand-card .refused")
+    assert "取件码不对" in told and "如果东西已经交给住户，请告诉社区" in told
     assert page.inner_text("#queued") == "0" and Errand.objects.get().state == "claimed"
-    # Still theirs to deliver, with the right code this time.
+    # Still theirs to deliver, with the right code this time; the wrong code's word then goes.
     mine = card(page, "大米")
     mine.locator("input[name=code]").fill(errand.code)
     mine.locator("button:has-text('已送达')").click()
     wait_until(page, lambda: Errand.objects.filter(state="delivered").exists(), "the delivery stored")
+    page.wait_for_function("() => !document.querySelector('section.errand-card .refused:not([hidden])')")
 
 
 @pytest.mark.parametrize(

@@ -229,11 +229,8 @@
         const response = await post("/api/v1/errands/" + entry.errand_id + "/" + entry.action, body);
         if (response.ok) {
           await queueDelete([entry.client_id]);
-          await setRefused((r) => {  // sent after a new log-in: the word to log in has done its work
-            if (!r[entry.errand_id]) return;
-            r[entry.errand_id].messages = r[entry.errand_id].messages.filter((m) => m !== WORDS.log_in);
-            if (!r[entry.errand_id].messages.length) delete r[entry.errand_id];
-          });
+          // Stored: what was refused before (a wrong code, the word to log in) is past.
+          await setRefused((r) => { delete r[entry.errand_id]; });
         } else if (response.status === 401 || response.status === 403) {
           // Logged out, or a session the server does not take: the taps wait for a new log-in,
           // and the person is told so on the card.
@@ -245,7 +242,8 @@
           // Refused for good (someone else has it, a wrong code): told on the card, not retried.
           let detail = "";
           try { detail = words((await response.json()).detail); } catch (e) { detail = String(response.status); }
-          await refuse(entry, detail);
+          // A hand-over the server did not record may still have happened at the door.
+          await refuse(entry, entry.action === "deliver" ? detail + " " + WORDS.tell_office : detail);
           await queueDelete([entry.client_id]);
         } else {
           break;  // the server is down or the session gone: the rest waits, in order
