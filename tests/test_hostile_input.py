@@ -126,6 +126,11 @@ def test_a_time_at_the_edge_of_the_calendar_is_refused(world, gate, api_for):
     )
 
 
+def test_a_time_sent_as_a_number_is_refused_not_read_as_seconds_since_1970(world, gate, api_for):
+    response = post(api_for("gate_keeper"), "/api/v1/gate/visitors", scan(gate, name="访客", scanned_at=-1))
+    assert response.status_code == 422 and "scanned_at" in response.json()["detail"]
+
+
 def test_each_bad_scan_of_a_batch_costs_only_itself(world, gate, api_for):
     good = [scan(gate, code=permits.issue(world.resident(world.xiangchang, b), None).code) for b in ("1", "2")]
     bad = [

@@ -59,8 +59,19 @@ def calendar_moment(value: datetime.datetime) -> datetime.datetime:
     return value
 
 
-Day = Annotated[datetime.date, AfterValidator(calendar_day)]
-Moment = Annotated[datetime.datetime, AfterValidator(calendar_moment)]
+def written(kind: str) -> Callable[[Any], Any]:
+    # pydantic reads a number as seconds since 1970 ({"opens_at": -1} opened a round on
+    # 1969-12-31): a day or a time comes written out, as ISO 8601, or is refused.
+    def check(value: Any) -> Any:
+        if isinstance(value, (int, float)):
+            raise PydanticCustomError(f"{kind}_type", "not written out")  # told in our words by WORDS
+        return value
+
+    return check
+
+
+Day = Annotated[datetime.date, BeforeValidator(written("date")), AfterValidator(calendar_day)]
+Moment = Annotated[datetime.datetime, BeforeValidator(written("datetime")), AfterValidator(calendar_moment)]
 
 
 class Page(LimitOffsetPagination):
