@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -524,7 +525,12 @@ def pick_list_rows(listed: dict) -> tuple[list[str], list[list]]:
             rows.append(
                 [group["building"], group["entrance"], o.dwelling.floor, o.dwelling.room, o.pk]
                 + item["quantities"]
-                + [item["total_yuan"], _("yes") if o.paid else "", _("yes") if o.state == Order.State.DELIVERED else ""]
+                # A number, not its text: the station sums the column.
+                + [
+                    Decimal(o.total) / 100,
+                    _("yes") if o.paid else "",
+                    _("yes") if o.state == Order.State.DELIVERED else "",
+                ]
             )
     return headers, rows
 
