@@ -22,6 +22,7 @@ from fangxian.accounts.apikit import NOT_TRUE_OR_FALSE, Id, Input, Moment, Page,
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.places.models import Dwelling
+from fangxian.places.rollups import LEVELS
 from fangxian.supplies.models import Item, Store
 
 from . import requests
@@ -163,8 +164,8 @@ def ask_errand(request, data: ErrandIn):
 def errand_rollup(request, by: str = "community"):
     """Open, claimed and overdue errands in the caller's view by community, street or district:
     counts only, for the offices."""
-    if by not in requests.LEVELS:
-        error(_("by is community, street or district."), 422)
+    if by not in LEVELS:
+        error(_("by is community, street, district or city."), 422)
     if not can(request.user, Can.VIEW_PLACES):
         error(_("Your role may not see errand counts."), 403)
     return {"by": by, "rows": requests.rollup(visible(request.user, Can.VIEW_PLACES, Errand.objects.all()), by)}

@@ -26,7 +26,8 @@ from fangxian.lib.ids import LAST_DAY
 from fangxian.lib.masking import mask_name, mask_phone
 from fangxian.people.models import Resident
 from fangxian.people.photos import normalise_photo
-from fangxian.places.models import Community, Dwelling
+from fangxian.places.models import Dwelling
+from fangxian.places.rollups import roll_up
 from fangxian.supplies import forms as supplies_forms
 from fangxian.supplies import ledger
 from fangxian.supplies.models import Item, Movement, Store
@@ -368,20 +369,11 @@ def totals(errands: QuerySet) -> dict:
     return {k: v or 0 for k, v in errands.aggregate(**count_fields()).items()}
 
 
-LEVELS = {"community": "id", "street": "street_id", "district": "street__district_id"}
-
-
 def rollup(errands: QuerySet, level: str) -> list[dict]:
     """Open and overdue errands by community, street or district: counted per community in the
     database, summed upwards in Python over a few thousand rows."""
     per_community = {r["community_id"]: r for r in errands.values("community_id").annotate(**count_fields()).order_by()}
-    parents = Community.objects.filter(pk__in=per_community).values_list("id", LEVELS[level])
-    totals: dict[int, dict] = {}
-    for community_id, parent in parents:
-        row = totals.setdefault(parent, {"id": parent, "open": 0, "claimed": 0, "overdue": 0})
-        for key in ("open", "claimed", "overdue"):
-            row[key] += per_community[community_id][key]
-    return sorted(totals.values(), key=lambda r: r["id"])
+    return roll_up(per_community, ("open", "claimed", "overdue"), level)
 
 
 # What a deliverer is shown: the address in full, the name and phone masked (张*, 138****5678);

@@ -15,6 +15,7 @@ from fangxian.accounts.apikit import Id, Input, answers, error
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.masking import mask_name, mask_phone
 from fangxian.places.models import Community
+from fangxian.places.rollups import LEVELS
 from fangxian.supplies.models import Item, Store
 
 from . import distributing
@@ -240,8 +241,8 @@ def create_distribution(request, data: DistributionIn):
 @router.get("/kits/rollup")
 def kit_rollup(request, by: str = "community"):
     """Households by state and distributions, counted by community, street or district (no names)."""
-    if by not in distributing.LEVELS:
-        error(str(distributing.LEVEL_WORDS), 422)
+    if by not in LEVELS:
+        error(_("by is community, street, district or city."), 422)
     rows = visible(request.user, Can.VIEW_PLACES, Recipient.objects.all())
     return {"by": by, "rows": distributing.rollup(rows, by)}
 

@@ -25,12 +25,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from fangxian.people.models import Resident, Tag
 from fangxian.people.photos import normalise_photo, whole_images_only
 from fangxian.places.models import Building, Community
+from fangxian.places.rollups import roll_up
 from fangxian.supplies import ledger
 from fangxian.supplies.models import Item, Store
 
@@ -408,12 +409,6 @@ def pending_list(recipients: QuerySet) -> QuerySet:
     return recipients.filter(state=R.PENDING).select_related("dwelling__building", "resident").order_by(*WALKING_ORDER)
 
 
-LEVELS = {
-    "community": "id",
-    "street": "street_id",
-    "district": "street__district_id",
-}
-LEVEL_WORDS = gettext_lazy("by is one of: community, street, district.")
 
 
 def rollup(recipients: QuerySet, level: str) -> list[dict]:
@@ -425,10 +420,4 @@ def rollup(recipients: QuerySet, level: str) -> list[dict]:
             distributions=Count("distribution_id", distinct=True), **state_counts()
         )
     }
-    keys = ["distributions", "total", "handed_over", "pending", "left_out"]
-    totals: dict[int, dict] = {}
-    for community_id, parent in Community.objects.filter(pk__in=per_community).values_list("id", LEVELS[level]):
-        row = totals.setdefault(parent, {"id": parent, **dict.fromkeys(keys, 0)})
-        for key in keys:
-            row[key] += per_community[community_id][key]
-    return sorted(totals.values(), key=lambda r: r["id"])
+    return roll_up(per_community, ("distributions", "total", "handed_over", "pending", "left_out"), level)

@@ -16,6 +16,7 @@ from fangxian.accounts.exports import audit_export, counted, require_export, xls
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.lib.tabular import write_xlsx
 from fangxian.places.models import Community, Dwelling
+from fangxian.places.rollups import LEVELS
 
 from . import forms, ordering
 from .models import Order, Package, Round
@@ -189,8 +190,8 @@ def create_round(request, data: RoundIn):
 def rollup(request, by: str = "community"):
     """Orders placed and orders delivered a day, by community, street or district, over
     every community in the caller's view: counts only."""
-    if by not in ordering.LEVELS:
-        error(_("by is community, street or district."), 422)
+    if by not in LEVELS:
+        error(_("by is community, street, district or city."), 422)
     rows = visible(request.user, Can.VIEW_PLACES, Order.objects.all())
     return {"by": by, "rows": ordering.rollup(rows, by)}
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from fangxian.lib.masking import mask_name, mask_phone
 from fangxian.people.models import Resident
 from fangxian.places.models import Building, Community, Dwelling
+from fangxian.places.rollups import LEVELS
 
 from .models import Line, Order, Package, Round, yuan
 
@@ -585,9 +586,6 @@ def totals(row: Round, orders: QuerySet[Order] | None = None) -> dict:
         "paid_money": paid_money,
         "paid_money_yuan": yuan(paid_money),
     }
-
-
-LEVELS = {"community": "id", "street": "street_id", "district": "street__district_id"}
 
 
 def rollup(orders: QuerySet[Order], level: str) -> list[dict]:

@@ -15,6 +15,7 @@ from fangxian.accounts.apikit import Day, Id, Input, Moment, Refused, Whole, ans
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, holds_community, visible
 from fangxian.people.models import Resident
 from fangxian.places.models import Building, Community
+from fangxian.places.rollups import LEVELS
 
 from . import census, evening, mapping, observations
 from .models import Arrival, Assignment, Campaign, Observation, Policy
@@ -287,7 +288,7 @@ def start_campaign(request, data: CampaignIn):
 def campaign_rollup(request, name: str, by: str = "community"):
     """Progress of every campaign of that name in the caller's view (a street or a city sends
     its communities on the same round), by district, street or community."""
-    if by not in census.LEVELS:
+    if by not in LEVELS:
         error(_("by is community, street, district or city."), 422)
     rows = visible(request.user, Can.VIEW_PLACES, Assignment.objects.filter(campaign__name=name))
     return {"by": by, "rows": census.rollup(rows, by)}

@@ -26,6 +26,7 @@ from fangxian.people.registry import clean_resident, save_resident
 from fangxian.people.temperature import clean_temperature
 from fangxian.people.temperature import device_rule as temperature_rule
 from fangxian.places.models import Building, Community, Dwelling
+from fangxian.places.rollups import roll_up
 
 from .models import Assignment, Campaign, Outcome, Visit
 
@@ -350,14 +351,6 @@ def progress(campaign: Campaign) -> dict:
     }
 
 
-LEVELS = {
-    "community": "id",
-    "street": "street_id",
-    "district": "street__district_id",
-    "city": "street__district__city_id",
-}
-
-
 def rollup(assignments: QuerySet, level: str) -> list[dict]:
     """Progress by district, street or community over many campaigns (a street or a city
     sends every community on the same round): grouped by community in the database, then
@@ -366,13 +359,7 @@ def rollup(assignments: QuerySet, level: str) -> list[dict]:
         r["community_id"]: r
         for r in assignments.values("community_id").annotate(total=Count("id"), done=Count("id", filter=~Q(outcome="")))
     }
-    parents = Community.objects.filter(pk__in=per_community).values_list("id", LEVELS[level])
-    totals: dict[int, dict] = {}
-    for community_id, parent in parents:
-        row = totals.setdefault(parent, {"id": parent, "total": 0, "done": 0})
-        row["total"] += per_community[community_id]["total"]
-        row["done"] += per_community[community_id]["done"]
-    return sorted(totals.values(), key=lambda r: r["id"])
+    return roll_up(per_community, ("total", "done"), level)
 
 
 def worklist(campaign: Campaign, user, mine: bool = False) -> list[dict]:
