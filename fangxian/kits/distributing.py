@@ -409,8 +409,6 @@ def pending_list(recipients: QuerySet) -> QuerySet:
     return recipients.filter(state=R.PENDING).select_related("dwelling__building", "resident").order_by(*WALKING_ORDER)
 
 
-
-
 def rollup(recipients: QuerySet, level: str) -> list[dict]:
     """Counts of households by state, and of distributions, by community, street or district:
     grouped by community in the database, summed upwards in Python."""

@@ -286,4 +286,4 @@ class HouseholdLink(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.dwelling} ({self.issued_at:%Y-%m-%d})"
+        return f"{self.dwelling} ({timezone.localtime(self.issued_at):%Y-%m-%d})"

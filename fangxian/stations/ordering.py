@@ -460,6 +460,12 @@ def route(orders: QuerySet[Order]) -> list[dict]:
     labels = {b.pk: b.label for b in Building.objects.filter(pk__in={r[6] for r in rows})}
     deliverers = {u.pk: who(u) for u in get_user_model().objects.filter(pk__in={r[5] for r in rows if r[5]})}
     people = households(live.values("dwelling_id"))
+    # Someone at home under observation: the bag is left at the door, as errands are.
+    watched = set(
+        Resident.objects.current()
+        .filter(dwelling_id__in=live.values("dwelling_id"), under_observation=True)
+        .values_list("dwelling_id", flat=True)
+    )
     door = _("%(building)s, entrance %(entrance)s, room %(room)s")
     return [
         {
@@ -477,6 +483,7 @@ def route(orders: QuerySet[Order]) -> list[dict]:
             "state": state,
             "paid": paid,
             "delivered_by": deliverers.get(delivered_by, ""),
+            "door_only": dwelling_id in watched,
         }
         for order_id, dwelling_id, total, state, paid, delivered_by, building_id, _number, entrance, floor, room in rows
     ]

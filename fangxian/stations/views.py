@@ -313,6 +313,7 @@ def route(request: HttpRequest, pk: int) -> HttpResponse:
         "delivered": _("Delivered"),
         "pay": _("Paid"),
         "refused": {"delivered": _("Delivery not saved:"), "paid": _("Payment not saved:")},
+        "door_only": _("Door delivery only: someone in this household is under observation. Leave it at the door."),
     }
     return render(request, "stations/route.html", {"row": row, "words": words})
 

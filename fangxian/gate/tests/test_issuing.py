@@ -3,6 +3,7 @@ import subprocess
 
 import numpy
 import pytest
+from django.utils import timezone
 from PIL import Image, ImageOps
 
 from fangxian.gate import permits
@@ -127,7 +128,9 @@ def test_the_card_sheet_is_a_chinese_pdf_whose_codes_fill_the_cards_height_and_s
     ).stdout.decode()
     first = Permit.objects.order_by("id").select_related("resident__dwelling").first()
     assert "出入证" in text and "香厂路社区" in text and first.resident.name in text
-    assert first.resident.dwelling.label in text and f"有效期至 {first.valid_until:%Y-%m-%d}" in text
+    assert (
+        first.resident.dwelling.label in text and f"有效期至 {timezone.localtime(first.valid_until):%Y-%m-%d}" in text
+    )
     assert f"编号 {first.id}" in text
     subprocess.run(
         ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", str(tmp_path / "cards.pdf"), str(tmp_path / "page")],

@@ -57,6 +57,9 @@
       node.querySelector(".where").textContent = door.label + " · #" + door.order_id;
       node.querySelector(".who").textContent = [door.name, door.phone].filter(Boolean).join(" · ") || "—";
       node.querySelector(".items").textContent = door.items.map((i) => i.package + " × " + i.quantity).join("、");
+      const doorOnly = node.querySelector(".door-only");
+      doorOnly.hidden = !door.door_only;
+      doorOnly.textContent = WORDS.door_only;
       node.querySelector(".state").textContent = (delivered ? WORDS.states.delivered : WORDS.states[door.state]) + (mine.delivered ? " ⟳" : "");
       node.querySelector(".money").textContent = paid ? WORDS.paid + (mine.paid ? " ⟳" : "") : WORDS.unpaid.replace("%(amount)s", door.total_yuan);
       node.classList.toggle("done", Boolean(delivered && paid));

@@ -229,6 +229,17 @@ def test_the_route_walks_buildings_entrances_floors_rooms_and_masks(world, veget
     assert again[1]["state"] == "delivered" and again[1]["delivered_by"] == "volunteer"
 
 
+def test_the_route_says_door_only_for_a_household_under_observation(world, vegetable_round, packages):
+    from fangxian.watch import observations
+
+    watched, free = home(world, "101"), home(world, "102")
+    for dwelling in (watched, free):
+        ordering.place(vegetable_round, dwelling, {packages[0].id: 1}, "phone")
+    observations.start(watched.residents.first(), "home", timezone.localdate(), None)
+    doors = {d["room"]: d["door_only"] for d in ordering.route(vegetable_round.orders.all())}
+    assert doors == {"101": True, "102": False}
+
+
 def test_the_pick_list_groups_by_building_and_entrance(world, vegetable_round, packages):
     a, b = packages
     ordering.place(vegetable_round, home(world, "101"), {a.id: 2}, "phone")
