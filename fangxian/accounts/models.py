@@ -163,6 +163,8 @@ class AuditEvent(models.Model):
         PASS_UNDONE = "pass_undone", _("undid a gate pass")
         LINK_ISSUED = "link_issued", _("gave a household its link")
         LINK_REVOKED = "link_revoked", _("revoked a household's link")
+        KIT_CLOSED = "kit_closed", _("closed a kit distribution")
+        KIT_REOPENED = "kit_reopened", _("reopened a kit distribution")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True)

@@ -297,10 +297,10 @@ def leave_out(request, kit_id: Id, recipient_id: Id, data: LeaveOutIn):
 def close_distribution(request, kit_id: Id, data: CloseIn):
     """Refused (422) while a household is pending without a reason in `reasons`."""
     distribution = distribution_for(request, kit_id, Can.RUN_SERVICES)
-    return distribution_out(distributing.close(distribution, request.user, data.reasons))
+    return distribution_out(distributing.close(distribution, request.user, data.reasons, request))
 
 
 @router.post("/kits/{kit_id}/reopen", response=answers({200: DistributionOut}, 403))
 def reopen_distribution(request, kit_id: Id, data: ReopenIn):
     distribution = distribution_for(request, kit_id, Can.RUN_SERVICES)
-    return distribution_out(distributing.reopen(distribution, request.user, data.reason))
+    return distribution_out(distributing.reopen(distribution, request.user, data.reason, request))

@@ -28,12 +28,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from fangxian.accounts import audit
+from fangxian.accounts.models import AuditEvent
 from fangxian.people.models import Resident, Tag
 from fangxian.people.photos import normalise_photo, whole_images_only
 from fangxian.places.models import Building, Community
 from fangxian.places.rollups import roll_up
 from fangxian.supplies import ledger
-from fangxian.supplies.models import Item, Store
+from fangxian.supplies.models import Item, Movement, Store
 
 from .models import Content, Distribution, Recipient
 
@@ -335,7 +337,7 @@ def leave_out(recipient: Recipient, reason: str, by) -> Recipient:
 
 
 @transaction.atomic
-def close(distribution: Distribution, by, reasons: dict[int, str] | None = None) -> Distribution:
+def close(distribution: Distribution, by, reasons: dict[int, str] | None = None, request=None) -> Distribution:
     """The census rule: a distribution closes only when every household has had its kit or is
     left out with a reason. Reasons given here (recipient id → reason) leave the pending ones
     out as it closes; one pending household without a reason refuses the close, and nothing
@@ -361,11 +363,12 @@ def close(distribution: Distribution, by, reasons: dict[int, str] | None = None)
     Recipient.objects.bulk_update(pending, ["state", "reason", "left_out_by"], batch_size=1000)
     distribution.closed_at, distribution.closed_by = timezone.now(), by
     distribution.save(update_fields=["closed_at", "closed_by"])
+    audit.record(request, AuditEvent.Action.KIT_CLOSED, distribution, user=by, left_out=len(pending))
     return distribution
 
 
 @transaction.atomic
-def reopen(distribution: Distribution, by, reason: str) -> Distribution:
+def reopen(distribution: Distribution, by, reason: str, request=None) -> Distribution:
     """Opens a closed distribution again (a household back from hospital): the reason is kept."""
     distribution = Distribution.objects.select_for_update().get(pk=distribution.pk)
     if distribution.is_open:
@@ -379,7 +382,20 @@ def reopen(distribution: Distribution, by, reason: str) -> Distribution:
         reason.strip()[:200],
     )
     distribution.save(update_fields=["closed_at", "closed_by", "reopened_at", "reopened_by", "reopen_reason"])
+    audit.record(request, AuditEvent.Action.KIT_REOPENED, distribution, user=by, reason=distribution.reopen_reason)
     return distribution
+
+
+def kits_in_store(distribution: Distribution) -> int:
+    """How many whole kits the distribution's store holds now: the fewest of any content, so a
+    store short of one item is seen on the page before the hand-overs start failing."""
+    held = ledger.stock(
+        Movement.objects.filter(from_store=distribution.store) | Movement.objects.filter(to_store=distribution.store)
+    )
+    return min(
+        (held.get((c.item_id, distribution.store_id), 0) // c.quantity for c in distribution.contents.all()),
+        default=0,
+    )
 
 
 def state_counts() -> dict:

@@ -206,6 +206,7 @@ def distribution_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "serves": serves,
         "offline_words": offline_words(),
         "runs": holds_community(request.user, Can.RUN_SERVICES, distribution.community_id),
+        "in_store": distributing.kits_in_store(distribution),
     }
     if serves:
         mine = visible(request.user, Can.SERVE, distribution.recipients.all())
@@ -317,7 +318,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
         every = request.POST.get("reason_all", "").strip()
         reasons = {r.pk: request.POST.get(f"reason-{r.pk}", "").strip() or every for r in pending}
         try:
-            distributing.close(distribution, request.user, reasons)
+            distributing.close(distribution, request.user, reasons, request)
         except ValidationError as exc:
             messages.error(request, problems(exc))
         else:
@@ -335,7 +336,7 @@ def close(request: HttpRequest, pk: int) -> HttpResponse:
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     distribution = run_distribution(request, pk)
     try:
-        distributing.reopen(distribution, request.user, request.POST.get("reason", ""))
+        distributing.reopen(distribution, request.user, request.POST.get("reason", ""), request)
     except ValidationError as exc:
         messages.error(request, problems(exc))
     else:

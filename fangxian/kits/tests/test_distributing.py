@@ -174,6 +174,21 @@ def test_reopening_needs_a_reason_and_lets_a_left_out_household_have_its_kit(wor
     assert done.state == R.HANDED_OVER and done.reason == ""
 
 
+def test_closing_and_reopening_are_in_the_communitys_audit_log(world, client_for, distribution):
+    from fangxian.accounts.models import AuditEvent
+
+    waiting = list(distribution.recipients.all())
+    distributing.close(distribution, world.users["secretary"], {r.pk: "住院" for r in waiting})
+    distributing.reopen(distribution, world.users["secretary"], "出院了")
+    events = AuditEvent.objects.filter(community=world.xiangchang, target_type="distribution").order_by("at", "id")
+    assert [(e.action, e.username) for e in events] == [
+        ("kit_closed", "secretary"),
+        ("kit_reopened", "secretary"),
+    ]
+    assert events[0].detail == {"left_out": len(waiting)} and events[1].detail == {"reason": "出院了"}
+    assert "关闭了应急包发放" in client_for("secretary").get("/audit/").content.decode()
+
+
 def test_a_handed_over_kit_cannot_be_left_out(world, distribution):
     recipient = distribution.recipients.first()
     distributing.hand_over(recipient, world.users["volunteer"], signature=signature_url())

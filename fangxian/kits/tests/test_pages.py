@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from fangxian.kits.models import Distribution, Recipient
+from fangxian.supplies import ledger
 from fangxian.supplies.models import Movement
 
 from .conftest import signature_url
@@ -153,3 +154,13 @@ def test_other_communities_pages_are_404(world, client_for, distribution):
     for path in (f"/kits/{distribution.pk}/", f"/kits/{distribution.pk}/close/", f"/kits/recipients/{recipient.pk}/"):
         assert client.get(path).status_code == 404
     assert client.post(f"/kits/recipients/{recipient.pk}/", {"signature": signature_url()}).status_code == 404
+
+
+def test_the_distribution_page_says_when_the_store_holds_fewer_kits_than_households_wait(
+    world, client_for, kit, distribution
+):
+    page = client_for("secretary").get(f"/kits/{distribution.pk}/").content.decode()
+    assert 'id="store-short"' not in page  # ten of each, three households
+    ledger.issue(kit["thermometer"], kit["office"], 9, to_person="南门")
+    page = client_for("secretary").get(f"/kits/{distribution.pk}/").content.decode()
+    assert "社区办公室现在只够 1 份" in page
