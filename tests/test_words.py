@@ -44,6 +44,7 @@ CODE_ATTRIBUTES = {
     "data-why",
     "data-error",
     "data-action",
+    "data-zone",
 }
 
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]+")

@@ -252,3 +252,20 @@ def test_taps_made_while_logged_out_wait_for_a_new_log_in(live_server, world, sc
     wait_until(page, lambda: Errand.objects.filter(state="claimed").exists(), "the claim stored after the log-in")
     page.wait_for_function("() => document.getElementById('queued').textContent === '0'")
     page.wait_for_function("() => !document.querySelector('section.errand-card .refused:not([hidden])')")
+
+
+def test_the_phone_page_tells_times_by_the_communitys_clock_whatever_the_phones(live_server, world, browser):
+    from django.utils import timezone
+
+    from fangxian.errands import requests
+
+    needed = timezone.now() + timezone.timedelta(hours=3)
+    requests.ask(world.dwelling(world.xiangchang), None, "groceries", "挂面", "normal", needed, "phone")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="zh-CN", timezone_id="America/New_York"
+    )
+    page = context.new_page()
+    log_in(page, live_server.url, "volunteer")
+    on_phone_page(page, live_server.url)
+    assert timezone.localtime(needed).strftime("%m-%d %H:%M") in card(page, "挂面").inner_text()
+    context.close()

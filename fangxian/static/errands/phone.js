@@ -42,10 +42,11 @@
     await statePut(REFUSED_KEY, refused);
   }
 
+  // The community's clock, not the phone's: a phone set to another zone showed 14:57 for 22:57.
+  const CLOCK = new Intl.DateTimeFormat("en-GB", { timeZone: root.dataset.zone, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   function when(iso) {
-    const d = new Date(iso);
-    const two = (n) => String(n).padStart(2, "0");
-    return two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
+    const part = Object.fromEntries(CLOCK.formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
+    return part.month + "-" + part.day + " " + part.hour + ":" + part.minute;
   }
 
   // "12.5" yuan → 1250 fen, as the server reads it; null for nothing typed, NaN for not an amount.
