@@ -11,11 +11,11 @@ import datetime
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts.fields import Errors, flag, required, text
 from fangxian.lib.ids import FIRST_DAY, LAST_DAY, as_day
 
 from .models import Person, Post
@@ -29,15 +29,6 @@ PRESETS = {"6x4": [(h, 4) for h in range(0, 24, 4)], "day": [(8, 4), (12, 4), (1
 TEXTS = {"phone": 20, "sending_unit": 100, "skills": 200, "languages": 100, "team": 100}
 
 
-class Errors(dict[str, list[str]]):
-    def add(self, key: str, message: str) -> None:
-        self.setdefault(key, []).append(message)
-
-    def raise_any(self) -> None:
-        if self:
-            raise ValidationError(dict(self))
-
-
 def whole(value: Any, low: int, high: int) -> int | None:
     """A whole number within bounds, from a form's text or JSON; None when it is not one."""
     if isinstance(value, bool):
@@ -48,24 +39,6 @@ def whole(value: Any, low: int, high: int) -> int | None:
             return None
         value = int(value)
     return value if isinstance(value, int) and low <= value <= high else None
-
-
-def flag(value: Any) -> bool:
-    return value is True or value in ("on", "true", "1")
-
-
-def text(data: Mapping[str, Any], key: str, limit: int, errors: Errors) -> str:
-    value = str(data.get(key) or "").strip()
-    if len(value) > limit:
-        errors.add(key, _("At most %(n)s characters.") % {"n": limit})
-    return value
-
-
-def required(data: Mapping[str, Any], key: str, limit: int, missing: str, errors: Errors) -> str:
-    value = text(data, key, limit, errors)
-    if not value:
-        errors.add(key, missing)
-    return value
 
 
 def choice(data: Mapping[str, Any], key: str, allowed: list[str], default: str, errors: Errors) -> str:

@@ -18,6 +18,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts.fields import Errors
 from fangxian.lib.ids import FIRST_DAY, LAST_DAY, as_day, as_id
 from fangxian.places.models import Community, Dwelling
 
@@ -26,15 +27,6 @@ PHONE = re.compile(r"^[0-9+\-# 转]*$")
 MAX_PRICE = 1_000_000  # fen: 10,000 yuan for one package is a typing slip
 MAX_STOCK = 1_000_000
 MAX_CAP = 99
-
-
-class Errors(dict[str, list[str]]):
-    def add(self, key: str, message: str) -> None:
-        self.setdefault(key, []).append(message)
-
-    def raise_any(self) -> None:
-        if self:
-            raise ValidationError(dict(self))
 
 
 def text(data: Mapping[str, Any], key: str, errors: Errors, required: str = "") -> str:

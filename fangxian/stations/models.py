@@ -9,13 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangxian.lib.money import yuan
 from fangxian.places.models import Community, Dwelling, ScopePath
-
-
-def yuan(fen: int) -> str:
-    """3000 → "30.00": money is kept in fen, shown in yuan."""
-    sign = "-" if fen < 0 else ""
-    return f"{sign}{abs(fen) // 100}.{abs(fen) % 100:02d}"
 
 
 class Round(models.Model):

@@ -26,11 +26,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangxian.lib.masking import mask_name, mask_phone
+from fangxian.lib.money import yuan
 from fangxian.people.models import Resident
 from fangxian.places.models import Building, Community, Dwelling
 from fangxian.places.rollups import LEVELS
 
-from .models import Line, Order, Package, Round, yuan
+from .models import Line, Order, Package, Round
 
 MAX_QUANTITY = 99  # of one package in one order: more is a typing slip
 

@@ -19,6 +19,7 @@ from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts.fields import Errors, flag, required, text
 from fangxian.gate.models import Gate
 from fangxian.lib import units
 from fangxian.lib.ids import FIRST_DAY, LAST_DAY, as_id
@@ -41,15 +42,6 @@ KINDS = [
 ]  # what a person records; reversals have their own action
 
 
-class Errors(dict[str, list[str]]):
-    def add(self, key: str, message: str) -> None:
-        self.setdefault(key, []).append(message)
-
-    def raise_any(self) -> None:
-        if self:
-            raise ValidationError(dict(self))
-
-
 def whole(value: Any, low: int, high: int) -> int | None:
     """A whole number within bounds, from a form's text or JSON; None when it is not one."""
     if isinstance(value, bool):
@@ -60,24 +52,6 @@ def whole(value: Any, low: int, high: int) -> int | None:
             return None
         value = int(value)
     return value if isinstance(value, int) and low <= value <= high else None
-
-
-def flag(value: Any) -> bool:
-    return value is True or value in ("on", "true", "1")
-
-
-def text(data: Mapping[str, Any], key: str, limit: int, errors: Errors) -> str:
-    value = str(data.get(key) or "").strip()
-    if len(value) > limit:
-        errors.add(key, _("At most %(n)s characters.") % {"n": limit})
-    return value
-
-
-def required(data: Mapping[str, Any], key: str, limit: int, missing: str, errors: Errors) -> str:
-    value = text(data, key, limit, errors)
-    if not value:
-        errors.add(key, missing)
-    return value
 
 
 def own(model, community: Community, raw: Any, **more):

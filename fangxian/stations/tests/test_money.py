@@ -3,8 +3,8 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fangxian.lib.money import yuan
 from fangxian.stations.forms import Errors, money
-from fangxian.stations.models import yuan
 
 
 @given(st.integers(min_value=0, max_value=99_999_99))
