@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "fangxian.stations",
     "fangxian.errands",
     "fangxian.households",
+    "fangxian.casework",
     "fangxian.demo",
     "axes",
 ]

@@ -36,6 +36,8 @@ class Can(StrEnum):
     TRUST = "trust"  # let another community's gates admit this community's permits
     SERVE = "serve"  # see, claim and deliver errands, vegetable orders and kit hand-overs
     RUN_SERVICES = "run_services"  # take errands, run vegetable rounds, kits, the supplies ledger, household links
+    HANDLE_CASES = "handle_cases"  # complaints and the community's own cases: verify, resolve, call back, whistle
+    INSPECT = "inspect"  # inspect businesses on a round, record findings, rectifications and revisits
 
 
 K = Role.Kind
@@ -52,7 +54,9 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     # Offices above a community oversee and count; they do not need to ring residents.
     K.CITY_ADMIN: frozenset(OVERSIGHT),
     K.DISTRICT_ADMIN: frozenset(OVERSIGHT),
-    K.STREET_ADMIN: frozenset(OVERSIGHT),
+    # A street takes the 12345 work orders in, keeps the ones no community owns, and sends
+    # its own teams to inspect businesses.
+    K.STREET_ADMIN: frozenset(OVERSIGHT | {Can.HANDLE_CASES, Can.INSPECT}),
     # Streets and districts set up communities; a community keeps its own grids and buildings.
     K.SECRETARY: frozenset(Can) - {Can.MANAGE_TERRITORY},
     K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST},
@@ -67,6 +71,8 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.CENSUS,
             Can.SERVE,
             Can.RUN_SERVICES,
+            Can.HANDLE_CASES,
+            Can.INSPECT,
         }
     ),
     K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),
@@ -139,6 +145,7 @@ class Scope:
     everything: bool
     communities: Q | None  # a condition on the Community rows wholly visible, None for none
     grid_ids: frozenset[int]
+    streets: Q | None = None  # a condition on the Street rows in view of a street role or above
 
     @property
     def empty(self) -> bool:
@@ -163,6 +170,8 @@ class Scope:
                 condition |= Q(**{f"{path.community}__in": grid_communities})
             else:
                 condition |= Q(**{f"{path.grid}__in": self.grid_ids})
+        if path.street is not None and self.streets is not None:
+            condition |= Q(**{f"{path.street}__in": Street.objects.filter(self.streets).values("id")})
         return queryset.filter(condition)
 
 
@@ -170,6 +179,7 @@ def scope_for(user, capability: Can) -> Scope:
     if user.is_authenticated and user.is_superuser:
         return Scope(everything=True, communities=None, grid_ids=frozenset())
     conditions: list[Q] = []
+    street_conditions: list[Q] = []
     grid_ids = set()
     for role in roles_of(user):
         if capability not in CAPABILITIES.get(role.kind, ()):
@@ -178,10 +188,22 @@ def scope_for(user, capability: Can) -> Scope:
             grid_ids.add(role.grid_id)
         else:
             conditions.append(within("community", role))
-    communities = None
+            street = within("street", role)
+            if street is not None:
+                street_conditions.append(street)
+    return Scope(
+        everything=False,
+        communities=any_of(conditions),
+        grid_ids=frozenset(grid_ids),
+        streets=any_of(street_conditions),
+    )
+
+
+def any_of(conditions: list[Q]) -> Q | None:
+    union = None
     for condition in conditions:
-        communities = condition if communities is None else communities | condition
-    return Scope(everything=False, communities=communities, grid_ids=frozenset(grid_ids))
+        union = condition if union is None else union | condition
+    return union
 
 
 def visible(user, capability: Can, queryset: QuerySet) -> QuerySet:

@@ -12,11 +12,14 @@ class ScopePath:
     """How a model's rows hang from the territory, read by accounts.scoping.
 
     `community` is the lookup to the owning community's id; `grid` the lookup to the grid id,
-    or None where a grid worker sees the row through their grid's community."""
+    or None where a grid worker sees the row through their grid's community. `street`, for
+    rows that may belong to a street before any of its communities (a complaint whose address
+    is not yet known), is the lookup to the street's id: roles at the street and above see them."""
 
-    def __init__(self, community: str, grid: str | None = None):
+    def __init__(self, community: str, grid: str | None = None, street: str | None = None):
         self.community = community
         self.grid = grid
+        self.street = street
 
 
 class Named(models.Model):
