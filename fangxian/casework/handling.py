@@ -258,10 +258,13 @@ def visit(case: Case, by, note: str, photos: Iterable = (), client_id=None) -> S
     return step(case, A.VISIT, by, note, photos=photos, client_id=client_id, note_required=True, state=S.ON_SITE)
 
 
-def handle(case: Case, action: str, by, outcome: str, photos: Iterable = (), client_id=None) -> Step:
-    """Resolved, found unfounded, or passed to a department: the outcome says what and why."""
+def handle(case: Case, action: str, by, outcome: str, photos: Iterable = (), client_id=None, agency: str = "") -> Step:
+    """Resolved, found unfounded, or passed to a department (named in `agency`): the outcome
+    says what and why."""
     if action not in HANDLING:
         raise ValidationError(_("Not a way to handle a case."))
+    if (action == A.PASS) != bool(agency):
+        raise ValidationError({"agency": _("Name the department the case is passed to.")})
     now = timezone.now()
     return step(
         case,
@@ -274,6 +277,7 @@ def handle(case: Case, action: str, by, outcome: str, photos: Iterable = (), cli
         state=HANDLING[action],
         outcome=text(outcome, "outcome", MAX_NOTE, required=True),
         handled_at=now,
+        agency=text(agency, "agency", 100) if action == A.PASS else case.agency,
     )
 
 

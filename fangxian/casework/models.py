@@ -139,6 +139,8 @@ class Case(models.Model):
     # When it was resolved, found unfounded or passed on: the resolution rate.
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
     outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
+    # The department it was passed to (by the whistle), by name: Open311's agency_responsible.
+    agency = models.CharField(_("department responsible"), max_length=100, blank=True)
     callback = models.CharField(_("callback"), max_length=12, choices=Callback.choices, blank=True)
     called_back_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
