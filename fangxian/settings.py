@@ -228,6 +228,10 @@ STORAGES = {
 # Uploads: spreadsheets beyond this are refused with a clear message, not read.
 IMPORT_MAX_BYTES = env_int("FANGXIAN_IMPORT_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
 PHOTO_MAX_BYTES = env_int("FANGXIAN_PHOTO_MAX_BYTES", 8 * 1024 * 1024, minimum=1024)
+# This many complaints of one category at one place within so many days open a case to
+# handle before the next complaint (未诉先办).
+CASEWORK_REPEAT_COMPLAINTS = env_int("FANGXIAN_REPEAT_COMPLAINTS", 3, minimum=2)
+CASEWORK_REPEAT_DAYS = env_int("FANGXIAN_REPEAT_DAYS", 7, minimum=1)
 # What an uploaded spreadsheet may unpack to: refused before it is parsed (lib/tabular.py).
 IMPORT_MAX_ROWS = env_int("FANGXIAN_IMPORT_MAX_ROWS", 200_000, minimum=1)
 IMPORT_MAX_CELLS = env_int("FANGXIAN_IMPORT_MAX_CELLS", 5_000_000, minimum=1)

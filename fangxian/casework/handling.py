@@ -203,6 +203,9 @@ def receive(
             if known is not None:
                 return known
         raise ValidationError({"hotline_number": _("This work order is already here.")}) from None
+    from . import proactive  # it opens cases through receive: imported at call time
+
+    proactive.open_for([case])
     return case
 
 
@@ -277,6 +280,7 @@ def handle(case: Case, action: str, by, outcome: str, photos: Iterable = (), cli
         state=HANDLING[action],
         outcome=text(outcome, "outcome", MAX_NOTE, required=True),
         handled_at=now,
+        handled_as=HANDLING[action],
         agency=text(agency, "agency", 100) if action == A.PASS else case.agency,
     )
 
@@ -324,6 +328,7 @@ def reopen(case: Case, by, reason: str, client_id=None) -> Step:
         note_required=True,
         state=S.ASSIGNED,
         handled_at=None,
+        handled_as="",
         closed_at=None,
         close_reason="",
         reopened=case.reopened + 1,

@@ -136,8 +136,10 @@ class Case(models.Model):
     )
     # The first time someone answered it (assigned, on site or better): the response rate.
     responded_at = models.DateTimeField(_("responded"), null=True, blank=True)
-    # When it was resolved, found unfounded or passed on: the resolution rate.
+    # When and how it was handled (resolved, found unfounded or passed on), kept through the
+    # callback and closing: the resolution rate leaves unfounded complaints out.
     handled_at = models.DateTimeField(_("handled"), null=True, blank=True)
+    handled_as = models.CharField(_("handled as"), max_length=12, blank=True)
     outcome = models.TextField(_("outcome"), max_length=2000, blank=True)
     # The department it was passed to (by the whistle), by name: Open311's agency_responsible.
     agency = models.CharField(_("department responsible"), max_length=100, blank=True)

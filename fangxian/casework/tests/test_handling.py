@@ -79,10 +79,10 @@ def test_a_step_sent_twice_is_kept_once(world, category):
 
 
 def test_deadlines_skip_the_streets_holidays(world, category):
-    friday_late = timezone.make_aware(datetime.datetime(2026, 9, 25, 23, 0))
+    friday_late = datetime.datetime(2026, 9, 25, 23, 0, tzinfo=timezone.get_current_timezone())
     Holiday.objects.create(street=world.tianqiao, day=datetime.date(2026, 9, 28), name="假")
     respond, resolve = handling.deadlines(category, world.tianqiao, friday_late)
     # One hour on Friday, the weekend and Monday's holiday off, the second hour on Tuesday.
-    assert respond == timezone.make_aware(datetime.datetime(2026, 9, 29, 1, 0))
+    assert respond == datetime.datetime(2026, 9, 29, 1, 0, tzinfo=timezone.get_current_timezone())
     # Three working days after Friday: Tuesday, Wednesday, Thursday, due by Thursday 24:00.
-    assert resolve == timezone.make_aware(datetime.datetime(2026, 10, 2, 0, 0))
+    assert resolve == datetime.datetime(2026, 10, 2, 0, 0, tzinfo=timezone.get_current_timezone())
