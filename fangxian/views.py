@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, holds_community, roles_of, visible
+from fangxian.casework import rates
+from fangxian.casework.models import Case
 from fangxian.duty.models import Assignment, Roster
 from fangxian.errands import requests as errands
 from fangxian.errands.models import Errand
@@ -109,6 +111,22 @@ def services_table(user, table: list[dict]) -> list[dict]:
     ]
 
 
+def case_rates(user, office: bool) -> dict | None:
+    """This month's three rates, per community for an office (and per department the cases
+    were passed to), for a community its own line. Counts only."""
+    cases = visible(user, Can.VIEW_PLACES if office else Can.HANDLE_CASES, Case.objects.all())
+    month = timezone.localdate().replace(day=1)
+    rows = rates.figures(cases, "community", month, per_month=False)
+    if not rows:
+        return None
+    return {
+        "month": month,
+        "rows": rows,
+        "total": rates.total(rows) if len(rows) > 1 else None,
+        "departments": rates.figures(cases, "department", month, per_month=False) if office else [],
+    }
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
@@ -123,6 +141,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_superuser or any(r.kind in OFFICES for r in roles):
         context["community_table"] = community_table(user)
         context["services_table"] = services_table(user, context["community_table"])
+        context["case_rates"] = case_rates(user, office=True)
+    elif can(user, Can.HANDLE_CASES):
+        context["case_rates"] = case_rates(user, office=False)
     if can(user, Can.VIEW_RESIDENTS):
         # An office's residents in view are exactly its table's communities; anyone holding
         # other roles as well is counted directly.

@@ -45,3 +45,23 @@ def test_an_office_sees_each_communitys_services_today_as_counts(world, client_f
     assert (xiangchang["errands_open"], xiangchang["errands_overdue"], xiangchang["orders"]) == (2, 1, 1)
     assert "降压药" not in response.content.decode()  # what was asked stays with the community
     assert "services_table" not in client_for("secretary").get("/").context
+
+
+def test_an_office_sees_this_months_complaint_rates_per_community(world, client_for):
+    from fangxian.casework import handling
+    from fangxian.casework.models import Category
+
+    category = Category.objects.get(code="noise")
+    late = handling.receive(
+        street=world.tianqiao, category=category, what="楼下装修噪音", source="hotline", community=world.xiangchang
+    )
+    handling.receive(street=world.tianqiao, category=category, what="地址不明", source="hotline")
+    type(late).objects.filter(pk=late.pk).update(respond_by=late.received_at, resolve_by=late.received_at)
+    response = client_for("street_admin").get("/")
+    rows = {row.name: row for row in response.context["case_rates"]["rows"]}
+    assert rows[world.xiangchang.name].overdue == 1 and rows["由街道受理"].received == 1
+    assert "楼下装修噪音" not in response.content.decode()  # counts only
+    assert [row.name for row in client_for("secretary").get("/").context["case_rates"]["rows"]] == [
+        world.xiangchang.name
+    ]
+    assert client_for("outsider").get("/").context.get("case_rates") is None

@@ -157,6 +157,7 @@ class Case(models.Model):
         ordering = ["-received_at", "-id"]
         indexes = [
             models.Index(fields=["street", "received_at"]),
+            models.Index(fields=["community", "received_at"]),
             models.Index(fields=["community", "state", "received_at"]),
             models.Index(fields=["category", "community", "received_at"]),
         ]

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Case as DbCase
+from django.db.models import Count, DateField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -98,6 +98,10 @@ class Row:
     def satisfaction_rate(self) -> float | None:
         return rate(self.figures["satisfied"], self.figures["called_back"])
 
+    @property
+    def shown_rates(self) -> list[float | None]:
+        return [self.response_rate, self.resolution_rate, self.satisfaction_rate]
+
     def __getattr__(self, name: str):
         try:
             return self.__dict__["figures"][name]
@@ -133,7 +137,7 @@ def figures(
         cases = cases.exclude(agency="")
     group = [BY[by]]
     if per_month:
-        cases = cases.annotate(month=TruncMonth("received_at", tzinfo=timezone.get_current_timezone()))
+        cases = cases.annotate(month=month_of("received_at", start, after))
         group.append("month")
     grouped = cases.order_by().values(*group).annotate(**counts(now))
     names = place_names(by, {row[BY[by]] for row in grouped})
@@ -150,11 +154,24 @@ def figures(
     return sorted(rows, key=lambda r: (r.key is None, r.name, r.month or datetime.date.min))
 
 
+def month_of(field: str, start: datetime.datetime, after: datetime.datetime) -> DbCase:
+    """The first day of the month a moment falls in, by the community's clock, as comparisons
+    with each month's start: the database's own date functions would work in UTC, and
+    SQLite's time-zone-aware truncation calls back into Python for every row."""
+    starts = []
+    at = start
+    while at < after:
+        starts.append(at)
+        at = (at + datetime.timedelta(days=32)).replace(day=1)
+    whens = [When(**{f"{field}__gte": month}, then=Value(month.date())) for month in reversed(starts)]
+    return DbCase(*whens, output_field=DateField())
+
+
 def as_date(month) -> datetime.date | None:
     if month is None:
         return None
-    if isinstance(month, datetime.datetime):
-        return timezone.localtime(month).date() if timezone.is_aware(month) else month.date()
+    if isinstance(month, str):  # SQLite hands a computed date back as text
+        return datetime.date.fromisoformat(month)
     return month
 
 
