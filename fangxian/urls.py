@@ -19,6 +19,7 @@ urlpatterns = [
     path("kits/", include("fangxian.kits.urls")),
     path("stations/", include("fangxian.stations.urls")),
     path("errands/", include("fangxian.errands.urls")),
+    path("casework/", include("fangxian.casework.urls")),
     path("jobs/", include("fangxian.jobs.urls")),
     path("h/", include("fangxian.households.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -12,7 +12,6 @@ from django.utils import timezone
 from fangxian.accounts.models import Role
 from fangxian.accounts.scoping import Can, can, holds_community, roles_of, visible
 from fangxian.casework import rates
-from fangxian.casework.models import Case
 from fangxian.duty.models import Assignment, Roster
 from fangxian.errands import requests as errands
 from fangxian.errands.models import Errand
@@ -111,14 +110,17 @@ def services_table(user, table: list[dict]) -> list[dict]:
     ]
 
 
-def case_rates(user, office: bool) -> dict | None:
-    """This month's three rates, per community for an office (and per department the cases
-    were passed to), for a community its own line. Counts only."""
-    cases = visible(user, Can.VIEW_PLACES if office else Can.HANDLE_CASES, Case.objects.all())
+def case_rates(user) -> dict | None:
+    """This month's three rates, per community (and for an office, per department the cases
+    were passed to). Counts only."""
+    cases = rates.counted_cases(user)
+    if cases is None:
+        return None
     month = timezone.localdate().replace(day=1)
     rows = rates.figures(cases, "community", month, per_month=False)
     if not rows:
         return None
+    office = rates.is_office(user)
     return {
         "month": month,
         "rows": rows,
@@ -141,9 +143,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_superuser or any(r.kind in OFFICES for r in roles):
         context["community_table"] = community_table(user)
         context["services_table"] = services_table(user, context["community_table"])
-        context["case_rates"] = case_rates(user, office=True)
-    elif can(user, Can.HANDLE_CASES):
-        context["case_rates"] = case_rates(user, office=False)
+    context["case_rates"] = case_rates(user)
     if can(user, Can.VIEW_RESIDENTS):
         # An office's residents in view are exactly its table's communities; anyone holding
         # other roles as well is counted directly.

@@ -22,6 +22,8 @@ from django.db.models import Count, DateField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from fangxian.accounts.models import Role
+from fangxian.accounts.scoping import Can, can, roles_of, visible
 from fangxian.places.models import City, Community, District, Street
 
 from .models import Case
@@ -45,6 +47,23 @@ WORDS = {
     "city": _("city"),
     "department": _("department"),
 }
+
+
+OFFICES = {Role.Kind.CITY_ADMIN, Role.Kind.DISTRICT_ADMIN, Role.Kind.STREET_ADMIN}
+
+
+def is_office(user) -> bool:
+    return user.is_superuser or any(role.kind in OFFICES for role in roles_of(user))
+
+
+def counted_cases(user) -> QuerySet | None:
+    """The cases whose counts this user may see: an office's territory (counts only, never the
+    cases themselves), a community's own cases for whoever handles them; None for anyone else."""
+    if is_office(user):
+        return visible(user, Can.VIEW_PLACES, Case.objects.all())
+    if can(user, Can.HANDLE_CASES):
+        return visible(user, Can.HANDLE_CASES, Case.objects.all())
+    return None
 
 
 def counts(now: datetime.datetime) -> dict:

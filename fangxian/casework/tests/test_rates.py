@@ -121,3 +121,32 @@ def test_complaints_spread_over_weeks_or_places_open_nothing(world, category):
     complaint(world, category, at(10), building=world.building(world.xiangchang, "2"))
     complaint(world, category, at(16), building=world.building(world.xiangchang))
     assert not Case.objects.filter(source="proactive").exists()
+
+
+def test_the_rate_page_and_its_excel_count_the_months_asked(world, client_for, category):
+    from fangxian.accounts.models import AuditEvent
+    from fangxian.lib.tabular import read_table
+
+    complaint(world, category, datetime.datetime(2026, 10, 10, 9, 0, tzinfo=ZONE))
+    complaint(world, category, at(3), community=world.yongan)
+    client = client_for("street_admin")
+    page = client.get("/casework/rates/?by=community&from=2026-10&to=2026-11")
+    found = {(r.name, r.month.month, r.received) for r in page.context["rows"]}
+    assert found == {(world.yongan.name, 11, 1), (world.xiangchang.name, 10, 1)}
+    excel = client.get("/casework/rates/?by=street&from=2026-10&to=2026-11&format=xlsx")
+    table = read_table(excel.content)
+    assert [row[:3] for _line, row in table.rows] == [
+        [world.tianqiao.name, "2026-10", "1"],
+        [world.tianqiao.name, "2026-11", "1"],
+    ]
+    assert AuditEvent.objects.filter(action="export", detail__list="case_rates").exists()
+
+
+def test_a_bad_month_or_grouping_shows_this_month_by_community(world, client_for):
+    response = client_for("secretary").get("/casework/rates/?by=nonsense&from=2026-13&to=x")
+    assert response.status_code == 200 and response.context["by"] == "community"
+
+
+@pytest.mark.parametrize("actor, status", [("gate_keeper", 403), ("volunteer", 403), ("district_admin", 200)])
+def test_the_rates_are_for_case_handlers_and_offices(world, client_for, actor, status):
+    assert client_for(actor).get("/casework/rates/").status_code == status
