@@ -17,11 +17,15 @@ import datetime
 import uuid
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts.models import Role
+from fangxian.accounts.scoping import CAPABILITIES, Can
 from fangxian.lib import phone, workdays
 from fangxian.people.photos import normalise_photo
 from fangxian.places.models import Building, Business, Community, Dwelling, Street
@@ -206,6 +210,12 @@ def receive(
     return case
 
 
+def kept_before(case: Case, client_id) -> Step | None:
+    """The step this client_id already stored on the case: a retry answers it unchanged."""
+    client_id = as_client_id(client_id)
+    return None if client_id is None else Step.objects.filter(client_id=client_id, case=case).first()
+
+
 def step(
     case: Case,
     action: str,
@@ -221,10 +231,9 @@ def step(
     """One step on a case, checked against what may follow its state, saved with the case's
     new fields in one transaction. Every named action below is this."""
     client_id = as_client_id(client_id)
-    if client_id is not None:
-        known = Step.objects.filter(client_id=client_id, case=case).first()
-        if known is not None:
-            return known
+    known = kept_before(case, client_id)
+    if known is not None:
+        return known
     note = text(note, "note", MAX_NOTE, required=note_required)
     now = at or timezone.now()
     with transaction.atomic():
@@ -248,7 +257,24 @@ def step(
     return done
 
 
+def colleagues(case: Case) -> QuerySet:
+    """Who may be given this case: whoever handles cases where it lies (its community, its
+    building's grid, its street), active accounts only."""
+    kinds = [kind for kind, caps in CAPABILITIES.items() if Can.HANDLE_CASES in caps]
+    where = Q(street_id=case.street_id)
+    if case.community_id is not None:
+        where |= Q(community_id=case.community_id)
+    if case.building_id is not None and case.building.grid_id is not None:
+        where |= Q(grid_id=case.building.grid_id)
+    holders = Role.objects.filter(where, kind__in=kinds).values("user_id")
+    return get_user_model().objects.filter(pk__in=holders, is_active=True).order_by("username")
+
+
 def assign(case: Case, to, by, note: str = "", client_id=None) -> Step:
+    """To a colleague who may handle it there: a case given to someone who cannot open it
+    would wait unseen until it is overdue."""
+    if to is None or not (colleagues(case).filter(pk=to.pk).exists() or (to.is_superuser and to.is_active)):
+        raise ValidationError({"to": _("Give the case to someone who handles cases where it is.")})
     state = S.ASSIGNED if case.state == S.RECEIVED else case.state
     return step(case, A.ASSIGN, by, note or who(to), client_id=client_id, assigned_to=to, state=state)
 
@@ -285,6 +311,9 @@ def call_back(case: Case, by, result: str, note: str = "", client_id=None) -> St
     """The reporter called back. Unsatisfied reopens the case to whoever handled it."""
     if result not in Case.Callback.values or not result:
         raise ValidationError({"callback": _("Choose how the callback went.")})
+    known = kept_before(case, client_id)
+    if known is not None:
+        return known  # sent again: an unsatisfied callback reopened the case once already
     if result == Case.Callback.UNSATISFIED:
         with transaction.atomic():
             done = step(case, A.CALLBACK, by, note, client_id=client_id, callback=result, called_back_at=timezone.now())
@@ -305,6 +334,9 @@ def call_back(case: Case, by, result: str, note: str = "", client_id=None) -> St
 def close(case: Case, by, reason: str = "", client_id=None) -> Step:
     """Closed after a callback, or with a reason why there was none."""
     reason = text(reason, "reason", MAX_REASON)
+    known = kept_before(case, client_id)
+    if known is not None:
+        return known
     case.refresh_from_db()
     if case.state != S.CALLED_BACK and not reason:
         raise ValidationError({"reason": _("Call the reporter back first, or say why the case closes without.")})
@@ -345,3 +377,28 @@ def who(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def late(now: datetime.datetime | None = None) -> Q:
+    """The overdue cases as a condition a list can filter by (Case.overdue, in SQL): open,
+    and past the resolve-by moment, or not yet answered past the respond-by moment."""
+    now = now or timezone.now()
+    return Q(state__in=Case.OPEN) & (Q(resolve_by__lt=now) | Q(responded_at__isnull=True, respond_by__lt=now))
+
+
+def keep_day(street: Street, day: datetime.date, working: bool, name: str = "") -> Holiday:
+    """A day of the street's calendar that is not what its weekday says. Deadlines already
+    set keep their moment (the hotline counts from the calendar of the day it was received);
+    cases received from now on count with it."""
+    name = text(name, "name", 50)
+    if working and day.weekday() < 5:
+        raise ValidationError({"working": _("A weekday is a working day anyway: only a weekend day can be worked.")})
+    try:
+        with transaction.atomic():
+            return Holiday.objects.create(street=street, day=day, working=working, name=name)
+    except IntegrityError:
+        raise ValidationError({"day": _("This day is already in the table.")}) from None
+
+
+def drop_day(holiday: Holiday) -> None:
+    holiday.delete()
