@@ -28,7 +28,8 @@ PER_PAGE = 50
 
 
 def problems(exc: ValidationError) -> dict[str, list[str]]:
-    return exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    """By field; what concerns no one field is `general` (a template cannot read __all__)."""
+    return exc.message_dict if hasattr(exc, "error_dict") else {"general": exc.messages}
 
 
 def handled(request: HttpRequest, pk: int) -> Case:
