@@ -66,9 +66,7 @@ CASES: list[Case] = [
         statuses(404, ok=(200, HANDLERS)),
     ),
     Case("casework:photo", "get", lambda t: f"/casework/photos/{t['photo'].id}/", statuses(404, ok=(200, HANDLERS))),
-    Case(
-        "casework:holidays", "get", lambda t: "/casework/holidays/", statuses(403, ok=(200, HANDLERS | {"outsider"}))
-    ),
+    Case("casework:holidays", "get", lambda t: "/casework/holidays/", statuses(403, ok=(200, HANDLERS | {"outsider"}))),
     Case(
         "casework:holidays",
         "post",
