@@ -20,6 +20,7 @@ from ninja.pagination import paginate
 from fangxian.accounts.apikit import Id, Input, Page, answers, error
 from fangxian.accounts.scoping import Can, can, get_visible_or_404
 from fangxian.errands.api import decoded_photo
+from fangxian.lib.ids import as_id
 
 from . import cases, handling
 from .models import Case, Category, Photo, Step
@@ -216,7 +217,7 @@ class RowPage(Page):
         return found
 
 
-@router.get("/cases", response=list[CaseOut])
+@router.get("/cases", response=answers({200: list[CaseOut]}, 403))
 @paginate(RowPage)
 def list_cases(
     request,
@@ -241,7 +242,8 @@ def list_cases(
         found = Category.objects.filter(code=category).first()
         if found is None:
             error(_("Not a category: see GET /api/v1/case-categories."), 422)
-    if community and community != cases.STREET_HELD and not (community.isascii() and community.isdigit()):
+    community_id = as_id(community)
+    if community and community != cases.STREET_HELD and community_id is None:
         error(_('An id of a community, or "street".'), 422)
     rows = cases.narrowed(
         cases.in_view(request.user),
@@ -251,7 +253,7 @@ def list_cases(
         source=source,
         overdue=overdue,
         mine=mine,
-        community=community if community == cases.STREET_HELD else (int(community[:19]) if community else None),
+        community=cases.STREET_HELD if community == cases.STREET_HELD else community_id,
     )
     return cases.listed(rows).order_by("-received_at", "-id")
 

@@ -59,7 +59,7 @@ def test_an_unfounded_complaint_from_the_hotline_to_its_closing(live_server, wor
     office.click("text=石佛营东里小区门口秩序混乱")
     office.wait_for_url(f"**/casework/{case.id}/")
     assert "139****2222" in office.inner_text(".facts") and "13911112222" not in office.content()
-    office.click("#form-assign summary")
+    office.wait_for_selector("#form-assign[open]")
     office.select_option("#form-assign select[name=to]", label="grid_worker")
     office.click("#form-assign button")
     office.wait_for_selector(".message.success")

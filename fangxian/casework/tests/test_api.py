@@ -159,7 +159,16 @@ def test_the_list_filters(world, api_for):
     assert ids(admin.get(f"/api/v1/cases?community={world.xiangchang.id}")) == {late.pk, handled.pk}
     assert ids(admin.get("/api/v1/cases?category=other")) == {street.pk}
     assert ids(api_for("grid_worker").get("/api/v1/cases?mine=true")) == {handled.pk}
-    for wrong in ("state=lost", "source=fax", "category=nope", "community=abc", "limit=0", "overdue=maybe"):
+    wrongs = (
+        "state=lost",
+        "source=fax",
+        "category=nope",
+        "community=abc",
+        f"community={2**64}",
+        "limit=0",
+        "overdue=maybe",
+    )
+    for wrong in wrongs:
         assert admin.get(f"/api/v1/cases?{wrong}").status_code == 422, wrong
 
 
