@@ -157,8 +157,8 @@ class Case(models.Model):
             models.Index(fields=["street", "received_at"]),
             models.Index(fields=["community", "state", "received_at"]),
             models.Index(fields=["category", "community", "received_at"]),
-            # The case list's overdue ones first: open states by their deadline.
-            models.Index(fields=["state", "resolve_by"]),
+            # The case list's overdue ones first: open states of a street by their deadline.
+            models.Index(fields=["street", "state", "resolve_by"]),
         ]
         constraints = [
             models.UniqueConstraint(

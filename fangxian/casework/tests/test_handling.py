@@ -225,3 +225,23 @@ def test_every_step_says_who_and_when(world):
     handling.add_note(case, world.users["secretary"], "已电话联系物业")
     noted = Step.objects.get(case=case, action="note")
     assert noted.by == world.users["secretary"] and noted.at is not None
+
+
+def test_a_streets_cases_are_asked_by_street_the_same_as_the_scoping_layer_sees_them(world):
+    from fangxian.casework import cases
+
+    make_case(world)
+    make_case(world, building=world.building(world.yongan, "1"))
+    handling.receive(street=world.tianqiao, category=Category.objects.get(code="other"), what="x", source="phone")
+    handling.receive(
+        street=world.chunshu,
+        category=Category.objects.get(code="other"),
+        what="y",
+        source="phone",
+        community=world.liulichang,
+    )
+    for actor in ("street_admin", "secretary", "grid_worker", "outsider", "volunteer"):
+        user = world.users[actor]
+        expected = set(visible(user, Can.HANDLE_CASES, Case.objects.all()).values_list("pk", flat=True))
+        assert set(cases.in_view(user).values_list("pk", flat=True)) == expected, actor
+    assert cases.in_view(world.users["street_admin"]).count() == 3
