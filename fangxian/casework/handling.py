@@ -17,11 +17,15 @@ import datetime
 import uuid
 from collections.abc import Iterable
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fangxian.accounts.models import Role
+from fangxian.accounts.scoping import CAPABILITIES, Can
 from fangxian.lib import phone, workdays
 from fangxian.people.photos import normalise_photo
 from fangxian.places.models import Building, Business, Community, Dwelling, Street
@@ -56,6 +60,17 @@ def as_client_id(value) -> uuid.UUID | None:
         return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
     except ValueError:
         raise ValidationError({"client_id": _("Not a client id (a UUID).")}) from None
+
+
+def when(at: datetime.datetime | None) -> datetime.datetime:
+    """When a step happened: now, or earlier for a step recorded after the fact (a work order's
+    history from the hotline, the demo); never later than now."""
+    now = timezone.now()
+    if at is None:
+        return now
+    if at > now + datetime.timedelta(minutes=5):
+        raise ValidationError({"at": _("This is in the future.")})
+    return at
 
 
 def calendar_for(street: Street) -> workdays.Calendar:
@@ -209,6 +224,12 @@ def receive(
     return case
 
 
+def kept_before(case: Case, client_id) -> Step | None:
+    """The step this client_id already stored on the case: a retry answers it unchanged."""
+    client_id = as_client_id(client_id)
+    return None if client_id is None else Step.objects.filter(client_id=client_id, case=case).first()
+
+
 def step(
     case: Case,
     action: str,
@@ -224,12 +245,11 @@ def step(
     """One step on a case, checked against what may follow its state, saved with the case's
     new fields in one transaction. Every named action below is this."""
     client_id = as_client_id(client_id)
-    if client_id is not None:
-        known = Step.objects.filter(client_id=client_id, case=case).first()
-        if known is not None:
-            return known
+    known = kept_before(case, client_id)
+    if known is not None:
+        return known
     note = text(note, "note", MAX_NOTE, required=note_required)
-    now = at or timezone.now()
+    now = when(at)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         if action not in NEXT[case.state]:
@@ -251,24 +271,52 @@ def step(
     return done
 
 
-def assign(case: Case, to, by, note: str = "", client_id=None) -> Step:
+def colleagues(case: Case) -> QuerySet:
+    """Who may be given this case: whoever handles cases where it lies (its community, its
+    building's grid, its street), active accounts only."""
+    kinds = [kind for kind, caps in CAPABILITIES.items() if Can.HANDLE_CASES in caps]
+    where = Q(street_id=case.street_id)
+    if case.community_id is not None:
+        where |= Q(community_id=case.community_id)
+    if case.building_id is not None and case.building.grid_id is not None:
+        where |= Q(grid_id=case.building.grid_id)
+    holders = Role.objects.filter(where, kind__in=kinds).values("user_id")
+    return get_user_model().objects.filter(pk__in=holders, is_active=True).order_by("username")
+
+
+def assign(case: Case, to, by, note: str = "", client_id=None, at: datetime.datetime | None = None) -> Step:
+    """To a colleague who may handle it there: a case given to someone who cannot open it
+    would wait unseen until it is overdue."""
+    if to is None or not (colleagues(case).filter(pk=to.pk).exists() or (to.is_superuser and to.is_active)):
+        raise ValidationError({"to": _("Give the case to someone who handles cases where it is.")})
     state = S.ASSIGNED if case.state == S.RECEIVED else case.state
-    return step(case, A.ASSIGN, by, note or who(to), client_id=client_id, assigned_to=to, state=state)
+    return step(case, A.ASSIGN, by, note or who(to), client_id=client_id, at=at, assigned_to=to, state=state)
 
 
-def visit(case: Case, by, note: str, photos: Iterable = (), client_id=None) -> Step:
+def visit(
+    case: Case, by, note: str, photos: Iterable = (), client_id=None, at: datetime.datetime | None = None
+) -> Step:
     """On site: what was seen, with photos (the verification the outcome rests on)."""
-    return step(case, A.VISIT, by, note, photos=photos, client_id=client_id, note_required=True, state=S.ON_SITE)
+    return step(case, A.VISIT, by, note, photos=photos, client_id=client_id, at=at, note_required=True, state=S.ON_SITE)
 
 
-def handle(case: Case, action: str, by, outcome: str, photos: Iterable = (), client_id=None, agency: str = "") -> Step:
+def handle(
+    case: Case,
+    action: str,
+    by,
+    outcome: str,
+    photos: Iterable = (),
+    client_id=None,
+    agency: str = "",
+    at: datetime.datetime | None = None,
+) -> Step:
     """Resolved, found unfounded, or passed to a department (named in `agency`): the outcome
     says what and why."""
     if action not in HANDLING:
         raise ValidationError(_("Not a way to handle a case."))
     if (action == A.PASS) != bool(agency):
         raise ValidationError({"agency": _("Name the department the case is passed to.")})
-    now = timezone.now()
+    now = when(at)
     return step(
         case,
         action,
@@ -276,6 +324,7 @@ def handle(case: Case, action: str, by, outcome: str, photos: Iterable = (), cli
         outcome,
         photos=photos,
         client_id=client_id,
+        at=now,
         note_required=True,
         state=HANDLING[action],
         outcome=text(outcome, "outcome", MAX_NOTE, required=True),
@@ -285,14 +334,18 @@ def handle(case: Case, action: str, by, outcome: str, photos: Iterable = (), cli
     )
 
 
-def call_back(case: Case, by, result: str, note: str = "", client_id=None) -> Step:
+def call_back(case: Case, by, result: str, note: str = "", client_id=None, at: datetime.datetime | None = None) -> Step:
     """The reporter called back. Unsatisfied reopens the case to whoever handled it."""
     if result not in Case.Callback.values or not result:
         raise ValidationError({"callback": _("Choose how the callback went.")})
+    known = kept_before(case, client_id)
+    if known is not None:
+        return known  # sent again: an unsatisfied callback reopened the case once already
+    now = when(at)
     if result == Case.Callback.UNSATISFIED:
         with transaction.atomic():
-            done = step(case, A.CALLBACK, by, note, client_id=client_id, callback=result, called_back_at=timezone.now())
-            reopen(case, by, _("Unsatisfied at the callback."))
+            done = step(case, A.CALLBACK, by, note, client_id=client_id, at=now, callback=result, called_back_at=now)
+            reopen(case, by, _("Unsatisfied at the callback."), at=now)
         return done
     return step(
         case,
@@ -300,24 +353,29 @@ def call_back(case: Case, by, result: str, note: str = "", client_id=None) -> St
         by,
         note,
         client_id=client_id,
+        at=now,
         state=S.CALLED_BACK,
         callback=result,
-        called_back_at=timezone.now(),
+        called_back_at=now,
     )
 
 
-def close(case: Case, by, reason: str = "", client_id=None) -> Step:
+def close(case: Case, by, reason: str = "", client_id=None, at: datetime.datetime | None = None) -> Step:
     """Closed after a callback, or with a reason why there was none."""
     reason = text(reason, "reason", MAX_REASON)
+    known = kept_before(case, client_id)
+    if known is not None:
+        return known
     case.refresh_from_db()
     if case.state != S.CALLED_BACK and not reason:
         raise ValidationError({"reason": _("Call the reporter back first, or say why the case closes without.")})
+    now = when(at)
     return step(
-        case, A.CLOSE, by, reason, client_id=client_id, state=S.CLOSED, closed_at=timezone.now(), close_reason=reason
+        case, A.CLOSE, by, reason, client_id=client_id, at=now, state=S.CLOSED, closed_at=now, close_reason=reason
     )
 
 
-def reopen(case: Case, by, reason: str, client_id=None) -> Step:
+def reopen(case: Case, by, reason: str, client_id=None, at: datetime.datetime | None = None) -> Step:
     case.refresh_from_db()
     return step(
         case,
@@ -325,6 +383,7 @@ def reopen(case: Case, by, reason: str, client_id=None) -> Step:
         by,
         reason,
         client_id=client_id,
+        at=when(at),
         note_required=True,
         state=S.ASSIGNED,
         handled_at=None,
@@ -342,11 +401,38 @@ def route(case: Case, community: Community, by, note: str = "") -> Step:
     return step(case, A.ROUTE, by, note or community.name, community=community)
 
 
-def add_note(case: Case, by, note: str, photos: Iterable = (), client_id=None) -> Step:
-    return step(case, A.NOTE, by, note, photos=photos, client_id=client_id, note_required=True)
+def add_note(
+    case: Case, by, note: str, photos: Iterable = (), client_id=None, at: datetime.datetime | None = None
+) -> Step:
+    return step(case, A.NOTE, by, note, photos=photos, client_id=client_id, at=at, note_required=True)
 
 
 def who(user) -> str:
     if user is None:
         return ""
     return user.get_full_name() or user.get_username()
+
+
+def late(now: datetime.datetime | None = None) -> Q:
+    """The overdue cases as a condition a list can filter by (Case.overdue, in SQL): open,
+    and past the resolve-by moment, or not yet answered past the respond-by moment."""
+    now = now or timezone.now()
+    return Q(state__in=Case.OPEN) & (Q(resolve_by__lt=now) | Q(responded_at__isnull=True, respond_by__lt=now))
+
+
+def keep_day(street: Street, day: datetime.date, working: bool, name: str = "") -> Holiday:
+    """A day of the street's calendar that is not what its weekday says. Deadlines already
+    set keep their moment (the hotline counts from the calendar of the day it was received);
+    cases received from now on count with it."""
+    name = text(name, "name", 50)
+    if working and day.weekday() < 5:
+        raise ValidationError({"working": _("A weekday is a working day anyway: only a weekend day can be worked.")})
+    try:
+        with transaction.atomic():
+            return Holiday.objects.create(street=street, day=day, working=working, name=name)
+    except IntegrityError:
+        raise ValidationError({"day": _("This day is already in the table.")}) from None
+
+
+def drop_day(holiday: Holiday) -> None:
+    holiday.delete()

@@ -160,6 +160,8 @@ class Case(models.Model):
             models.Index(fields=["community", "received_at"]),
             models.Index(fields=["community", "state", "received_at"]),
             models.Index(fields=["category", "community", "received_at"]),
+            # The case list's overdue ones first: open states of a street by their deadline.
+            models.Index(fields=["street", "state", "resolve_by"]),
         ]
         constraints = [
             models.UniqueConstraint(

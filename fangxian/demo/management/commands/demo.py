@@ -15,6 +15,7 @@ from django.utils import timezone
 from faker import Faker
 
 from fangxian.accounts.models import Role
+from fangxian.casework import demo as casework_demo
 from fangxian.duty import planning
 from fangxian.duty.models import Pattern, Person, Post, Team
 from fangxian.errands import demo as errands_demo
@@ -101,6 +102,7 @@ def seeded_faker(seed: int) -> Faker:
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
     kits_demo.delete(communities)
+    casework_demo.delete(communities)
     supplies_demo.delete(communities)
     Gate.objects.filter(community__in=communities).delete()
     Permit.objects.filter(community__in=communities).delete()
@@ -142,6 +144,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     kits_demo.seed(communities[0], rng, fake)
     stations_demo.seed(communities[0], rng, fake)
     errands_demo.seed(communities[0], rng)
+    casework_demo.seed(tianqiao, communities, rng)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
