@@ -35,7 +35,7 @@ NEW_FIELDS = (
 
 def state_filters() -> list[tuple[str, str]]:
     return [
-        ("", _("all")),
+        ("", _("every state")),
         ("open", _("open")),
         ("to_call_back", _("to call back")),
         *Case.State.choices,

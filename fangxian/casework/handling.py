@@ -314,6 +314,7 @@ def handle(
     says what and why."""
     if action not in HANDLING:
         raise ValidationError(_("Not a way to handle a case."))
+    agency = (agency or "").strip()
     if (action == A.PASS) != bool(agency):
         raise ValidationError({"agency": _("Name the department the case is passed to.")})
     now = when(at)

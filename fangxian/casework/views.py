@@ -221,10 +221,11 @@ def street_of_page(request: HttpRequest) -> tuple[Street, bool]:
     """The street whose calendar the page shows, and whether the user keeps it."""
     ids = visible(request.user, Can.HANDLE_CASES, Community.objects.all()).values("street_id")
     streets = Street.objects.filter(pk__in=ids).order_by("code")
-    street = (
-        streets.filter(pk=as_id(request.GET.get("street") or request.POST.get("street"))).first() or streets.first()
-    )
+    asked = request.GET.get("street") or request.POST.get("street")
+    street = streets.filter(pk=as_id(asked)).first() if asked else streets.first()
     if street is None:
+        if asked:
+            raise Http404  # another street's calendar, as any row out of view
         raise PermissionDenied
     return street, holds_place(request.user, Can.HANDLE_CASES, "street", street.pk)
 

@@ -4,7 +4,10 @@ through the real form (a file that is no photo is refused first, and the notes t
 finds the complaint unfounded, reveals the reporter's number to call back (audited), records
 the callback and closes the case."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 
 from fangxian.accounts.models import AuditEvent
 from fangxian.casework import handling
@@ -30,6 +33,12 @@ def screen(browser):
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def categories(world):
+    # A browser test's database is flushed after each test, the migration's categories with it.
+    importlib.import_module("fangxian.casework.migrations.0002_categories").add(apps, None)
 
 
 def fits_the_screen(page) -> None:
@@ -113,3 +122,43 @@ def test_an_unfounded_complaint_from_the_hotline_to_its_closing(live_server, wor
     assert closed.state == "closed" and closed.callback == "satisfied" and closed.outcome.startswith("现场秩序良好")
     assert [s.action for s in closed.steps.all()] == ["receive", "assign", "visit", "unfounded", "callback", "close"]
     assert closed.get_state_display() in grid.inner_text("h1")
+
+
+def test_a_walk_in_taken_down_on_a_phone_keeps_the_form_when_the_photo_is_refused(live_server, world, screen, tmp_path):
+    broken = tmp_path / "door.jpg"
+    broken.write_bytes(jpeg()[:600])  # half sent
+    photo = tmp_path / "door-whole.jpg"
+    photo.write_bytes(jpeg())
+    office = screen()
+    log_in(office, live_server.url, "street_admin")
+    office.goto(f"{live_server.url}/casework/new/")
+    office.select_option("select[name=source]", "walk_in")
+    office.select_option("select[name=category]", "environment")
+    # Choosing the community brings its buildings in (htmx), without reloading what was typed.
+    office.fill("textarea[name=what]", "2单元门口垃圾堆了三天没人清")
+    office.select_option("select[name=community]", label="永安路社区")
+    office.wait_for_selector("#places select[name=building]")
+    office.select_option("select[name=building]", label="2号楼")
+    office.fill("input[name=entrance]", "2")
+    office.fill("input[name=room]", "301")
+    office.fill("input[name=reporter_name]", "赵大爷")
+    office.fill("input[name=reporter_phone]", "13700001234")
+    office.set_input_files("input[name=photos]", str(broken))
+    fits_the_screen(office)
+    no_small_targets(office)
+    office.click("button:has-text('保存案件')")
+    office.wait_for_selector(".message.error")
+    assert not Case.objects.exists()
+    assert "不是照片" in office.inner_text("main") and "请重新选择照片" in office.inner_text("main")
+    assert office.input_value("textarea[name=what]") == "2单元门口垃圾堆了三天没人清"
+    assert (
+        office.input_value("input[name=room]") == "301"
+        and office.input_value("input[name=reporter_phone]") == "13700001234"
+    )
+    office.set_input_files("input[name=photos]", str(photo))
+    office.click("button:has-text('保存案件')")
+    office.wait_for_url("**/casework/*/")
+    case = Case.objects.get()
+    assert case.dwelling == world.dwelling(world.yongan, "2", 2, "301") and case.source == "walk_in"
+    assert Photo.objects.filter(step__case=case).count() == 1
+    assert "137****1234" in office.inner_text(".facts")

@@ -144,9 +144,10 @@ def test_a_close_sent_twice_is_kept_once(world):
 
 def test_passing_a_case_names_the_department(world):
     case = make_case(world)
-    with pytest.raises(ValidationError) as refused:
-        handling.handle(case, "pass", None, "需要城管执法")
-    assert "agency" in refused.value.message_dict
+    for blank in ("", "   "):
+        with pytest.raises(ValidationError) as refused:
+            handling.handle(case, "pass", None, "需要城管执法", agency=blank)
+        assert "agency" in refused.value.message_dict
     handling.handle(case, "pass", None, "需要城管执法", agency="城管执法队")
     case.refresh_from_db()
     assert case.state == S.PASSED and case.agency == "城管执法队"

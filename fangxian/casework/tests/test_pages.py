@@ -233,6 +233,9 @@ def test_the_street_keeps_its_holiday_table(world, client_for):
     assert secretary.post("/casework/holidays/", {"day": "2026-10-11"}).status_code == 403
     assert secretary.post(f"/casework/holidays/{day.id}/remove/").status_code == 403
     assert client_for("outsider").post(f"/casework/holidays/{day.id}/remove/").status_code == 404
+    outsider = client_for("outsider")
+    assert outsider.get(f"/casework/holidays/?street={world.tianqiao.id}").status_code == 404
+    assert outsider.post("/casework/holidays/", {"street": world.tianqiao.id, "day": "2026-10-11"}).status_code == 404
     assert admin.post(f"/casework/holidays/{day.id}/remove/").status_code == 302
     assert not Holiday.objects.exists()
 
