@@ -80,7 +80,7 @@ COLUMN_HELP = {
     "category": gettext_lazy("a category's name or code; anything else is filed as Other"),
     "address": gettext_lazy("routes the order to the community that owns it"),
     "unit": gettext_lazy("a community's name here routes the order to it"),
-    "deadline": gettext_lazy("a date and time, or 5个工作日 / 24小时; empty: the category's"),
+    "deadline": gettext_lazy("a date and time, or a span such as 5 working days or 24 hours; empty: the category's"),
 }
 REQUIRED = [c.key for c in COLUMNS if c.required]
 KEY_BY_HEADER = {normalise_header(name): c.key for c in COLUMNS for name in (c.zh, c.en, c.key, *c.other_names)}

@@ -86,6 +86,8 @@ def test_deadlines_as_the_hotline_sets_them(world):
     friday = timezone.localtime(workorders.parse_deadline("5个工作日", monday, calendar))
     # Five working days on: by the end of the next Monday, as the hotline counts.
     assert friday == datetime.datetime(2020, 3, 10, tzinfo=friday.tzinfo)
+    assert workorders.parse_deadline("5 working days", monday, calendar) == friday
+    assert timezone.localtime(workorders.parse_deadline("24小时", monday, calendar)).date() == datetime.date(2020, 3, 3)
     assert workorders.parse_deadline("", monday, calendar) is None
     end_of_day = timezone.localtime(workorders.parse_deadline("2020-03-04", monday, calendar))
     assert (end_of_day.date(), end_of_day.hour) == (datetime.date(2020, 3, 4), 23)
