@@ -359,3 +359,85 @@ def test_the_answer_has_the_hotlines_columns(world):
     assert by_number["A2"]["是否属实"] == "属实" and by_number["A2"]["办理结果"] == "已安排保安"
     assert by_number["A1"]["承办单位"] == "香厂路社区"
     assert counts == {world.xiangchang.id: 2}
+
+
+# --- the pages -----------------------------------------------------------------------------
+
+
+def upload(client, world, data: bytes, name="12345.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post("/casework/hotline/", {"street": world.tianqiao.id, "file": SimpleUploadedFile(name, data)})
+
+
+def test_the_street_uploads_previews_and_confirms(world, client_for):
+    from fangxian.accounts.models import AuditEvent
+    from fangxian.casework.models import WorkOrderImport
+
+    client = client_for("street_admin")
+    response = upload(client, world, csv(row("A1"), row("A2", address="某某胡同12号")))
+    batch = WorkOrderImport.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/casework/hotline/{batch.id}/"
+    page = client.get(f"/casework/hotline/{batch.id}/").content.decode()
+    assert "香厂路社区: 1" in page and "留在街道：1 件" in page and "某某胡同12号" in page
+    assert not Case.objects.exists()
+    assert client.post(f"/casework/hotline/{batch.id}/confirm/").status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "applied" and batch.data == b"" and batch.summary["created"] == 2
+    assert Case.objects.filter(street=world.tianqiao).count() == 2
+    assert AuditEvent.objects.filter(action="import", detail__kind="work_orders").exists()
+    # Confirming twice imports nothing twice.
+    client.post(f"/casework/hotline/{batch.id}/confirm/")
+    assert Case.objects.count() == 2
+
+
+def test_a_file_with_errors_gives_its_rows_back_and_cannot_be_confirmed(world, client_for):
+    from fangxian.casework.models import WorkOrderImport
+
+    client = client_for("street_admin")
+    upload(client, world, csv(row("A1"), row("A2", at="明天")))
+    batch = WorkOrderImport.objects.get()
+    page = client.get(f"/casework/hotline/{batch.id}/").content.decode()
+    assert batch.status == "invalid" and "受理时间" in page and "import-now" not in page
+    errors = client.get(f"/casework/hotline/{batch.id}/errors.xlsx")
+    assert errors.status_code == 200 and errors.content.startswith(b"PK")
+    client.post(f"/casework/hotline/{batch.id}/confirm/")
+    assert not Case.objects.exists()
+
+
+def test_the_answer_downloads_audited(world, client_for):
+    from fangxian.accounts.models import AuditEvent
+
+    imported(world, csv(row("A1"), row("A2", address="某某胡同12号")))
+    for case in Case.objects.all():
+        handling.handle(case, "resolve", None, "已处理")
+    response = client_for("street_admin").get("/casework/hotline/export.xlsx")
+    assert response.status_code == 200
+    sheet = CalamineWorkbook.from_filelike(io.BytesIO(response.content)).get_sheet_by_index(0).to_python()
+    assert sheet[0][0] == "工单编号" and {r[0] for r in sheet[1:]} == {"A1", "A2"}
+    events = AuditEvent.objects.filter(action="export", detail__list="work_orders")
+    assert {(e.community_id, e.detail["rows"]) for e in events} == {(world.xiangchang.id, 1), (None, 1)}
+
+
+def test_the_api_takes_a_batch_all_or_nothing_and_idempotently(world, api_for):
+    client = api_for("street_admin")
+    order = {
+        "number": "API-1",
+        "received_at": "2020-03-01T09:15:00+08:00",
+        "what": "楼道堆物",
+        "address": "永安路社区1号楼",
+    }
+
+    def send(*orders):
+        body = {"street_id": world.tianqiao.id, "orders": list(orders)}
+        return client.post("/api/v1/work-orders", data=body, content_type="application/json")
+
+    first = send(order)
+    assert first.status_code == 200, first.content
+    [answer] = first.json()["orders"]
+    assert answer["result"] == "created" and answer["community_id"] == world.yongan.id
+    assert send(order).json()["orders"][0]["result"] == "unchanged"
+    refused = send(order | {"number": "API-2"}, {"number": "API-3", "received_at": "soon", "what": "x"})
+    assert refused.status_code == 422 and "orders.1.received_at" in refused.json()["detail"]
+    assert not Case.objects.filter(hotline_number="API-2").exists()
+    assert Case.objects.filter(hotline_number="API-1").count() == 1
