@@ -5,6 +5,7 @@ street's imports answer 404."""
 
 from __future__ import annotations
 
+import datetime
 import os
 
 from django import forms
@@ -76,8 +77,17 @@ def stored_name(name: str) -> str:
     return stem[: limit - len(extension[:10])] + extension[:10]
 
 
+def clear_abandoned(keep_days: int) -> int:
+    """Uploads never confirmed lose their file and rows after `keep_days`: callers' names
+    and phones are not kept for an import no one wanted. Counts stay."""
+    cutoff = timezone.now() - datetime.timedelta(days=keep_days)
+    stale = WorkOrderImport.objects.exclude(status=Status.APPLIED).filter(created_at__lt=cutoff, cleared_at=None)
+    return stale.update(data=b"", report={}, error_report=b"", cleared_at=timezone.now())
+
+
 @login_required
 def upload(request: HttpRequest) -> HttpResponse:
+    clear_abandoned(settings.IMPORT_KEEP_DAYS)
     streets = hotline_streets(request.user)
     if not streets.exists():
         raise PermissionDenied

@@ -441,3 +441,20 @@ def test_the_api_takes_a_batch_all_or_nothing_and_idempotently(world, api_for):
     assert refused.status_code == 422 and "orders.1.received_at" in refused.json()["detail"]
     assert not Case.objects.filter(hotline_number="API-2").exists()
     assert Case.objects.filter(hotline_number="API-1").count() == 1
+
+
+def test_an_upload_never_confirmed_loses_its_file_after_the_days_kept(world, client_for, settings):
+    from fangxian.casework.models import WorkOrderImport
+
+    client = client_for("street_admin")
+    upload(client, world, csv(row("A1")))
+    batch = WorkOrderImport.objects.get()
+    WorkOrderImport.objects.filter(pk=batch.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=settings.IMPORT_KEEP_DAYS + 1)
+    )
+    client.get("/casework/hotline/")
+    batch.refresh_from_db()
+    assert batch.cleared_at and batch.data == b"" and batch.report == {} and batch.row_count == 1
+    assert "张女士" not in client.get(f"/casework/hotline/{batch.id}/").content.decode()
+    client.post(f"/casework/hotline/{batch.id}/confirm/")
+    assert not Case.objects.exists()
