@@ -467,6 +467,7 @@ class Checker:
         self.existing: dict[str, dict] = {}
         self.now = timezone.now()
         self.zone = timezone.get_current_timezone()
+        self.by_day: dict[tuple[datetime.date, int], datetime.datetime] = {}
         self.unknown_category: str | None = None  # of the row just checked, for the report
         self.masked = False
 
@@ -504,8 +505,8 @@ class Checker:
                 errors.append(RowError(line, key, column_label(key), " ".join(exc.messages)))
                 return None
 
-        for key, value in cells.items():
-            if value and has_invisible(value):
+        if has_invisible("".join(cells.values())):  # one search a row; the columns only then
+            for key in [k for k, v in cells.items() if has_invisible(v)]:
                 errors.append(RowError(line, key, column_label(key), invisible_in_cell()))
         number = take("number", parse_number)
         received_at = take("received_at", lambda v: parse_moment(v, self.zone))
@@ -565,13 +566,20 @@ class Checker:
         """handling.deadlines, with the street's zone read once for the whole file: the
         street's clock has no summer time, so a local moment takes its zone as it is."""
         local = received_at.astimezone(self.zone).replace(tzinfo=None)
-        return tuple(
-            workdays.deadline(local, amount, unit, self.calendar).replace(tzinfo=self.zone)
-            for amount, unit in (
-                (category.respond_within, category.respond_unit),
-                (category.resolve_within, category.resolve_unit),
-            )
+        return (
+            self.deadline(local, category.respond_within, category.respond_unit),
+            self.deadline(local, category.resolve_within, category.resolve_unit),
         )
+
+    def deadline(self, local: datetime.datetime, amount: int, unit: str) -> datetime.datetime:
+        # Working days end at the end of a day whatever the hour: one count per day and amount.
+        key = (local.date(), amount) if unit == Category.Unit.DAYS else None
+        if key is not None and key in self.by_day:
+            return self.by_day[key]
+        moment = workdays.deadline(local, amount, unit, self.calendar).replace(tzinfo=self.zone)
+        if key is not None:
+            self.by_day[key] = moment
+        return moment
 
     def plan(self, line: int, number: str, values: dict, explicit_deadline: bool) -> Plan:
         current = self.existing.get(number)
@@ -615,9 +623,8 @@ def digest(plans: list[Plan]) -> str:
     exactly when they would write the same."""
     h = hashlib.sha256()
     for p in plans:
-        h.update(
-            repr((p.number, sorted(p.values.items()) if p.current is None else sorted(p.changes.items()))).encode()
-        )
+        written = p.values.values() if p.current is None else (f"{k}={v}" for k, (_, v) in sorted(p.changes.items()))
+        h.update("\x1f".join([p.number, *map(str, written)]).encode() + b"\x1e")
     return h.hexdigest()
 
 
@@ -749,6 +756,7 @@ def write(checker: Checker, plans: list[Plan], by) -> dict:
     now = timezone.now()
     by_id = by.pk if by is not None else None
     fresh = [p for p in plans if p.current is None]
+    last = Case.objects.order_by("-id").values_list("id", flat=True).first() or 0
     insert_rows(
         Case,
         [
@@ -756,11 +764,11 @@ def write(checker: Checker, plans: list[Plan], by) -> dict:
             for p in fresh
         ],
     )
-    ids: dict[str, int] = {}
-    numbers = [p.number for p in fresh]
-    for start in range(0, len(numbers), LOOKUP_CHUNK):
-        chunk = Case.objects.filter(street=street, hotline_number__in=numbers[start : start + LOOKUP_CHUNK])
-        ids.update(chunk.values_list("hotline_number", "id"))
+    # The new cases are the street's cases after the last id before the insert (the street's
+    # orders are locked by the check): read back without a list of 10,000 numbers.
+    numbers = {p.number for p in fresh}
+    added = Case.objects.filter(street=street, id__gt=last).values_list("hotline_number", "id")
+    ids = {number: pk for number, pk in added if number in numbers}
     steps = [
         {"case_id": ids[p.number], "action": A.RECEIVE, "by_id": by_id, "at": p.values["received_at"], "note": ""}
         for p in fresh
