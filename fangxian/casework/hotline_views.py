@@ -258,7 +258,7 @@ def preview(request: HttpRequest, pk: int) -> HttpResponse:
         "more_errors": max(batch.error_count - len(report.get("errors", [])), 0),
         "keep_days": settings.IMPORT_KEEP_DAYS,
         "results": {
-            "created": _("new"),
+            "created": _("a new order"),
             "updated": _("updated"),
             "unchanged": _("unchanged"),
             "closed": _("closed here, left as it is"),

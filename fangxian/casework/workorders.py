@@ -674,7 +674,6 @@ def check_rows(
                 {
                     "line": line,
                     "number": plan.number,
-                    "what": quoted(plan.values["what"], 40),
                     "address": quoted(plan.values["address"], 40),
                     "community": names.get(community_id, "") if community_id else "",
                     "result": result_of(plan),
