@@ -463,3 +463,19 @@ def test_an_upload_never_confirmed_loses_its_file_after_the_days_kept(world, cli
     assert "张女士" not in client.get(f"/casework/hotline/{batch.id}/").content.decode()
     client.post(f"/casework/hotline/{batch.id}/confirm/")
     assert not Case.objects.exists()
+
+
+cells = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@given(st.lists(st.fixed_dictionaries({c.key: cells for c in workorders.COLUMNS}), min_size=1, max_size=5))
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_row_is_a_plan_or_named_errors_never_a_crash(world, rows):
+    present = {c.key for c in workorders.COLUMNS}
+    report, _checker, plans = workorders.check_rows(world.tianqiao, list(enumerate(rows, start=2)), present)
+    assert report.rows == len(rows)
+    lines_with_errors = {e.line for e in report.errors}
+    assert len(plans) + len(lines_with_errors) == len(rows)
+    assert all(e.message and e.column for e in report.errors)
+    for plan in plans:
+        assert plan.values["community_id"] in (None, world.xiangchang.id, world.yongan.id)
