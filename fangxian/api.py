@@ -14,6 +14,7 @@ from fangxian.accounts.api import router as accounts_router
 from fangxian.accounts.apikit import BearerAuth, ErrorOut, field_errors
 from fangxian.accounts.guards import CheckedJSON, does_not_fit
 from fangxian.casework.api import router as cases_router
+from fangxian.casework.hotline_api import router as hotline_router
 from fangxian.duty.api import router as duty_router
 from fangxian.errands.api import router as errands_router
 from fangxian.gate.api import router as gate_router
@@ -91,6 +92,7 @@ api.add_router("", stations_router)
 api.add_router("", errands_router)
 api.add_router("", jobs_router)
 api.add_router("", cases_router)
+api.add_router("", hotline_router)
 
 
 @api.exception_handler(AuthenticationError)

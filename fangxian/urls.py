@@ -21,6 +21,8 @@ urlpatterns = [
     path("errands/", include("fangxian.errands.urls")),
     path("casework/", include("fangxian.casework.urls")),
     path("jobs/", include("fangxian.jobs.urls")),
+    path("casework/hotline/", include("fangxian.casework.hotline_urls")),
+    path("open311/v2/", include("fangxian.casework.open311")),
     path("h/", include("fangxian.households.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

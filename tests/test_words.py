@@ -22,6 +22,7 @@ from django.db import models
 
 from fangxian.accounts.tests.test_permissions import ACTORS, PAGE_CASES, Case, statuses, targets_for
 from fangxian.casework.tests import test_permissions as casework_matrix
+from fangxian.casework.tests import test_permissions_hotline as hotline_matrix
 from fangxian.errands.tests import test_permissions as errands_matrix
 from fangxian.kits.tests import test_permissions as kits_matrix
 from fangxian.lib.masking import mask_name
@@ -212,7 +213,7 @@ def test_every_page_is_in_one_language(world, client, client_for, case):
 
 
 # The services keep their cases and targets beside their code (each app's tests/test_permissions.py).
-SERVICES = [supplies_matrix, kits_matrix, stations_matrix, errands_matrix, casework_matrix]
+SERVICES = [supplies_matrix, kits_matrix, stations_matrix, errands_matrix, casework_matrix, hotline_matrix]
 SERVICE_PAGES = [
     (matrix, case)
     for matrix in SERVICES

@@ -224,3 +224,38 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class WorkOrderImport(models.Model):
+    """A 12345 export uploaded by a street, between its preview and its confirmation; then
+    only the counts. The file holds callers' names and phones: it is deleted once imported."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("being checked")
+        PREVIEWED = "previewed", _("checked, waiting for confirmation")
+        INVALID = "invalid", _("has errors, nothing imported")
+        APPLIED = "applied", _("imported")
+
+    street = models.ForeignKey(Street, models.CASCADE, related_name="work_order_imports", verbose_name=_("street"))
+    filename = models.CharField(max_length=200)
+    data = models.BinaryField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.CHECKING)
+    row_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict)
+    error_report = models.BinaryField(default=b"", blank=True)
+    summary = models.JSONField(default=dict)
+    # What the preview showed, as a digest: confirming writes only that plan.
+    plan_digest = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("12345 work order import")
+        verbose_name_plural = _("12345 work order imports")
+
+    def __str__(self) -> str:
+        return self.filename

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fangxian.api import api
 from fangxian.casework.tests.test_permissions import CASES as casework_cases
+from fangxian.casework.tests.test_permissions_hotline import CASES as hotline_cases
 from fangxian.errands.tests.test_permissions import CASES as errands_cases
 from fangxian.kits.tests.test_permissions import CASES as kits_cases
 from fangxian.people.models import HouseholdLink, ImportBatch
@@ -1164,7 +1165,7 @@ def api_operations() -> set[str]:
 
 
 # Apps above the registry keep their cases beside their code, in their own tests/test_permissions.py.
-APP_CASES: list[Case] = [*supplies_cases, *kits_cases, *stations_cases, *errands_cases, *casework_cases]
+APP_CASES: list[Case] = [*supplies_cases, *kits_cases, *stations_cases, *errands_cases, *casework_cases, *hotline_cases]
 
 
 def test_every_route_is_in_the_matrix():
