@@ -20,6 +20,7 @@ urlpatterns = [
     path("stations/", include("fangxian.stations.urls")),
     path("errands/", include("fangxian.errands.urls")),
     path("jobs/", include("fangxian.jobs.urls")),
+    path("whistle/", include("fangxian.whistle.urls")),
     path("h/", include("fangxian.households.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
