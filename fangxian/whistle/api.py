@@ -3,8 +3,6 @@ departments a caller may whistle. The rules are calling.py's; only types here.
 
 The photo on site travels as base64 inside the JSON body (`photo`), as the errands' does."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import datetime
@@ -19,7 +17,7 @@ from ninja.pagination import paginate
 from fangxian.accounts.apikit import Id, Input, Moment, Page, answers, error
 from fangxian.accounts.scoping import Can, get_visible_or_404
 from fangxian.casework.models import Case
-from fangxian.places.models import Building
+from fangxian.places.models import Building, Community
 
 from . import calling
 from .models import Call, Department
@@ -145,9 +143,8 @@ def make_call(request, data: CallIn):
     the department in the same step (it must be one the caller handles)."""
     community = calling.calling_communities(request.user).filter(pk=data.community_id).first()
     if community is None:
-        if calling.calls_for(request.user).filter(community_id=data.community_id).exists():
-            error(_("Your role may not whistle for this community."), 403)
-        error(_("Not found, or not yours to see."), 404)
+        get_visible_or_404(request.user, Can.VIEW_PLACES, Community.objects.all(), pk=data.community_id)
+        error(_("Your role may not whistle for this community."), 403)
     department = Department.objects.filter(pk=data.department_id, street_id=community.street_id).first()
     if department is None:
         error(_("Not found, or not yours to see."), 404)
@@ -160,7 +157,7 @@ def make_call(request, data: CallIn):
     if data.building_id:
         building = Building.objects.filter(pk=data.building_id, community=community).first()
         if building is None:
-            raise ValidationError({"building_id": _("This building is not in that community.")})
+            raise ValidationError({"building_id": _("The building is not in the calling community.")})
     call = calling.whistle(
         community=community,
         department=department,

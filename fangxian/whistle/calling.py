@@ -44,7 +44,7 @@ DISTRICT_AFTER = datetime.timedelta(hours=24)
 def text(value, field: str, most: int, required: bool = False) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise ValidationError({field: _("This field is required.")})
+        raise ValidationError({field: _("Required.")})
     if len(value) > most:
         raise ValidationError({field: _("At most %(n)s characters.") % {"n": most}})
     return value
@@ -198,7 +198,7 @@ def whistle(
     if not department.active:
         raise ValidationError({"department_id": _("This department no longer takes calls.")})
     if building is not None and building.community_id != community.pk:
-        raise ValidationError({"building_id": _("This building is not in that community.")})
+        raise ValidationError({"building_id": _("The building is not in the calling community.")})
     if case is not None and (case.street_id != community.street_id or case.community_id not in (None, community.pk)):
         raise ValidationError({"case_id": _("This case is not the community's.")})
     now = timezone.now()
@@ -270,7 +270,7 @@ def arrive(call: Call, by, note: str = "", photo=None, at: datetime.datetime | N
     now = timezone.now()
     at = at or now
     if at > now + datetime.timedelta(minutes=5):
-        raise ValidationError({"arrived_at": _("This is in the future.")})
+        raise ValidationError({"arrived_at": _("The arrival cannot be in the future.")})
     if at < call.called_at:
         raise ValidationError({"arrived_at": _("Before the call was made.")})
     note = text(note, "note", MAX_NOTE)

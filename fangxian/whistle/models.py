@@ -59,7 +59,7 @@ class Call(models.Model):
     class State(models.TextChoices):
         CALLED = "called", _("called")
         ACKNOWLEDGED = "acknowledged", _("acknowledged")
-        ON_SITE = "on_site", _("on site")
+        ON_SITE = "on_site", _("department on site")
         DONE = "done", _("outcome reported")
         CONFIRMED = "confirmed", _("confirmed")
 
@@ -92,7 +92,7 @@ class Call(models.Model):
     acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
     arrived_at = models.DateTimeField(_("arrived on site"), null=True, blank=True)
     arrived_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
-    arrival_note = models.TextField(_("on site"), max_length=2000, blank=True)
+    arrival_note = models.TextField(_("found on site"), max_length=2000, blank=True)
     arrival_photo = models.ImageField(upload_to="whistle/%Y/%m/", blank=True)
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices, blank=True)
     outcome_note = models.TextField(_("what was done"), max_length=2000, blank=True)

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 
 from fangxian.accounts import exports
 from fangxian.accounts.fields import flag
-from fangxian.accounts.scoping import Can, get_visible_or_404
+from fangxian.accounts.scoping import Can, can, get_visible_or_404
 from fangxian.casework.models import Case
 from fangxian.lib.ids import FIRST_DAY, LAST_DAY, as_id
-from fangxian.places.models import Building
+from fangxian.places.models import Building, Community
 
 from . import calling
 from .figures import figures as department_figures
@@ -77,7 +77,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     mine = calling.departments_of(user)
     may_call = calling.may_call(user)
     streets = calling.managed_streets(user)
-    if not (may_call or mine.exists() or streets.exists()):
+    if not (may_call or can(user, Can.HANDLE_CASES) or mine.exists() or streets.exists()):
         raise PermissionDenied
     show = request.GET.get("show", "open")
     if show not in SHOWS:
@@ -94,6 +94,15 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "escalated": calling.calls_for(user).filter(level__gt=Call.Level.NONE, state__in=Call.OPEN).count(),
     }
     return render(request, "whistle/list.html", context)
+
+
+def chosen_community(user, communities: list[Community], value) -> Community:
+    """One of the communities the user whistles for; 403 for another one in view, 404 beyond."""
+    community = next((c for c in communities if str(c.pk) == str(value)), None)
+    if community is None:
+        get_visible_or_404(user, Can.VIEW_PLACES, Community.objects.all(), pk=as_id(value) or 0)
+        raise PermissionDenied
+    return community
 
 
 @login_required
@@ -123,10 +132,8 @@ def call_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values.update({k: request.POST.get(k, "") for k in values})
         try:
-            community = next((c for c in communities if str(c.pk) == values["community"]), None)
-            if community is None:
-                raise ValidationError({"community": _("Choose the community.")})
-            department = departments.filter(pk=as_id(values["department"])).first()
+            community = chosen_community(user, communities, values["community"])
+            department = departments.filter(pk=as_id(values["department"]), street_id=community.street_id).first()
             if department is None:
                 raise ValidationError({"department": _("Choose the department.")})
             building = Building.objects.filter(community=community, pk=as_id(values["building"])).first()
