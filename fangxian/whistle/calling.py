@@ -92,6 +92,22 @@ def calls_from(user, call: Call) -> bool:
     return holds_community(user, Can.HANDLE_CASES, call.community_id)
 
 
+def uses_whistle(user) -> bool:
+    """Whether the whistle's pages open for the user: a community that handles cases (a grid
+    worker for calls about the grid), a department's staff, or the offices above."""
+    return (
+        not scope_for(user, Can.HANDLE_CASES).empty or departments_of(user).exists() or managed_streets(user).exists()
+    )
+
+
+def summary(user) -> dict | None:
+    """For the home page: the open calls in view, and how many of them were escalated."""
+    if not user.is_authenticated or not uses_whistle(user):
+        return None
+    open_calls = calls_for(user).filter(state__in=Call.OPEN)
+    return {"open": open_calls.count(), "escalated": open_calls.filter(level__gt=Call.Level.NONE).count()}
+
+
 def may_call(user) -> bool:
     return calling_communities(user).exists()
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from fangxian.accounts import exports
 from fangxian.accounts.fields import flag
-from fangxian.accounts.scoping import Can, can, get_visible_or_404
+from fangxian.accounts.scoping import Can, get_visible_or_404
 from fangxian.casework.models import Case
 from fangxian.lib.ids import FIRST_DAY, LAST_DAY, as_id
 from fangxian.places.models import Building, Community
@@ -77,7 +77,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
     mine = calling.departments_of(user)
     may_call = calling.may_call(user)
     streets = calling.managed_streets(user)
-    if not (may_call or can(user, Can.HANDLE_CASES) or mine.exists() or streets.exists()):
+    if not calling.uses_whistle(user):
         raise PermissionDenied
     show = request.GET.get("show", "open")
     if show not in SHOWS:
