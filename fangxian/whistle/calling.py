@@ -287,8 +287,10 @@ def arrive(call: Call, by, note: str = "", photo=None, at: datetime.datetime | N
     at = at or now
     if at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"arrived_at": _("The arrival cannot be in the future.")})
-    if at < call.called_at:
+    # A form says the minute: the minute of the call itself means just after it.
+    if at < call.called_at.replace(second=0, microsecond=0):
         raise ValidationError({"arrived_at": _("Before the call was made.")})
+    at = max(at, call.called_at)
     note = text(note, "note", MAX_NOTE)
     changes: dict = {"state": S.ON_SITE, "arrived_at": at, "arrived_by": by, "arrival_note": note}
     if photo is not None:
