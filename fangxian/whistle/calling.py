@@ -352,14 +352,17 @@ def send_back(call: Call, by, note: str) -> Call:
 # Escalation -----------------------------------------------------------------------------
 
 
+def overdue_at(now: datetime.datetime) -> Q:
+    """Open calls not acknowledged in time, or not done by when they were needed (Call.late)."""
+    return Q(state__in=Call.OPEN) & (Q(state=S.CALLED, acknowledge_by__lt=now) | Q(needed_by__lt=now))
+
+
 def escalate(now: datetime.datetime | None = None) -> list[Escalation]:
     """Raises every overdue open call one level, at most: to the street when it falls overdue,
     to the district when it is still overdue DISTRICT_AFTER later. Run again, it raises
     nothing twice (one Escalation per call and level)."""
     now = now or timezone.now()
-    overdue = Call.objects.filter(state__in=Call.OPEN, level__lt=Call.Level.DISTRICT).filter(
-        Q(state=S.CALLED, acknowledge_by__lt=now) | Q(needed_by__lt=now)
-    )
+    overdue = Call.objects.filter(overdue_at(now), level__lt=Call.Level.DISTRICT)
     made = []
     for call in overdue.prefetch_related("escalations"):
         reason = call.late(now)

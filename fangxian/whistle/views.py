@@ -61,9 +61,7 @@ def listing(user, show: str):
     if show == "open":
         return calls.filter(state__in=Call.OPEN)
     if show == "overdue":
-        return calls.filter(state__in=Call.OPEN).filter(
-            id__in=[c.pk for c in calls.filter(state__in=Call.OPEN) if c.late(now)]
-        )
+        return calls.filter(calling.overdue_at(now))
     if show == "escalated":
         return calls.filter(level__gt=Call.Level.NONE, state__in=Call.OPEN).order_by("-level", "needed_by")
     if show == "done":

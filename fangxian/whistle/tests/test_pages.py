@@ -135,3 +135,18 @@ def test_the_figures_page_shows_the_month_asked(world, call, client_for):
     page = client_for("street_admin").get("/whistle/figures/?month=2020-02")
     assert page.context["month"] == "2020-02" and all(row[1] == 0 for row in page.context["table"])
     assert client_for("street_admin").get("/whistle/figures/?month=nonsense").status_code == 200
+
+
+def test_overdue_and_escalated_calls_are_listed(world, departments, client_for):
+    from .conftest import make_call
+
+    late = make_call(world, departments["city"])
+    in_time = make_call(world, departments["city"])
+    Call.objects.filter(pk=late.pk).update(acknowledge_by=timezone.now() - datetime.timedelta(minutes=1))
+    team = client_for("liaison")
+    assert [c.pk for c in team.get("/whistle/?show=overdue").context["page"]] == [late.pk]
+    assert {c.pk for c in team.get("/whistle/").context["page"]} == {late.pk, in_time.pk}
+    calling.escalate()
+    assert [c.pk for c in client_for("street_admin").get("/whistle/?show=escalated").context["page"]] == [late.pk]
+    assert client_for("district_admin").get("/").context["whistle"] == {"open": 2, "escalated": 1}
+    assert client_for("volunteer").get("/").context["whistle"] is None
