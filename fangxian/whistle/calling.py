@@ -285,6 +285,8 @@ def arrive(call: Call, by, note: str = "", photo=None, at: datetime.datetime | N
     a call nobody acknowledged first."""
     now = timezone.now()
     at = at or now
+    if at.replace(second=0, microsecond=0) == now.replace(second=0, microsecond=0):
+        at = now  # this minute, as a form says it: now
     if at > now + datetime.timedelta(minutes=5):
         raise ValidationError({"arrived_at": _("The arrival cannot be in the future.")})
     # A form says the minute: the minute of the call itself means just after it.

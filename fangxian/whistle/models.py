@@ -80,7 +80,9 @@ class Call(models.Model):
         Building, models.SET_NULL, null=True, blank=True, related_name="calls", verbose_name=_("building")
     )
     department = models.ForeignKey(Department, models.PROTECT, related_name="calls", verbose_name=_("department"))
-    case = models.ForeignKey(Case, models.SET_NULL, null=True, blank=True, related_name="calls", verbose_name=_("case"))
+    case = models.ForeignKey(
+        Case, models.SET_NULL, null=True, blank=True, related_name="calls", verbose_name=_("case behind the call")
+    )
     what = models.TextField(_("what is needed"), max_length=2000)
     address = models.CharField(_("where"), max_length=300)
     called_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
