@@ -25,6 +25,7 @@ from fangxian.places.api import router as places_router
 from fangxian.stations.api import router as stations_router
 from fangxian.supplies.api import router as supplies_router
 from fangxian.watch.api import router as watch_router
+from fangxian.whistle.api import router as whistle_router
 
 # What the shared layers may answer for any operation, besides what each declares itself.
 SHARED_ANSWERS = {
@@ -93,6 +94,7 @@ api.add_router("", errands_router)
 api.add_router("", jobs_router)
 api.add_router("", cases_router)
 api.add_router("", hotline_router)
+api.add_router("", whistle_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("jobs/", include("fangxian.jobs.urls")),
     path("casework/hotline/", include("fangxian.casework.hotline_urls")),
     path("open311/v2/", include("fangxian.casework.open311")),
+    path("whistle/", include("fangxian.whistle.urls")),
     path("h/", include("fangxian.households.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

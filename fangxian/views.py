@@ -30,6 +30,7 @@ from fangxian.supplies.models import Item, Movement
 from fangxian.supplies.reading import readable_communities
 from fangxian.watch import observations
 from fangxian.watch.models import Campaign, Observation
+from fangxian.whistle import calling as whistle
 
 OFFICES = {Role.Kind.CITY_ADMIN, Role.Kind.DISTRICT_ADMIN, Role.Kind.STREET_ADMIN}
 WATCHED_TAGS = [Tag.ELDERLY_ALONE, Tag.DIALYSIS, Tag.DISABLED, Tag.PREGNANT, Tag.CHRONIC]
@@ -200,6 +201,7 @@ def home(request: HttpRequest) -> HttpResponse:
     elif "community_table" in context:
         # Offices count them (the roll-up's numbers); the errands themselves stay with the communities.
         context["errand_totals"] = errands.totals(visible(user, Can.VIEW_PLACES, Errand.objects.all()))
+    context["whistle"] = whistle.summary(user)
     return render(request, "home.html", context)
 
 

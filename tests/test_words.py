@@ -29,6 +29,7 @@ from fangxian.lib.masking import mask_name
 from fangxian.people.models import Resident
 from fangxian.stations.tests import test_permissions as stations_matrix
 from fangxian.supplies.tests import test_permissions as supplies_matrix
+from fangxian.whistle.tests import test_permissions as whistle_matrix
 
 # Attributes read on screen or aloud; `value` only where it is a button's face.
 READ_ATTRIBUTES = {"placeholder", "title", "aria-label", "alt", "label"}
@@ -213,7 +214,15 @@ def test_every_page_is_in_one_language(world, client, client_for, case):
 
 
 # The services keep their cases and targets beside their code (each app's tests/test_permissions.py).
-SERVICES = [supplies_matrix, kits_matrix, stations_matrix, errands_matrix, casework_matrix, hotline_matrix]
+SERVICES = [
+    supplies_matrix,
+    kits_matrix,
+    stations_matrix,
+    errands_matrix,
+    casework_matrix,
+    hotline_matrix,
+    whistle_matrix,
+]
 SERVICE_PAGES = [
     (matrix, case)
     for matrix in SERVICES

@@ -56,6 +56,9 @@ CENSUS_TAKERS = {"secretary", "community_worker", "grid_worker", "volunteer"}
 SERVERS = {"secretary", "community_worker", "grid_worker", "volunteer"}  # carry errands, orders and kits
 RUNS_SERVICES = {"secretary", "community_worker", "grid_worker"}  # take errands; a grid worker for the grid only
 EXPORTERS = {"secretary", "community_worker"} | OFFICES
+# The department actor: the liaison works for Tianqiao Street's city-management team in the
+# whistle's targets (whistle/tests/conftest.py: make_departments), and sees only its calls.
+DEPARTMENT = {"liaison"}
 
 
 def statuses(default: int, **groups) -> dict[str, int]:

@@ -19,6 +19,7 @@ from fangxian.kits.tests.test_permissions import CASES as kits_cases
 from fangxian.people.models import HouseholdLink, ImportBatch
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
 from fangxian.supplies.tests.test_permissions import CASES as supplies_cases
+from fangxian.whistle.tests.test_permissions import CASES as whistle_cases
 
 from .matrix import (
     ACTORS,
@@ -1165,7 +1166,15 @@ def api_operations() -> set[str]:
 
 
 # Apps above the registry keep their cases beside their code, in their own tests/test_permissions.py.
-APP_CASES: list[Case] = [*supplies_cases, *kits_cases, *stations_cases, *errands_cases, *casework_cases, *hotline_cases]
+APP_CASES: list[Case] = [
+    *supplies_cases,
+    *kits_cases,
+    *stations_cases,
+    *errands_cases,
+    *casework_cases,
+    *hotline_cases,
+    *whistle_cases,
+]
 
 
 def test_every_route_is_in_the_matrix():

@@ -30,6 +30,7 @@ from fangxian.stations import demo as stations_demo
 from fangxian.supplies import demo as supplies_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
+from fangxian.whistle import demo as whistle_demo
 
 PASSWORD = "fangxian-demo"
 XICHENG = "110102"
@@ -55,6 +56,7 @@ ACCOUNTS = [
         Role.Kind.VOLUNTEER,
     ),
     ("demo-street", "Tianqiao Street administrator", Role.Kind.STREET_ADMIN),
+    ("demo-department", "Tianqiao Street city-management team: the calls whistled to it", Role.Kind.LIAISON),
     ("demo-other", "secretary of Liulichang West Street (Chunshu Street)", Role.Kind.SECRETARY),
 ]
 BUSINESSES = ["香厂路便民菜站", "天桥便利店", "福长街理发店", "永安药房", "留学路快递驿站", "先农坛小吃店"]
@@ -102,6 +104,7 @@ def seeded_faker(seed: int) -> Faker:
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
     kits_demo.delete(communities)
+    whistle_demo.delete(Street.objects.filter(district__city__code="110000"))  # calls name cases
     casework_demo.delete(communities)
     supplies_demo.delete(communities)
     Gate.objects.filter(community__in=communities).delete()
@@ -145,6 +148,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     stations_demo.seed(communities[0], rng, fake)
     errands_demo.seed(communities[0], rng)
     casework_demo.seed(tianqiao, communities, rng)
+    whistle_demo.seed(tianqiao, communities[0])
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
@@ -395,6 +399,7 @@ def make_accounts(xiangchang: Community, tianqiao: Street, other: Community) -> 
         "demo-health": {"community": xiangchang},
         "demo-volunteer": {"community": xiangchang},
         "demo-street": {"street": tianqiao},
+        "demo-department": {"street": tianqiao},
         "demo-other": {"community": other},
     }
     for username, _what, kind in ACCOUNTS:
