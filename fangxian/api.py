@@ -16,6 +16,7 @@ from fangxian.accounts.guards import CheckedJSON, does_not_fit
 from fangxian.duty.api import router as duty_router
 from fangxian.errands.api import router as errands_router
 from fangxian.gate.api import router as gate_router
+from fangxian.inspections.api import router as inspections_router
 from fangxian.jobs.api import router as jobs_router
 from fangxian.kits.api import router as kits_router
 from fangxian.people.api import router as people_router
@@ -89,6 +90,7 @@ api.add_router("", kits_router)
 api.add_router("", stations_router)
 api.add_router("", errands_router)
 api.add_router("", jobs_router)
+api.add_router("", inspections_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "fangxian.errands",
     "fangxian.households",
     "fangxian.casework",
+    "fangxian.inspections",
     "fangxian.demo",
     "axes",
 ]
