@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangxian.places.models import Business, Community, ScopePath, Street
 
@@ -143,7 +144,7 @@ class Inspection(models.Model):
 
 class Finding(models.Model):
     class Result(models.TextChoices):
-        PASS = "pass", _("pass")
+        PASS = "pass", pgettext_lazy("inspection", "pass")
         FAIL = "fail", _("fail")
         NA = "na", _("not applicable")
 
@@ -151,7 +152,7 @@ class Finding(models.Model):
     # None for what the registry found (staff under observation), not an item of the checklist.
     item = models.ForeignKey(Item, models.PROTECT, null=True, blank=True, related_name="+")
     code = models.SlugField(max_length=40)
-    text = models.CharField(_("item"), max_length=200)
+    text = models.CharField(pgettext_lazy("inspection", "item"), max_length=200)
     result = models.CharField(_("result"), max_length=4, choices=Result.choices)
     note = models.CharField(_("note"), max_length=500, blank=True)
     photo = models.ImageField(_("photo"), upload_to="inspections/%Y/%m/", blank=True)
@@ -164,7 +165,12 @@ class Finding(models.Model):
     # When a later check took it over (passed, or failed again with a deadline of its own).
     settled_at = models.DateTimeField(null=True, blank=True)
     case = models.ForeignKey(
-        "casework.Case", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("case")
+        "casework.Case",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=pgettext_lazy("inspection", "case"),
     )
 
     SCOPE = ScopePath(community="inspection__business__community_id", grid="inspection__business__building__grid_id")

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from fangxian.accounts.exports import counted, export_list, pdf_response, wants_xlsx
@@ -162,13 +163,13 @@ def round_workbook(request: HttpRequest, row: Round, rows: list[rules.Progress])
         _("visited at"),
         _("kind"),
         _("inspector"),
-        _("item"),
+        pgettext("inspection", "item"),
         _("result"),
         _("fixed on the spot"),
         _("rectify by"),
         _("note"),
         _("checked again"),
-        _("case"),
+        pgettext("inspection", "case"),
     ]
     findings = (
         Finding.objects.filter(inspection__round=row)
@@ -332,7 +333,7 @@ def phone(request: HttpRequest) -> HttpResponse:
     or revisit what is left to rectify; all of it works offline and syncs once."""
     inspects(request)
     words = {
-        "pass": _("pass"),
+        "pass": pgettext("inspection", "pass"),
         "fail": _("fail"),
         "na": _("n.a."),
         "fixed": _("fixed on the spot"),
