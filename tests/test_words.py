@@ -22,6 +22,7 @@ from django.db import models
 
 from fangxian.accounts.tests.test_permissions import ACTORS, PAGE_CASES, Case, statuses, targets_for
 from fangxian.errands.tests import test_permissions as errands_matrix
+from fangxian.inspections.tests import test_permissions as inspections_matrix
 from fangxian.kits.tests import test_permissions as kits_matrix
 from fangxian.lib.masking import mask_name
 from fangxian.people.models import Resident
@@ -211,7 +212,7 @@ def test_every_page_is_in_one_language(world, client, client_for, case):
 
 
 # The services keep their cases and targets beside their code (each app's tests/test_permissions.py).
-SERVICES = [supplies_matrix, kits_matrix, stations_matrix, errands_matrix]
+SERVICES = [supplies_matrix, kits_matrix, stations_matrix, errands_matrix, inspections_matrix]
 SERVICE_PAGES = [
     (matrix, case)
     for matrix in SERVICES

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from fangxian.api import api
 from fangxian.errands.tests.test_permissions import CASES as errands_cases
+from fangxian.inspections.tests.test_permissions import CASES as inspections_cases
 from fangxian.kits.tests.test_permissions import CASES as kits_cases
 from fangxian.people.models import HouseholdLink, ImportBatch
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
@@ -1163,7 +1164,7 @@ def api_operations() -> set[str]:
 
 
 # Apps above the registry keep their cases beside their code, in their own tests/test_permissions.py.
-APP_CASES: list[Case] = [*supplies_cases, *kits_cases, *stations_cases, *errands_cases]
+APP_CASES: list[Case] = [*supplies_cases, *kits_cases, *stations_cases, *errands_cases, *inspections_cases]
 
 
 def test_every_route_is_in_the_matrix():
