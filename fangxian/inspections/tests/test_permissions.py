@@ -62,7 +62,12 @@ CASES: list[Case] = [
         lambda t: "/inspections/rounds/new/",
         statuses(403, ok=(200, RUNS_ROUNDS | {"outsider"})),
     ),
-    Case("inspections:round", "get", lambda t: f"/inspections/rounds/{t['round'].id}/", statuses(404, ok=(200, INSPECTORS))),
+    Case(
+        "inspections:round",
+        "get",
+        lambda t: f"/inspections/rounds/{t['round'].id}/",
+        statuses(404, ok=(200, INSPECTORS)),
+    ),
     Case(
         "inspections:close_round",
         "post",
@@ -102,7 +107,12 @@ CASES: list[Case] = [
         lambda t: f"/inspections/{t['inspection'].id}/",
         statuses(404, ok=(200, INSPECTORS)),
     ),
-    Case("inspections:pdf", "get", lambda t: f"/inspections/{t['inspection'].id}/pdf/", statuses(404, ok=(200, INSPECTORS))),
+    Case(
+        "inspections:pdf",
+        "get",
+        lambda t: f"/inspections/{t['inspection'].id}/pdf/",
+        statuses(404, ok=(200, INSPECTORS)),
+    ),
     # The service worker holds no data; a browser fetches it without a session at times.
     Case("inspections_service_worker", "get", lambda t: "/inspections/sw.js", statuses(200), anonymous=200),
     api("GET /inspections/rounds", "get", lambda t: "/api/v1/inspections/rounds", statuses(200)),
@@ -131,7 +141,9 @@ CASES: list[Case] = [
         lambda t: f"/api/v1/inspections/rounds/{t['round'].id}/close",
         statuses(404, no=(403, {"grid_worker"}), ok=(200, RUNS_ROUNDS)),
     ),
-    api("GET /inspections/bundle", "get", lambda t: "/api/v1/inspections/bundle", statuses(403, ok=(200, ANY_INSPECTOR))),
+    api(
+        "GET /inspections/bundle", "get", lambda t: "/api/v1/inspections/bundle", statuses(403, ok=(200, ANY_INSPECTOR))
+    ),
     api(
         "POST /inspections",
         "post",
