@@ -15,7 +15,7 @@ from django.utils import timezone
 from fangxian.accounts.tests.matrix import Case, matrix_tests, statuses
 from fangxian.inspections.models import Template
 
-from .conftest import make_business, make_round, visit
+from .conftest import ensure_checklists, make_business, make_round, visit
 
 INSPECTORS = {"secretary", "community_worker", "grid_worker", "street_admin"}
 RUNS_ROUNDS = {"secretary", "community_worker", "street_admin"}
@@ -23,6 +23,7 @@ ANY_INSPECTOR = INSPECTORS | {"outsider"}
 
 
 def targets_for(world) -> dict:
+    ensure_checklists()  # also read by tests/test_words.py, outside this folder's fixtures
     shop = make_business(world)
     row = make_round(world, [shop])
     inspection = visit(world, row, shop, failing={"disinfection-log"}, photo=True)
