@@ -453,3 +453,79 @@ def new_version(kind: str, items: list[tuple[str, str, str]]) -> Template:
         for position, (code, zh, en) in enumerate(items, start=1):
             Item.objects.create(template=template, position=position, code=code, text_zh=zh, text_en=en)
     return template
+
+
+# The staff list as businesses send it: these headers, in Chinese or English, in any order.
+STAFF_COLUMNS = {
+    "name": ("姓名", "name"),
+    "phone": ("电话", "手机", "联系电话", "phone"),
+    "id_number": ("证件号码", "身份证号", "身份证号码", "id number", "id_number"),
+}
+MAX_STAFF_ROWS = 2000
+
+
+@dataclass
+class StaffRow:
+    line: int
+    name: str
+    phone: str
+    id_number: str
+    problems: list[str]
+
+
+def read_staff(business: Business, data: bytes) -> list[StaffRow]:
+    """Every row of an uploaded staff list, each with what is wrong with it; nothing is kept
+    here. ValidationError when the file as a whole cannot be read."""
+    from fangxian.lib.tabular import TableError
+    from fangxian.people.importing import TABLE_MESSAGES, read_upload
+
+    try:
+        table = read_upload(data)
+    except TableError as exc:
+        raise ValidationError(TABLE_MESSAGES[exc.code](exc.params)) from None
+    header = [h.strip().casefold() for h in table.header]
+    where = {}
+    for key, names in STAFF_COLUMNS.items():
+        found = [i for i, h in enumerate(header) if h in names]
+        if found:
+            where[key] = found[0]
+    if "name" not in where:
+        raise ValidationError(_("The list needs a column for the name; the phone and the ID number are read too."))
+    if len(table.rows) > MAX_STAFF_ROWS:
+        raise ValidationError(_("At most %(n)s staff in one list.") % {"n": MAX_STAFF_ROWS})
+    known = set(business.staff.exclude(id_number="").values_list("id_number", flat=True))
+    seen: set[str] = set()
+    rows = []
+    for line, cells in table.rows:
+        value = {k: (cells[i].strip() if i < len(cells) else "") for k, i in where.items()}
+        if not any(value.values()):
+            continue
+        row = StaffRow(line, value.get("name", ""), value.get("phone", ""), value.get("id_number", "").upper(), [])
+        if not row.name:
+            row.problems.append(_("The name, please."))
+        for field, limit in (("name", 50), ("phone", 20), ("id_number", 40)):
+            if len(getattr(row, field)) > limit:
+                row.problems.append(_("At most %(n)s characters.") % {"n": limit})
+        if row.id_number and (row.id_number in known or row.id_number in seen):
+            row.problems.append(_("This ID number is on the list already."))
+        seen.add(row.id_number)
+        rows.append(row)
+    if not rows:
+        raise ValidationError(_("The list has no staff in it."))
+    return rows
+
+
+def import_staff(business: Business, user, rows: list[StaffRow]) -> int:
+    """All the rows or none: a list with any problem is not kept."""
+    if not can(user, Can.INSPECT, business):
+        raise ValidationError(_("Your role may not keep this business's staff list."))
+    if any(r.problems for r in rows):
+        raise ValidationError(_("Correct the rows marked in the file and upload it again."))
+    try:
+        with transaction.atomic():
+            Staff.objects.bulk_create(
+                Staff(business=business, name=r.name, phone=r.phone, id_number=r.id_number, added_by=user) for r in rows
+            )
+    except IntegrityError:
+        raise ValidationError(_("This ID number is on the list already.")) from None
+    return len(rows)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("rectifications/", views.rectifications, name="rectifications"),
     path("checklists/", views.checklists, name="checklists"),
     path("businesses/<id:pk>/staff/", views.staff, name="staff"),
+    path("businesses/<id:pk>/staff/import/", views.staff_import, name="staff_import"),
     path("findings/<id:pk>/photo/", views.photo, name="photo"),
     path("<id:pk>/", views.inspection_detail, name="inspection"),
     path("<id:pk>/pdf/", views.inspection_pdf, name="pdf"),

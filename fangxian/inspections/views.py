@@ -5,8 +5,10 @@ inspector's phone page, which works without a network (inspections/phone.js)."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -304,6 +306,7 @@ def staff(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Added to the staff list."))
             return redirect("inspections:staff", pk=pk)
     observed = {s.pk for s in rules.observed_staff(business)}
+    pending = [rules.StaffRow(**r) for r in request.session.get(import_key(pk), [])]
     rows = [
         {
             "name": s.name,
@@ -313,8 +316,59 @@ def staff(request: HttpRequest, pk: int) -> HttpResponse:
         }
         for s in business.staff.all()
     ]
-    context = {"business": business, "rows": rows, "values": values, "observed": len(observed)}
+    preview = [
+        {
+            "line": r.line,
+            "name": r.name,
+            "phone": mask_phone(r.phone),
+            "id_number": mask_id_number(r.id_number),
+            "problems": r.problems,
+        }
+        for r in pending
+    ]
+    context = {
+        "business": business,
+        "rows": rows,
+        "values": values,
+        "observed": len(observed),
+        "preview": preview,
+        "importable": bool(preview) and not any(r["problems"] for r in preview),
+    }
     return render(request, "inspections/staff.html", context)
+
+
+def import_key(pk: int) -> str:
+    return f"inspections-staff-import-{pk}"
+
+
+@login_required
+@require_POST
+def staff_import(request: HttpRequest, pk: int) -> HttpResponse:
+    """A staff list uploaded (.xlsx or .csv), shown row by row first and kept all or nothing.
+    The rows wait in the session between the two steps, not in the page."""
+    business = get_visible_or_404(request.user, Can.INSPECT, Business.objects.all(), pk=pk)
+    key = import_key(pk)
+    action = request.POST.get("action", "check")
+    try:
+        if action == "check":
+            upload = request.FILES.get("file")
+            if upload is None:
+                raise ValidationError(_("Choose the file of the staff list."))
+            if upload.size > settings.IMPORT_MAX_BYTES:
+                raise ValidationError(
+                    _("The file is larger than %(mb)s MB.") % {"mb": settings.IMPORT_MAX_BYTES // 2**20}
+                )
+            request.session[key] = [dataclasses.asdict(r) for r in rules.read_staff(business, upload.read())]
+        elif action == "confirm":
+            rows = [rules.StaffRow(**r) for r in request.session.get(key, [])]
+            n = rules.import_staff(business, request.user, rows)
+            request.session.pop(key, None)
+            messages.success(request, _("%(n)s added to the staff list.") % {"n": n})
+        else:
+            request.session.pop(key, None)
+    except ValidationError as exc:
+        messages.error(request, problems(exc))
+    return redirect("inspections:staff", pk=pk)
 
 
 @login_required

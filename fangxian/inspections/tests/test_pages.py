@@ -91,3 +91,35 @@ def test_the_overdue_command_opens_each_case_once(world, shop, round_):
     call_command("rectifications_overdue", stdout=out)
     assert Case.objects.filter(source="inspection").count() == 1
     assert "1" in out.getvalue().splitlines()[0] and "0" in out.getvalue().splitlines()[1]
+
+
+def test_a_staff_list_uploaded_is_shown_first_and_kept_all_or_nothing(world, client_for, shop):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for("secretary")
+    url = f"/inspections/businesses/{shop.pk}/staff/"
+    bad = "姓名,电话,证件号码\n王一,13900000001,110102199001011234\n李二,,110102199001011234\n,13900000003,\n"
+    client.post(url + "import/", {"action": "check", "file": SimpleUploadedFile("staff.csv", bad.encode("utf-8"))})
+    page = client.get(url).content.decode()
+    assert "第 3 行" in page and "已在名单上" in page and 'value="confirm"' not in page
+    answer = client.post(url + "import/", {"action": "confirm"})
+    assert shop.staff.count() == 0 and answer.status_code == 302
+    good = "name,phone,ID number\n王一,13900000001,110102199001011234\n李二,13900000002,\n"
+    client.post(url + "import/", {"action": "check", "file": SimpleUploadedFile("staff.csv", good.encode("gb18030"))})
+    page = client.get(url).content.decode()
+    assert "110102********1234" in page and "110102199001011234" not in page and 'value="confirm"' in page
+    client.post(url + "import/", {"action": "confirm"})
+    assert sorted(shop.staff.values_list("name", flat=True)) == ["李二", "王一"]
+    assert 'value="confirm"' not in client.get(url).content.decode()
+
+
+def test_a_staff_list_that_is_not_a_spreadsheet_is_refused_in_words(world, client_for, shop):
+    from django.contrib.messages import get_messages
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    answer = client_for("secretary").post(
+        f"/inspections/businesses/{shop.pk}/staff/import/",
+        {"action": "check", "file": SimpleUploadedFile("staff.xlsx", b"%PDF-1.4 not a list")},
+    )
+    [said] = [str(m) for m in get_messages(answer.wsgi_request)]
+    assert "PDF" in said and not shop.staff.exists()

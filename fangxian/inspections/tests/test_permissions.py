@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from fangxian.accounts.tests.matrix import Case, matrix_tests, statuses
@@ -95,6 +96,16 @@ CASES: list[Case] = [
         lambda t: f"/inspections/businesses/{t['shop'].id}/staff/",
         statuses(404, ok=(302, INSPECTORS)),
         body=lambda t, a: {"name": "王店员", "phone": "13912345678", "id_number": ""},
+    ),
+    Case(
+        "inspections:staff_import",
+        "post",
+        lambda t: f"/inspections/businesses/{t['shop'].id}/staff/import/",
+        statuses(404, ok=(302, INSPECTORS)),
+        body=lambda t, a: {
+            "action": "check",
+            "file": SimpleUploadedFile("staff.csv", "姓名,电话\n王一,13900000001\n".encode()),
+        },
     ),
     Case(
         "inspections:photo",
