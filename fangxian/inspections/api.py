@@ -11,6 +11,7 @@ import base64
 import binascii
 import datetime
 import uuid
+from typing import Annotated
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from fangxian.accounts.apikit import Day, Id, Input, answers, error
+from fangxian.accounts.apikit import NOT_TRUE_OR_FALSE, Day, Id, Input, answers, error
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
 from fangxian.places.models import Business, Community, Street
 
@@ -33,7 +34,10 @@ class RoundIn(Input):
     team: str = Field("", max_length=100)
     street_id: Id | None = Field(None, description="For a round of the street's team; else community_id.")
     community_id: Id | None = None
-    visits: int = Field(2, ge=1, le=5, description="Visits per business (every firm twice: 2).")
+    # Bounds before the validator, as in apikit.Id: JSON's true is not a number of visits.
+    visits: Annotated[int, Field(ge=1, le=5), NOT_TRUE_OR_FALSE] = Field(
+        2, description="Visits per business (every firm twice: 2)."
+    )
     starts_on: Day
     ends_on: Day
     business_ids: list[Id] = Field(..., max_length=rules.MAX_BUSINESSES)
@@ -280,13 +284,18 @@ def bundle(request):
     inspect, the checklist of each kind (the newest version) and what is left to rectify."""
     if not can(request.user, Can.INSPECT):
         error(_("Your role may not inspect businesses."), 403)
-    mine = visible(request.user, Can.INSPECT, Business.objects.all())
+    open_rounds = list(rounds_of(request).filter(state=Round.State.OPEN)[:20])
+    mine = set(
+        visible(request.user, Can.INSPECT, Business.objects.filter(inspection_rounds__in=open_rounds)).values_list(
+            "pk", flat=True
+        )
+    )
     rounds = []
     kinds = set()
-    for row in rounds_of(request).filter(state=Round.State.OPEN)[:20]:
+    for row in open_rounds:
         listed = []
         for p in rules.progress(row):
-            if not mine.filter(pk=p.business.pk).exists():
+            if p.business.pk not in mine:
                 continue
             kinds.add(p.business.kind)
             listed.append(

@@ -170,6 +170,17 @@ def first_visits(row: Round, business: Business) -> int:
     return Inspection.objects.filter(round=row, business=business, kind=Inspection.Kind.VISIT).count()
 
 
+def open_for_a_visit(row: Round, business: Business) -> None:
+    if row.state != Round.State.OPEN:
+        raise ValidationError(
+            {"round_id": _("The round has been closed: ask who runs it to reopen it or choose another.")}
+        )
+    if first_visits(row, business) >= row.visits:
+        raise ValidationError(
+            {"business_id": _("This business has had its %(n)s visits on this round.") % {"n": row.visits}}
+        )
+
+
 def may_inspect(user, row: Round, business: Business) -> None:
     if not can(user, Can.INSPECT, business):
         raise ValidationError(_("Your role may not inspect this business."))
@@ -194,14 +205,7 @@ def inspect(
     if known is not None:
         return known, False
     may_inspect(user, row, business)
-    if row.state != Round.State.OPEN:
-        raise ValidationError(
-            {"round_id": _("The round has been closed: ask who runs it to reopen it or choose another.")}
-        )
-    if first_visits(row, business) >= row.visits:
-        raise ValidationError(
-            {"business_id": _("This business has had its %(n)s visits on this round.") % {"n": row.visits}}
-        )
+    open_for_a_visit(row, business)
     template = template_for(business, template_id)
     items = {item.pk: item for item in template.items.all()}
     given = [c.target for c in checks]
@@ -215,6 +219,9 @@ def inspect(
         photos[i] = kept_photo(check, field)
     try:
         with transaction.atomic():
+            # Two teams at one door at once: the round's row, locked, counts their visits in turn.
+            row = Round.objects.select_for_update().get(pk=row.pk)
+            open_for_a_visit(row, business)
             inspection = Inspection.objects.create(
                 round=row,
                 business=business,

@@ -131,6 +131,7 @@ def test_a_round_set_up_and_closed_through_the_api(world, api_for, shop):
         "ends_on": timezone.localdate().isoformat(),
         "business_ids": [shop.pk],
     }
+    assert send(api, "/api/v1/inspections/rounds", body | {"visits": True}).status_code == 422
     made = send(api, "/api/v1/inspections/rounds", body)
     assert made.status_code == 201 and made.json()["totals"]["wanted"] == 2
     assert send(api_for("grid_worker"), "/api/v1/inspections/rounds", body).status_code == 403
