@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from fangxian.accounts.apikit import NOT_TRUE_OR_FALSE, Day, Id, Input, answers, error
+from fangxian.accounts.apikit import NOT_TRUE_OR_FALSE, Day, Id, Input, Moment, answers, error
 from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
 from fangxian.places.models import Business, Community, Street
 
@@ -58,12 +58,16 @@ class InspectionIn(Input):
     round_id: Id
     business_id: Id
     template_id: Id | None = Field(None, description="The checklist version the phone showed.")
+    visited_at: Moment | None = Field(
+        None, description="When the visit was saved on the phone; believed up to 7 days back, else the time received."
+    )
     note: str = Field("", max_length=rules.MAX_NOTE)
     findings: list[FindingIn] = Field(..., max_length=40)
 
 
 class RevisitIn(Input):
     client_id: uuid.UUID
+    visited_at: Moment | None = Field(None, description="As for a visit.")
     note: str = Field("", max_length=rules.MAX_NOTE)
     findings: list[FindingIn] = Field(..., max_length=40)
 
@@ -357,6 +361,7 @@ def record_inspection(request, data: InspectionIn):
         data.client_id,
         template_id=data.template_id,
         note=data.note,
+        visited_at=data.visited_at,
     )
     return Status(201 if new else 200, inspection_out(inspection))
 
@@ -385,6 +390,11 @@ def record_revisit(request, business_id: Id, data: RevisitIn):
     or fail with a new date). The same client_id again answers 200 as stored."""
     business = get_visible_or_404(request.user, Can.INSPECT, Business.objects.all(), pk=business_id)
     inspection, new = rules.revisit(
-        business, request.user, checks(data.findings, "finding_id"), data.client_id, note=data.note
+        business,
+        request.user,
+        checks(data.findings, "finding_id"),
+        data.client_id,
+        note=data.note,
+        visited_at=data.visited_at,
     )
     return Status(201 if new else 200, inspection_out(inspection))

@@ -27,6 +27,7 @@ from .models import Finding, Inspection, Item, Round, Staff, Template
 MAX_NOTE = 500
 MAX_DEADLINE_DAYS = 60
 MAX_BUSINESSES = 2000
+MAX_OFFLINE = datetime.timedelta(days=7)  # a visit's own time is believed up to this far back
 STAFF_CODE = "staff-observation"
 R = Finding.Result
 # What is still to rectify: failed, not fixed on the spot, not yet checked again.
@@ -197,6 +198,7 @@ def inspect(
     *,
     template_id: int | None = None,
     note: str = "",
+    visited_at: datetime.datetime | None = None,
 ) -> tuple[Inspection, bool]:
     """A visit with a finding for every item of the checklist; (the inspection, whether it is new).
     Staff under observation are added as a finding of their own."""
@@ -229,6 +231,7 @@ def inspect(
                 inspector=user,
                 note=text(note, "note", MAX_NOTE),
                 client_id=client_id,
+                visited_at=when_visited(visited_at),
             )
             for i, check in enumerate(checks):
                 item: Item = items[check.target]
@@ -238,6 +241,16 @@ def inspect(
         # The same client_id sent twice at once: the first one stored it.
         return Inspection.objects.get(client_id=client_id), False
     return inspection, True
+
+
+def when_visited(said: datetime.datetime | None) -> datetime.datetime:
+    """When the phone says the visit was made, if that can be so: a visit saved offline is
+    sent hours later. A phone whose clock is off (in the future, or more than a week back)
+    is not believed: the office's time is kept instead."""
+    now = timezone.now()
+    if said is None or said > now + datetime.timedelta(minutes=5) or said < now - MAX_OFFLINE:
+        return now
+    return min(said, now)
 
 
 def keep(inspection: Inspection, check: Check, photo, **fields) -> Finding:
@@ -290,7 +303,15 @@ def to_rectify(business: Business) -> QuerySet:
     return Finding.objects.filter(TO_RECTIFY, inspection__business=business).select_related("inspection")
 
 
-def revisit(business: Business, user, checks: list[Check], client_id, *, note: str = "") -> tuple[Inspection, bool]:
+def revisit(
+    business: Business,
+    user,
+    checks: list[Check],
+    client_id,
+    *,
+    note: str = "",
+    visited_at: datetime.datetime | None = None,
+) -> tuple[Inspection, bool]:
     """Checks again only what is left to rectify at the business: each earlier finding passes,
     or fails again with a new date (or fixed now). The round may have closed since."""
     client_id = as_client_id(client_id)
@@ -316,7 +337,7 @@ def revisit(business: Business, user, checks: list[Check], client_id, *, note: s
         check.note = text(check.note, field, MAX_NOTE)
         photos[i] = kept_photo(check, field)
     first = open_ones[checks[0].target].inspection
-    now = timezone.now()
+    now = when_visited(visited_at)
     try:
         with transaction.atomic():
             inspection = Inspection.objects.create(

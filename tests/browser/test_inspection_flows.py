@@ -62,7 +62,7 @@ def go_through(page, fail: str, deadline: datetime.date, photo_path) -> None:
 
 def test_an_inspection_offline_with_a_failure_then_a_revisit(live_server, world, screen, tmp_path):
     shop = make_business(world)
-    make_round(world, [shop])
+    row = make_round(world, [shop])
     photo_path = tmp_path / "log.jpg"
     photo_path.write_bytes(jpeg())
     later = timezone.localdate() + datetime.timedelta(days=3)
@@ -103,11 +103,12 @@ def test_an_inspection_offline_with_a_failure_then_a_revisit(live_server, world,
     page.wait_for_timeout(500)
     assert Inspection.objects.count() == 1 and Finding.objects.count() == items
 
-    # Three days later: the revisit asks only what failed, and it passes.
+    # Three days later, the round closed meanwhile: the revisit asks only what failed, and it passes.
+    rules.close_round(row, world.users["secretary"])
     page.reload()
     on_phone_page(page)
     page.locator("section.inspect-card", has_text="好邻居超市").locator("button:has-text('复查')").click()
-    assert page.locator("#checks fieldset").count() == 1
+    assert page.locator("#checks fieldset").count() == 1 and page.locator("#round-choice").is_hidden()
     assert "有消毒记录" in page.inner_text("#checks legend")
     assert page.locator("#checks input[value=na]").is_hidden()
     page.locator("#checks input[value=pass]").check()

@@ -97,7 +97,7 @@
     });
     const pick = $("pick");
     pick.textContent = "";
-    if (!bundle.rounds.some((r) => r.businesses.length)) {
+    if (!bundle.rounds.some((r) => r.businesses.length) && !bundle.rectify.length) {
       const none = document.createElement("p");
       none.className = "muted";
       none.textContent = WORDS.none;
@@ -129,6 +129,30 @@
         pick.appendChild(card);
       });
     });
+    // What is left to rectify at businesses of rounds closed since: still revisited here.
+    const shown = new Set(bundle.rounds.flatMap((r) => r.businesses.map((b) => b.id)));
+    const elsewhere = [...new Set(bundle.rectify.filter((f) => !shown.has(f.business_id)).map((f) => f.business_id))];
+    if (elsewhere.length) {
+      const h = document.createElement("h2");
+      h.textContent = WORDS.revisit;
+      pick.appendChild(h);
+    }
+    elsewhere.forEach((id) => {
+      const left = bundle.rectify.filter((f) => f.business_id === id);
+      const b = { id: id, name: left[0].business };
+      const card = document.createElement("section");
+      card.className = "inspect-card";
+      card.dataset.business = id;
+      const p = document.createElement("p");
+      p.innerHTML = "<b></b>";
+      p.querySelector("b").textContent = b.name;
+      card.appendChild(p);
+      const buttons = document.createElement("div");
+      buttons.className = "buttons";
+      buttons.appendChild(button(WORDS.revisit + " (" + left.length + ")", () => openForm(newRevisit(null, b, left))));
+      card.appendChild(buttons);
+      pick.appendChild(card);
+    });
   }
 
   function newVisit(round, b) {
@@ -142,7 +166,7 @@
 
   function newRevisit(round, b, left) {
     return {
-      kind: "revisit", client_id: crypto.randomUUID(), round_id: round.id, business_id: b.id, business: b.name, note: "",
+      kind: "revisit", client_id: crypto.randomUUID(), round_id: round ? round.id : null, business_id: b.id, business: b.name, note: "",
       findings: left.map((f) => ({ target: f.id, text: f.text + (f.deadline ? " (" + WORDS.deadline + " " + f.deadline + ")" : ""), result: "", note: "", photo: null, fixed_on_spot: false, deadline: "" })),
     };
   }
@@ -247,7 +271,8 @@
       if (f.photo) out.photo = f.photo;
       return out;
     });
-    const sent = { client_id: entry.client_id, note: entry.note, findings: findings };
+    // When it was saved on the phone: the office believes it up to a week back.
+    const sent = { client_id: entry.client_id, note: entry.note, findings: findings, visited_at: entry.at };
     if (entry.kind === "visit") Object.assign(sent, { round_id: entry.round_id, business_id: entry.business_id, template_id: entry.template_id });
     return sent;
   }
