@@ -73,6 +73,7 @@ def test_an_inspection_offline_with_a_failure_then_a_revisit(live_server, world,
     page.click("text=手机检查")
     on_phone_page(page)
     no_small_targets(page)
+    shot(page, "inspection-list")
 
     # In the shop, no signal: the page and the checklist come from the phone itself.
     page.context.set_offline(True)

@@ -214,7 +214,9 @@ def test_the_seeded_checklists_ask_the_field_notes_items(db):
 def test_a_visit_keeps_the_time_it_was_made_offline_if_the_phone_can_be_believed(world, shop, round_):
     now = timezone.now()
     hours_ago = now - datetime.timedelta(hours=5)
-    made, _ = rules.inspect(round_, shop, world.users["secretary"], checks_for(shop), uuid.uuid4(), visited_at=hours_ago)
+    made, _ = rules.inspect(
+        round_, shop, world.users["secretary"], checks_for(shop), uuid.uuid4(), visited_at=hours_ago
+    )
     assert made.visited_at == hours_ago
     for wrong in (now + datetime.timedelta(hours=2), now - datetime.timedelta(days=30)):
         assert rules.when_visited(wrong) >= now
