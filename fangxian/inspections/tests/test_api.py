@@ -138,3 +138,40 @@ def test_a_round_set_up_and_closed_through_the_api(world, api_for, shop):
     closed = send(api, f"/api/v1/inspections/rounds/{made.json()['id']}/close", {})
     assert closed.json()["state"] == "closed"
     assert send(api, f"/api/v1/inspections/rounds/{made.json()['id']}/close", {}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda b: b | {"findings": "all pass"},
+        lambda b: b | {"findings": [{"item_id": 2**70, "result": "pass"}]},
+        lambda b: b | {"findings": [{"result": "pass"}] * 7},
+        lambda b: b | {"client_id": "not-a-uuid"},
+        lambda b: b | {"round_id": True},
+        lambda b: b | {"template_id": 999_999},
+        lambda b: {**b, "findings": [f | {"result": "maybe"} for f in b["findings"]]},
+        lambda b: {**b, "findings": [f | {"result": "fail", "deadline": "2020-02-01"} for f in b["findings"]]},
+        lambda b: {**b, "findings": [f | {"result": "fail", "deadline": "2020-13-45"} for f in b["findings"]]},
+        lambda b: {**b, "findings": [f | {"note": "长" * 501} for f in b["findings"]]},
+        lambda b: b | {"visited_at": "yesterday"},
+    ],
+)
+def test_what_a_broken_phone_sends_is_4xx(world, api_for, shop, round_, change):
+    answer = send(api_for("secretary"), "/api/v1/inspections", change(body_for(round_, shop)))
+    assert 400 <= answer.status_code < 500 and answer.status_code != 404
+    assert not Inspection.objects.exists()
+
+
+def test_a_revisit_given_a_passed_date_or_na_is_4xx(world, api_for, shop, round_):
+    inspection = visit(world, round_, shop, failing={"supplies"})
+    [failed] = inspection.findings.filter(result="fail")
+    url = f"/api/v1/inspections/businesses/{shop.pk}/revisits"
+    for finding in (
+        {"finding_id": failed.pk, "result": "fail", "deadline": "2020-02-01"},
+        {"finding_id": failed.pk, "result": "na"},
+        {"result": "pass"},
+        {"finding_id": 2**70, "result": "pass"},
+    ):
+        answer = send(api_for("secretary"), url, {"client_id": str(uuid.uuid4()), "findings": [finding]})
+        assert answer.status_code == 422, finding
+    assert send(api_for("outsider"), url, {"client_id": str(uuid.uuid4()), "findings": []}).status_code == 404
