@@ -228,7 +228,8 @@ class Business(models.Model):
         ordering = ["community", "name"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(small_kind="") | models.Q(kind="small_shop"), name="business_small_kind_of_small_shop"
+                condition=models.Q(small_kind="") | models.Q(kind="small_shop"),
+                name="business_small_kind_of_small_shop",
             ),
             models.CheckConstraint(
                 condition=models.Q(tower=None) | models.Q(kind="firm"), name="business_tower_of_firm"

@@ -151,6 +151,8 @@ def businesses(request: HttpRequest) -> HttpResponse:
             _("contact"),
             _("staff"),
         ]
-        data = [[b.name, b.get_kind_display(), b.community.name, b.address, b.contact_name, b.staff_count] for b in rows]
+        data = [
+            [b.name, b.get_kind_display(), b.community.name, b.address, b.contact_name, b.staff_count] for b in rows
+        ]
         return export_list(request, "businesses", headers, data, counted(b.community_id for b in rows))
     return render(request, "places/businesses.html", {"page": page_of(request, rows)})
