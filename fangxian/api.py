@@ -18,6 +18,7 @@ from fangxian.casework.hotline_api import router as hotline_router
 from fangxian.duty.api import router as duty_router
 from fangxian.errands.api import router as errands_router
 from fangxian.gate.api import router as gate_router
+from fangxian.inspections.api import router as inspections_router
 from fangxian.jobs.api import router as jobs_router
 from fangxian.kits.api import router as kits_router
 from fangxian.people.api import router as people_router
@@ -95,6 +96,7 @@ api.add_router("", jobs_router)
 api.add_router("", cases_router)
 api.add_router("", hotline_router)
 api.add_router("", whistle_router)
+api.add_router("", inspections_router)
 
 
 @api.exception_handler(AuthenticationError)

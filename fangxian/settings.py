@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "fangxian.households",
     "fangxian.casework",
     "fangxian.whistle",
+    "fangxian.inspections",
     "fangxian.demo",
     "axes",
 ]

@@ -24,6 +24,7 @@ from fangxian.accounts.tests.test_permissions import ACTORS, PAGE_CASES, Case, s
 from fangxian.casework.tests import test_permissions as casework_matrix
 from fangxian.casework.tests import test_permissions_hotline as hotline_matrix
 from fangxian.errands.tests import test_permissions as errands_matrix
+from fangxian.inspections.tests import test_permissions as inspections_matrix
 from fangxian.kits.tests import test_permissions as kits_matrix
 from fangxian.lib.masking import mask_name
 from fangxian.people.models import Resident
@@ -222,6 +223,7 @@ SERVICES = [
     casework_matrix,
     hotline_matrix,
     whistle_matrix,
+    inspections_matrix,
 ]
 SERVICE_PAGES = [
     (matrix, case)

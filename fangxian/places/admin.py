@@ -33,6 +33,6 @@ class DwellingAdmin(admin.ModelAdmin):
 
 @admin.register(Business)
 class BusinessAdmin(admin.ModelAdmin):
-    list_display = ["name", "community", "address", "staff_count"]
-    list_filter = ["community"]
-    raw_id_fields = ["building"]
+    list_display = ["name", "kind", "community", "address", "staff_count"]
+    list_filter = ["kind", "community"]
+    raw_id_fields = ["building", "tower"]

@@ -178,6 +178,29 @@ class Dwelling(models.Model):
 
 
 class Business(models.Model):
+    """A premises in the registry. Its kind picks the inspection checklist: a firm sits in an
+    office tower (inspected with it, "every firm twice"), and the six small shops (六小) share
+    one kind, told apart by their subkind."""
+
+    class Kind(models.TextChoices):
+        OFFICE_TOWER = "office_tower", _("office tower")
+        FIRM = "firm", _("firm in an office tower")
+        SHOP = "shop", _("shop")
+        SMALL_SHOP = "small_shop", _("small shop (the six small)")
+        CONSTRUCTION = "construction", _("construction site")
+        HOTEL = "hotel", _("hotel")
+        COURIER = "courier", _("courier firm")
+        RENTAL = "rental", _("shared rental")
+
+    class SmallKind(models.TextChoices):
+        NONE = "", _("—")
+        RESTAURANT = "restaurant", _("restaurant")
+        BARBER = "barber", _("barber")
+        GROCERY = "grocery", _("grocery")
+        LAUNDRY = "laundry", _("laundry")
+        BATHHOUSE = "bathhouse", _("bathhouse")
+        INTERNET_CAFE = "internet_cafe", _("internet café")
+
     community = models.ForeignKey(Community, models.CASCADE, related_name="businesses", verbose_name=_("community"))
     building = models.ForeignKey(
         Building, models.SET_NULL, null=True, blank=True, related_name="businesses", verbose_name=_("building")
@@ -187,11 +210,31 @@ class Business(models.Model):
     contact_name = models.CharField(_("contact"), max_length=50, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=20, blank=True)
     staff_count = models.PositiveIntegerField(_("staff"), default=0)
+    kind = models.CharField(_("kind of premises"), max_length=20, choices=Kind.choices, default=Kind.SHOP)
+    small_kind = models.CharField(_("which small shop"), max_length=20, choices=SmallKind.choices, blank=True)
+    tower = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="firms",
+        limit_choices_to={"kind": "office_tower"},
+        verbose_name=_("office tower"),
+    )
 
     SCOPE = ScopePath(community="community_id", grid="building__grid_id")
 
     class Meta:
         ordering = ["community", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(small_kind="") | models.Q(kind="small_shop"),
+                name="business_small_kind_of_small_shop",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(tower=None) | models.Q(kind="firm"), name="business_tower_of_firm"
+            ),
+        ]
         verbose_name = _("business")
         verbose_name_plural = _("businesses")
 

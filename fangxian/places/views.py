@@ -143,7 +143,16 @@ def dwellings(request: HttpRequest) -> HttpResponse:
 def businesses(request: HttpRequest) -> HttpResponse:
     rows = visible(request.user, Can.VIEW_PLACES, Business.objects.select_related("community", "building"))
     if wants_xlsx(request):
-        headers = [_("business name"), _("community"), _("address in the community"), _("contact"), _("staff")]
-        data = [[b.name, b.community.name, b.address, b.contact_name, b.staff_count] for b in rows]
+        headers = [
+            _("business name"),
+            _("kind of premises"),
+            _("community"),
+            _("address in the community"),
+            _("contact"),
+            _("staff"),
+        ]
+        data = [
+            [b.name, b.get_kind_display(), b.community.name, b.address, b.contact_name, b.staff_count] for b in rows
+        ]
         return export_list(request, "businesses", headers, data, counted(b.community_id for b in rows))
     return render(request, "places/businesses.html", {"page": page_of(request, rows)})

@@ -15,6 +15,7 @@ from fangxian.api import api
 from fangxian.casework.tests.test_permissions import CASES as casework_cases
 from fangxian.casework.tests.test_permissions_hotline import CASES as hotline_cases
 from fangxian.errands.tests.test_permissions import CASES as errands_cases
+from fangxian.inspections.tests.test_permissions import CASES as inspections_cases
 from fangxian.kits.tests.test_permissions import CASES as kits_cases
 from fangxian.people.models import HouseholdLink, ImportBatch
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
@@ -1174,6 +1175,7 @@ APP_CASES: list[Case] = [
     *casework_cases,
     *hotline_cases,
     *whistle_cases,
+    *inspections_cases,
 ]
 
 

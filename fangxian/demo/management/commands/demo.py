@@ -21,6 +21,7 @@ from fangxian.duty.models import Pattern, Person, Post, Team
 from fangxian.errands import demo as errands_demo
 from fangxian.gate import permits
 from fangxian.gate.models import Gate, Permit, SigningKey, TrustGrant
+from fangxian.inspections import demo as inspections_demo
 from fangxian.kits import demo as kits_demo
 from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
@@ -103,6 +104,7 @@ def seeded_faker(seed: int) -> Faker:
 
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
+    inspections_demo.delete(communities)
     kits_demo.delete(communities)
     whistle_demo.delete(Street.objects.filter(district__city__code="110000"))  # calls name cases
     casework_demo.delete(communities)
@@ -149,6 +151,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     errands_demo.seed(communities[0], rng)
     casework_demo.seed(tianqiao, communities, rng)
     whistle_demo.seed(tianqiao, communities[0])
+    inspections_demo.seed(communities[0], rng)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
