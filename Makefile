@@ -86,6 +86,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/watch.py
 	$(PY) bench/roster.py
 	$(PY) bench/services.py
+	$(PY) bench/casework.py
 
 clean:
 	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache .secret-key

@@ -7,6 +7,7 @@ outsider. Each actor holds exactly one role."""
 from __future__ import annotations
 
 import datetime
+import importlib
 from dataclasses import dataclass, field
 
 import pytest
@@ -138,7 +139,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def world(db) -> World:
     if not City.objects.filter(code="110000").exists():
-        build_world()  # a transactional test (browser) flushed the database
+        # A transactional test (a browser's) flushed the database, and what migrations seed with it.
+        build_world()
+        seed_migrated_data()
     User = get_user_model()
     streets = {s.code: s for s in Street.objects.all()}
     communities = {c.code: c for c in Community.objects.all()}
@@ -155,6 +158,20 @@ def world(db) -> World:
     )
     w.users = {u.username: u for u in User.objects.all()}
     return w
+
+
+# What migrations put in the database: the categories of cases, the first checklists.
+MIGRATED_DATA = [
+    ("fangxian.casework.migrations.0002_categories", "add"),
+    ("fangxian.inspections.migrations.0002_checklists", "seed"),
+]
+
+
+def seed_migrated_data() -> None:
+    from django.apps import apps
+
+    for module, function in MIGRATED_DATA:
+        getattr(importlib.import_module(module), function)(apps, None)
 
 
 def build_world() -> None:

@@ -81,8 +81,7 @@ def clear_abandoned(keep_days: int) -> int:
     """Uploads never confirmed lose their file and rows after `keep_days`: callers' names
     and phones are not kept for an import no one wanted. Counts stay."""
     cutoff = timezone.now() - datetime.timedelta(days=keep_days)
-    stale = WorkOrderImport.objects.exclude(status=Status.APPLIED).filter(created_at__lt=cutoff, cleared_at=None)
-    return stale.update(data=b"", report={}, error_report=b"", cleared_at=timezone.now())
+    return workorders.clear(WorkOrderImport.objects.exclude(status=Status.APPLIED).filter(created_at__lt=cutoff))
 
 
 @login_required

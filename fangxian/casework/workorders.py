@@ -44,7 +44,7 @@ from fangxian.people.importing import (
 )
 from fangxian.places.models import Building, Business, Community, Street
 
-from . import handling
+from . import handling, proactive
 from .models import Case, Category, Step
 
 S = Case.State
@@ -793,6 +793,8 @@ def write(checker: Checker, plans: list[Plan], by) -> dict:
     if updates:
         Case.objects.bulk_update(updates, fields, batch_size=500)
     insert_rows(Step, steps)
+    # Orders repeating at one place open a case to handle before the next (as handling.receive does).
+    proactive.open_for(Case.objects.filter(street=street, id__gt=last, source=Case.Source.HOTLINE))
     closed = sum(1 for p in plans if p.closed)
     return {
         "created": len(fresh),
@@ -813,6 +815,11 @@ def change_label(key: str) -> str:
         "respond_by": _("respond by"),
     }
     return labels.get(key, key)
+
+
+def clear(imports) -> int:
+    """Uploads lose their file and rows (callers' names and phones); their counts stay."""
+    return imports.filter(cleared_at=None).update(data=b"", report={}, error_report=b"", cleared_at=timezone.now())
 
 
 def run_import(street: Street, data: bytes, by, seen: str | None = None) -> Report:

@@ -282,7 +282,7 @@ def close_round(request, round_id: Id):
     return round_out(rules.close_round(row, request.user))
 
 
-@router.get("/inspections/bundle", response=dict)
+@router.get("/inspections/bundle", response=answers({200: dict}, 403))
 def bundle(request):
     """What the phone page takes offline: the open rounds with the businesses the caller may
     inspect, the checklist of each kind (the newest version) and what is left to rectify."""

@@ -4,10 +4,7 @@ through the real form (a file that is no photo is refused first, and the notes t
 finds the complaint unfounded, reveals the reporter's number to call back (audited), records
 the callback and closes the case."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 
 from fangxian.accounts.models import AuditEvent
 from fangxian.casework import handling
@@ -33,12 +30,6 @@ def screen(browser):
     yield make
     for context in contexts:
         context.close()
-
-
-@pytest.fixture(autouse=True)
-def categories(world):
-    # A browser test's database is flushed after each test, the migration's categories with it.
-    importlib.import_module("fangxian.casework.migrations.0002_categories").add(apps, None)
 
 
 def fits_the_screen(page) -> None:

@@ -150,3 +150,23 @@ def test_a_bad_month_or_grouping_shows_this_month_by_community(world, client_for
 @pytest.mark.parametrize("actor, status", [("gate_keeper", 403), ("volunteer", 403), ("district_admin", 200)])
 def test_the_rates_are_for_case_handlers_and_offices(world, client_for, actor, status):
     assert client_for(actor).get("/casework/rates/").status_code == status
+
+
+@override_settings(CASEWORK_REPEAT_COMPLAINTS=3, CASEWORK_REPEAT_DAYS=7)
+def test_work_orders_imported_together_open_one_proactive_case(world):
+    from fangxian.casework import workorders
+
+    orders = [
+        {
+            "number": f"2020110{n}",
+            "received_at": f"2026-11-0{n} 09:00",
+            "category": "噪音扰民",
+            "address": f"{world.xiangchang.name_zh} 1号楼",
+            "what": "夜里施工噪音",
+        }
+        for n in (2, 3, 4)
+    ]
+    report, _plans = workorders.import_orders(world.tianqiao, orders, None)
+    assert report.ok
+    [proactive] = Case.objects.filter(source="proactive")
+    assert proactive.building == world.building(world.xiangchang) and proactive.category.code == "noise"
