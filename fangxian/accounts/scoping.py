@@ -76,12 +76,14 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
         }
     ),
     K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),
-    # Gates check permits, not the registry; volunteers and departments see the territory only.
+    # Gates check permits, not the registry; volunteers see the territory only.
     K.GATE_KEEPER: frozenset({Can.VIEW_PLACES}),
     # A volunteer team knocks on the doors it is given (census lists only, not the registry),
     # and carries errands, vegetable orders and kits to the door.
     K.VOLUNTEER: frozenset({Can.VIEW_PLACES, Can.CENSUS, Can.SERVE}),
-    K.LIAISON: frozenset({Can.VIEW_PLACES}),
+    # A department's staff see the calls whistled to their department (whistle.calling), and
+    # nothing of the territory: not its dwellings, businesses' contacts or people on duty.
+    K.LIAISON: frozenset(),
 }
 
 

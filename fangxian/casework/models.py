@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from fangxian.places.models import Building, Business, Community, Dwelling, ScopePath, Street
 
@@ -170,8 +171,8 @@ class Case(models.Model):
                 name="case_work_order_once_per_street",
             ),
         ]
-        verbose_name = _("case")
-        verbose_name_plural = _("cases")
+        verbose_name = pgettext_lazy("casework", "case")
+        verbose_name_plural = pgettext_lazy("casework", "cases")
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.what[:30]}"

@@ -5,7 +5,7 @@ Who sees what. Without an api_key anyone reads a request's status only: its id, 
 status, when it was received, updated and is due, and who is responsible (the community or
 street by name, or the department it was passed to); never its description, address, place,
 notes or anything of the reporter. With the api_key of an account (an API token from
-/tokens/), the requests in that account's scope for handling cases show in full, still
+POST /api/v1/auth/token), the requests in that account's scope for handling cases show in full, still
 without the reporter's name or phone. Filing (POST) takes the api_key of an account allowed
 to handle cases where the request is: it files a case through handling.receive, source
 "open311"."""
@@ -130,7 +130,10 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
         {
             "changeset": CHANGESET,
             "contact": _("The street office that handles 12345 work orders."),
-            "key_service": _("API tokens are issued on the Tokens page of an account that handles cases."),
+            "key_service": _(
+                "An api_key is an API token of an account that handles cases: POST /api/v1/auth/token with its "
+                "username and password gives one; the account's Tokens page lists and revokes them."
+            ),
             "endpoints": [
                 {
                     "specification": SPECIFICATION,

@@ -67,15 +67,40 @@ def crowded(cases: list[Case], repeats: int, days: int) -> set[tuple]:
     return {key for key, n in totals.items() if n >= repeats}
 
 
+def latest_proactive(cases: list[Case]) -> dict[tuple, datetime.datetime | None]:
+    """For each category and place, when its latest proactive case was closed (None while it
+    is open), in one query for the whole batch."""
+    fields = ("category_id", "business_id", "building_id", "community_id", "address")
+    rows = (
+        Case.objects.filter(
+            source=Case.Source.PROACTIVE,
+            street_id__in={c.street_id for c in cases},
+            category_id__in={c.category_id for c in cases},
+        )
+        .order_by("received_at", "id")
+        .values(*fields, "state", "closed_at")
+    )
+    return {
+        place_key(*(row[f] for f in fields)): row["closed_at"] if row["state"] == Case.State.CLOSED else None
+        for row in rows
+    }
+
+
 def open_for(cases: Iterable[Case]) -> list[Case]:
     """The proactive cases these new complaints call for (opened now), one per category and
     place however many of the complaints share them."""
     repeats = settings.CASEWORK_REPEAT_COMPLAINTS
     days = settings.CASEWORK_REPEAT_DAYS
-    cases = [c for c in cases if c.source in COMPLAINTS and same_place(c) is not None]
+    # The newest complaint of each place first: the window of days ends with it.
+    cases = sorted(
+        (c for c in cases if c.source in COMPLAINTS and same_place(c) is not None),
+        key=lambda c: c.received_at,
+        reverse=True,
+    )
     if not cases:
         return []
     candidates = crowded(cases, repeats, days)
+    handling_already = latest_proactive(cases)
     opened = []
     seen: set[tuple] = set()
     for case in cases:
@@ -83,14 +108,13 @@ def open_for(cases: Iterable[Case]) -> list[Case]:
         if key not in candidates or key in seen:
             continue
         seen.add(key)
-        place = same_place(case)
-        here = Case.objects.filter(place, category_id=case.category_id)
         since = case.received_at - datetime.timedelta(days=days)
-        earlier = here.filter(source=Case.Source.PROACTIVE).order_by("-received_at").first()
-        if earlier is not None and (earlier.state != Case.State.CLOSED or earlier.closed_at is None):
-            continue  # one is being handled already
-        if earlier is not None:
-            since = max(since, earlier.closed_at)
+        if key in handling_already:
+            closed_at = handling_already[key]
+            if closed_at is None:
+                continue  # one is being handled already
+            since = max(since, closed_at)
+        here = Case.objects.filter(same_place(case), category_id=case.category_id)
         complaints = here.filter(source__in=COMPLAINTS, received_at__gt=since, received_at__lte=case.received_at)
         count = complaints.count()
         if count < repeats:

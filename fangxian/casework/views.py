@@ -177,10 +177,12 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def act(request: HttpRequest, pk: int) -> HttpResponse:
     """One step from the case page. Refused, the page comes back with what was typed kept in
-    its form (photos have to be chosen again: a browser never refills a file input)."""
+    its form (photos have to be chosen again: a browser never refills a file input). Opened
+    as a page (after logging in again, the login sends the browser here), it is the case's."""
+    if request.method != "POST":
+        return redirect("casework:case", pk=pk)
     case = handled(request, pk)
     action = request.POST.get("action", "")
     try:
@@ -194,6 +196,9 @@ def act(request: HttpRequest, pk: int) -> HttpResponse:
             "had_photos": bool(request.FILES.getlist("photos")),
         }
         case.refresh_from_db()
+        # The case moved on meanwhile (reopened, closed by a colleague): its form is gone from
+        # the page, so the refusal and what was typed are shown above the steps.
+        entered["orphan"] = action not in cases.next_actions(case)
         return case_page(request, case, entered, status=422)
     messages.success(request, forms.done_words(action))
     return redirect("casework:case", pk=pk)

@@ -310,12 +310,18 @@ def report(call: Call, by, outcome: str, note: str) -> Call:
     if outcome not in Call.Outcome.values or not outcome:
         raise ValidationError({"outcome": _("Choose what came of it.")})
     note = text(note, "note", MAX_NOTE, required=True)
+    # Solved, even partly, only by someone who came (报到); "cannot" may be said once the call
+    # is taken, without going. Either way the figures then time a real acknowledgement.
+    came = outcome != Call.Outcome.CANNOT
+    call.refresh_from_db(fields=["state"])
+    if came and call.state != S.ON_SITE:
+        raise ValidationError({"outcome": _("Report the arrival on site first: a call is solved by coming.")})
+    if not came and call.state == S.CALLED:
+        raise ValidationError({"outcome": _("Acknowledge the call first.")})
     now = timezone.now()
     changes: dict = {"state": S.DONE, "outcome": outcome, "outcome_note": note, "done_at": now, "done_by": by}
-    if call.acknowledged_at is None:
-        changes.update(acknowledged_at=now, acknowledged_by=by)
     label = Call.Outcome(outcome).label
-    return advance(call, Call.OPEN, A.OUTCOME, by, f"{label}: {note}", **changes)
+    return advance(call, (S.ACKNOWLEDGED, S.ON_SITE), A.OUTCOME, by, f"{label}: {note}", **changes)
 
 
 def confirm(call: Call, by, note: str = "") -> Call:

@@ -33,7 +33,6 @@ SEES_PLACE = {
     "gate_keeper",
     "health_worker",
     "volunteer",
-    "liaison",
     "street_admin",
     "district_admin",
     "city_admin",

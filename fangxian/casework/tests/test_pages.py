@@ -243,3 +243,20 @@ def test_the_street_keeps_its_holiday_table(world, client_for):
 def test_the_menu_offers_cases_to_those_who_handle_them(world, client_for):
     assert "/casework/" in client_for("grid_worker").get("/").content.decode()
     assert "/casework/" not in client_for("volunteer").get("/").content.decode()
+
+
+def test_a_step_refused_because_the_case_moved_on_says_why_and_keeps_the_text(world, client_for):
+    case = unfounded_case(world)
+    handling.reopen(case, world.users["secretary"], "反映人又来电")  # a colleague, meanwhile
+    response = client_for("secretary").post(
+        f"/casework/{case.id}/step/", {"action": "callback", "result": "satisfied", "note": "回访记录不能丢"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 422 and 'id="not-kept"' in html
+    assert "回访记录不能丢" in html.split('id="not-kept"')[1].split("</section>")[0]
+
+
+def test_a_step_opened_as_a_page_after_logging_in_again_is_the_case(world, client_for):
+    case = make_case(world)
+    response = client_for("secretary").get(f"/casework/{case.id}/step/")
+    assert response.status_code == 302 and response["Location"] == f"/casework/{case.id}/"

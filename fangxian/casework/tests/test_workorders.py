@@ -329,8 +329,11 @@ def test_invisible_characters_are_refused(world):
 # --- large imports -------------------------------------------------------------------------
 
 
-def test_ten_thousand_orders_import_in_bulk_without_a_query_a_row(world):
+def test_ten_thousand_orders_import_in_bulk_without_a_query_a_row(world, settings):
     # The time (< 5 s) is bench/hotline_rows.py's to measure; here, that no query runs per row.
+    # The sample repeats a few places thousands of times: the proactive cases it would open
+    # (a few queries each, per place, not per row) are test_rates.py's.
+    settings.CASEWORK_REPEAT_COMPLAINTS = 100_000
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -80,6 +80,7 @@ def test_a_call_the_whole_way(world, departments, secretary, team):
 
 
 def test_the_secretary_sends_the_outcome_back(world, call, secretary, team):
+    post(team, f"{BASE}/calls/{call.id}/arrive", {"note": "到了"})
     post(team, f"{BASE}/calls/{call.id}/outcome", {"outcome": "partly", "note": "装了一处"})
     assert post(secretary, f"{BASE}/calls/{call.id}/send-back", {"note": ""}).status_code == 422
     back = post(secretary, f"{BASE}/calls/{call.id}/send-back", {"note": "北口还没有"}).json()

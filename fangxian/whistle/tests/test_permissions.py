@@ -38,10 +38,12 @@ def targets_for(world) -> dict:
     done = make_call(world, departments["city"], building=building)
     calling.arrive(done, world.users["liaison"], "已到", SimpleUploadedFile("p.jpg", jpeg()))
     calling.report(done, world.users["liaison"], "solved", "已装围挡")
+    on_site = calling.arrive(make_call(world, departments["city"], building=building), world.users["liaison"], "已到")
     return {
         **departments,
         "call": call,
         "done": done,
+        "on_site": on_site,
         "housing_call": make_call(world, departments["housing"], building=building),
         "building": building,
         "community": world.xiangchang,
@@ -114,7 +116,7 @@ CASES: list[Case] = [
     Case(
         "whistle:outcome",
         "post",
-        lambda t: f"/whistle/{t['call'].id}/outcome/",
+        lambda t: f"/whistle/{t['on_site'].id}/outcome/",
         department_step(302),
         body=lambda t, a: {"outcome": "solved", "note": "已装围挡"},
     ),
@@ -213,7 +215,7 @@ CASES: list[Case] = [
     api(
         "POST /whistle/calls/{call_id}/outcome",
         "post",
-        lambda t: f"/api/v1/whistle/calls/{t['call'].id}/outcome",
+        lambda t: f"/api/v1/whistle/calls/{t['on_site'].id}/outcome",
         department_step(200),
         body=lambda t, a: {"outcome": "partly", "note": "装了一处"},
     ),

@@ -147,11 +147,26 @@ def test_a_photo_that_is_not_one_is_refused(world, call):
 def test_steps_out_of_order_are_refused(world, call):
     with pytest.raises(ValidationError):
         calling.confirm(call, world.users["secretary"])
+    with pytest.raises(ValidationError):
+        calling.report(call, world.users["liaison"], "cannot", "需区里协调")  # not yet taken
+    calling.acknowledge(call, world.users["liaison"])
     calling.report(call, world.users["liaison"], "cannot", "需区里协调")
     with pytest.raises(ValidationError):
         calling.acknowledge(call, world.users["liaison"])
     with pytest.raises(ValidationError):
         calling.report(call, world.users["liaison"], "nonsense", "x")
+
+
+def test_solved_is_said_only_by_a_department_that_came(world, call):
+    member = world.users["liaison"]
+    with pytest.raises(ValidationError) as refused:
+        calling.report(call, member, "solved", "好了")
+    assert "outcome" in refused.value.message_dict
+    calling.acknowledge(call, member)
+    with pytest.raises(ValidationError):
+        calling.report(call, member, "partly", "装了一处")
+    calling.arrive(call, member, "到了")
+    assert calling.report(call, member, "solved", "好了").state == "done"
 
 
 def test_an_outcome_needs_what_was_done(world, call):
@@ -160,9 +175,13 @@ def test_an_outcome_needs_what_was_done(world, call):
 
 
 def test_sent_back_the_department_goes_again(world, call):
+    calling.arrive(call, world.users["liaison"], "到了")
     calling.report(call, world.users["liaison"], "partly", "装了一处")
     back = calling.send_back(call, world.users["secretary"], "北口还没有")
     assert back.state == "acknowledged" and back.outcome == "" and back.sent_back == 1
+    with pytest.raises(ValidationError):
+        calling.report(back, world.users["liaison"], "solved", "北口也装了")  # without going again
+    back = calling.arrive(back, world.users["liaison"], "又到了")
     again = calling.report(back, world.users["liaison"], "solved", "北口也装了")
     assert calling.confirm(again, world.users["secretary"]).state == "confirmed"
     assert CallStep.objects.filter(call=call, action="outcome").count() == 2
@@ -239,6 +258,7 @@ def test_an_acknowledged_call_not_done_in_time_is_escalated(world, call):
 
 
 def test_a_call_done_in_time_is_not_escalated(world, call):
+    calling.arrive(call, world.users["liaison"])
     calling.report(call, world.users["liaison"], "solved", "好了")
     age(call, 48)
     assert calling.escalate() == []
@@ -271,6 +291,7 @@ def test_figures_per_department_and_month(world, departments):
     calling.arrive(fast, member)
     calling.report(fast, member, "solved", "好了")
     calling.confirm(fast, world.users["secretary"])
+    calling.acknowledge(slow, member)
     calling.report(slow, member, "cannot", "需区里协调")
     calling.confirm(slow, world.users["secretary"])
     # The fast one acknowledged 10 minutes after the call, arrived after 30; the slow one
