@@ -148,6 +148,9 @@ class Scope:
     communities: Q | None  # a condition on the Community rows wholly visible, None for none
     grid_ids: frozenset[int]
     streets: Q | None = None  # a condition on the Street rows in view of a street role or above
+    # Every community in view lies in a street in view (no community or grid role besides):
+    # rows with a street path are then found by their street alone, on its index.
+    streets_hold_all: bool = False
 
     @property
     def empty(self) -> bool:
@@ -163,6 +166,8 @@ class Scope:
         if self.everything:
             return queryset
         path = queryset.model.SCOPE
+        if path.street is not None and self.streets_hold_all:
+            return queryset.filter(**{f"{path.street}__in": Street.objects.filter(self.streets).values("id")})
         condition = (
             Q(**{f"{path.community}__in": self.whole_communities()}) if self.communities is not None else Q(pk__in=[])
         )
@@ -183,21 +188,26 @@ def scope_for(user, capability: Can) -> Scope:
     conditions: list[Q] = []
     street_conditions: list[Q] = []
     grid_ids = set()
+    below_street = False
     for role in roles_of(user):
         if capability not in CAPABILITIES.get(role.kind, ()):
             continue
         if role.grid_id:
             grid_ids.add(role.grid_id)
+            below_street = True
         else:
             conditions.append(within("community", role))
             street = within("street", role)
-            if street is not None:
+            if street is None:
+                below_street = True
+            else:
                 street_conditions.append(street)
     return Scope(
         everything=False,
         communities=any_of(conditions),
         grid_ids=frozenset(grid_ids),
         streets=any_of(street_conditions),
+        streets_hold_all=bool(street_conditions) and not below_street,
     )
 
 

@@ -230,6 +230,22 @@ def kept_before(case: Case, client_id) -> Step | None:
     return None if client_id is None else Step.objects.filter(client_id=client_id, case=case).first()
 
 
+def open_own(cases: list[Case], by=None) -> list[Case]:
+    """The community's own cases (a proactive case, a finding), made unsaved from a case or a
+    place this module already checked: their deadlines counted on each street's calendar,
+    saved with their received step in two statements however many there are."""
+    calendars: dict[int, workdays.Calendar] = {}
+    for case in cases:
+        calendar = calendars.setdefault(case.street_id, calendar_for(case.street))
+        case.respond_by, case.resolve_by = deadlines(case.category, case.street, case.received_at, calendar)
+    with transaction.atomic():
+        Case.objects.bulk_create(cases)
+        Step.objects.bulk_create(
+            [Step(case=case, action=A.RECEIVE, by=by, at=case.received_at, note="") for case in cases]
+        )
+    return cases
+
+
 def step(
     case: Case,
     action: str,

@@ -794,7 +794,9 @@ def write(checker: Checker, plans: list[Plan], by) -> dict:
         Case.objects.bulk_update(updates, fields, batch_size=500)
     insert_rows(Step, steps)
     # Orders repeating at one place open a case to handle before the next (as handling.receive does).
-    proactive.open_for(Case.objects.filter(street=street, id__gt=last, source=Case.Source.HOTLINE))
+    proactive.open_for(
+        Case.objects.filter(street=street, id__gt=last, source=Case.Source.HOTLINE).select_related(*proactive.NAMES)
+    )
     closed = sum(1 for p in plans if p.closed)
     return {
         "created": len(fresh),
