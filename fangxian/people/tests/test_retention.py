@@ -106,9 +106,11 @@ def test_apps_register_their_retention_hooks_without_importing_the_command():
         "fangxian.duty.retention",
         "fangxian.errands.retention",
         "fangxian.kits.retention",
+        "fangxian.casework.retention",
+        "fangxian.inspections.retention",
     }
     root = Path(__file__).resolve().parents[2]
-    for app in ("gate", "watch", "duty", "errands", "kits"):
+    for app in ("gate", "watch", "duty", "errands", "kits", "casework", "inspections"):
         assert "management" not in (root / app / "apps.py").read_text()
 
 
