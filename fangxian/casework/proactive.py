@@ -12,7 +12,6 @@ import datetime
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,17 +23,9 @@ NAMES = ("street", "category", "community", "building__community", "business")
 COMPLAINTS = (Case.Source.HOTLINE, Case.Source.PHONE, Case.Source.WALK_IN, Case.Source.OPEN311)
 
 
-def same_place(case: Case) -> Q | None:
-    if case.business_id:
-        return Q(business_id=case.business_id)
-    if case.building_id:
-        return Q(building_id=case.building_id)
-    address = " ".join(case.address.split())
-    if address:
-        return Q(
-            street_id=case.street_id, community_id=case.community_id, building=None, business=None, address=address
-        )
-    return None
+def has_place(case: Case) -> bool:
+    """A business, a building or an address to count repeats at (see place_key)."""
+    return bool(case.business_id or case.building_id or case.address.strip())
 
 
 def place_words(case: Case) -> str:
@@ -96,7 +87,7 @@ def open_for(cases: Iterable[Case]) -> list[Case]:
     days = settings.CASEWORK_REPEAT_DAYS
     # The newest complaint of each place first: the window of days ends with it.
     cases = sorted(
-        (c for c in cases if c.source in COMPLAINTS and same_place(c) is not None),
+        (c for c in cases if c.source in COMPLAINTS and has_place(c)),
         key=lambda c: c.received_at,
         reverse=True,
     )
