@@ -23,8 +23,11 @@ from fangxian.jobs.api import router as jobs_router
 from fangxian.kits.api import router as kits_router
 from fangxian.people.api import router as people_router
 from fangxian.places.api import router as places_router
+from fangxian.reports.api import router as reports_router
 from fangxian.stations.api import router as stations_router
 from fangxian.supplies.api import router as supplies_router
+from fangxian.testing.api import router as testing_router
+from fangxian.tracing.api import router as tracing_router
 from fangxian.watch.api import router as watch_router
 from fangxian.whistle.api import router as whistle_router
 
@@ -97,6 +100,9 @@ api.add_router("", cases_router)
 api.add_router("", hotline_router)
 api.add_router("", whistle_router)
 api.add_router("", inspections_router)
+api.add_router("", testing_router)
+api.add_router("", tracing_router)
+api.add_router("", reports_router)
 
 
 @api.exception_handler(AuthenticationError)

@@ -121,6 +121,9 @@ INSTALLED_APPS = [
     "fangxian.casework",
     "fangxian.whistle",
     "fangxian.inspections",
+    "fangxian.testing",
+    "fangxian.tracing",
+    "fangxian.reports",
     "fangxian.demo",
     "axes",
 ]

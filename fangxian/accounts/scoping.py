@@ -38,6 +38,11 @@ class Can(StrEnum):
     RUN_SERVICES = "run_services"  # take errands, run vegetable rounds, kits, the supplies ledger, household links
     HANDLE_CASES = "handle_cases"  # complaints and the community's own cases: verify, resolve, call back, whistle
     INSPECT = "inspect"  # inspect businesses on a round, record findings, rectifications and revisits
+    SAMPLE = "sample"  # register swabs into tubes at a sampling table or at the door; see who is still due
+    RUN_TESTING = "run_testing"  # testing campaigns, sites and slots, exemptions, tube labels, lab results, recalls
+    TRACE = "trace"  # trace a confirmed case's contacts through the community's own records
+    REPORT_DAILY = "report_daily"  # confirm and submit the community's daily report, or its zero report
+    READ_REPORTS = "read_reports"  # read the daily reports of the communities in one's place
 
 
 K = Role.Kind
@@ -49,6 +54,7 @@ OVERSIGHT = {
     Can.MANAGE_STAFF,
     Can.MANAGE_TERRITORY,
     Can.TRUST,
+    Can.READ_REPORTS,
 }
 CAPABILITIES: dict[str, frozenset[Can]] = {
     # Offices above a community oversee and count; they do not need to ring residents.
@@ -59,7 +65,9 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
     K.STREET_ADMIN: frozenset(OVERSIGHT | {Can.HANDLE_CASES, Can.INSPECT}),
     # Streets and districts set up communities; a community keeps its own grids and buildings.
     K.SECRETARY: frozenset(Can) - {Can.MANAGE_TERRITORY},
-    K.COMMUNITY_WORKER: frozenset(Can) - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST},
+    # The secretary alone confirms what the community reports upward each day.
+    K.COMMUNITY_WORKER: frozenset(Can)
+    - {Can.VIEW_AUDIT, Can.MANAGE_STAFF, Can.MANAGE_TERRITORY, Can.TRUST, Can.REPORT_DAILY},
     # A grid worker keeps their households' records and phones them; ID numbers stay masked.
     K.GRID_WORKER: frozenset(
         {
@@ -73,14 +81,18 @@ CAPABILITIES: dict[str, frozenset[Can]] = {
             Can.RUN_SERVICES,
             Can.HANDLE_CASES,
             Can.INSPECT,
+            Can.SAMPLE,
         }
     ),
-    K.HEALTH_WORKER: frozenset({Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH}),
+    # The community health station samples, runs the testing campaigns and traces contacts.
+    K.HEALTH_WORKER: frozenset(
+        {Can.VIEW_PLACES, Can.VIEW_RESIDENTS, Can.REVEAL_PHONE, Can.WATCH, Can.SAMPLE, Can.RUN_TESTING, Can.TRACE}
+    ),
     # Gates check permits, not the registry; volunteers see the territory only.
     K.GATE_KEEPER: frozenset({Can.VIEW_PLACES}),
     # A volunteer team knocks on the doors it is given (census lists only, not the registry),
     # and carries errands, vegetable orders and kits to the door.
-    K.VOLUNTEER: frozenset({Can.VIEW_PLACES, Can.CENSUS, Can.SERVE}),
+    K.VOLUNTEER: frozenset({Can.VIEW_PLACES, Can.CENSUS, Can.SERVE, Can.SAMPLE}),
     # A department's staff see the calls whistled to their department (whistle.calling), and
     # nothing of the territory: not its dwellings, businesses' contacts or people on duty.
     K.LIAISON: frozenset(),

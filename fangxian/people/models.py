@@ -109,6 +109,9 @@ class Resident(models.Model):
     anonymised = models.BooleanField(default=False)
     # Kept by the watch app while an observation runs; the gate reads it (watch is not below gate).
     under_observation = models.BooleanField(_("under observation"), default=False, editable=False)
+    # Kept by testing: a member of a positive pooled sample, held at the gate until the
+    # single-tube retest comes back.
+    awaiting_retest = models.BooleanField(_("awaiting retest"), default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
