@@ -1,6 +1,2 @@
-from django.urls import path
-
-from . import views
-
 app_name = "reports"
 urlpatterns: list = []

@@ -120,6 +120,9 @@ class Booking(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.resident_id} @ {self.slot_id}"
+
 
 class Exemption(models.Model):
     class Reason(models.TextChoices):
@@ -141,6 +144,9 @@ class Exemption(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["campaign", "resident"], name="one_exemption_per_campaign")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.reason}"
 
 
 class ResultImport(models.Model):
@@ -172,6 +178,9 @@ class ResultImport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
 
 
 class Result(models.TextChoices):
@@ -245,6 +254,9 @@ class Sample(models.Model):
             models.UniqueConstraint(fields=["tube", "resident"], name="one_swab_per_person_per_tube"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.tube_id}#{self.position}"
+
 
 class Recall(models.Model):
     """A member of a positive pool, called back for a single-tube retest."""
@@ -262,3 +274,6 @@ class Recall(models.Model):
     class Meta:
         ordering = ["recalled_at"]
         constraints = [models.UniqueConstraint(fields=["pool", "resident"], name="one_recall_per_pool_member")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} ← {self.pool_id}"

@@ -1,1 +1,1 @@
-from django.http import HttpRequest, HttpResponse  # noqa: F401
+"""Pages of this app."""
