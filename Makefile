@@ -87,6 +87,7 @@ bench: $(VENV)/.installed-test
 	$(PY) bench/roster.py
 	$(PY) bench/services.py
 	$(PY) bench/casework.py
+	$(PY) bench/testing.py
 
 clean:
 	rm -rf $(VENV) fangxian.sqlite3 staticfiles .pytest_cache .secret-key
