@@ -1,0 +1,177 @@
+"""Full coverage (应检尽检): who must be tested and is not, counted by building, entrance and
+grid; the grid worker's call list and its progress; completing a campaign.
+
+Due = the campaign's targets, minus those with a sample in it (a retest changes nothing: one
+swab is enough to be covered), minus the exempted. A bedridden resident sampled at home is not
+exempted: they stay due, listed "to be sampled at home", until the home team's swab is in.
+
+Every count is a grouped query over the registry with two correlated lookups (indexed on
+campaign and resident), never a loop over residents in Python."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from fangxian.people.models import Resident
+
+from . import campaigns
+from .models import Booking, Call, Campaign, Exemption, Result, Sample, Slot, Tube
+
+AT_HOME = Exemption.Reason.AT_HOME
+# The registry's walking order: what a grid worker's list and the counts follow.
+WALK = ["dwelling__building__number", "dwelling__entrance", "dwelling__floor", "dwelling__room", "id"]
+
+
+def annotated(campaign: Campaign, residents: QuerySet | None = None) -> QuerySet:
+    """Each target with `is_sampled` (a swab in this campaign) and `exemption_reason` (or None)."""
+    residents = campaigns.targets(campaign) if residents is None else residents
+    return residents.annotate(
+        is_sampled=Exists(Sample.objects.filter(campaign=campaign, resident=OuterRef("pk"))),
+        exemption_reason=Subquery(
+            Exemption.objects.filter(campaign=campaign, resident=OuterRef("pk")).values("reason")[:1]
+        ),
+    )
+
+
+EXEMPTED = Q(is_sampled=False, exemption_reason__isnull=False) & ~Q(exemption_reason=AT_HOME)
+DUE = Q(is_sampled=False) & (Q(exemption_reason__isnull=True) | Q(exemption_reason=AT_HOME))
+
+
+def counts() -> dict:
+    return {
+        "targets": Count("id"),
+        "sampled": Count("id", filter=Q(is_sampled=True)),
+        "exempted": Count("id", filter=EXEMPTED),
+        "due": Count("id", filter=DUE),
+        "at_home": Count("id", filter=Q(is_sampled=False, exemption_reason=AT_HOME)),
+    }
+
+
+def due(campaign: Campaign, residents: QuerySet | None = None) -> QuerySet:
+    """Residents neither sampled nor exempted (the bedridden awaiting the home team included)."""
+    return annotated(campaign, residents).filter(DUE)
+
+
+def totals(campaign: Campaign, residents: QuerySet | None = None) -> dict:
+    return annotated(campaign, residents).aggregate(**counts())
+
+
+LEVELS = {
+    "building": ["dwelling__building_id", "dwelling__building__number"],
+    "entrance": ["dwelling__building_id", "dwelling__building__number", "dwelling__entrance"],
+    "grid": ["dwelling__building__grid_id", "dwelling__building__grid__code", "dwelling__building__grid__name_zh"],
+}
+
+
+def by(campaign: Campaign, level: str, residents: QuerySet | None = None) -> list[dict]:
+    """Counts per building, entrance or grid, in walking order (one grouped query)."""
+    fields = LEVELS[level]
+    rows = annotated(campaign, residents).order_by().values(*fields).annotate(**counts()).order_by(*fields)
+    return list(rows)
+
+
+def progress(campaign: Campaign, residents: QuerySet | None = None) -> dict:
+    """What the campaign's page shows: residents by state, bookings, and tubes by result."""
+    figures = totals(campaign, residents)
+    tubes = Tube.objects.filter(campaign=campaign, retest=False).aggregate(
+        tubes=Count("id"),
+        open=Count("id", filter=Q(status=Tube.Status.OPEN)),
+        pending=Count("id", filter=Q(result=Result.PENDING)),
+        negative=Count("id", filter=Q(result=Result.NEGATIVE)),
+        positive=Count("id", filter=Q(result=Result.POSITIVE)),
+        invalid=Count("id", filter=Q(result=Result.INVALID)),
+    )
+    figures["tubes"] = tubes
+    figures["booked"] = Booking.objects.filter(campaign=campaign, cancelled_at=None).count()
+    figures["percent"] = (
+        round(100 * (figures["sampled"] + figures["exempted"]) / figures["targets"]) if figures["targets"] else 100
+    )
+    return figures
+
+
+@transaction.atomic
+def complete(campaign: Campaign, by=None) -> Campaign:
+    """Refused while anyone is neither sampled nor exempted, saying how many."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status == Campaign.Status.COMPLETE:
+        return campaign
+    left = due(campaign).count()
+    if left:
+        raise ValidationError(
+            ngettext(
+                "%(n)s resident is neither sampled nor exempted: the campaign cannot be complete yet.",
+                "%(n)s residents are neither sampled nor exempted: the campaign cannot be complete yet.",
+                left,
+            )
+            % {"n": left}
+        )
+    campaign.status, campaign.completed_at, campaign.completed_by = Campaign.Status.COMPLETE, timezone.now(), by
+    campaign.save(update_fields=["status", "completed_at", "completed_by"])
+    return campaign
+
+
+def last_calls(campaign: Campaign) -> QuerySet:
+    return Call.objects.filter(campaign=campaign, resident=OuterRef("pk")).order_by("-called_at", "-id")
+
+
+def call_list(campaign: Campaign, residents: QuerySet) -> QuerySet:
+    """Those still due among `residents` (the caller's visible ones), in walking order, each
+    with their last call's outcome and time and their booked slot's start."""
+    booked = Booking.objects.filter(campaign=campaign, resident=OuterRef("pk"), cancelled_at=None)
+    return (
+        due(campaign, residents)
+        .annotate(
+            last_outcome=Subquery(last_calls(campaign).values("outcome")[:1]),
+            last_called_at=Subquery(last_calls(campaign).values("called_at")[:1]),
+            booked_for=Subquery(booked.values("slot__starts_at")[:1]),
+        )
+        .select_related("dwelling__building")
+        .order_by(*WALK)
+    )
+
+
+def call_progress(campaign: Campaign, residents: QuerySet) -> dict:
+    """Of those still due in the list: how many called, by their last call's outcome, and not."""
+    rows = due(campaign, residents).annotate(last_outcome=Subquery(last_calls(campaign).values("outcome")[:1]))
+    figures = rows.aggregate(
+        due=Count("id"),
+        not_called=Count("id", filter=Q(last_outcome__isnull=True)),
+        **{o: Count("id", filter=Q(last_outcome=o)) for o in Call.Outcome.values},
+    )
+    figures["called"] = figures["due"] - figures["not_called"]
+    figures["exempted_by_call"] = (
+        Call.objects.filter(campaign=campaign, outcome=Call.Outcome.AWAY, resident__in=residents)
+        .values("resident")
+        .distinct()
+        .count()
+    )
+    return figures
+
+
+@transaction.atomic
+def record_call(
+    campaign: Campaign, resident: Resident, outcome: str, by=None, slot: Slot | None = None, note: str = ""
+) -> Call:
+    """One call's outcome. "Booked" books the slot for them (by the community); "away"
+    exempts them as away. A refused booking records nothing."""
+    campaigns.refuse_if_complete(campaign)
+    if outcome not in Call.Outcome.values:
+        raise ValidationError({"outcome": [_("Not one of the allowed values.")]})
+    if not campaigns.is_target(campaign, resident):
+        raise ValidationError(
+            {"resident": [_("%(name)s is not to be tested in this campaign.") % {"name": resident.name}]}
+        )
+    if outcome == Call.Outcome.BOOKED:
+        if slot is None:
+            raise ValidationError({"slot": [_("Choose the slot they booked.")]})
+        campaigns.book(campaign, slot, [resident], Booking.Via.STAFF, by)
+    elif outcome == Call.Outcome.AWAY:
+        campaigns.exempt(campaign, resident, Exemption.Reason.AWAY, note or _("away, said on the phone"), by)
+    return Call.objects.create(
+        campaign=campaign, resident=resident, outcome=outcome, note=note.strip()[:200], called_by=by
+    )
