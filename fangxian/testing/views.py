@@ -398,9 +398,7 @@ def household_show(
         resident_states(campaign, members)
         for m in members:
             m.shown = mask_name(m.name)
-            m.needs = (
-                not m.sampled and not m.booking and not (m.exemption and m.exemption.reason != Exemption.Reason.AT_HOME)
-            )
+            m.needs = not m.sampled and not m.booking and not m.exemption  # the bedridden wait for the home team
         shown.append(
             {
                 "campaign": campaign,
