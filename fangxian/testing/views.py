@@ -265,10 +265,10 @@ def resident_states(campaign: Campaign, residents: list[Resident]) -> None:
 def residents_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Find a resident of the campaign to book a slot for (by phone, or at the site's desk) or to exempt."""
     campaign = campaign_for(request, pk)
+    residents = callable_residents(request.user, campaign)
     query = request.GET.get("q", "").strip()
     found: list[Resident] = []
     if query:
-        residents = callable_residents(request.user, campaign)
         found = list(
             search_residents(request.user, residents, query).select_related("dwelling__building")[:FOUND_LIMIT]
         )
