@@ -200,11 +200,8 @@ def book(campaign: Campaign, slot: Slot, residents: Iterable[Resident], via: str
         raise ValidationError({"slot": [_("This slot is over: choose a later one.")]})
     if via == Booking.Via.LINK and slot.site.home_team:
         raise ValidationError({"slot": [_("The home team is booked by the community.")]})
-    outside = [
-        r
-        for r in residents
-        if r.pk not in set(targets(campaign).filter(pk__in=[r.pk for r in residents]).values_list("pk", flat=True))
-    ]
+    covered = set(targets(campaign).filter(pk__in=[r.pk for r in residents]).values_list("pk", flat=True))
+    outside = [r for r in residents if r.pk not in covered]
     if outside:
         raise ValidationError(
             {"residents": [_("%(name)s is not to be tested in this campaign.") % {"name": outside[0].name}]}

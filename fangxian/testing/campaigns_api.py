@@ -352,7 +352,7 @@ def get_coverage(request, campaign_id: Id, by: str = "building"):
 
 
 def counts_out(row: dict, level: str) -> dict:
-    figures = {k: row[k] for k in coverage.counts()}
+    figures = {k: row[k] for k in coverage.FIGURES}
     if level == "grid":
         label = row["dwelling__building__grid__name_zh"] or row["dwelling__building__grid__code"] or ""
         return {"id": row["dwelling__building__grid_id"], "label": label, **figures}
@@ -367,7 +367,7 @@ def call_list(request, campaign_id: Id):
     """Those still due whom the caller may phone (a grid worker: their grid), in walking order."""
     campaign = campaign_for(request, campaign_id)
     rows = coverage.call_list(campaign, callable_residents(request, campaign))
-    return Rows(rows, lambda page: [call_row(r) for r in page])
+    return Rows(rows, lambda page: [call_row(r) for r in coverage.with_calls(campaign, page)])
 
 
 def call_row(r) -> dict:

@@ -57,22 +57,56 @@ def due(campaign: Campaign, residents: QuerySet | None = None) -> QuerySet:
     return annotated(campaign, residents).filter(DUE)
 
 
-def totals(campaign: Campaign, residents: QuerySet | None = None) -> dict:
+def totals(campaign: Campaign, residents: QuerySet | None = None, entrances: list[dict] | None = None) -> dict:
+    """The campaign's figures: one aggregate, or the sum of by_entrance's rows when at hand."""
+    if entrances is not None:
+        return {figure: sum(row[figure] for row in entrances) for figure in FIGURES}
     return annotated(campaign, residents).aggregate(**counts())
 
 
+FIGURES = ("targets", "sampled", "exempted", "due", "at_home")
+ENTRANCE = [
+    "dwelling__building_id",
+    "dwelling__building__number",
+    "dwelling__entrance",
+    "dwelling__building__grid_id",
+    "dwelling__building__grid__code",
+    "dwelling__building__grid__name_zh",
+]
 LEVELS = {
     "building": ["dwelling__building_id", "dwelling__building__number"],
-    "entrance": ["dwelling__building_id", "dwelling__building__number", "dwelling__entrance"],
+    "entrance": ENTRANCE,
     "grid": ["dwelling__building__grid_id", "dwelling__building__grid__code", "dwelling__building__grid__name_zh"],
 }
 
 
-def by(campaign: Campaign, level: str, residents: QuerySet | None = None) -> list[dict]:
-    """Counts per building, entrance or grid, in walking order (one grouped query)."""
-    fields = LEVELS[level]
-    rows = annotated(campaign, residents).order_by().values(*fields).annotate(**counts()).order_by(*fields)
-    return list(rows)
+def by_entrance(campaign: Campaign, residents: QuerySet | None = None) -> list[dict]:
+    """Counts per entrance, with its building and grid, in walking order: one grouped query,
+    from which the buildings' and grids' counts are summed."""
+    rows = annotated(campaign, residents).order_by().values(*ENTRANCE).annotate(**counts())
+    return list(rows.order_by("dwelling__building__number", "dwelling__building_id", "dwelling__entrance"))
+
+
+def by(
+    campaign: Campaign, level: str, residents: QuerySet | None = None, entrances: list[dict] | None = None
+) -> list[dict]:
+    """Counts per building, entrance or grid; `entrances` (by_entrance's rows) saves the query."""
+    entrances = by_entrance(campaign, residents) if entrances is None else entrances
+    if level == "entrance":
+        return entrances
+    keys = LEVELS[level]
+    merged: dict[tuple, dict] = {}
+    for row in entrances:  # a few hundred entrances, not residents
+        key = tuple(row[k] for k in keys)
+        into = merged.setdefault(key, {k: row[k] for k in keys} | dict.fromkeys(FIGURES, 0))
+        for figure in FIGURES:
+            into[figure] += row[figure]
+    found = list(merged.values())
+    if level == "grid":
+        found.sort(
+            key=lambda r: (r["dwelling__building__grid__code"] is None, r["dwelling__building__grid__code"] or "")
+        )
+    return found
 
 
 def progress(campaign: Campaign, residents: QuerySet | None = None) -> dict:
@@ -120,19 +154,31 @@ def last_calls(campaign: Campaign) -> QuerySet:
 
 
 def call_list(campaign: Campaign, residents: QuerySet) -> QuerySet:
-    """Those still due among `residents` (the caller's visible ones), in walking order, each
-    with their last call's outcome and time and their booked slot's start."""
-    booked = Booking.objects.filter(campaign=campaign, resident=OuterRef("pk"), cancelled_at=None)
-    return (
-        due(campaign, residents)
-        .annotate(
-            last_outcome=Subquery(last_calls(campaign).values("outcome")[:1]),
-            last_called_at=Subquery(last_calls(campaign).values("called_at")[:1]),
-            booked_for=Subquery(booked.values("slot__starts_at")[:1]),
+    """Those still due among `residents` (the caller's visible ones), in walking order; a page
+    of it gets its calls and bookings from `with_calls`."""
+    return due(campaign, residents).select_related("dwelling__building").order_by(*WALK)
+
+
+def with_calls(campaign: Campaign, rows: list) -> list:
+    """Each row (a page of the call list) with its last call's outcome and time and its booked
+    slot's start: two queries for the page."""
+    ids = [r.pk for r in rows]
+    last: dict[int, tuple[str, object]] = {}
+    for resident_id, outcome, called_at in (
+        Call.objects.filter(campaign=campaign, resident_id__in=ids)
+        .order_by("resident_id", "called_at", "id")
+        .values_list("resident_id", "outcome", "called_at")
+    ):
+        last[resident_id] = (outcome, called_at)  # ordered: the latest stays
+    booked = dict(
+        Booking.objects.filter(campaign=campaign, resident_id__in=ids, cancelled_at=None).values_list(
+            "resident_id", "slot__starts_at"
         )
-        .select_related("dwelling__building")
-        .order_by(*WALK)
     )
+    for r in rows:
+        r.last_outcome, r.last_called_at = last.get(r.pk, (None, None))
+        r.booked_for = booked.get(r.pk)
+    return rows
 
 
 def call_progress(campaign: Campaign, residents: QuerySet) -> dict:

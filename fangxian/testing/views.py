@@ -33,6 +33,7 @@ from .models import Booking, Call, Campaign, Exemption, Sample, Site, Slot
 
 PICK_LIMIT = 500  # residents shown to tick for a list campaign; a larger list is a tag's or the API's
 FOUND_LIMIT = 30
+CALL_PAGE = 200  # a grid worker's morning of calls; the API pages through the rest
 
 
 def said(exc: ValidationError) -> str:
@@ -195,13 +196,13 @@ def coverage_page(request: HttpRequest, pk: int) -> HttpResponse:
     level = request.GET.get("by", "building")
     if level not in coverage.LEVELS:
         level = "building"
-    residents = sampled_residents(request.user, campaign)
+    entrances = coverage.by_entrance(campaign, sampled_residents(request.user, campaign))
     context = {
         "campaign": campaign,
         "level": level,
         "levels": [("building", _("by building")), ("entrance", _("by entrance")), ("grid", _("by grid"))],
-        "rows": coverage.by(campaign, level, residents),
-        "totals": coverage.totals(campaign, residents),
+        "rows": coverage.by(campaign, level, entrances=entrances),
+        "totals": coverage.totals(campaign, entrances=entrances),
     }
     return render(request, "testing/coverage.html", context)
 
@@ -211,7 +212,7 @@ def call_list(request: HttpRequest, pk: int) -> HttpResponse:
     """Those still due whom the user may phone, with the last call's outcome and a form for the next."""
     campaign = campaign_for(request, pk)
     residents = callable_residents(request.user, campaign)
-    rows = list(coverage.call_list(campaign, residents)[:500])
+    rows = coverage.with_calls(campaign, list(coverage.call_list(campaign, residents)[:CALL_PAGE]))
     for r in rows:
         r.phone_shown = mask_phone(r.phone)
         r.at_home = r.exemption_reason == Exemption.Reason.AT_HOME

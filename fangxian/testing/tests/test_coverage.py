@@ -72,7 +72,7 @@ def test_the_call_list_is_the_grid_workers_grid_and_records_outcomes(world):
         "called": 2,
         "exempted_by_call": 1,
     }
-    listed = {r.pk: r for r in coverage.call_list(campaign, mine)}
+    listed = {r.pk: r for r in coverage.with_calls(campaign, list(coverage.call_list(campaign, mine)))}
     assert listed[first.pk].last_outcome == Call.Outcome.WILL_COME and listed[second.pk].booked_for == slot.starts_at
 
 
