@@ -16,7 +16,7 @@ from fangxian.people.models import Resident
 from fangxian.places.models import Building, Community
 
 from . import campaigns, coverage
-from .models import Booking, Campaign, Exemption, Site, Slot
+from .models import Booking, Campaign, Site, Slot
 
 router = Router(tags=["testing"])
 
@@ -376,7 +376,7 @@ def call_row(r) -> dict:
         "name": r.name,
         "phone": mask_phone(r.phone),
         "address": str(r.dwelling.label),
-        "at_home": r.exemption_reason == Exemption.Reason.AT_HOME,
+        "at_home": r.at_home,
         "booked_for": r.booked_for,
         "last_outcome": r.last_outcome,
         "last_called_at": r.last_called_at,

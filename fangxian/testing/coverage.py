@@ -5,14 +5,13 @@ Due = the campaign's targets, minus those with a sample in it (a retest changes 
 swab is enough to be covered), minus the exempted. A bedridden resident sampled at home is not
 exempted: they stay due, listed "to be sampled at home", until the home team's swab is in.
 
-Every count is a grouped query over the registry with two correlated lookups (indexed on
-campaign and resident), never a loop over residents in Python."""
+Every count is one grouped query over the registry, never a loop over residents in Python."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,41 +26,42 @@ AT_HOME = Exemption.Reason.AT_HOME
 WALK = ["dwelling__building__number", "dwelling__entrance", "dwelling__floor", "dwelling__room", "id"]
 
 
-def annotated(campaign: Campaign, residents: QuerySet | None = None) -> QuerySet:
-    """Each target with `is_sampled` (a swab in this campaign) and `exemption_reason` (or None)."""
-    residents = campaigns.targets(campaign) if residents is None else residents
-    return residents.annotate(
-        is_sampled=Exists(Sample.objects.filter(campaign=campaign, resident=OuterRef("pk"))),
-        exemption_reason=Subquery(
-            Exemption.objects.filter(campaign=campaign, resident=OuterRef("pk")).values("reason")[:1]
-        ),
-    )
+def sampled_ids(campaign: Campaign) -> QuerySet:
+    return Sample.objects.filter(campaign=campaign).values("resident_id")
 
 
-EXEMPTED = Q(is_sampled=False, exemption_reason__isnull=False) & ~Q(exemption_reason=AT_HOME)
-DUE = Q(is_sampled=False) & (Q(exemption_reason__isnull=True) | Q(exemption_reason=AT_HOME))
+def exempted_ids(campaign: Campaign, at_home: bool = False) -> QuerySet:
+    exemptions = Exemption.objects.filter(campaign=campaign)
+    chosen = exemptions.filter(reason=AT_HOME) if at_home else exemptions.exclude(reason=AT_HOME)
+    return chosen.values("resident_id")
 
 
-def counts() -> dict:
+def counts(campaign: Campaign) -> dict:
+    """The figures as aggregates over targets. Each lookup is a subquery that does not depend on
+    the row (IN the campaign's samples or exemptions): both databases read it once, as a hash
+    or a temporary index, where a correlated lookup would run once per resident."""
+    sampled, exempted = Q(pk__in=sampled_ids(campaign)), Q(pk__in=exempted_ids(campaign))
     return {
         "targets": Count("id"),
-        "sampled": Count("id", filter=Q(is_sampled=True)),
-        "exempted": Count("id", filter=EXEMPTED),
-        "due": Count("id", filter=DUE),
-        "at_home": Count("id", filter=Q(is_sampled=False, exemption_reason=AT_HOME)),
+        "sampled": Count("id", filter=sampled),
+        "exempted": Count("id", filter=exempted & ~sampled),
+        "due": Count("id", filter=~sampled & ~exempted),
+        "at_home": Count("id", filter=Q(pk__in=exempted_ids(campaign, at_home=True)) & ~sampled),
     }
 
 
 def due(campaign: Campaign, residents: QuerySet | None = None) -> QuerySet:
     """Residents neither sampled nor exempted (the bedridden awaiting the home team included)."""
-    return annotated(campaign, residents).filter(DUE)
+    residents = campaigns.targets(campaign) if residents is None else residents
+    return residents.exclude(pk__in=sampled_ids(campaign)).exclude(pk__in=exempted_ids(campaign))
 
 
 def totals(campaign: Campaign, residents: QuerySet | None = None, entrances: list[dict] | None = None) -> dict:
     """The campaign's figures: one aggregate, or the sum of by_entrance's rows when at hand."""
     if entrances is not None:
         return {figure: sum(row[figure] for row in entrances) for figure in FIGURES}
-    return annotated(campaign, residents).aggregate(**counts())
+    residents = campaigns.targets(campaign) if residents is None else residents
+    return residents.aggregate(**counts(campaign))
 
 
 FIGURES = ("targets", "sampled", "exempted", "due", "at_home")
@@ -83,7 +83,8 @@ LEVELS = {
 def by_entrance(campaign: Campaign, residents: QuerySet | None = None) -> list[dict]:
     """Counts per entrance, with its building and grid, in walking order: one grouped query,
     from which the buildings' and grids' counts are summed."""
-    rows = annotated(campaign, residents).order_by().values(*ENTRANCE).annotate(**counts())
+    residents = campaigns.targets(campaign) if residents is None else residents
+    rows = residents.order_by().values(*ENTRANCE).annotate(**counts(campaign))
     return list(rows.order_by("dwelling__building__number", "dwelling__building_id", "dwelling__entrance"))
 
 
@@ -160,9 +161,12 @@ def call_list(campaign: Campaign, residents: QuerySet) -> QuerySet:
 
 
 def with_calls(campaign: Campaign, rows: list) -> list:
-    """Each row (a page of the call list) with its last call's outcome and time and its booked
-    slot's start: two queries for the page."""
+    """Each row (a page of the call list) with its last call's outcome and time, its booked
+    slot's start and whether the home team samples them: three queries for the page."""
     ids = [r.pk for r in rows]
+    at_home = set(
+        exempted_ids(campaign, at_home=True).filter(resident_id__in=ids).values_list("resident_id", flat=True)
+    )
     last: dict[int, tuple[str, object]] = {}
     for resident_id, outcome, called_at in (
         Call.objects.filter(campaign=campaign, resident_id__in=ids)
@@ -177,7 +181,7 @@ def with_calls(campaign: Campaign, rows: list) -> list:
     )
     for r in rows:
         r.last_outcome, r.last_called_at = last.get(r.pk, (None, None))
-        r.booked_for = booked.get(r.pk)
+        r.booked_for, r.at_home = booked.get(r.pk), r.pk in at_home
     return rows
 
 

@@ -215,7 +215,6 @@ def call_list(request: HttpRequest, pk: int) -> HttpResponse:
     rows = coverage.with_calls(campaign, list(coverage.call_list(campaign, residents)[:CALL_PAGE]))
     for r in rows:
         r.phone_shown = mask_phone(r.phone)
-        r.at_home = r.exemption_reason == Exemption.Reason.AT_HOME
     context = {
         "campaign": campaign,
         "rows": rows,
