@@ -370,16 +370,16 @@ def call_list(request, campaign_id: Id):
     return Rows(rows, lambda page: [call_row(r) for r in coverage.with_calls(campaign, page)])
 
 
-def call_row(r) -> dict:
+def call_row(r: dict) -> dict:
     return {
-        "resident_id": r.pk,
-        "name": r.name,
-        "phone": mask_phone(r.phone),
-        "address": str(r.dwelling.label),
-        "at_home": r.at_home,
-        "booked_for": r.booked_for,
-        "last_outcome": r.last_outcome,
-        "last_called_at": r.last_called_at,
+        "resident_id": r["id"],
+        "name": r["name"],
+        "phone": mask_phone(r["phone"]),
+        "address": str(r["address"]),
+        "at_home": r["at_home"],
+        "booked_for": r["booked_for"],
+        "last_outcome": r["last_outcome"],
+        "last_called_at": r["last_called_at"],
     }
 
 

@@ -214,7 +214,7 @@ def call_list(request: HttpRequest, pk: int) -> HttpResponse:
     residents = callable_residents(request.user, campaign)
     rows = coverage.with_calls(campaign, list(coverage.call_list(campaign, residents)[:CALL_PAGE]))
     for r in rows:
-        r.phone_shown = mask_phone(r.phone)
+        r["phone_shown"] = mask_phone(r["phone"])
     context = {
         "campaign": campaign,
         "rows": rows,

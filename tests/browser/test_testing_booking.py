@@ -8,6 +8,7 @@ from fangxian.people.models import HouseholdLink
 from fangxian.testing.models import Booking, Campaign, Slot
 
 from .conftest import shot
+from .test_tap_targets import no_small_targets
 from .test_registry_flows import log_in
 
 
@@ -31,6 +32,7 @@ def test_a_secretary_makes_a_campaign_and_a_household_books_through_its_link(liv
     secretary = phone_390()
     log_in(secretary, live_server.url, "secretary")
     secretary.goto(f"{live_server.url}/testing/new/")
+    no_small_targets(secretary)
     secretary.fill("input[name=name]", "第一轮全员核酸")
     secretary.select_option("select[name=pool_size]", "10")
     secretary.check("input[name=households_together]")
@@ -53,12 +55,14 @@ def test_a_secretary_makes_a_campaign_and_a_household_books_through_its_link(liv
     assert slots and all(s.capacity == 2 for s in slots)
     assert secretary.locator(f"#site-{site.id} ul.slots li").count() == len(slots)
     shot(secretary, "testing-campaign-sites")
+    no_small_targets(secretary)
 
     link = HouseholdLink.objects.create(dwelling=world.dwelling(world.xiangchang, "1", 1, "101"))
     home = phone_390()  # the household's phone: no account
     home.goto(f"{live_server.url}/h/{link.token}/")
     home.click("a:has-text('预约时间')")
     home.wait_for_selector("h1:has-text('预约核酸检测')")
+    no_small_targets(home)
     home.select_option("select[name=slot]", str(slots[0].id))
     home.click("button.primary:has-text('预约')")
     home.wait_for_selector("text=已预约：请按时带出入证或身份证到采样点")
