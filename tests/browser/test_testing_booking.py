@@ -8,8 +8,8 @@ from fangxian.people.models import HouseholdLink
 from fangxian.testing.models import Booking, Campaign, Slot
 
 from .conftest import shot
-from .test_tap_targets import no_small_targets
 from .test_registry_flows import log_in
+from .test_tap_targets import no_small_targets
 
 
 @pytest.fixture
