@@ -32,6 +32,8 @@ from fangxian.stations.models import Order, Round
 from fangxian.watch import views as watch_views
 from fangxian.watch.models import Observation
 
+from . import services
+
 # A link that leaked must not let a stranger bury the office in requests.
 MOST_LIVE_ERRANDS = 10
 # The same request again this soon is the first one sent twice (the back button, a second tap).
@@ -122,6 +124,7 @@ def show(request: HttpRequest, link: HouseholdLink, entered: dict | None = None,
             if o.link_open
         ],
         "members": [(r.pk, mask_name(r.name)) for r in residents],
+        "offers": services.offers(link),
         "errands": asked,
         "kinds": Errand.Kind.choices,
         "whens": when_choices(now),

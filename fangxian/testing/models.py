@@ -277,3 +277,29 @@ class Recall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} ← {self.pool_id}"
+
+
+class Call(models.Model):
+    """A grid worker's call to a resident still due, and what came of it."""
+
+    class Outcome(models.TextChoices):
+        WILL_COME = "will_come", _("will come")
+        BOOKED = "booked", _("booked a slot")
+        AWAY = "away", _("away: exempted")
+        NO_ANSWER = "no_answer", _("no answer")
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="calls")
+    resident = models.ForeignKey(Resident, models.CASCADE, related_name="+")
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    called_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    called_at = models.DateTimeField(default=timezone.now)
+
+    SCOPE = RESIDENT_SCOPE
+
+    class Meta:
+        ordering = ["-called_at"]
+        indexes = [models.Index(fields=["campaign", "resident", "called_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}: {self.outcome}"

@@ -20,6 +20,7 @@ from fangxian.kits.tests.test_permissions import CASES as kits_cases
 from fangxian.people.models import HouseholdLink, ImportBatch
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
 from fangxian.supplies.tests.test_permissions import CASES as supplies_cases
+from fangxian.testing.tests import test_matrix_campaigns
 from fangxian.whistle.tests.test_permissions import CASES as whistle_cases
 
 from .matrix import (
@@ -1134,6 +1135,7 @@ PUBLIC_ROUTES = {
     "households:report",
     "households:call_off_errand",
     "households:call_off_order",
+    *test_matrix_campaigns.PUBLIC_ROUTES,
     "login",
     "logout",
     "set_language",
@@ -1176,6 +1178,7 @@ APP_CASES: list[Case] = [
     *hotline_cases,
     *whistle_cases,
     *inspections_cases,
+    *test_matrix_campaigns.CASES,
 ]
 
 
