@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from fangxian.accounts.scoping import Can, visible
 from fangxian.lib.masking import mask_id_number, mask_name, mask_phone
@@ -29,13 +30,31 @@ class Shown:
     dwelling_id: int | None
 
 
+RECORDS = {
+    "dwelling": gettext_lazy("dwelling"),
+    "pass": gettext_lazy("gate pass"),
+    "sample": gettext_lazy("swab"),
+    "visit": gettext_lazy("census visit"),
+    "errand": gettext_lazy("errand"),
+    "order": gettext_lazy("vegetable order"),
+    "kit": gettext_lazy("kit hand-over"),
+    "shift": gettext_lazy("shift"),
+}
+
+
+def record_text(record: str) -> str:
+    """ "pass:12" as people read it: the kind of record and its number, to look it up."""
+    kind, _sep, number = record.partition(":")
+    return f"{RECORDS.get(kind, kind)} #{number}"
+
+
 def evidence(reason: dict) -> str:
     parts = [str(REASONS.get(reason["reason"], reason["reason"]))]
     if reason.get("where"):
         parts.append(reason["where"])
     if reason.get("at"):
         parts.append(timezone.localtime(datetime.datetime.fromisoformat(reason["at"])).strftime("%m-%d %H:%M"))
-    parts.append(reason["record"])
+    parts.append(record_text(reason["record"]))
     return " · ".join(parts)
 
 
@@ -60,7 +79,7 @@ def contacts(trace: Trace, user, reveal: bool = False) -> list[Shown]:
         if resident is None:
             phone = contact.phone if outside_phones else mask_phone(contact.phone)
             name = contact.name or _("unnamed")
-            where = _("staff") if contact.user_id else _("outside the registry")
+            where = pgettext("contact", "staff") if contact.user_id else _("outside the registry")
             shown.append(Shown(contact, name, where, "", phone, "", reasons, None))
             continue
         ours = resident.community_id == trace.community_id
