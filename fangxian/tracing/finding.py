@@ -338,12 +338,24 @@ def clean(
         raise ValidationError(errors)
 
 
-def open_trace(resident: Resident, user, **settings) -> tuple[Trace, int]:
+def open_trace(
+    resident: Resident,
+    user,
+    onset_on: datetime.date | None = None,
+    tested_on: datetime.date | None = None,
+    days_before: int = 2,
+    isolated_at: datetime.datetime | None = None,
+    gate_minutes: int = 15,
+) -> tuple[Trace, int]:
     """A trace of this case with these settings, run at once. One trace per case: opening it
     again changes its window and runs it again, keeping its contacts and their decisions."""
-    settings.setdefault("days_before", 2)
-    settings.setdefault("gate_minutes", 15)
-    settings.setdefault("isolated_at", None)
+    settings = {
+        "onset_on": onset_on,
+        "tested_on": tested_on,
+        "days_before": days_before,
+        "isolated_at": isolated_at,
+        "gate_minutes": gate_minutes,
+    }
     clean(resident, **settings)
     with transaction.atomic():
         trace, _created = Trace.objects.select_for_update().update_or_create(
@@ -353,43 +365,3 @@ def open_trace(resident: Resident, user, **settings) -> tuple[Trace, int]:
         )
         added = run(trace)
     return trace, added
-
-
-@dataclass
-class Observed:
-    started: list[Contact] = field(default_factory=list)
-    already: list[Contact] = field(default_factory=list)  # under observation before: linked
-    elsewhere: list[Contact] = field(default_factory=list)  # outside the registry, or another community's
-
-
-def observe(trace: Trace, contact_ids: list[int], user) -> Observed:
-    """Home observation for the chosen contacts, from today, through watch's one path. A
-    contact another community keeps, or outside the registry, is left to those who keep them."""
-    done = Observed()
-    with transaction.atomic():
-        chosen = list(
-            trace.contacts.select_for_update()
-            .filter(pk__in=contact_ids, observation=None)
-            .select_related("resident__community__street__district")
-        )
-        residents = [c.resident_id for c in chosen if c.resident_id]
-        watched = set(visible(user, Can.WATCH, Resident.objects.filter(pk__in=residents)).values_list("id", flat=True))
-        running = dict(
-            Observation.objects.filter(resident_id__in=watched, released_at=None).values_list("resident_id", "id")
-        )
-        now = timezone.now()
-        for contact in chosen:
-            if contact.resident_id not in watched or contact.resident.moved_out_on is not None:
-                done.elsewhere.append(contact)
-                continue
-            if contact.resident_id in running:
-                contact.observation_id = running[contact.resident_id]
-                done.already.append(contact)
-            else:
-                contact.observation = observations.start(
-                    contact.resident, Observation.Kind.HOME, timezone.localdate(), user
-                )
-                done.started.append(contact)
-            contact.observed_by, contact.observed_at = user, now
-            contact.save(update_fields=["observation", "observed_by", "observed_at"])
-    return done

@@ -106,7 +106,6 @@ def housemate(world, case, name: str = "同住人"):
 
 def trace(case, user=None, **settings):
     settings.setdefault("onset_on", onset())
-    settings.setdefault("tested_on", None)
     return finding.open_trace(case, user, **settings)[0]
 
 

@@ -33,7 +33,7 @@ def test_find_the_case_and_trace_it(world, client_for):
     assert done.status_code == 302 and done["Location"] == f"/tracing/{traced.pk}/"
     page = client.get(done["Location"]).content.decode()
     assert mate.name in page and "同住一户" in page
-    assert 's-confirmed_case' in page and 's-close_contact' in page
+    assert "s-confirmed_case" in page and "s-close_contact" in page
 
 
 def test_posting_without_a_case_is_told(world, client_for):
@@ -70,7 +70,7 @@ def test_the_export_is_audited_and_reveals_by_role(world, client_for, actor, ful
     mate = housemate(world, case)
     gate = make_gate(world)
     scan(gate, noon(1), case)
-    scan(gate, noon(1).replace(minute=3), holder="=HYPERLINK(\"x\")", phone="13700000000", kind="courier")
+    scan(gate, noon(1).replace(minute=3), holder='=HYPERLINK("x")', phone="13700000000", kind="courier")
     traced = trace(case)
     rows = exported(client_for(actor), traced)
     header, first, *contacts = rows
