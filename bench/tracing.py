@@ -168,7 +168,7 @@ def measure(database_url: str, passes: int) -> None:
     settings.DEBUG = True  # counts the queries; each is logged, which costs a little
     onset = timezone.localdate() - datetime.timedelta(days=3)
     seconds, queries, (trace, added) = timed(lambda: finding.open_trace(case, None, onset_on=onset))
-    kinds = [k for k in Contact.objects.filter(trace=trace).values_list("kind", flat=True)]
+    kinds = list(Contact.objects.filter(trace=trace).values_list("kind", flat=True))
     close, secondary = kinds.count("close"), kinds.count("secondary")
     print(
         f"case with {own} passes in its window: {close:,} close and {secondary:,} secondary contacts, {added:,} stored"

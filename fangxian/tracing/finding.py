@@ -365,3 +365,43 @@ def open_trace(
         )
         added = run(trace)
     return trace, added
+
+
+@dataclass
+class Observed:
+    started: list[Contact] = field(default_factory=list)
+    already: list[Contact] = field(default_factory=list)  # under observation before: linked
+    elsewhere: list[Contact] = field(default_factory=list)  # outside the registry, or another community's
+
+
+def observe(trace: Trace, contact_ids: list[int], user) -> Observed:
+    """Home observation for the chosen contacts, from today, through watch's one path. A
+    contact another community keeps, or outside the registry, is left to those who keep them."""
+    done = Observed()
+    with transaction.atomic():
+        chosen = list(
+            trace.contacts.select_for_update()
+            .filter(pk__in=contact_ids, observation=None)
+            .select_related("resident__community__street__district")
+        )
+        residents = [c.resident_id for c in chosen if c.resident_id]
+        watched = set(visible(user, Can.WATCH, Resident.objects.filter(pk__in=residents)).values_list("id", flat=True))
+        running = dict(
+            Observation.objects.filter(resident_id__in=watched, released_at=None).values_list("resident_id", "id")
+        )
+        now = timezone.now()
+        for contact in chosen:
+            if contact.resident_id not in watched or contact.resident.moved_out_on is not None:
+                done.elsewhere.append(contact)
+                continue
+            if contact.resident_id in running:
+                contact.observation_id = running[contact.resident_id]
+                done.already.append(contact)
+            else:
+                contact.observation = observations.start(
+                    contact.resident, Observation.Kind.HOME, timezone.localdate(), user
+                )
+                done.started.append(contact)
+            contact.observed_by, contact.observed_at = user, now
+            contact.save(update_fields=["observation", "observed_by", "observed_at"])
+    return done
