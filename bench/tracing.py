@@ -14,6 +14,7 @@ the queries each takes, against the goal.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import statistics
 import sys
@@ -83,7 +84,7 @@ def populate(passes: int):
         "gate_id, kind, verdict, reasons, direction, no_temperature, permit_id, issuer_code, holder, phone,"
         " reason, refusal, scanned_at, received_at, client_id"
     )
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, loading(connection):
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"""INSERT INTO gate_pass ({columns})
@@ -94,9 +95,8 @@ def populate(passes: int):
                   CASE WHEN n % 10 = 0 THEN '137' || lpad((n % 100000)::text, 8, '0') ELSE '' END, '', '',
                   to_timestamp({epoch} + n * {span_ms} / 1000.0), to_timestamp({epoch} + n * {span_ms} / 1000.0),
                   md5(n::text)::uuid
-                FROM generate_series(0, {passes - 1}) AS n"""
+                FROM generate_series(0::bigint, {passes - 1}) AS n"""
             )
-            cursor.execute("ANALYZE")
         else:
             moment = f"strftime('%Y-%m-%d %H:%M:%S', {epoch} + n * {span_ms} / 1000, 'unixepoch')"
             cursor.execute(
@@ -110,10 +110,38 @@ def populate(passes: int):
                   {moment}, {moment}, printf('%032x', n)
                 FROM s"""
             )
-            cursor.execute("ANALYZE")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
     made = Pass.objects.count()
     print(f"generated {made:,} passes in {time.perf_counter() - t0:.1f} s", flush=True)
     return residents[0], gates, Permit.objects.get(resident=residents[0])
+
+
+@contextlib.contextmanager
+def loading(connection):
+    """The pass table without its secondary indexes (and, on PostgreSQL, its foreign keys)
+    while it is filled, rebuilt once at the end as a restore would: several times faster."""
+    if connection.vendor == "postgresql":
+        from watch import without_indexes
+
+        connection.ensure_connection()
+        with without_indexes(connection.connection, "gate_pass"):
+            yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous = OFF")
+        cursor.execute("PRAGMA cache_size = -200000")
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'gate_pass' AND sql IS NOT NULL"
+        )
+        indexes = cursor.fetchall()
+        for name, _sql in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    with connection.cursor() as cursor:
+        for _name, sql in indexes:
+            cursor.execute(sql)
+        cursor.execute("PRAGMA synchronous = FULL")
 
 
 def case_passes(case, gates, permit) -> int:
@@ -195,5 +223,7 @@ if __name__ == "__main__":
     if args.database:
         measure(args.database, args.passes)
     else:
+        # Its own PostgreSQL database: other benchmarks may be running on the shared one.
+        common.PG_NAME = "fangxian_bench_tracing"
         kinds = [args.only] if args.only else ["sqlite", "postgres"]
         common.run_per_database(__file__, kinds, "--passes", str(args.passes))
