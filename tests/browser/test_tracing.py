@@ -40,7 +40,7 @@ def test_a_health_worker_traces_a_case_and_puts_its_contacts_under_observation(l
 
     page = screen
     log_in(page, live_server.url, "health_worker")
-    page.goto(f"{live_server.url}/tracing/")
+    page.click("a.button >> text=流调")  # from the home page
     page.click("text=为确诊病例流调")
     page.fill("input[name=q]", "欧阳确诊")
     page.click("#find button")
