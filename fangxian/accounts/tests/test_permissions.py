@@ -21,6 +21,7 @@ from fangxian.people.models import HouseholdLink, ImportBatch
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
 from fangxian.supplies.tests.test_permissions import CASES as supplies_cases
 from fangxian.testing.tests import test_matrix_campaigns
+from fangxian.tracing.tests.test_permissions import CASES as tracing_cases
 from fangxian.whistle.tests.test_permissions import CASES as whistle_cases
 
 from .matrix import (
@@ -1179,6 +1180,7 @@ APP_CASES: list[Case] = [
     *whistle_cases,
     *inspections_cases,
     *test_matrix_campaigns.CASES,
+    *tracing_cases,
 ]
 
 

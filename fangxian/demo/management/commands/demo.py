@@ -29,6 +29,7 @@ from fangxian.people.models import Emergency, HouseholdLink, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
 from fangxian.stations import demo as stations_demo
 from fangxian.supplies import demo as supplies_demo
+from fangxian.tracing import demo as tracing_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 from fangxian.whistle import demo as whistle_demo
@@ -152,6 +153,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     casework_demo.seed(tianqiao, communities, rng)
     whistle_demo.seed(tianqiao, communities[0])
     inspections_demo.seed(communities[0], rng)
+    tracing_demo.seed(communities[0])
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
