@@ -14,7 +14,6 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 
 from fangxian.accounts.apikit import Day, Id, Input, Whole, answers
-from fangxian.accounts.scoping import Can, get_visible_or_404
 from fangxian.places.models import Community
 
 from . import reporting
@@ -181,22 +180,20 @@ def day_of_reports(request, day: Day | None = None):
     }
 
 
-def readable_community(request, community_id: int) -> Community:
-    return get_visible_or_404(request.user, Can.READ_REPORTS, Community.objects.all(), pk=community_id)
-
-
 @router.get("/daily-reports/communities/{community_id}", response=CommunityDayOut)
 def community_day(request, community_id: Id, day: Day | None = None):
     """A community's day: its report's latest figures and every version, or null figures
     while it has none, and what the system counts for the day (to pre-fill a submission)."""
-    return community_day_out(request, readable_community(request, community_id), day or timezone.localdate())
+    return community_day_out(
+        request, reporting.readable_community(request.user, community_id), day or timezone.localdate()
+    )
 
 
 @router.post("/daily-reports/communities/{community_id}", response=answers({201: CommunityDayOut}, 404))
 def submit_report(request, community_id: Id, data: ReportIn):
     """The secretary submits the community's report for a day, or corrects it (a new version,
     with its reason). A zero report leaves the figures out."""
-    community = readable_community(request, community_id)
+    community = reporting.readable_community(request.user, community_id)
     if not reporting.may_submit(request.user, community):
         raise PermissionDenied
     reporting.submit(

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import NoReturn
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -57,6 +59,23 @@ STATUS_LABELS = {
 
 def readable_communities(user) -> QuerySet:
     return visible(user, Can.READ_REPORTS, Community.objects.all())
+
+
+def readable_community(user, pk: int, queryset: QuerySet | None = None) -> Community:
+    """The community if the user reads its reports; 403 to someone who sees the community but
+    not its reports (a gate keeper of it), 404 to anyone else: an outsider learns nothing."""
+    community = (
+        visible(user, Can.READ_REPORTS, Community.objects.all() if queryset is None else queryset).filter(pk=pk).first()
+    )
+    if community is None:
+        refuse(user, Community.objects.filter(pk=pk))
+    return community
+
+
+def refuse(user, communities: QuerySet) -> NoReturn:
+    if visible(user, Can.VIEW_PLACES, communities).exists():
+        raise PermissionDenied
+    raise Http404
 
 
 def may_submit(user, community: Community) -> bool:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fangxian.accounts.exports import counted, export_list, pdf_response, wants_xlsx
-from fangxian.accounts.scoping import Can, get_visible_or_404, holds_place
+from fangxian.accounts.scoping import Can, holds_place
 from fangxian.lib.ids import as_day
 from fangxian.places.models import Community, Street
 
@@ -67,9 +67,7 @@ def day(request: HttpRequest) -> HttpResponse:
 
 
 def seen_community(request: HttpRequest, pk: int) -> Community:
-    return get_visible_or_404(
-        request.user, Can.READ_REPORTS, Community.objects.select_related("street__district"), pk=pk
-    )
+    return reporting.readable_community(request.user, pk, Community.objects.select_related("street__district"))
 
 
 def form_values(request: HttpRequest) -> dict:
@@ -201,9 +199,7 @@ def street_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 def get_visible_street(request: HttpRequest, pk: int) -> Street:
     if holds_place(request.user, Can.READ_REPORTS, "street", pk):
         return Street.objects.get(pk=pk)
-    if reporting.readable_communities(request.user).filter(street_id=pk).exists():
-        raise PermissionDenied
-    raise Http404
+    reporting.refuse(request.user, Community.objects.filter(street_id=pk))
 
 
 def workbook(request: HttpRequest, rollup: reporting.Rollup) -> HttpResponse:
