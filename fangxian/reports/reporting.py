@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from fangxian.accounts.scoping import Can, holds_community, visible
 from fangxian.places.models import Community
@@ -50,10 +50,10 @@ class Status:
 
 
 STATUS_LABELS = {
-    Status.ON_TIME: gettext_lazy("on time"),
-    Status.LATE: gettext_lazy("late"),
-    Status.MISSING: gettext_lazy("missing"),
-    Status.AWAITED: gettext_lazy("not yet due"),
+    Status.ON_TIME: pgettext_lazy("daily report", "on time"),
+    Status.LATE: pgettext_lazy("daily report", "late"),
+    Status.MISSING: pgettext_lazy("daily report", "missing"),
+    Status.AWAITED: pgettext_lazy("daily report", "not yet due"),
 }
 
 

@@ -37,7 +37,7 @@ def api(name, method, path, expect, body=None) -> Case:
 
 
 def figures(t, a) -> dict:
-    return {k: 2 for k in FIGURES}
+    return dict.fromkeys(FIGURES, 2)
 
 
 ON_COMMUNITY = statuses(404, no=(403, SEES_PLACE), ok=(200, READERS))
