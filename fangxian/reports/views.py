@@ -240,7 +240,7 @@ def workbook(request: HttpRequest, rollup: reporting.Rollup) -> HttpResponse:
         [
             _("total"),
             "",
-            _("%(reported)s of %(expected)s communities reported")
+            _("communities reported: %(reported)s of %(expected)s")
             % {"reported": total.reported, "expected": total.expected},
             "",
             "",
