@@ -206,3 +206,22 @@ def submit_report(request, community_id: Id, data: ReportIn):
         reason=data.reason,
     )
     return Status(201, community_day_out(request, community, data.day))
+
+
+class DeadlineIn(Input):
+    due: datetime.time = Field(..., description="The time of day reports are due by, like 16:00.")
+
+
+class DeadlineOut(Schema):
+    street_id: int
+    due: datetime.time
+
+
+@router.post("/daily-reports/streets/{street_id}/deadline", response=answers({200: DeadlineOut}, 404))
+def set_deadline(request, street_id: Id, data: DeadlineIn):
+    """The street's daily deadline, for its office and those above; reports already sent
+    keep the deadline they were sent against."""
+    if not reporting.may_set_deadline(request.user, street_id):
+        reporting.refuse(request.user, Community.objects.filter(street_id=street_id))
+    deadline = reporting.set_deadline(street_id, data.due.replace(second=0, microsecond=0, tzinfo=None))
+    return {"street_id": street_id, "due": deadline.due}

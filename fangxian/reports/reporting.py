@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from fangxian.accounts.scoping import Can, holds_community, visible
+from fangxian.accounts.scoping import Can, holds_community, holds_place, visible
 from fangxian.places.models import Community
 
 from .counting import prefill
@@ -95,6 +95,17 @@ def deadlines(communities: list[Community], day: datetime.date) -> dict[int, dat
         c.pk: timezone.make_aware(datetime.datetime.combine(day, dues.get(c.street_id, DEFAULT_DEADLINE)))
         for c in communities
     }
+
+
+def may_set_deadline(user, street_id: int) -> bool:
+    """Those who set up the street's communities (its office and those above) set its deadline."""
+    return holds_place(user, Can.MANAGE_TERRITORY, "street", street_id)
+
+
+def set_deadline(street_id: int, due: datetime.time) -> Deadline:
+    """From the next report on: a report already sent keeps the deadline it was sent against."""
+    deadline, _created = Deadline.objects.update_or_create(street_id=street_id, defaults={"due": due})
+    return deadline
 
 
 def clean_figures(raw: dict) -> dict[str, int]:

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from fangxian.accounts.exports import counted, export_list, pdf_response, wants_xlsx
 from fangxian.accounts.scoping import Can, holds_place
@@ -59,6 +60,7 @@ def day(request: HttpRequest) -> HttpResponse:
         "previous": day - datetime.timedelta(days=1),
         "next": day + datetime.timedelta(days=1) if day < timezone.localdate() else None,
         # A street's print holds all its communities: for readers of the whole street only.
+        "sets_deadline": {t.place_id for t in rollup.streets if reporting.may_set_deadline(request.user, t.place_id)},
         "printable": {
             t.place_id for t in rollup.streets if holds_place(request.user, Can.READ_REPORTS, "street", t.place_id)
         },
@@ -194,6 +196,25 @@ def street_pdf(request: HttpRequest, pk: int) -> HttpResponse:
         counted(r.community.pk for r in rollup.rows),
         day=day.isoformat(),
     )
+
+
+@login_required
+@require_POST
+def deadline(request: HttpRequest, pk: int) -> HttpResponse:
+    """The street's deadline for the daily report, set by those who keep its communities."""
+    if not reporting.may_set_deadline(request.user, pk):
+        reporting.refuse(request.user, Community.objects.filter(street_id=pk))
+    text = request.POST.get("due", "")
+    try:
+        due = datetime.time.fromisoformat(text) if text.isascii() and len(text) == 5 else None
+    except ValueError:
+        due = None
+    if due is None:
+        messages.error(request, _("A time of day, like 16:00."))
+    else:
+        reporting.set_deadline(pk, due)
+        messages.success(request, _("Daily reports of the street are now due by %(due)s.") % {"due": text})
+    return redirect(f"{reverse('reports:day')}?day={day_asked(request).isoformat()}")
 
 
 def get_visible_street(request: HttpRequest, pk: int) -> Street:

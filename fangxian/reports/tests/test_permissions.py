@@ -89,6 +89,13 @@ CASES: list[Case] = [
         lambda t: f"/daily-reports/streets/{t['street'].id}/pdf/?day={t['today']}",
         statuses(404, no=(403, SEES_PLACE), ok=(200, OFFICES)),
     ),
+    Case(
+        "reports:deadline",
+        "post",
+        lambda t: f"/daily-reports/streets/{t['street'].id}/deadline/",
+        statuses(404, no=(403, SEES_PLACE), ok=(302, OFFICES)),
+        body=lambda t, a: {"due": "15:30"},
+    ),
     api("GET /daily-reports", "get", lambda t: "/api/v1/daily-reports", statuses(403, ok=(200, READS_ANY))),
     api(
         "GET /daily-reports/communities/{community_id}",
@@ -102,6 +109,13 @@ CASES: list[Case] = [
         lambda t: f"/api/v1/daily-reports/communities/{t['community'].id}",
         statuses(404, no=(403, SEES_PLACE), ok=(201, SUBMITS)),
         body=lambda t, a: {"day": t["yesterday"], "figures": figures(t, a)},
+    ),
+    api(
+        "POST /daily-reports/streets/{street_id}/deadline",
+        "post",
+        lambda t: f"/api/v1/daily-reports/streets/{t['street'].id}/deadline",
+        statuses(404, no=(403, SEES_PLACE), ok=(200, OFFICES)),
+        body=lambda t, a: {"due": "15:30"},
     ),
 ]
 

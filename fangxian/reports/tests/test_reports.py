@@ -396,3 +396,22 @@ def test_reminder_lists_the_missing_after_the_deadline(world, clock):
     call_command("daily_report_reminders", stdout=out)
     text = out.getvalue()
     assert world.yongan.name_zh in text and world.liulichang.name_zh in text and world.xiangchang.name_zh not in text
+
+
+def test_the_street_office_sets_the_deadline_and_sent_reports_keep_theirs(world, client_for, api_for, clock):
+    today = timezone.localdate()
+    clock(15)
+    reporting.submit(world.xiangchang, today, world.users["secretary"], figures=ONES)
+    office = client_for("street_admin")
+    assert office.post(f"/daily-reports/streets/{world.tianqiao.pk}/deadline/", {"due": "4pm"}).status_code == 302
+    assert not Deadline.objects.exists()
+    office.post(f"/daily-reports/streets/{world.tianqiao.pk}/deadline/", {"due": "14:30"})
+    assert Deadline.objects.get(street=world.tianqiao).due == datetime.time(14, 30)
+    statuses = {r.community.pk: r.status for r in reporting.rollup(world.tianqiao.communities.all(), today).rows}
+    assert statuses == {world.xiangchang.pk: reporting.Status.ON_TIME, world.yongan.pk: reporting.Status.MISSING}
+    answer = api_for("district_admin").post(
+        f"/api/v1/daily-reports/streets/{world.tianqiao.pk}/deadline",
+        data=json.dumps({"due": "25:00"}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 422
