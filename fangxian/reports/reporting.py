@@ -12,14 +12,14 @@ from typing import NoReturn
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from fangxian.accounts.scoping import Can, holds_community, holds_place, visible
-from fangxian.places.models import Community
+from fangxian.accounts.scoping import Can, holds_community, holds_place, scope_for, visible
+from fangxian.places.models import Community, Street
 
 from .counting import prefill
 from .models import DEFAULT_DEADLINE, FIGURES, DailyReport, Deadline, ReportVersion
@@ -76,6 +76,17 @@ def refuse(user, communities: QuerySet) -> NoReturn:
     if visible(user, Can.VIEW_PLACES, communities).exists():
         raise PermissionDenied
     raise Http404
+
+
+def streets_held(user, capability: Can, street_ids: list[int]) -> set[int]:
+    """Which of these streets the user holds the capability over as a whole (a role at the
+    street or above it), in one query: what `holds_place` says of each."""
+    scope = scope_for(user, capability)
+    if scope.everything:
+        return set(street_ids)
+    if scope.streets is None:
+        return set()
+    return set(Street.objects.filter(scope.streets, id__in=street_ids).values_list("id", flat=True))
 
 
 def may_submit(user, community: Community) -> bool:
@@ -197,10 +208,9 @@ def submit(
 
 def latest_versions(reports) -> dict[int, ReportVersion]:
     """{report id: its latest version}, in one query."""
-    latest: dict[int, ReportVersion] = {}
-    for version in ReportVersion.objects.filter(report__in=reports).select_related("submitted_by").order_by("number"):
-        latest[version.report_id] = version
-    return latest
+    newest = ReportVersion.objects.filter(report=OuterRef("report")).order_by("-number").values("number")[:1]
+    found = ReportVersion.objects.filter(report__in=reports, number=Subquery(newest)).select_related("submitted_by")
+    return {version.report_id: version for version in found}
 
 
 @dataclass

@@ -52,6 +52,7 @@ def day(request: HttpRequest) -> HttpResponse:
     rollup = reporting.rollup(readable_or_403(request), day)
     if wants_xlsx(request):
         return workbook(request, rollup)
+    streets = [t.place_id for t in rollup.streets]
     context = {
         "day": day,
         "rollup": rollup,
@@ -60,10 +61,8 @@ def day(request: HttpRequest) -> HttpResponse:
         "previous": day - datetime.timedelta(days=1),
         "next": day + datetime.timedelta(days=1) if day < timezone.localdate() else None,
         # A street's print holds all its communities: for readers of the whole street only.
-        "sets_deadline": {t.place_id for t in rollup.streets if reporting.may_set_deadline(request.user, t.place_id)},
-        "printable": {
-            t.place_id for t in rollup.streets if holds_place(request.user, Can.READ_REPORTS, "street", t.place_id)
-        },
+        "printable": reporting.streets_held(request.user, Can.READ_REPORTS, streets),
+        "sets_deadline": reporting.streets_held(request.user, Can.MANAGE_TERRITORY, streets),
     }
     return render(request, "reports/day.html", context)
 
