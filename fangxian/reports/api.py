@@ -180,7 +180,7 @@ def day_of_reports(request, day: Day | None = None):
     }
 
 
-@router.get("/daily-reports/communities/{community_id}", response=CommunityDayOut)
+@router.get("/daily-reports/communities/{community_id}", response=answers({200: CommunityDayOut}, 403))
 def community_day(request, community_id: Id, day: Day | None = None):
     """A community's day: its report's latest figures and every version, or null figures
     while it has none, and what the system counts for the day (to pre-fill a submission)."""
