@@ -28,6 +28,7 @@ from fangxian.inspections.tests import test_permissions as inspections_matrix
 from fangxian.kits.tests import test_permissions as kits_matrix
 from fangxian.lib.masking import mask_name
 from fangxian.people.models import Resident
+from fangxian.reports.tests import test_permissions as reports_matrix
 from fangxian.stations.tests import test_permissions as stations_matrix
 from fangxian.supplies.tests import test_permissions as supplies_matrix
 from fangxian.testing.tests import test_matrix_campaigns as testing_campaigns_matrix
@@ -225,6 +226,7 @@ SERVICES = [
     casework_matrix,
     hotline_matrix,
     whistle_matrix,
+    reports_matrix,
     inspections_matrix,
     testing_campaigns_matrix,
     tracing_matrix,

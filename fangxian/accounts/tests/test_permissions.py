@@ -18,6 +18,7 @@ from fangxian.errands.tests.test_permissions import CASES as errands_cases
 from fangxian.inspections.tests.test_permissions import CASES as inspections_cases
 from fangxian.kits.tests.test_permissions import CASES as kits_cases
 from fangxian.people.models import HouseholdLink, ImportBatch
+from fangxian.reports.tests.test_permissions import CASES as reports_cases
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
 from fangxian.supplies.tests.test_permissions import CASES as supplies_cases
 from fangxian.testing.tests import test_matrix_campaigns
@@ -1178,6 +1179,7 @@ APP_CASES: list[Case] = [
     *casework_cases,
     *hotline_cases,
     *whistle_cases,
+    *reports_cases,
     *inspections_cases,
     *test_matrix_campaigns.CASES,
     *tracing_cases,

@@ -27,6 +27,7 @@ from fangxian.lib import idnumber
 from fangxian.lib.pinyin import initials
 from fangxian.people.models import Emergency, HouseholdLink, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
+from fangxian.reports import demo as reports_demo
 from fangxian.stations import demo as stations_demo
 from fangxian.supplies import demo as supplies_demo
 from fangxian.tracing import demo as tracing_demo
@@ -154,6 +155,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     whistle_demo.seed(tianqiao, communities[0])
     inspections_demo.seed(communities[0], rng)
     tracing_demo.seed(communities[0])
+    reports_demo.seed(communities, PASSWORD)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
