@@ -1,7 +1,7 @@
 """What the system already knows of a community's day, to pre-fill its daily report.
 
 Every figure is one grouped query over all the communities asked for, whatever their number
-(a district's roll-up pre-fills nothing, but the cron reminder and the bench ask for many).
+(a form asks for one; bench/daily_reports.py for a district's 300).
 Days are the community's local days: from local midnight to the next."""
 
 from __future__ import annotations

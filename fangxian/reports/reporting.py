@@ -29,7 +29,7 @@ MAX_NOTES = 2000
 MAX_REASON = 300
 
 LABELS = {
-    "under_observation": gettext_lazy("under observation"),
+    "under_observation": pgettext_lazy("daily report", "under observation"),
     "new_observations": gettext_lazy("new observations"),
     "released": gettext_lazy("released from observation"),
     "gate_fevers": gettext_lazy("fevers at the gates"),
