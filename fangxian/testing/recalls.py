@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -43,6 +44,17 @@ def chunks(ids: list[int]):
         yield ids[start : start + CHUNK]
 
 
+def update_where_in(model, assignments: str, params: list, column: str, ids: list[int], extra: str = "") -> None:
+    """UPDATE … WHERE column IN (ids), the ids written into the statement as the whole numbers
+    they are (read from the database): as parameters, the ORM spent longer preparing 100,000
+    of them than the database spent writing."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for chunk in chunks(ids):
+            listed = ", ".join(str(int(i)) for i in chunk)
+            cursor.execute(f"UPDATE {table} SET {assignments} WHERE {column} IN ({listed}){extra}", params)
+
+
 def apply(result_import: ResultImport, plans: list[Checked]) -> dict:
     """Writes the results of `plans` (tubes whose result changes) and what follows for their swabs."""
     now = timezone.now()
@@ -50,14 +62,15 @@ def apply(result_import: ResultImport, plans: list[Checked]) -> dict:
     for plan in plans:
         by_result_and_time[(plan.result, plan.at)].append(plan.tube_id)
     for (result, at), ids in by_result_and_time.items():
-        for chunk in chunks(ids):
-            Tube.objects.filter(id__in=chunk).update(result=result, result_at=at, result_import=result_import)
+        moment = connection.ops.adapt_datetimefield_value(at)
+        update_where_in(
+            Tube, "result = %s, result_at = %s, result_import_id = %s", [result, moment, result_import.pk], "id", ids
+        )
     pools = [p.tube_id for p in plans if p.size > 1]
     pooled_positive = [p.tube_id for p in plans if p.size > 1 and p.result == Result.POSITIVE]
     for result, outcome in OUTCOME.items():
         ids = [p.tube_id for p in plans if p.size > 1 and p.result == result and result != Result.POSITIVE]
-        for chunk in chunks(ids):
-            Sample.objects.filter(tube_id__in=chunk, outcome=Sample.Outcome.PENDING).update(outcome=outcome)
+        update_where_in(Sample, "outcome = %s", [outcome], "tube_id", ids, " AND outcome = 'pending'")
     recalled = recall_pools(pooled_positive, now)
     singles = [p for p in plans if p.size == 1]
     cleared, confirmed = decide_singles(singles, now)

@@ -1,8 +1,6 @@
 """Lab results and recalls under /api/v1/testing/: a file sent as base64 in JSON (the API takes
 JSON only), its preview, applying it, and the recall list with phones masked."""
 
-from __future__ import annotations
-
 import base64
 import binascii
 import datetime

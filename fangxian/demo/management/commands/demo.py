@@ -29,6 +29,7 @@ from fangxian.people.models import Emergency, HouseholdLink, Resident, Tag
 from fangxian.places.models import Building, Business, City, Community, District, Dwelling, Grid, Street
 from fangxian.stations import demo as stations_demo
 from fangxian.supplies import demo as supplies_demo
+from fangxian.testing import demo as testing_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 from fangxian.whistle import demo as whistle_demo
@@ -104,6 +105,7 @@ def seeded_faker(seed: int) -> Faker:
 
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
+    testing_demo.delete(communities)
     inspections_demo.delete(communities)
     kits_demo.delete(communities)
     whistle_demo.delete(Street.objects.filter(district__city__code="110000"))  # calls name cases
@@ -152,6 +154,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     casework_demo.seed(tianqiao, communities, rng)
     whistle_demo.seed(tianqiao, communities[0])
     inspections_demo.seed(communities[0], rng)
+    testing_demo.seed(communities[0], rng)
 
 
 def make_duty(xiangchang: Community, rng: random.Random, fake: Faker) -> None:
