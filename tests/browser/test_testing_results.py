@@ -3,6 +3,8 @@ recall list; the gate holding a member offline; the single negative result relea
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from conftest import PASSWORD
 from fangxian.gate import permits
 from fangxian.people.models import Resident
@@ -64,7 +66,7 @@ def test_a_positive_pool_is_recalled_held_at_the_gate_and_released_by_its_single
     shot(gate_page, "gate-awaiting-retest")
     keeper.close()
 
-    tube(camp, "S0001", [member])
+    tube(camp, "S0001", [member], sampled_at=timezone.now())  # swabbed after the recall
     upload(page, live_server.url, "single.csv", csv_file([("S0001", "阴性", when(0.5))]))
     assert not Resident.objects.get(pk=member.pk).awaiting_retest
     assert Recall.objects.get(resident=member).outcome == "negative"
