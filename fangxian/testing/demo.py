@@ -19,8 +19,8 @@ from fangxian.places.models import Community
 from . import results
 from .models import Booking, Campaign, Recall, ResultImport, Sample, Site, Slot, Tube
 
-POOLS = 6
-POSITIVE_POOL = 2  # the third tube
+POOLS = 6  # as many full tubes as the community's residents allow, up to this
+POSITIVE_POOL = 2  # the third tube, or the last when there are fewer
 SKIP = 20  # the first residents by id are the watch demo's returnees: kept out of the tubes
 
 
@@ -55,12 +55,14 @@ def seed(community: Community, rng: random.Random) -> Campaign:
         for day in (0, 24)
         for h in range(day, day + 10)
     ]
-    residents = list(
-        Resident.objects.current().filter(community=community).order_by("dwelling__building__number", "id")[SKIP:]
-    )
+    residents = list(Resident.objects.current().filter(community=community).order_by("id")[SKIP:])
+    pools = min(POOLS, len(residents) // 10)
+    if pools == 0:
+        return campaign  # too few residents for a tube of ten
+    positive_pool = min(POSITIVE_POOL, pools - 1)
     sampled_at = campaign.starts_at + datetime.timedelta(hours=2)
     tubes = []
-    for n in range(POOLS):
+    for n in range(pools):
         members = residents[n * 10 : n * 10 + 10]
         tube = Tube.objects.create(
             campaign=campaign,
@@ -89,10 +91,15 @@ def seed(community: Community, rng: random.Random) -> Campaign:
         )
         tubes.append(tube)
     # Households who booked a slot through their link before coming; more booked for today.
-    booked = residents[: POOLS * 10 : 3] + residents[POOLS * 10 + 5 : POOLS * 10 + 25]
+    booked = residents[: pools * 10 : 3] + residents[pools * 10 + 5 : pools * 10 + 25]
     Booking.objects.bulk_create(
         [
-            Booking(campaign=campaign, slot=slots[i % 3 if i < POOLS * 10 // 3 else 10 + i % 6], resident=r, via="link")
+            Booking(
+                campaign=campaign,
+                slot=slots[i % 3 if i < pools * 10 // 3 else 10 + i % 6],
+                resident=r,
+                via=Booking.Via.LINK,
+            )
             for i, r in enumerate(booked)
         ]
     )
@@ -112,7 +119,7 @@ def seed(community: Community, rng: random.Random) -> Campaign:
                 sampler=health,
                 client_id=uuid.UUID(int=rng.getrandbits(128)),
             )
-            for i, r in enumerate(residents[POOLS * 10 : POOLS * 10 + 4], start=1)
+            for i, r in enumerate(residents[pools * 10 : pools * 10 + 4], start=1)
         ]
     )
     reported = sampled_at + datetime.timedelta(hours=8)
@@ -120,13 +127,13 @@ def seed(community: Community, rng: random.Random) -> Campaign:
         community,
         health,
         "检测中心结果_第三轮.csv",
-        [(t.barcode, "阳性" if i == POSITIVE_POOL else "阴性", reported) for i, t in enumerate(tubes)],
+        [(t.barcode, "阳性" if i == positive_pool else "阴性", reported) for i, t in enumerate(tubes)],
     )
     # The lab's answer came yesterday evening: the recall dates from then.
     Recall.objects.filter(campaign=campaign).update(recalled_at=reported)
     ResultImport.objects.filter(community=community).update(created_at=reported, applied_at=reported)
     # The first recalled member came back for a single tube this morning: negative, released.
-    first = residents[POSITIVE_POOL * 10]
+    first = residents[positive_pool * 10]
     retest = Tube.objects.create(
         campaign=campaign,
         site=site,

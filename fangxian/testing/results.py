@@ -483,7 +483,7 @@ def upload(community: Community, user, filename: str, data: bytes) -> ResultImpo
         kind=report.kind,
         filename=filename[: ResultImport._meta.get_field("filename").max_length],
         digest=digest,
-        data=data,
+        data=data if report.ok else b"",  # a refused file is never applied: its rows need not stay
         status=ResultImport.Status.PREVIEWED if report.ok else ResultImport.Status.REFUSED,
         row_count=report.rows,
         report=report.as_json(),

@@ -113,3 +113,18 @@ def test_the_phone_is_revealed_only_through_the_audited_reveal(world, recalled, 
     shown = client.post(f"/people/residents/{people[0].id}/reveal/phone/")
     assert shown.status_code == 200 and people[0].phone in shown.content.decode()
     assert AuditEvent.objects.filter(action=AuditEvent.Action.REVEAL_PHONE, target_id=str(people[0].id)).exists()
+
+
+def test_the_map_marks_held_households_until_released(world, recalled):
+    from fangxian.places.models import Dwelling
+    from fangxian.watch import mapping
+
+    camp, people = recalled
+    dwellings = Dwelling.objects.filter(pk__in=[p.dwelling_id for p in people])
+    assert {c.status for c in mapping.cells_for(dwellings).values()} == {"awaiting_retest"}
+    tube(camp, "S0001", [people[0]])
+    apply(world, [("S0001", "阴性", when())])
+    cells = mapping.cells_for(dwellings)
+    # One resident a dwelling in the fixtures: the released one's door is clear again.
+    assert cells[people[0].dwelling_id].status == "clear"
+    assert cells[people[1].dwelling_id].status == "awaiting_retest"
