@@ -54,7 +54,7 @@ def test_the_order_number_stands_in_for_a_missing_specimen_and_obr7_for_obx14(wo
 
 def test_other_observations_are_ignored_and_a_preliminary_result_refused(world, pools):
     other = hl7_file([("XC0001", "5^^", hl7_time())], code="8310-5")  # body temperature
-    assert "94533-7" in upload(world, other).report["file_error"]
+    assert "新冠病毒核酸" in upload(world, other).report["file_error"]
     preliminary = upload(world, hl7_file([("XC0001", "260415000^Not detected^SCT", hl7_time())], status="P"))
     assert preliminary.status == ResultImport.Status.REFUSED
     assert "P" in preliminary.report["errors"][0][2]
@@ -62,7 +62,7 @@ def test_other_observations_are_ignored_and_a_preliminary_result_refused(world, 
 
 def test_another_message_type_is_refused(world, pools):
     data = hl7_file([("XC0001", "260415000", hl7_time())]).replace(b"ORU^R01^ORU_R01", b"ADT^A01")
-    assert "ADT" in upload(world, data).report["file_error"]
+    assert "ADT" in upload(world, data).report["file_error"]  # the kind, as the file names it
 
 
 def test_unknown_specimens_and_bad_times_are_row_errors(world, pools):
