@@ -4,7 +4,7 @@ The keys of the issuers it accepts (its own community and those that granted it 
 key ids alone of every other community of its district (so an offline gate can still tell
 "not accepted here" from "unknown issuer", and learns nothing more of them), the revoked
 permits of accepted issuers that have not yet expired, the permits of their residents under
-observation, the fever threshold, a version that changes whenever any of that changes, and
+observation and of those awaiting a retest after a positive pooled sample, the fever threshold, a version that changes whenever any of that changes, and
 an Ed25519 signature by the gate's own community."""
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ def build(gate: Gate) -> dict:
     now = timezone.now()
     revoked = Permit.objects.filter(community_id__in=accepted, revoked_at__isnull=False, valid_until__gt=now)
     # By permit id only: the bundle names no one.
-    observed = Permit.objects.filter(
-        community_id__in=accepted, revoked_at=None, valid_until__gt=now, resident__under_observation=True
-    )
+    live = Permit.objects.filter(community_id__in=accepted, revoked_at=None, valid_until__gt=now)
+    observed = live.filter(resident__under_observation=True)
+    held = live.filter(resident__awaiting_retest=True)
     body = {
         "gate": {"id": gate.pk, "name": gate.name, "community": gate.community.code, "direction": gate.direction},
         "fever_at": settings.FEVER_AT_TENTHS / 10,
@@ -60,6 +60,7 @@ def build(gate: Gate) -> dict:
         ],
         "revoked": sorted(revoked.values_list("id", flat=True)),
         "observed": sorted(observed.values_list("id", flat=True)),
+        "held": sorted(held.values_list("id", flat=True)),
     }
     body["version"] = hashlib.sha256(canonical(body)).hexdigest()[:16]
     body["issued_at"] = timezone.now().isoformat()

@@ -1,7 +1,7 @@
 """The verdict on a scanned code, the same words for the API and the gate page.
 
 Order of seriousness: forged, unknown_issuer, not_accepted_here, revoked, not_yet_valid,
-expired, under_observation, fever, admit. `reasons` lists every finding, so a revoked permit carried
+expired, under_observation, awaiting_retest, fever, admit. `reasons` lists every finding, so a revoked permit carried
 by someone with a fever reports both. A permit of a community that has not granted this gate
 its trust is `not_accepted_here` and nothing more: whether it is revoked, expired or its
 holder under observation is that community's business, and the answer names no holder."""
@@ -32,6 +32,7 @@ ORDER = [
     Verdict.NOT_YET_VALID,
     Verdict.EXPIRED,
     Verdict.UNDER_OBSERVATION,
+    Verdict.AWAITING_RETEST,
     Verdict.FEVER,
 ]
 KEY_CACHE_SECONDS = 60
@@ -111,17 +112,18 @@ def permit_rows(parsed: list, near: Near | None = None) -> tuple[dict[int, dict]
     passages: Passages = {}
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT p.id, p.community_id, p.revoked_at, r.under_observation, "
+            f"SELECT p.id, p.community_id, p.revoked_at, r.under_observation, r.awaiting_retest, "
             f"{'q.scanned_at, q.verdict, q.client_id' if near else 'NULL, NULL, NULL'} FROM {permits} p "
             f"JOIN {residents} r ON r.id = p.resident_id {joined}WHERE p.id IN ({placeholders})",
             params,
         )
-        for permit_id, community_id, revoked_at, observed, at, verdict, client_id in cursor.fetchall():
+        for permit_id, community_id, revoked_at, observed, held, at, verdict, client_id in cursor.fetchall():
             rows[permit_id] = {
                 "id": permit_id,
                 "community_id": community_id,
                 "revoked_at": revoked_at,
                 "under_observation": bool(observed),
+                "awaiting_retest": bool(held),
             }
             if client_id is not None:
                 passages.setdefault(permit_id, []).append((as_moment(at), verdict, as_uuid(client_id)))
@@ -184,6 +186,8 @@ def judge(parsed, accepted: set[int], temperature: Decimal | None, at: float, ro
                     findings.append(Verdict.EXPIRED)
                 if row["under_observation"]:
                     findings.append(Verdict.UNDER_OBSERVATION)
+                if row["awaiting_retest"]:
+                    findings.append(Verdict.AWAITING_RETEST)
     if is_fever(temperature):
         findings.append(Verdict.FEVER)
     verdict = next((v for v in ORDER if v in findings), Verdict.ADMIT)

@@ -171,6 +171,7 @@ class Verdict(models.TextChoices):
     NOT_YET_VALID = "not_yet_valid", _("not yet valid")
     EXPIRED = "expired", _("expired")
     UNDER_OBSERVATION = "under_observation", _("under observation")
+    AWAITING_RETEST = "awaiting_retest", _("awaiting retest")
     REFUSED = "refused", _("refused")
 
 

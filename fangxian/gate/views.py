@@ -50,6 +50,9 @@ def next_steps() -> dict[str, str]:
             "Do not let them in: take the temperature again after a few minutes; if still 37.3 or more, send them to the fever clinic and tell the health worker."
         ),
         Verdict.UNDER_OBSERVATION: _("Under home observation: ask them to go home and tell the grid worker."),
+        Verdict.AWAITING_RETEST: _(
+            "Their pooled test was positive: they wait at home for the single retest. Ask them to go home and tell the health worker."
+        ),
         Verdict.FORGED: _(
             "A forged card: keep it if you can and call the community office; call the police if they force their way."
         ),

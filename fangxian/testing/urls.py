@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import results_views, views
 
 app_name = "testing"
 urlpatterns = [
@@ -22,4 +22,9 @@ urlpatterns = [
     path("h/<str:token>/", views.household, name="household"),
     path("h/<str:token>/book/", views.household_book, name="household_book"),
     path("h/<str:token>/bookings/<id:pk>/cancel/", views.household_cancel, name="household_cancel"),
+    path("results/", results_views.upload, name="results"),
+    path("results/<id:pk>/", results_views.result_import, name="result_import"),
+    path("results/<id:pk>/apply/", results_views.apply, name="result_apply"),
+    path("results/<id:pk>/errors.xlsx", results_views.error_report, name="result_errors"),
+    path("recalls/", results_views.recall_list, name="recalls"),
 ]

@@ -45,6 +45,8 @@ class Status:
 STATUSES = [
     Status("confirmed_case", _("confirmed case"), pgettext_lazy("map letter", "P"), "#b3261e", "#fff"),
     Status("close_contact", _("close contact"), pgettext_lazy("map letter", "C"), "#e8710a"),
+    # Held at the gate after a positive pooled sample: before fever, as the gate ranks it.
+    Status("awaiting_retest", _("awaiting retest"), pgettext_lazy("map letter", "T"), "#f6aea9"),
     Status("fever", _("fever"), pgettext_lazy("map letter", "F"), "#8e24aa", "#fff"),
     Status("observation", _("under observation"), pgettext_lazy("map letter", "O"), "#fdd663"),
     Status("released", _("returnee released"), pgettext_lazy("map letter", "R"), "#81c995"),
@@ -83,7 +85,7 @@ class Cell:
 
 
 def cells_for(dwellings) -> dict[int, Cell]:
-    """Statuses of these dwellings (a queryset), from seven grouped queries."""
+    """Statuses of these dwellings (a queryset), from eight grouped queries."""
     cells = {d.pk: Cell(d) for d in dwellings}
     ids = dwellings.values("id")
     today = timezone.localdate()
@@ -102,6 +104,8 @@ def cells_for(dwellings) -> dict[int, Cell]:
             cell.mark("close_contact")
         if any(t in tags for t in VULNERABLE):
             cell.mark("vulnerable")
+    for dwelling_id in residents.filter(awaiting_retest=True).values_list("dwelling_id", flat=True).distinct():
+        cells[dwelling_id].mark("awaiting_retest")
     observations = Observation.objects.filter(resident__dwelling_id__in=ids, resident__moved_out_on=None)
     for dwelling_id, ends_on, released_at in observations.values_list(
         "resident__dwelling_id", "ends_on", "released_at"

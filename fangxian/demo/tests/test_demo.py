@@ -75,3 +75,17 @@ def test_the_demo_has_this_weeks_roster_solved_and_published(demo):
     )
     assert login("demo-gate").get("/duty/mine/").context["rows"] is not None
     assert "香厂路社区南门" in login("demo-secretary").get(f"/duty/rosters/{roster.id}/").content.decode()
+
+
+def test_the_demo_has_a_positive_pool_recalled_held_and_one_member_released(demo):
+    from fangxian.testing.models import Recall, Tube
+
+    recalls = Recall.objects.all()
+    assert recalls.count() == 10 and recalls.filter(outcome="negative").count() == 1
+    held = Resident.objects.filter(awaiting_retest=True)
+    assert set(held.values_list("id", flat=True)) == set(
+        recalls.filter(outcome="pending").values_list("resident_id", flat=True)
+    )
+    assert Tube.objects.filter(result="negative", retest=False).exists()
+    page = login("demo-health").get("/testing/recalls/")
+    assert page.status_code == 200 and held.first().name in page.content.decode()

@@ -10,7 +10,7 @@
   const CSRF = root.dataset.csrf;
   const WORDS = JSON.parse(document.getElementById("verdict-words").textContent);
   const NEXT_STEPS = JSON.parse(document.getElementById("verdict-next-steps").textContent);
-  const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "not_yet_valid", "expired", "under_observation", "fever"];
+  const ORDER = ["forged", "unknown_issuer", "not_accepted_here", "revoked", "not_yet_valid", "expired", "under_observation", "awaiting_retest", "fever"];
   const B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
   const SAME_CODE_PAUSE_MS = 4000;
   const BATCH = 5000;
@@ -128,7 +128,7 @@
       const key = k.accepted ? await crypto.subtle.importKey("raw", unb64(k.public_key), { name: "Ed25519" }, false, ["verify"]) : null;
       keys.set(k.kid, { issuer: k.issuer, accepted: k.accepted, key });
     }
-    trust = { keys, names, revoked: new Set(bundle.revoked), observed: new Set(bundle.observed || []), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
+    trust = { keys, names, revoked: new Set(bundle.revoked), observed: new Set(bundle.observed || []), held: new Set(bundle.held || []), feverAt: bundle.fever_at, issuedAt: Date.parse(bundle.issued_at), version: bundle.version };
     showBundleState();
   }
 
@@ -177,6 +177,7 @@
           if (now < env.permit.from) found.push("not_yet_valid");
           else if (now > env.permit.until) found.push("expired");
           if (trust.observed.has(env.permit.id)) found.push("under_observation");
+          if (trust.held.has(env.permit.id)) found.push("awaiting_retest");
         }
       }
     } catch (e) {

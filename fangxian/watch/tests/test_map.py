@@ -109,7 +109,9 @@ def test_the_map_page_counts_each_status_and_links_the_dwellings(world, client_f
 def test_the_legend_gives_each_status_its_colour_and_letter_in_the_users_language(world, client_for):
     client = client_for("secretary")
     page = client.get(f"/watch/map/{world.xiangchang.id}/").content.decode()
-    for status, letter in zip(mapping.STATUSES, ["确", "密", "热", "观", "返", "弱", "空", "未", ""], strict=True):
+    for status, letter in zip(
+        mapping.STATUSES, ["确", "密", "复", "热", "观", "返", "弱", "空", "未", ""], strict=True
+    ):
         assert f".s-{status.key} {{ background: {status.fill}; color: {status.ink};" in page
         swatch = f'<a class="cell s-{status.key}" href="?show={status.key}" aria-hidden="true" tabindex="-1">'
         assert swatch + (f"<b>{letter}</b>" if letter else "") + "</a>" in page

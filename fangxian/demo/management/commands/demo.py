@@ -31,6 +31,7 @@ from fangxian.reports import demo as reports_demo
 from fangxian.stations import demo as stations_demo
 from fangxian.supplies import demo as supplies_demo
 from fangxian.tracing import demo as tracing_demo
+from fangxian.testing import demo as testing_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 from fangxian.whistle import demo as whistle_demo
@@ -106,6 +107,7 @@ def seeded_faker(seed: int) -> Faker:
 
 def delete_demo() -> None:
     communities = Community.objects.filter(street__district__city__code="110000")
+    testing_demo.delete(communities)
     inspections_demo.delete(communities)
     kits_demo.delete(communities)
     whistle_demo.delete(Street.objects.filter(district__city__code="110000"))  # calls name cases
@@ -154,6 +156,7 @@ def build_demo(rng: random.Random, fake: Faker, residents_per_community: int) ->
     casework_demo.seed(tianqiao, communities, rng)
     whistle_demo.seed(tianqiao, communities[0])
     inspections_demo.seed(communities[0], rng)
+    testing_demo.seed(communities[0], rng)
     tracing_demo.seed(communities[0])
     reports_demo.seed(communities, PASSWORD)
 
