@@ -178,6 +178,9 @@ def home(request: HttpRequest) -> HttpResponse:
         person__user=user, shift__roster__status=Roster.Status.PUBLISHED, shift__day__gte=timezone.localdate()
     ).count()
     context["plans_duty"] = can(user, Can.PLAN_DUTY)
+    context["samples"] = can(user, Can.SAMPLE)
+    context["runs_testing"] = can(user, Can.RUN_TESTING)
+    context["daily_reports"] = can(user, Can.REPORT_DAILY) or can(user, Can.READ_REPORTS)
     context["serves"] = can(user, Can.SERVE)
     context["campaigns"] = (
         list(visible(user, Can.CENSUS, Campaign.objects.filter(closed_at=None))[:5]) if can(user, Can.CENSUS) else []

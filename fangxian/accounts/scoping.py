@@ -261,4 +261,8 @@ def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav_residents": can(user, Can.VIEW_RESIDENTS), "nav_cases": can(user, Can.HANDLE_CASES)}
+    return {
+        "nav_residents": can(user, Can.VIEW_RESIDENTS),
+        "nav_cases": can(user, Can.HANDLE_CASES),
+        "nav_reports": can(user, Can.READ_REPORTS),
+    }
