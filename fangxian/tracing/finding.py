@@ -22,7 +22,7 @@ from fangxian.accounts.scoping import Can, visible
 from fangxian.duty.models import Assignment as DutyAssignment
 from fangxian.duty.models import Person, Roster
 from fangxian.errands.models import Errand
-from fangxian.gate.models import Pass, Permit
+from fangxian.gate.models import Gate, Pass, Permit
 from fangxian.kits.models import Recipient
 from fangxian.people.models import Resident
 from fangxian.stations.models import Order
@@ -147,11 +147,16 @@ def merged(own: list, span: datetime.timedelta) -> dict[int, list[tuple]]:
 
 
 def visitors(finding: Finding, case: Resident, start, end) -> None:
-    """Visitors and couriers who registered at a gate to come to the case's dwelling."""
-    passes = Pass.objects.filter(visiting_id=case.dwelling_id, scanned_at__gte=start, scanned_at__lte=end).exclude(
-        phone=""
-    )
-    for pk, at, holder, phone, where in passes.values_list("id", "scanned_at", "holder", "phone", "gate__name"):
+    """Visitors and couriers who registered at a gate to come to the case's dwelling. Passes
+    have no index on the dwelling visited: the community's gates and the window (gate,
+    scanned_at) narrow them first."""
+    gates = list(Gate.objects.filter(community_id=case.community_id).values_list("id", flat=True))
+    passes = Pass.objects.filter(
+        gate_id__in=gates, scanned_at__gte=start, scanned_at__lte=end, visiting_id=case.dwelling_id
+    ).exclude(phone="")
+    for pk, at, holder, phone, where in passes.order_by().values_list(
+        "id", "scanned_at", "holder", "phone", "gate__name"
+    ):
         finding.outsider(holder, phone, "visitor", f"pass:{pk}", at=at, where=where)
 
 
@@ -232,7 +237,8 @@ def duty(finding: Finding, case: Resident, start, end) -> None:
 
 def secondary(finding: Finding, case: Resident) -> None:
     """The households of the close contacts who live in the case's community; another
-    community's residents are theirs to trace further."""
+    community's residents are theirs to trace further. The evidence names the close contact
+    they live with; their own address is on their row."""
     close = {
         f.resident_id: f for f in finding.people.values() if f.resident_id is not None and f.kind == Contact.Kind.CLOSE
     }
@@ -240,17 +246,15 @@ def secondary(finding: Finding, case: Resident) -> None:
         dwelling_id=case.dwelling_id
     )
     dwellings = dict(contacts.values_list("dwelling_id", "name"))
-    housemates = Resident.objects.current().filter(dwelling_id__in=dwellings).select_related("dwelling__building")
-    for housemate in housemates:
-        if housemate.pk in close:
-            continue
+    housemates = Resident.objects.current().filter(dwelling_id__in=dwellings).exclude(pk__in=close)
+    for pk, dwelling_id in housemates.values_list("id", "dwelling_id"):
         finding.add(
-            f"resident:{housemate.pk}",
+            f"resident:{pk}",
             "household_of",
-            f"dwelling:{housemate.dwelling_id}",
-            where=f"{housemate.dwelling.label} · {dwellings[housemate.dwelling_id]}",
+            f"dwelling:{dwelling_id}",
+            where=dwellings[dwelling_id],
             kind=Contact.Kind.SECONDARY,
-            resident_id=housemate.pk,
+            resident_id=pk,
         )
 
 
@@ -380,7 +384,7 @@ def observe(trace: Trace, contact_ids: list[int], user) -> Observed:
     done = Observed()
     with transaction.atomic():
         chosen = list(
-            trace.contacts.select_for_update()
+            trace.contacts.select_for_update(of=("self",))
             .filter(pk__in=contact_ids, observation=None)
             .select_related("resident__community__street__district")
         )
