@@ -223,6 +223,8 @@ class Pass(models.Model):
             models.Index(fields=["phone"]),
             # The same card at the same gate a moment ago (checking.permit_rows), on every scan.
             models.Index(fields=["permit", "gate", "scanned_at"], name="pass_permit_gate_time"),
+            # Who came to see a dwelling (tracing a case that lives there).
+            models.Index(fields=["visiting", "scanned_at"], name="pass_visiting_time"),
         ]
 
     def __str__(self) -> str:
