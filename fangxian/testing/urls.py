@@ -1,2 +1,6 @@
+from django.urls import include, path
+
 app_name = "testing"
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("fangxian.testing.table_urls")),
+]

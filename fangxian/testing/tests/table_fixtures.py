@@ -15,7 +15,7 @@ def make_campaign(world, community=None, **fields) -> Campaign:
     now = timezone.now()
     campaign = Campaign.objects.create(
         community=community or world.xiangchang,
-        name="第一轮核酸",
+        name=fields.pop("name", "第一轮核酸"),
         starts_at=now - datetime.timedelta(hours=2),
         ends_at=now + datetime.timedelta(hours=10),
         **fields,

@@ -1,0 +1,7 @@
+from django.urls import path
+
+from . import table_views
+
+urlpatterns = [
+    path("table/", table_views.table, name="table"),
+]
