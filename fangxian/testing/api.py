@@ -6,20 +6,31 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
-from fangxian.accounts.apikit import Id, Input, Moment, Refused, answers, batch_item, error, not_found
+from fangxian.accounts.apikit import (
+    NOT_TRUE_OR_FALSE,
+    Id,
+    Input,
+    Moment,
+    Refused,
+    answers,
+    batch_item,
+    error,
+    not_found,
+)
 from fangxian.accounts.scoping import Can, get_visible_or_404, visible
 from fangxian.gate.api import short
 from fangxian.lib.masking import mask_name
 
-from . import sampling
-from .models import Campaign, Tube
+from . import labels, sampling
+from .models import Campaign, LabelSheet, Tube
+from .table_views import label_communities, order_labels
 
 router = Router(tags=["testing"])
 
@@ -132,3 +143,35 @@ def close_tube(request, campaign_id: Id, barcode: str):
     except sampling.Refusal as exc:
         error(exc.reason, 409)
     return Status(200, tube_out(tube))
+
+
+class LabelsIn(Input):
+    community_id: Id
+    pages: Annotated[int, Field(ge=1, le=labels.MAX_PAGES), NOT_TRUE_OR_FALSE] = 1
+
+
+class LabelsOut(Schema):
+    job_id: int
+    first: str
+    last: str
+    count: int
+
+
+@router.post("/testing/label-sheets", response=answers({202: LabelsOut}, 404))
+def order_label_sheet(request, data: LabelsIn):
+    """New tube numbers on A4 label sheets (30 a page), printed as a job: its file is at
+    /jobs/{job_id}/file/ once GET /api/v1/jobs/{job_id} says it is done."""
+    community = label_communities(request.user).filter(pk=data.community_id).first()
+    if community is None:
+        not_found()
+    job = order_labels(request.user, community, data.pages)
+    sheet = LabelSheet.objects.get(pk=job.params["sheet"])
+    return Status(
+        202,
+        {
+            "job_id": job.pk,
+            "first": labels.number(community, sheet.first),
+            "last": labels.number(community, sheet.first + sheet.count - 1),
+            "count": sheet.count,
+        },
+    )
