@@ -30,6 +30,7 @@ from fangxian.lib.masking import mask_name
 from fangxian.people.models import Resident
 from fangxian.stations.tests import test_permissions as stations_matrix
 from fangxian.supplies.tests import test_permissions as supplies_matrix
+from fangxian.testing.tests import test_matrix_table as table_matrix
 from fangxian.whistle.tests import test_permissions as whistle_matrix
 
 # Attributes read on screen or aloud; `value` only where it is a button's face.
@@ -224,6 +225,7 @@ SERVICES = [
     hotline_matrix,
     whistle_matrix,
     inspections_matrix,
+    table_matrix,
 ]
 SERVICE_PAGES = [
     (matrix, case)

@@ -24,7 +24,7 @@ from fangxian.accounts.apikit import (
     error,
     not_found,
 )
-from fangxian.accounts.scoping import Can, get_visible_or_404, visible
+from fangxian.accounts.scoping import Can, can, get_visible_or_404, visible
 from fangxian.gate.api import short
 from fangxian.lib.masking import mask_name
 
@@ -64,11 +64,13 @@ def sampled_campaigns(request):
     return visible(request.user, Can.SAMPLE, Campaign.objects.all())
 
 
-@router.post("/testing/samples", response=answers({200: dict}))
+@router.post("/testing/samples", response=answers({200: dict}, 403))
 def register_samples(request, data: SamplesIn):
     """Up to 500 registrations, answered in order: `accepted` with the tube as it now is, or
     refused with the reason in the user's words. Sent again, a registration is answered as it
     was stored (`replay`)."""
+    if not can(request.user, Can.SAMPLE):
+        error(_("Registering swabs is not part of your role."), 403)
     slots: list[dict | None] = [None] * len(data.samples)
     runs: list[tuple[Campaign, list[tuple[int, sampling.Registration]]]] = []
     campaigns: dict[int, Campaign | None] = {}

@@ -20,6 +20,7 @@ from fangxian.kits.tests.test_permissions import CASES as kits_cases
 from fangxian.people.models import HouseholdLink, ImportBatch
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
 from fangxian.supplies.tests.test_permissions import CASES as supplies_cases
+from fangxian.testing.tests.test_matrix_table import CASES as table_cases
 from fangxian.whistle.tests.test_permissions import CASES as whistle_cases
 
 from .matrix import (
@@ -1176,6 +1177,7 @@ APP_CASES: list[Case] = [
     *hotline_cases,
     *whistle_cases,
     *inspections_cases,
+    *table_cases,
 ]
 
 
