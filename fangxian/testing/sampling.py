@@ -304,6 +304,11 @@ def stored(client_ids: list[uuid.UUID]) -> dict[uuid.UUID, dict]:
 def register(campaign: Campaign, items: list[Registration], user) -> list[dict]:
     """Registrations of one campaign, in order, each accepted or refused with its reason; a
     client_id already stored is answered as stored (in its own campaign only)."""
+    with transaction.atomic():  # one commit for the batch; each item its own savepoint
+        return register_in(campaign, items, user)
+
+
+def register_in(campaign: Campaign, items: list[Registration], user) -> list[dict]:
     known = stored([i.client_id for i in items])
     context = Campaigns(campaign)
     answers: list[dict] = []
