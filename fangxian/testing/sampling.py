@@ -142,9 +142,10 @@ def resident_by_permit(campaign: Campaign, code: str) -> dict:
         raise Refusal(_("This permit's signature is wrong: it may be forged. Type the ID number."))
     row = (
         Permit.objects.filter(pk=parsed.permit.permit_id, community_id=community_id)
-        .values("revoked_at", *(f"resident__{f}" for f in RESIDENT_FIELDS))
-        .first()
+        .order_by()
+        .values("revoked_at", *(f"resident__{f}" for f in RESIDENT_FIELDS))[:1]
     )
+    row = next(iter(row), None)
     if row is None:
         raise Refusal(_("This permit's signature is wrong: it may be forged. Type the ID number."))
     if row["revoked_at"] is not None:
@@ -161,9 +162,10 @@ def resident_by_id_number(campaign: Campaign, raw: str) -> dict:
         Resident.objects.filter(
             community_id=campaign.community_id, id_type=Resident.IdType.MAINLAND, id_number=number, moved_out_on=None
         )
-        .values(*RESIDENT_FIELDS)
-        .first()
+        .order_by()
+        .values(*RESIDENT_FIELDS)[:1]
     )
+    row = next(iter(row), None)
     if row is None:
         raise Refusal(_("No current resident of this community has this ID number."))
     return row
@@ -224,7 +226,7 @@ def take_place(tube: Tube, at: datetime.datetime) -> int | None:
 
 
 def open_or_find_tube(campaign: Campaign, barcode: str, site_id: int | None, retest: bool, dwelling_id: int) -> Tube:
-    tube = Tube.objects.filter(barcode=barcode).first()
+    tube = next(iter(Tube.objects.filter(barcode=barcode).order_by()[:1]), None)
     if tube is None:
         try:
             with transaction.atomic():
@@ -264,16 +266,21 @@ def register_one(campaign: Campaigns, item: Registration, user) -> dict:
         raise Refusal(_("This resident is not among those this campaign tests."))
     # One registration of a person at a time (two phones at two tables): the person's row is
     # the lock on PostgreSQL; SQLite takes its write lock with the transaction.
-    Resident.objects.select_for_update().filter(pk=resident["id"]).values_list("id").first()
+    if connection.features.has_select_for_update:
+        list(Resident.objects.select_for_update().filter(pk=resident["id"]).order_by().values_list("id"))
     recall = None
-    earlier = Sample.objects.filter(campaign=c, resident_id=resident["id"]).select_related("tube").last()
-    if earlier is not None:
+    earlier = list(
+        Sample.objects.filter(campaign=c, resident_id=resident["id"])
+        .order_by("-sampled_at")
+        .values_list("sampled_at", "tube__barcode")[:1]
+    )
+    if earlier:
         recall = pending_recall(c, resident["id"])
         if recall is None:
-            at = timezone.localtime(earlier.sampled_at)
+            at = timezone.localtime(earlier[0][0])
             raise Refusal(
                 _("Already sampled in this campaign, at %(time)s in tube %(tube)s.")
-                % {"time": at.strftime("%m-%d %H:%M"), "tube": earlier.tube.barcode}
+                % {"time": at.strftime("%m-%d %H:%M"), "tube": earlier[0][1]}
             )
     tube = open_or_find_tube(c, barcode, item.site_id, recall is not None, resident["dwelling_id"])
     position = take_place(tube, item.sampled_at)
