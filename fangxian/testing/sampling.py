@@ -106,7 +106,7 @@ def check_time(campaign: Campaign, at: datetime.datetime) -> None:
         raise Refusal(_("The sampling time is outside the campaign's window."))
 
 
-class Campaigns:
+class CampaignRules:
     """What a batch needs of its campaign, read once: its targets and open status."""
 
     def __init__(self, campaign: Campaign):
@@ -253,7 +253,7 @@ def open_or_find_tube(campaign: Campaign, barcode: str, site_id: int | None, ret
     return tube
 
 
-def register_one(campaign: Campaigns, item: Registration, user) -> dict:
+def register_one(campaign: CampaignRules, item: Registration, user) -> dict:
     c = campaign.campaign
     if c.status != Campaign.Status.OPEN:
         raise Refusal(_("This campaign is complete: no more swabs are registered in it."))
@@ -317,7 +317,7 @@ def register(campaign: Campaign, items: list[Registration], user) -> list[dict]:
 
 def register_in(campaign: Campaign, items: list[Registration], user) -> list[dict]:
     known = stored([i.client_id for i in items])
-    context = Campaigns(campaign)
+    context = CampaignRules(campaign)
     answers: list[dict] = []
     for item in items:
         if item.client_id in known:
