@@ -84,6 +84,7 @@ def test_the_svg_draws_every_bar_and_escapes_its_label():
     assert 'height="12mm"' in drawing
 
 
+@pytest.mark.needs("pango", "pdftoppm", "zbarimg")
 @pytest.mark.parametrize("text", ["202612010001", "FX-0042-7", "T1"])
 def test_a_printed_barcode_is_read_by_zbar(tmp_path, text):
     """An independent reader: the SVG printed by WeasyPrint, rasterised by poppler, read by zbar."""

@@ -25,6 +25,7 @@ def test_sheets_continue_the_communitys_sequence_and_never_repeat(world):
     assert numbers[0] == "110102015001000001"
 
 
+@pytest.mark.needs("pango", "fonts", "pdftoppm", "zbarimg")
 def test_the_page_prints_a_sheet_whose_barcodes_zbar_reads(world, client_for, tmp_path):
     client = client_for("health_worker")
     assert client.get("/testing/labels/").status_code == 200
