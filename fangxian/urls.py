@@ -13,6 +13,7 @@ urlpatterns = [
     path("watch/sw.js", views.service_worker, {"scope": "watch"}, name="watch_service_worker"),
     path("errands/sw.js", views.service_worker, {"scope": "errands"}, name="errands_service_worker"),
     path("inspections/sw.js", views.service_worker, {"scope": "inspections"}, name="inspections_service_worker"),
+    path("testing/table/sw.js", views.service_worker, {"scope": "testing/table"}, name="testing_table_service_worker"),
     path("gate/", include("fangxian.gate.urls")),
     path("watch/", include("fangxian.watch.urls")),
     path("duty/", include("fangxian.duty.urls")),

@@ -34,6 +34,7 @@ from fangxian.supplies.tests import test_permissions as supplies_matrix
 from fangxian.testing.tests import test_matrix_campaigns as testing_campaigns_matrix
 from fangxian.tracing.tests import test_permissions as tracing_matrix
 from fangxian.testing.tests import test_matrix_results as testing_results_matrix
+from fangxian.testing.tests import test_matrix_table as table_matrix
 from fangxian.whistle.tests import test_permissions as whistle_matrix
 
 # Attributes read on screen or aloud; `value` only where it is a button's face.
@@ -232,6 +233,7 @@ SERVICES = [
     testing_campaigns_matrix,
     tracing_matrix,
     testing_results_matrix,
+    table_matrix,
 ]
 SERVICE_PAGES = [
     (matrix, case)

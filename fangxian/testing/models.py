@@ -303,3 +303,23 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id}: {self.outcome}"
+
+
+class LabelSheet(models.Model):
+    """Tube numbers printed on A4 label sheets, allocated per community from one sequence:
+    `first` to `first + count - 1`, never given twice (a later sheet starts where the last ended)."""
+
+    community = models.ForeignKey(Community, models.CASCADE, related_name="+")
+    first = models.PositiveIntegerField()
+    count = models.PositiveIntegerField()
+    ordered_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
+    ordered_at = models.DateTimeField(default=timezone.now)
+
+    SCOPE = ScopePath(community="community_id")
+
+    class Meta:
+        ordering = ["-first"]
+        constraints = [models.UniqueConstraint(fields=["community", "first"], name="one_label_range_start")]
+
+    def __str__(self) -> str:
+        return f"{self.community_id}: {self.first}+{self.count}"

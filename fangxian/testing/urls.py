@@ -1,6 +1,6 @@
 """Pages of this app."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import results_views, views
 
@@ -27,4 +27,5 @@ urlpatterns = [
     path("results/<id:pk>/apply/", results_views.apply, name="result_apply"),
     path("results/<id:pk>/errors.xlsx", results_views.error_report, name="result_errors"),
     path("recalls/", results_views.recall_list, name="recalls"),
+    path("", include("fangxian.testing.table_urls")),
 ]

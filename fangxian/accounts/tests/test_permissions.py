@@ -22,8 +22,9 @@ from fangxian.reports.tests.test_permissions import CASES as reports_cases
 from fangxian.stations.tests.test_permissions import CASES as stations_cases
 from fangxian.supplies.tests.test_permissions import CASES as supplies_cases
 from fangxian.testing.tests import test_matrix_campaigns
-from fangxian.tracing.tests.test_permissions import CASES as tracing_cases
 from fangxian.testing.tests.test_matrix_results import CASES as testing_results_cases
+from fangxian.testing.tests.test_matrix_table import CASES as table_cases
+from fangxian.tracing.tests.test_permissions import CASES as tracing_cases
 from fangxian.whistle.tests.test_permissions import CASES as whistle_cases
 
 from .matrix import (
@@ -1185,6 +1186,7 @@ APP_CASES: list[Case] = [
     *test_matrix_campaigns.CASES,
     *tracing_cases,
     *testing_results_cases,
+    *table_cases,
 ]
 
 

@@ -30,8 +30,8 @@ from fangxian.places.models import Building, Business, City, Community, District
 from fangxian.reports import demo as reports_demo
 from fangxian.stations import demo as stations_demo
 from fangxian.supplies import demo as supplies_demo
-from fangxian.tracing import demo as tracing_demo
 from fangxian.testing import demo as testing_demo
+from fangxian.tracing import demo as tracing_demo
 from fangxian.watch import census, observations
 from fangxian.watch.models import Arrival, Observation, Outcome, Policy
 from fangxian.whistle import demo as whistle_demo
