@@ -122,7 +122,10 @@ def decide_singles(plans: list[Checked], now) -> tuple[int, int]:
     answered: list[Recall] = []
     for chunk in chunks(list(swab_of)):
         for recall in Recall.objects.filter(resident_id__in=chunk, outcome=Result.PENDING):
-            after = [s for s in swab_of[recall.resident_id] if s[0] >= recall.recalled_at]
+            # The retest the table linked to the recall answers it, whatever the phone's clock
+            # said; otherwise the person's latest single swab taken after the recall.
+            linked = [s for s in swab_of[recall.resident_id] if s[1] == recall.retest_id]
+            after = linked or [s for s in swab_of[recall.resident_id] if s[0] >= recall.recalled_at]
             if not after:
                 continue
             _at, sample_id, result = max(after)

@@ -8,10 +8,11 @@ import pytest
 from django.utils import timezone
 
 from fangxian.people.models import Resident
-from fangxian.testing import recalls, results
+from fangxian.testing import recalls, results, sampling
 from fangxian.testing.models import Recall, Result, Sample
 
 from .lab import campaign, csv_file, residents_of, tube, when
+from .table_fixtures import registration
 
 
 def apply(world, rows) -> dict:
@@ -130,3 +131,16 @@ def test_the_map_marks_held_households_until_released(world, recalled):
     # One resident a dwelling in the fixtures: the released one's door is clear again.
     assert cells[people[0].dwelling_id].status == "clear"
     assert cells[people[1].dwelling_id].status == "awaiting_retest"
+
+
+def test_the_retest_registered_for_a_recall_answers_it_whatever_the_phones_clock(world, recalled):
+    # The table links the retest to the recall; a phone clock an hour slow must not leave the
+    # person held with their negative result in.
+    camp, people = recalled
+    Recall.objects.update(recalled_at=timezone.now())
+    slow_clock = timezone.now() - datetime.timedelta(minutes=50)
+    answer = sampling.register(camp, [registration("S0001", people[0].id_number, sampled_at=slow_clock)], None)[0]
+    assert answer["accepted"] and answer["retest"]
+    apply(world, [("S0001", "阴性", when(0))])
+    assert Recall.objects.get(resident=people[0]).outcome == Result.NEGATIVE
+    assert people[0].pk not in held()
