@@ -22,6 +22,7 @@ the tube's barcode, when the swab was taken and the phone's client_id. Rules:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -107,14 +108,70 @@ def check_time(campaign: Campaign, at: datetime.datetime) -> None:
 
 
 class CampaignRules:
-    """What a batch needs of its campaign, read once: its targets and open status."""
+    """What a batch needs, read once for all its items rather than once for each (a phone's
+    sync on a mass-testing morning): the campaign's targets and sites, the residents the items
+    name, their earlier swabs and pending recalls, and the tubes they name. Kept up to date
+    as the batch writes; tubes filled by others meanwhile are caught by the conditional UPDATE."""
 
-    def __init__(self, campaign: Campaign):
+    def __init__(self, campaign: Campaign, items: list[Registration] = ()):
         self.campaign = campaign
         self.buildings: set[int] | None = None
         if campaign.target == Campaign.Target.BUILDINGS:
             self.buildings = set(campaign.buildings.values_list("id", flat=True))
         self.sites = set(campaign.sites.values_list("id", flat=True))
+        self.by_number: dict[str, dict] = {}
+        self.by_permit: dict[int, dict] = {}
+        self.earlier: dict[int, tuple] = {}
+        self.recalls: dict[int, Recall] = {}
+        self.tubes: dict[str, Tube] = {}
+        self.listed: set[int] = set()
+        self.read(items)
+
+    def read(self, items: list[Registration]) -> None:
+        numbers, permit_ids, barcodes = set(), set(), set()
+        today = timezone.localdate()
+        for item in items:
+            if item.id_number:
+                with contextlib.suppress(idnumber.IdNumberError):  # refused with its reason later
+                    numbers.add(idnumber.parse(item.id_number, today).number)
+            elif item.permit_code:
+                parsed = checking.parse(item.permit_code)
+                if not isinstance(parsed, codec.PermitError):
+                    permit_ids.add(parsed.permit.permit_id)
+            barcodes.add("".join(item.tube.split()).upper())
+        community_id = self.campaign.community_id
+        for row in Resident.objects.filter(
+            community_id=community_id, id_type=Resident.IdType.MAINLAND, id_number__in=numbers, moved_out_on=None
+        ).values("id_number", *RESIDENT_FIELDS):
+            self.by_number.setdefault(row.pop("id_number"), row)
+        for row in Permit.objects.filter(pk__in=permit_ids, community_id=community_id).values(
+            "id", "revoked_at", *(f"resident__{f}" for f in RESIDENT_FIELDS)
+        ):
+            self.by_permit[row["id"]] = row
+        ids = {r["id"] for r in self.by_number.values()} | {r["resident__id"] for r in self.by_permit.values()}
+        if not ids:
+            return
+        # One registration of a person at a time (two phones at two tables): the people's rows
+        # are the lock on PostgreSQL, taken in one order; SQLite takes its write lock with the
+        # transaction.
+        if connection.features.has_select_for_update:
+            list(Resident.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("id"))
+        for resident_id, at, barcode in (
+            Sample.objects.filter(campaign=self.campaign, resident_id__in=ids)
+            .order_by("sampled_at")
+            .values_list("resident_id", "sampled_at", "tube__barcode")
+        ):
+            self.earlier[resident_id] = (at, barcode)
+        for recall in Recall.objects.filter(
+            campaign=self.campaign, resident_id__in=ids, retest=None, outcome=Result.PENDING
+        ).order_by("-recalled_at"):
+            self.recalls[recall.resident_id] = recall
+        self.tubes = {t.barcode: t for t in Tube.objects.filter(barcode__in=barcodes).order_by()}
+        if self.campaign.target == Campaign.Target.LIST:
+            self.listed = set(self.campaign.listed.filter(pk__in=ids).values_list("id", flat=True))
+
+    def reread_tubes(self) -> None:
+        self.tubes = {t.barcode: t for t in Tube.objects.filter(barcode__in=list(self.tubes)).order_by()}
 
     def is_target(self, resident: dict) -> bool:
         target = self.campaign.target
@@ -122,13 +179,14 @@ class CampaignRules:
             return True
         if target == Campaign.Target.BUILDINGS:
             return resident["dwelling__building_id"] in (self.buildings or set())
-        return self.campaign.listed.filter(pk=resident["id"]).exists()
+        return resident["id"] in self.listed
 
 
 RESIDENT_FIELDS = ("id", "name", "dwelling_id", "dwelling__building_id", "moved_out_on")
 
 
-def resident_by_permit(campaign: Campaign, code: str) -> dict:
+def resident_by_permit(rules: CampaignRules, code: str) -> dict:
+    campaign = rules.campaign
     parsed = checking.parse(code)
     if isinstance(parsed, codec.PermitError):
         raise Refusal(_("This is not a permit's code: scan again or type the ID number."))
@@ -140,12 +198,7 @@ def resident_by_permit(campaign: Campaign, code: str) -> dict:
         raise Refusal(_("This permit is of another community: this campaign samples its own residents."))
     if parsed.permit.issuer != community_code or not parsed.verify(public):
         raise Refusal(_("This permit's signature is wrong: it may be forged. Type the ID number."))
-    row = (
-        Permit.objects.filter(pk=parsed.permit.permit_id, community_id=community_id)
-        .order_by()
-        .values("revoked_at", *(f"resident__{f}" for f in RESIDENT_FIELDS))[:1]
-    )
-    row = next(iter(row), None)
+    row = rules.by_permit.get(parsed.permit.permit_id)
     if row is None:
         raise Refusal(_("This permit's signature is wrong: it may be forged. Type the ID number."))
     if row["revoked_at"] is not None:
@@ -153,43 +206,28 @@ def resident_by_permit(campaign: Campaign, code: str) -> dict:
     return {f: row[f"resident__{f}"] for f in RESIDENT_FIELDS}
 
 
-def resident_by_id_number(campaign: Campaign, raw: str) -> dict:
+def resident_by_id_number(rules: CampaignRules, raw: str) -> dict:
     try:
         number = idnumber.parse(raw, timezone.localdate()).number
     except idnumber.IdNumberError:
         raise Refusal(_("This ID number is not valid: check it digit by digit.")) from None
-    row = (
-        Resident.objects.filter(
-            community_id=campaign.community_id, id_type=Resident.IdType.MAINLAND, id_number=number, moved_out_on=None
-        )
-        .order_by()
-        .values(*RESIDENT_FIELDS)[:1]
-    )
-    row = next(iter(row), None)
+    row = rules.by_number.get(number)
     if row is None:
         raise Refusal(_("No current resident of this community has this ID number."))
     return row
 
 
-def resolve(campaign: Campaign, item: Registration) -> dict:
+def resolve(rules: CampaignRules, item: Registration) -> dict:
     if bool(item.permit_code) == bool(item.id_number):
         raise Refusal(_("Scan the permit or type the ID number: one of the two."))
     row = (
-        resident_by_permit(campaign, item.permit_code)
+        resident_by_permit(rules, item.permit_code)
         if item.permit_code
-        else resident_by_id_number(campaign, item.id_number)
+        else resident_by_id_number(rules, item.id_number)
     )
     if row["moved_out_on"] is not None:
         raise Refusal(_("This resident has moved out of the community."))
     return row
-
-
-def pending_recall(campaign: Campaign, resident_id: int) -> Recall | None:
-    return (
-        Recall.objects.filter(campaign=campaign, resident_id=resident_id, retest=None, outcome=Result.PENDING)
-        .order_by("recalled_at")
-        .first()
-    )
 
 
 FILL_SQL: dict[str, str] = {}
@@ -225,12 +263,13 @@ def take_place(tube: Tube, at: datetime.datetime) -> int | None:
     return tube.size
 
 
-def open_or_find_tube(campaign: Campaign, barcode: str, site_id: int | None, retest: bool, dwelling_id: int) -> Tube:
-    tube = next(iter(Tube.objects.filter(barcode=barcode).order_by()[:1]), None)
+def open_or_find_tube(rules: CampaignRules, barcode: str, site_id: int | None, retest: bool, dwelling_id: int) -> Tube:
+    campaign = rules.campaign
+    tube = rules.tubes.get(barcode)
     if tube is None:
         try:
             with transaction.atomic():
-                return Tube.objects.create(
+                tube = Tube.objects.create(
                     campaign=campaign,
                     site_id=site_id,
                     barcode=barcode,
@@ -238,8 +277,10 @@ def open_or_find_tube(campaign: Campaign, barcode: str, site_id: int | None, ret
                     household_id=dwelling_id if campaign.households_together and not retest else None,
                     retest=retest,
                 )
+                rules.tubes[barcode] = tube
+                return tube
         except IntegrityError:  # another phone opened it a moment ago
-            tube = Tube.objects.get(barcode=barcode)
+            tube = rules.tubes[barcode] = Tube.objects.get(barcode=barcode)
     if tube.campaign_id != campaign.pk:
         raise Refusal(_("Tube number used twice: this tube belongs to another campaign. Take a new tube."))
     if tube.status == Tube.Status.CLOSED:
@@ -261,28 +302,20 @@ def register_one(campaign: CampaignRules, item: Registration, user) -> dict:
         raise Refusal(_("This sampling site is not one of the campaign's."))
     check_time(c, item.sampled_at)
     barcode = clean_barcode(item.tube)
-    resident = resolve(c, item)
+    resident = resolve(campaign, item)
     if not campaign.is_target(resident):
         raise Refusal(_("This resident is not among those this campaign tests."))
-    # One registration of a person at a time (two phones at two tables): the person's row is
-    # the lock on PostgreSQL; SQLite takes its write lock with the transaction.
-    if connection.features.has_select_for_update:
-        list(Resident.objects.select_for_update().filter(pk=resident["id"]).order_by().values_list("id"))
     recall = None
-    earlier = list(
-        Sample.objects.filter(campaign=c, resident_id=resident["id"])
-        .order_by("-sampled_at")
-        .values_list("sampled_at", "tube__barcode")[:1]
-    )
+    earlier = campaign.earlier.get(resident["id"])
     if earlier:
-        recall = pending_recall(c, resident["id"])
+        recall = campaign.recalls.get(resident["id"])
         if recall is None:
-            at = timezone.localtime(earlier[0][0])
+            at = timezone.localtime(earlier[0])
             raise Refusal(
                 _("Already sampled in this campaign, at %(time)s in tube %(tube)s.")
-                % {"time": at.strftime("%m-%d %H:%M"), "tube": earlier[0][1]}
+                % {"time": at.strftime("%m-%d %H:%M"), "tube": earlier[1]}
             )
-    tube = open_or_find_tube(c, barcode, item.site_id, recall is not None, resident["dwelling_id"])
+    tube = open_or_find_tube(campaign, barcode, item.site_id, recall is not None, resident["dwelling_id"])
     position = take_place(tube, item.sampled_at)
     if position is None:
         raise Refusal(_("Tube number used twice: this tube is full and closed. Take a new tube."))
@@ -298,6 +331,8 @@ def register_one(campaign: CampaignRules, item: Registration, user) -> dict:
     )
     if recall is not None:
         Recall.objects.filter(pk=recall.pk).update(retest=sample)
+        del campaign.recalls[resident["id"]]
+    campaign.earlier[resident["id"]] = (item.sampled_at, tube.barcode)
     return accepted(sample, tube, resident["name"])
 
 
@@ -317,7 +352,7 @@ def register(campaign: Campaign, items: list[Registration], user) -> list[dict]:
 
 def register_in(campaign: Campaign, items: list[Registration], user) -> list[dict]:
     known = stored([i.client_id for i in items])
-    context = CampaignRules(campaign)
+    context = CampaignRules(campaign, [i for i in items if i.client_id not in known])
     answers: list[dict] = []
     for item in items:
         if item.client_id in known:
@@ -332,6 +367,7 @@ def register_in(campaign: Campaign, items: list[Registration], user) -> list[dic
         except Refusal as exc:
             answer = refused(item.client_id, exc.reason)
         except IntegrityError:  # the same client_id stored meanwhile by a parallel request
+            context.reread_tubes()  # what the rolled-back item wrote to its tube is gone
             again = stored([item.client_id]).get(item.client_id)
             if again is not None and again.pop("campaign_id") == campaign.pk:
                 answer = again

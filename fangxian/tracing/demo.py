@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from fangxian.errands import requests
 from fangxian.errands.models import Errand
-from fangxian.gate.models import Gate, Pass, Permit
+from fangxian.gate.models import Gate, Pass, Permit, Verdict
 from fangxian.people.models import Resident
 from fangxian.places.models import Community
 
@@ -61,7 +61,7 @@ def seed(community: Community) -> Trace:
             Pass(
                 gate=gate,
                 kind=Pass.Kind.COURIER,
-                verdict="admitted",
+                verdict=Verdict.ADMIT,
                 direction="in",
                 temperature="36.5",
                 holder="快递员李师傅",
@@ -91,7 +91,7 @@ def permit_pass(gate: Gate, resident: Resident, at: datetime.datetime) -> Pass:
     return Pass(
         gate=gate,
         kind=Pass.Kind.PERMIT,
-        verdict="admitted",
+        verdict=Verdict.ADMIT,
         direction="in",
         temperature="36.4",
         permit=Permit.objects.filter(resident=resident).order_by("-issued_at").first(),
