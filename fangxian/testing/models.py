@@ -233,11 +233,13 @@ class Sample(models.Model):
         POSITIVE = "positive", _("positive")
         INVALID = "invalid", _("invalid, sample again")
 
-    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="samples")
-    tube = models.ForeignKey(Tube, models.CASCADE, related_name="samples")
-    resident = models.ForeignKey(Resident, models.CASCADE, related_name="+")
+    # A swab row is written on every registration and again by every pool's result: the
+    # foreign keys' own indexes would repeat the leading columns of the composite ones below.
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="samples", db_index=False)
+    tube = models.ForeignKey(Tube, models.CASCADE, related_name="samples", db_index=False)
+    resident = models.ForeignKey(Resident, models.CASCADE, related_name="+", db_index=False)
     position = models.PositiveSmallIntegerField()
-    site = models.ForeignKey(Site, models.SET_NULL, null=True, blank=True, related_name="+")
+    site = models.ForeignKey(Site, models.SET_NULL, null=True, blank=True, related_name="+", db_index=False)
     sampled_at = models.DateTimeField()  # on the sampler's phone, even offline
     received_at = models.DateTimeField(default=timezone.now)
     sampler = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+")
