@@ -32,9 +32,9 @@ from fangxian.reports.tests import test_permissions as reports_matrix
 from fangxian.stations.tests import test_permissions as stations_matrix
 from fangxian.supplies.tests import test_permissions as supplies_matrix
 from fangxian.testing.tests import test_matrix_campaigns as testing_campaigns_matrix
-from fangxian.tracing.tests import test_permissions as tracing_matrix
 from fangxian.testing.tests import test_matrix_results as testing_results_matrix
 from fangxian.testing.tests import test_matrix_table as table_matrix
+from fangxian.tracing.tests import test_permissions as tracing_matrix
 from fangxian.whistle.tests import test_permissions as whistle_matrix
 
 # Attributes read on screen or aloud; `value` only where it is a button's face.
