@@ -100,6 +100,23 @@ def gate(world):
     return gate
 
 
+@pytest.fixture
+def screen(browser):
+    """Phones of 390 × 844 in Chinese, as many as a flow needs (a household, a sampler, a keeper)."""
+    contexts = []
+
+    def make():
+        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
 def keeper_on_gate(page, base: str, gate) -> None:
     from conftest import PASSWORD
 

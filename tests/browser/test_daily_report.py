@@ -10,10 +10,10 @@ from fangxian.supplies.models import Item
 from .conftest import shot
 from .test_registry_flows import log_in
 from .test_tap_targets import no_small_targets
-from .test_whistle_flows import fits, screen  # noqa: F401 (a fixture)
+from .test_whistle_flows import fits
 
 
-def test_a_secretary_submits_and_the_street_sees_who_is_missing(live_server, world, screen):  # noqa: F811
+def test_a_secretary_submits_and_the_street_sees_who_is_missing(live_server, world, screen):
     # The deadline passed at midnight: whoever has not reported today is missing already.
     Deadline.objects.create(street=world.tianqiao, due=datetime.time(0, 0))
     Item.objects.create(community=world.xiangchang, name="口罩", unit="个", minimum=500)

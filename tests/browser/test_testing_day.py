@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.utils import timezone
 
 from fangxian.gate import permits
@@ -25,22 +24,6 @@ from .test_registry_flows import log_in
 from .test_testing_results import upload
 
 
-@pytest.fixture
-def phone(browser):
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def scan_at_gate(page, code: str) -> str:
     page.fill("#code", code)
     page.click("#manual button")
@@ -53,7 +36,7 @@ def scan_at_gate(page, code: str) -> str:
     return verdict
 
 
-def test_booked_swabbed_offline_recalled_held_released_and_reported(live_server, world, gate, phone):
+def test_booked_swabbed_offline_recalled_held_released_and_reported(live_server, world, gate, screen):
     now = timezone.now()
     campaign = campaigns.create(
         world.xiangchang, "全员核酸第一轮", now - datetime.timedelta(hours=1), now + datetime.timedelta(hours=10), 10
@@ -69,7 +52,7 @@ def test_booked_swabbed_offline_recalled_held_released_and_reported(live_server,
 
     # The household books through its own link, without an account.
     link = HouseholdLink.objects.create(dwelling=dwelling)
-    home = phone()
+    home = screen()
     home.goto(f"{live_server.url}/h/{link.token}/")
     home.click("a:has-text('预约时间')")
     home.wait_for_selector("h1:has-text('预约核酸检测')")
@@ -79,7 +62,7 @@ def test_booked_swabbed_offline_recalled_held_released_and_reported(live_server,
     assert Booking.objects.filter(campaign=campaign, via=Booking.Via.LINK).count() == len(household)
 
     # The volunteer's table loses the signal and swabs ten people into one tube.
-    table = phone()
+    table = screen()
     log_in(table, live_server.url, "volunteer")
     table.goto(f"{live_server.url}/testing/table/")
     table.wait_for_function("() => window.fangxianTable?.ready && navigator.serviceWorker.controller")
@@ -101,7 +84,7 @@ def test_booked_swabbed_offline_recalled_held_released_and_reported(live_server,
     assert Tube.objects.get(barcode="XC100001").status == Tube.Status.CLOSED
 
     # The lab's file: the pool is positive. Its ten are recalled and held.
-    health = phone()
+    health = screen()
     log_in(health, live_server.url, "health_worker")
     upload(health, live_server.url, "lab.csv", csv_file([("XC100001", "阳性", when(0.5))]))
     health.goto(f"{live_server.url}/testing/recalls/?show=pending")
@@ -111,7 +94,7 @@ def test_booked_swabbed_offline_recalled_held_released_and_reported(live_server,
     shot(health, "day-recall-list")
     assert Recall.objects.filter(campaign=campaign, outcome="pending").count() == 10
 
-    keeper = phone()
+    keeper = screen()
     keeper_on_gate(keeper, live_server.url, gate)
     assert scan_at_gate(keeper, code) == "awaiting_retest"
     assert "待复检" in keeper.inner_text("#verdict-word")
@@ -130,13 +113,13 @@ def test_booked_swabbed_offline_recalled_held_released_and_reported(live_server,
 
     # The day's report: Xiangchang Road's secretary submits it; Yong'an Road has not.
     Deadline.objects.create(street=world.tianqiao, due=datetime.time(0, 0))
-    secretary = phone()
+    secretary = screen()
     log_in(secretary, live_server.url, "secretary")
     secretary.goto(f"{live_server.url}/daily-reports/communities/{world.xiangchang.id}/")
     assert int(secretary.input_value("input[name=samples]")) == 20  # the pool and the retests
     secretary.click("#report-form button.primary")
     secretary.wait_for_selector(".message.success")
-    street = phone()
+    street = screen()
     log_in(street, live_server.url, "street_admin")
     street.goto(f"{live_server.url}/daily-reports/")
     summary = street.inner_text("#summary")

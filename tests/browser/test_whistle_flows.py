@@ -4,7 +4,6 @@ outcome; the secretary confirms. Nothing on the way is too wide for the screen."
 
 import io
 
-import pytest
 from PIL import Image
 
 from fangxian.casework import handling
@@ -14,22 +13,6 @@ from fangxian.whistle.tests.conftest import make_departments
 
 from .conftest import shot
 from .test_registry_flows import log_in
-
-
-@pytest.fixture
-def screen(browser):
-    contexts = []
-
-    def make():
-        context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, locale="zh-CN")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
 
 
 def jpeg() -> bytes:
