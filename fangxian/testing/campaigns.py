@@ -168,6 +168,11 @@ def add_slots(
         at += step
     if len(spans) > MAX_SLOTS:
         raise ValidationError({"minutes": [_("At most %(n)s slots at once: make them longer.") % {"n": MAX_SLOTS}]})
+    # The same form sent twice must not offer every time twice to the households.
+    if site.slots.filter(starts_at__lt=ends_at, ends_at__gt=starts_at).exists():
+        raise ValidationError(
+            {"starts_at": [_("This site already has slots in this span: add the times around them.")]}
+        )
     return Slot.objects.bulk_create([Slot(site=site, starts_at=a, ends_at=b, capacity=capacity) for a, b in spans])
 
 

@@ -51,6 +51,7 @@ def table(request: HttpRequest) -> HttpResponse:
         "tube_full": _("Tube full and closed: take a new tube."),
         "closed": _("Tube closed: take a new tube."),
         "refused": _("Not registered by the office:"),
+        "refused_some": _("Sent, but the office did not register some: correct them below."),
         "correct": _("Correct it"),
         "discard": _("Discard"),
         "log_in": _("Not sent yet: log in again, then it is sent."),

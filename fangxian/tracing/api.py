@@ -127,7 +127,7 @@ class TracePage(Page):
         return found
 
 
-@router.get("/tracing/traces", response=list[TraceOut])
+@router.get("/tracing/traces", response=answers({200: list[TraceOut]}, 403))
 @paginate(TracePage)
 def list_traces(request):
     """The traces of the communities the caller traces for, newest first."""

@@ -68,6 +68,7 @@ def test_ten_people_offline_into_a_ten_in_one_tube_then_one_sync(live_server, wo
     page.wait_for_selector("#refused-list .refused")
     refused = page.inner_text("#refused-list")
     assert "已采过样" in refused and "EARLY01" in refused
+    assert "未被登记" in page.inner_text("#said")  # not "sent" as if all went well
     shot(page, "table-refused")
     tube = Tube.objects.get(barcode="T0000001")
     assert (tube.size, tube.status) == (10, "closed")

@@ -177,6 +177,7 @@
     syncing = true;
     again = false;
     let sent = false;
+    let refusedNow = 0;
     try {
       const queued = (await queueAll()).sort((a, b) => (a.sampled_at < b.sampled_at ? -1 : 1));
       while (queued.length) {
@@ -196,6 +197,7 @@
           if (response.status >= 400 && response.status < 500) {
             const detail = words((await response.json().catch(() => ({}))).detail) || String(response.status);
             for (const entry of batch) await refuse(entry, detail);
+            refusedNow += batch.length;
             await queueDelete(batch.map((e) => e.client_id));
           }
           break;
@@ -206,7 +208,7 @@
           const result = results[i];
           if (!result) continue;
           answered.push(batch[i].client_id);
-          if (!result.accepted) await refuse(batch[i], result.reason);
+          if (!result.accepted) { await refuse(batch[i], result.reason); refusedNow += 1; }
           else if (tube && result.tube && result.tube.barcode === tube.barcode) {
             // The office counts the tube: a retest tube holds one, another table may share it.
             Object.assign(tube, { size: Math.max(tube.size, result.tube.size), capacity: result.tube.capacity });
@@ -218,7 +220,9 @@
         await queueDelete(answered);
         sent = true;
       }
-      if (sent && !$("refused-list").children.length) say(WORDS.synced);
+      // The refusals are drawn below by render(); the line at the top must not say all went well.
+      if (refusedNow) say(WORDS.refused_some, "error");
+      else if (sent) say(WORDS.synced);
     } catch (e) {
       /* the network went away mid-sync: what was not answered stays queued */
     } finally {

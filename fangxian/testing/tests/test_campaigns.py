@@ -105,6 +105,18 @@ def test_slots_are_cut_from_a_span_inside_the_window(world):
     assert "starts_at" in refused.value.message_dict
 
 
+def test_the_same_slots_sent_twice_are_refused_and_the_span_beside_them_taken(world):
+    campaign = make_campaign(world)
+    site = campaigns.add_site(campaign, "广场")
+    start = campaign.starts_at + datetime.timedelta(hours=2)
+    campaigns.add_slots(site, start, start + datetime.timedelta(hours=1), 30, 2)
+    with pytest.raises(ValidationError) as refused:
+        campaigns.add_slots(site, start + datetime.timedelta(minutes=30), start + datetime.timedelta(hours=2), 30, 2)
+    assert "已有时段" in refused.value.message_dict["starts_at"][0]
+    later = campaigns.add_slots(site, start + datetime.timedelta(hours=1), start + datetime.timedelta(hours=2), 30, 2)
+    assert len(later) == 2 and site.slots.count() == 4
+
+
 def test_an_exemption_for_another_reason_gives_the_booking_back(world):
     campaign = make_campaign(world)
     resident = campaigns.targets(campaign).first()
