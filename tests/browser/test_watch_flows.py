@@ -248,7 +248,7 @@ def test_the_map_on_screen_letters_each_status_legibly_on_its_colour(live_server
     cells = phone.evaluate(INK_ON_FILL)
     assert set(cells) == set(mapping.RANK)
     assert all(c["contrast"] >= 4.5 for c in cells.values()), cells
-    assert [cells[s.key]["letters"] for s in mapping.STATUSES] == [[c] for c in "确密热观返弱空未"] + [[""]]
+    assert [cells[s.key]["letters"] for s in mapping.STATUSES] == [[c] for c in "确密复热观返弱空未"] + [[""]]
 
 
 def test_a_half_typed_absence_survives_a_reload_and_a_door_corrected_offline_shows_its_last_outcome(
